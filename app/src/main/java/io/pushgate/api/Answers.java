@@ -1,0 +1,48 @@
+package io.pushgate.api;
+
+import java.util.List;
+import java.util.Map;
+
+import org.jspecify.annotations.Nullable;
+
+/** The JSON bodies the API answers with; each is a schema in {@code api-spec/openapi.yaml}. */
+final class Answers {
+
+    private Answers() {
+    }
+
+    record Published(String id, int sessions, List<String> online, List<String> offline) {
+    }
+
+    record UidPresence(String uid, boolean online, int sessions, List<String> clientIds) {
+    }
+
+    record UidPage(int count, List<String> uids, @Nullable String next) {
+    }
+
+    record GroupPresence(String group, List<String> uids, int sessions, List<String> clientIds) {
+    }
+
+    record GroupSummary(String group, int sessions) {
+    }
+
+    record GroupPage(int count, List<GroupSummary> groups, @Nullable String next) {
+    }
+
+    record UidMembership(String group, String uid, int sessions) {
+    }
+
+    record ClientMembership(String group, String clientId, boolean member) {
+    }
+
+    record Kicked(int closed) {
+    }
+
+    record NodeCounters(String node, int sessions, Map<String, Integer> sessionsByTransport, int uids, int groups,
+                        long messagesIn, long messagesOut, double messagesInPerSecond, double messagesOutPerSecond,
+                        long dropped, long brokerLagMillis) {
+    }
+
+    record Stats(List<NodeCounters> nodes, NodeCounters total) {
+    }
+}

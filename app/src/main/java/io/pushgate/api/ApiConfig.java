@@ -1,0 +1,28 @@
+package io.pushgate.api;
+
+import io.pushgate.web.ProblemWriter;
+
+import org.springframework.context.annotation.Bean;
+import org.springframework.context.annotation.Configuration;
+
+import tools.jackson.databind.json.JsonMapper;
+
+/** The API's own collaborators; {@link ApiSettings} comes from the application's configuration. */
+@Configuration(proxyBeanMethods = false)
+public class ApiConfig {
+
+    @Bean
+    JsonBodies jsonBodies(JsonMapper mapper, ApiSettings settings) {
+        return new JsonBodies(mapper, settings.maxBodyBytes());
+    }
+
+    @Bean
+    PublicationReader publicationReader(JsonMapper mapper, ApiSettings settings) {
+        return new PublicationReader(mapper, settings.maxTargets());
+    }
+
+    @Bean
+    ApiErrors apiErrors(ProblemWriter writer) {
+        return new ApiErrors(writer);
+    }
+}

@@ -1,0 +1,72 @@
+package io.pushgate.api;
+
+import io.pushgate.web.Problem;
+import io.pushgate.web.ProblemWriter;
+
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.springframework.core.annotation.Order;
+import org.springframework.core.io.buffer.DataBufferLimitException;
+import org.springframework.http.HttpStatus;
+import org.springframework.http.HttpStatusCode;
+import org.springframework.web.server.ResponseStatusException;
+import org.springframework.web.server.ServerWebExchange;
+import org.springframework.web.server.ServerWebInputException;
+import org.springframework.web.server.WebExceptionHandler;
+
+import reactor.core.publisher.Mono;
+
+/**
+ * Renders every failure under {@code /api/} as problem+json with a stable type, including the ones no
+ * controller sees (unknown route, wrong method). Runs before Boot's default error handler.
+ */
+@Order(-2)
+final class ApiErrors implements WebExceptionHandler {
+
+    private static final Logger log = LoggerFactory.getLogger(ApiErrors.class);
+
+    private final ProblemWriter writer;
+
+    ApiErrors(ProblemWriter writer) {
+        this.writer = writer;
+    }
+
+    @Override
+    public Mono<Void> handle(ServerWebExchange exchange, Throwable error) {
+        if (!exchange.getRequest().getPath().value().startsWith("/api/")) {
+            return Mono.error(error);
+        }
+        return writer.write(exchange, problem(error));
+    }
+
+    static Problem problem(Throwable error) {
+        if (error instanceof ApiException api) {
+            return api.problem;
+        }
+        if (error instanceof DataBufferLimitException) {
+            return new Problem("body-too-large", HttpStatus.CONTENT_TOO_LARGE, "the request body is too large");
+        }
+        if (error instanceof ServerWebInputException input) {
+            return Problem.badRequest(input.getReason() == null ? "bad request" : input.getReason());
+        }
+        if (error instanceof ResponseStatusException status) {
+            HttpStatusCode code = status.getStatusCode();
+            HttpStatus known = HttpStatus.resolve(code.value());
+            if (known == HttpStatus.NOT_FOUND) {
+                return new Problem("no-such-route", known, "no API route matches this path; see api-spec/openapi.yaml");
+            }
+            if (known == HttpStatus.METHOD_NOT_ALLOWED) {
+                return new Problem("method-not-allowed", known, "this route does not take this HTTP method");
+            }
+            if (known == HttpStatus.UNSUPPORTED_MEDIA_TYPE) {
+                return new Problem("unsupported-media-type", known, "send application/json");
+            }
+            if (known != null) {
+                return new Problem(known.name().toLowerCase().replace('_', '-'), known,
+                        status.getReason() == null ? known.getReasonPhrase() : status.getReason());
+            }
+        }
+        log.error("Unexpected API failure", error);
+        return new Problem("internal-error", HttpStatus.INTERNAL_SERVER_ERROR, "unexpected server error; see the server log");
+    }
+}

@@ -1,0 +1,112 @@
+package io.pushgate.api;
+
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Set;
+
+import io.pushgate.core.Hub;
+import io.pushgate.core.Names;
+import io.pushgate.core.PushNode;
+import io.pushgate.core.Session;
+
+import org.jspecify.annotations.Nullable;
+import org.springframework.web.bind.annotation.GetMapping;
+import org.springframework.web.bind.annotation.PathVariable;
+import org.springframework.web.bind.annotation.RequestParam;
+import org.springframework.web.bind.annotation.RestController;
+
+/**
+ * Who is connected. Lists are in ascending name order and paged by name: pass the answer's
+ * {@code next} as {@code after} to get the following page; {@code next} is null on the last page.
+ * A group exists while it has members, so an empty group answers with empty lists, not 404.
+ */
+@RestController
+class PresenceController {
+
+    static final int DEFAULT_LIMIT = 100;
+    static final int MAX_LIMIT = 1000;
+
+    private final Hub hub;
+
+    PresenceController(PushNode node) {
+        this.hub = node.hub();
+    }
+
+    @GetMapping("/api/v1/uids/{uid}")
+    Answers.UidPresence uid(@PathVariable String uid) {
+        Collection<Session> sessions = hub.sessionsOf(name("uid", uid));
+        return new Answers.UidPresence(uid, !sessions.isEmpty(), sessions.size(), clientIds(sessions));
+    }
+
+    @GetMapping("/api/v1/uids")
+    Answers.UidPage uids(@RequestParam(required = false) @Nullable String online,
+                         @RequestParam(required = false) @Nullable String after,
+                         @RequestParam(required = false) @Nullable Integer limit) {
+        if (online != null && !online.isEmpty() && !online.equals("true")) {
+            throw ApiException.badRequest("only online uids are listed: use ?online or ?online=true");
+        }
+        int size = limit(limit);
+        List<String> page = hub.onlineUids(after(after), size + 1);
+        return new Answers.UidPage(hub.uidCount(), trim(page, size), next(page, size));
+    }
+
+    @GetMapping("/api/v1/groups/{group}")
+    Answers.GroupPresence group(@PathVariable String group) {
+        Collection<Session> members = hub.members(name("group", group));
+        Set<String> uids = new LinkedHashSet<>();
+        members.forEach(s -> uids.add(s.uid()));
+        List<String> sorted = new ArrayList<>(uids);
+        sorted.sort(null);
+        return new Answers.GroupPresence(group, sorted, members.size(), clientIds(members));
+    }
+
+    @GetMapping("/api/v1/groups")
+    Answers.GroupPage groups(@RequestParam(required = false) @Nullable String after,
+                             @RequestParam(required = false) @Nullable Integer limit) {
+        int size = limit(limit);
+        List<String> page = hub.groupNames(after(after), size + 1);
+        List<Answers.GroupSummary> groups = new ArrayList<>();
+        for (String name : trim(page, size)) {
+            groups.add(new Answers.GroupSummary(name, hub.members(name).size()));
+        }
+        return new Answers.GroupPage(hub.groupCount(), groups, next(page, size));
+    }
+
+    static String name(String kind, String value) {
+        if (!Names.isValid(value)) {
+            throw ApiException.badRequest(kind + " must be 1-" + Names.MAX_LENGTH + " characters without spaces or control characters");
+        }
+        return value;
+    }
+
+    private static @Nullable String after(@Nullable String after) {
+        return after == null || after.isEmpty() ? null : after;
+    }
+
+    private static int limit(@Nullable Integer limit) {
+        if (limit == null) {
+            return DEFAULT_LIMIT;
+        }
+        if (limit < 1 || limit > MAX_LIMIT) {
+            throw ApiException.badRequest("limit must be from 1 to " + MAX_LIMIT);
+        }
+        return limit;
+    }
+
+    private static List<String> trim(List<String> page, int size) {
+        return page.size() > size ? page.subList(0, size) : page;
+    }
+
+    private static @Nullable String next(List<String> page, int size) {
+        return page.size() > size ? page.get(size - 1) : null;
+    }
+
+    private static List<String> clientIds(Collection<Session> sessions) {
+        List<String> ids = new ArrayList<>(sessions.size());
+        sessions.forEach(s -> ids.add(s.clientId()));
+        ids.sort(null);
+        return ids;
+    }
+}

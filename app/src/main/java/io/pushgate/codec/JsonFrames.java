@@ -1,0 +1,128 @@
+package io.pushgate.codec;
+
+import java.io.ByteArrayOutputStream;
+import java.util.Collection;
+import java.util.function.Consumer;
+
+import io.pushgate.core.Address;
+import io.pushgate.core.Frame;
+import io.pushgate.core.Message;
+import io.pushgate.core.MessageEncoder;
+
+import org.jspecify.annotations.Nullable;
+
+import tools.jackson.core.JsonGenerator;
+import tools.jackson.databind.json.JsonMapper;
+
+/**
+ * Encodes the server-to-client frames of the contract ({@code api-spec/asyncapi.yaml}).
+ *
+ * <p>Messages are written with the payload copied in as raw, already-validated JSON text, so a publish
+ * costs one serialisation per stream and no tree walk of the payload. Control frames that never change
+ * ({@code ping}, {@code pong}) are encoded once at start-up.
+ */
+public final class JsonFrames implements MessageEncoder {
+
+    private final JsonMapper mapper;
+    private final Frame ping;
+    private final Frame pong;
+
+    public JsonFrames(JsonMapper mapper) {
+        this.mapper = mapper;
+        this.ping = Frame.control(write(g -> g.writeStringProperty("type", "ping")));
+        this.pong = Frame.control(write(g -> g.writeStringProperty("type", "pong")));
+    }
+
+    @Override
+    public Frame encode(Message message) {
+        byte[] json = write(g -> {
+            g.writeStringProperty("type", "message");
+            g.writeStringProperty("id", message.id());
+            g.writeStringProperty("event", message.event());
+            g.writeName("data");
+            g.writeRawValue(message.dataJson());
+            g.writeName("to");
+            g.writeStartObject();
+            writeAddress(g, message.to());
+            g.writeEndObject();
+            g.writeNumberProperty("ts", message.ts());
+        });
+        return new Frame(json, message.id(), message.event());
+    }
+
+    private static void writeAddress(JsonGenerator g, Address to) {
+        switch (to.kind()) {
+            case UID -> g.writeStringProperty("uid", to.name());
+            case GROUP -> g.writeStringProperty("group", to.name());
+            case CLIENT -> g.writeStringProperty("client", to.name());
+            case ALL -> g.writeBooleanProperty("all", true);
+        }
+    }
+
+    public Frame ping() {
+        return ping;
+    }
+
+    public Frame pong() {
+        return pong;
+    }
+
+    public Frame welcome(String clientId, String uid, long heartbeatMillis, Collection<String> groups) {
+        return Frame.control(write(g -> {
+            g.writeStringProperty("type", "welcome");
+            g.writeStringProperty("clientId", clientId);
+            g.writeStringProperty("uid", uid);
+            g.writeNumberProperty("heartbeat", heartbeatMillis);
+            g.writeArrayPropertyStart("groups");
+            for (String group : groups) {
+                g.writeString(group);
+            }
+            g.writeEndArray();
+        }));
+    }
+
+    /** A successful reply; {@code result} members are written as given (strings or numbers). */
+    public Frame ok(@Nullable Long ref, @Nullable Consumer<JsonGenerator> result) {
+        return Frame.control(write(g -> {
+            g.writeStringProperty("type", "reply");
+            writeRef(g, ref);
+            g.writeBooleanProperty("ok", true);
+            if (result != null) {
+                g.writeName("result");
+                g.writeStartObject();
+                result.accept(g);
+                g.writeEndObject();
+            }
+        }));
+    }
+
+    /** A failed reply. {@code ref} is absent when the frame had none or could not be read. */
+    public Frame error(@Nullable Long ref, String code, String message) {
+        return Frame.control(write(g -> {
+            g.writeStringProperty("type", "reply");
+            writeRef(g, ref);
+            g.writeBooleanProperty("ok", false);
+            g.writeName("error");
+            g.writeStartObject();
+            g.writeStringProperty("code", code);
+            g.writeStringProperty("message", message);
+            g.writeEndObject();
+        }));
+    }
+
+    private static void writeRef(JsonGenerator g, @Nullable Long ref) {
+        if (ref != null) {
+            g.writeNumberProperty("ref", ref.longValue());
+        }
+    }
+
+    private byte[] write(Consumer<JsonGenerator> body) {
+        ByteArrayOutputStream out = new ByteArrayOutputStream(128);
+        try (JsonGenerator g = mapper.createGenerator(out)) {
+            g.writeStartObject();
+            body.accept(g);
+            g.writeEndObject();
+        }
+        return out.toByteArray();
+    }
+}

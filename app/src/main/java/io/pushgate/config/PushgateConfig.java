@@ -1,0 +1,103 @@
+package io.pushgate.config;
+
+import java.security.SecureRandom;
+import java.time.Clock;
+import java.util.Arrays;
+
+import io.pushgate.api.ApiSettings;
+import io.pushgate.codec.JsonFrames;
+import io.pushgate.core.Limits;
+import io.pushgate.core.PushNode;
+import io.pushgate.security.ApiKeys;
+import io.pushgate.security.HmacTokens;
+import io.pushgate.transport.ws.PushWebSocketHandler;
+import io.pushgate.transport.ws.WsSettings;
+import io.pushgate.web.ProblemWriter;
+
+import org.springframework.boot.context.properties.EnableConfigurationProperties;
+import org.springframework.context.annotation.Bean;
+import org.springframework.context.annotation.Configuration;
+import org.springframework.core.env.Environment;
+
+import tools.jackson.databind.json.JsonMapper;
+
+/** Builds the node and its adapters from {@link PushgateProperties}. */
+@Configuration(proxyBeanMethods = false)
+@EnableConfigurationProperties(PushgateProperties.class)
+public class PushgateConfig {
+
+    @Bean
+    Secrets secrets(PushgateProperties properties, Environment environment) {
+        boolean production = Arrays.asList(environment.getActiveProfiles()).contains("prod");
+        return Secrets.resolve(properties, production);
+    }
+
+    @Bean
+    HmacTokens hmacTokens(Secrets secrets) {
+        return new HmacTokens(secrets.jwtSecret());
+    }
+
+    @Bean
+    ApiKeys apiKeys(Secrets secrets) {
+        return new ApiKeys(secrets.apiKeys());
+    }
+
+    @Bean
+    JsonFrames jsonFrames(JsonMapper mapper) {
+        return new JsonFrames(mapper);
+    }
+
+    @Bean
+    ProblemWriter problemWriter(JsonMapper mapper) {
+        return new ProblemWriter(mapper);
+    }
+
+    @Bean(destroyMethod = "close")
+    PushNode pushNode(PushgateProperties properties, JsonFrames frames) {
+        String id = properties.node().id();
+        if (id == null || id.isBlank()) {
+            id = randomNodeId();
+        }
+        PushgateProperties.SessionLimits s = properties.session();
+        return new PushNode(id, new Limits(s.queue(), s.maxPerUid(), s.maxGroups()), frames, Clock.systemUTC());
+    }
+
+    @Bean
+    WsSettings wsSettings(PushgateProperties properties) {
+        PushgateProperties.Ws ws = properties.ws();
+        return new WsSettings(ws.heartbeat(), ws.authTimeout(), (int) ws.maxFrameSize().toBytes(),
+                ws.framesPerSecond(), ws.frameBurst(), ws.maxBadFrames());
+    }
+
+    @Bean
+    PushWebSocketHandler pushWebSocketHandler(PushNode node, HmacTokens tokens, JsonFrames frames, JsonMapper mapper,
+                                              WsSettings settings) {
+        return new PushWebSocketHandler(node, tokens, frames, mapper, settings);
+    }
+
+    @Bean
+    ApiSettings apiSettings(PushgateProperties properties) {
+        PushgateProperties.Api api = properties.api();
+        return new ApiSettings((int) Math.min(Integer.MAX_VALUE, api.maxBodySize().toBytes()), api.maxBatch(), api.maxTargets());
+    }
+
+    @Bean
+    GracefulDrain gracefulDrain(PushNode node, PushgateProperties properties) {
+        return new GracefulDrain(node, properties.shutdown().grace());
+    }
+
+    @Bean
+    StartupBanner startupBanner(Secrets secrets, HmacTokens tokens) {
+        return new StartupBanner(secrets, tokens);
+    }
+
+    private static String randomNodeId() {
+        String alphabet = "abcdefghijklmnopqrstuvwxyz0123456789";
+        SecureRandom random = new SecureRandom();
+        StringBuilder id = new StringBuilder(6);
+        for (int i = 0; i < 6; i++) {
+            id.append(alphabet.charAt(random.nextInt(alphabet.length())));
+        }
+        return id.toString();
+    }
+}

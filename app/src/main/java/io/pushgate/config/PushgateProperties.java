@@ -1,0 +1,63 @@
+package io.pushgate.config;
+
+import java.time.Duration;
+import java.util.List;
+
+import org.jspecify.annotations.Nullable;
+import org.springframework.boot.context.properties.ConfigurationProperties;
+import org.springframework.boot.context.properties.bind.DefaultValue;
+import org.springframework.util.unit.DataSize;
+
+/**
+ * Every {@code pushgate.*} setting, with its default. The README's configuration reference lists the
+ * same; environment variables work as usual ({@code PUSHGATE_AUTH_JWT_SECRET}, {@code PUSHGATE_API_KEYS}).
+ */
+@ConfigurationProperties("pushgate")
+public record PushgateProperties(@DefaultValue Node node, @DefaultValue Auth auth, @DefaultValue Api api,
+                                 @DefaultValue Ws ws, @DefaultValue SessionLimits session,
+                                 @DefaultValue Shutdown shutdown) {
+
+    /** @param id this node's id, a prefix of its client ids; random when unset */
+    public record Node(@Nullable String id) {
+    }
+
+    /** @param jwtSecret HS256 secret for client tokens, at least 32 bytes; generated (dev only) when unset */
+    public record Auth(@Nullable String jwtSecret) {
+    }
+
+    /**
+     * @param keys         backend API keys, each at least 16 characters; one is generated (dev only) when unset
+     * @param maxBodySize  the largest API request body; larger gets 413
+     * @param maxBatch     publishes in one {@code messages:batch} request
+     * @param maxTargets   uids + groups + clients in one publish
+     */
+    public record Api(@DefaultValue List<String> keys, @DefaultValue("1MB") DataSize maxBodySize,
+                      @DefaultValue("1000") int maxBatch, @DefaultValue("10000") int maxTargets) {
+    }
+
+    /**
+     * @param heartbeat       server ping interval; two silent intervals close the client (4408)
+     * @param authTimeout     time to send an {@code auth} frame when the handshake had no token (4401)
+     * @param maxFrameSize    largest client frame; over it: error reply, twice: close 1009
+     * @param framesPerSecond sustained client frame rate; a second's worth more frames over it: close 4429
+     * @param frameBurst      frames allowed at once above the rate
+     * @param maxBadFrames    consecutive bad frames before closing with 4400
+     */
+    public record Ws(@DefaultValue("25s") Duration heartbeat, @DefaultValue("10s") Duration authTimeout,
+                     @DefaultValue("64KB") DataSize maxFrameSize, @DefaultValue("20") double framesPerSecond,
+                     @DefaultValue("40") int frameBurst, @DefaultValue("10") int maxBadFrames) {
+    }
+
+    /**
+     * @param queue     frames waiting per session before it is closed as slow (4408)
+     * @param maxPerUid sessions per uid on one node; one more is closed with 4429
+     * @param maxGroups groups per session
+     */
+    public record SessionLimits(@DefaultValue("1024") int queue, @DefaultValue("100") int maxPerUid,
+                                @DefaultValue("100") int maxGroups) {
+    }
+
+    /** @param grace how long SIGTERM waits for sessions to flush and close before cutting them */
+    public record Shutdown(@DefaultValue("10s") Duration grace) {
+    }
+}

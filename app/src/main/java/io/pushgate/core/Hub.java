@@ -1,0 +1,208 @@
+package io.pushgate.core;
+
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.List;
+import java.util.Map;
+import java.util.NavigableMap;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentSkipListMap;
+
+import org.jspecify.annotations.Nullable;
+
+/**
+ * The node-local index of sessions: by client id, by uid and by group.
+ *
+ * <p>Reads (fan-out, presence) are lock-free over concurrent maps. Changes (register, join, leave,
+ * unregister) take one monitor so the three indexes and each session's group set never disagree;
+ * they are rare next to deliveries. Empty uid and group entries are removed, so a group exists only
+ * while it has members here.
+ */
+public final class Hub {
+
+    private final Map<String, Session> clients = new ConcurrentHashMap<>();
+    private final NavigableMap<String, Set<Session>> uids = new ConcurrentSkipListMap<>();
+    private final NavigableMap<String, Set<Session>> groups = new ConcurrentSkipListMap<>();
+    /** Groups the backend put a uid in: applied to the uid's sessions now and to those that come later. */
+    private final Map<String, Set<String>> uidGroups = new ConcurrentHashMap<>();
+    private final Limits limits;
+
+    public Hub(Limits limits) {
+        this.limits = limits;
+    }
+
+    /** Outcome of a join. */
+    public enum Join { JOINED, ALREADY_MEMBER, TOO_MANY_GROUPS }
+
+    /**
+     * Adds a session, in the groups its claims and the backend's uid memberships name (up to the group
+     * limit). {@code greet} runs after the session's groups are set and before any publisher can see
+     * the session, so a greeting it queues is always the session's first frame.
+     *
+     * @return {@code false} when the uid already holds {@link Limits#sessionsPerUid()} sessions; the
+     * session is then not registered and not greeted
+     */
+    public synchronized boolean register(Session session, java.util.function.Consumer<Session> greet) {
+        Set<Session> mine = uids.get(session.uid());
+        if (mine != null && mine.size() >= limits.sessionsPerUid()) {
+            return false;
+        }
+        Set<String> wanted = new java.util.LinkedHashSet<>(session.claims().groups());
+        wanted.addAll(uidGroups.getOrDefault(session.uid(), Set.of()));
+        for (String group : wanted) {
+            if (session.mutableGroups().size() >= limits.groupsPerSession()) {
+                break;
+            }
+            session.mutableGroups().add(group);
+        }
+        greet.accept(session);
+        clients.put(session.clientId(), session);
+        uids.computeIfAbsent(session.uid(), k -> ConcurrentHashMap.newKeySet()).add(session);
+        for (String group : session.mutableGroups()) {
+            groups.computeIfAbsent(group, k -> ConcurrentHashMap.newKeySet()).add(session);
+        }
+        return true;
+    }
+
+    /** Removes a session from every index; safe to call twice. */
+    public synchronized void unregister(Session session) {
+        if (!clients.remove(session.clientId(), session)) {
+            return;
+        }
+        removeFrom(uids, session.uid(), session);
+        for (String group : session.mutableGroups()) {
+            removeFrom(groups, group, session);
+        }
+        session.mutableGroups().clear();
+    }
+
+    public synchronized Join join(Session session, String group) {
+        if (session.mutableGroups().contains(group)) {
+            return Join.ALREADY_MEMBER;
+        }
+        if (session.mutableGroups().size() >= limits.groupsPerSession()) {
+            return Join.TOO_MANY_GROUPS;
+        }
+        if (!clients.containsKey(session.clientId())) {
+            return Join.ALREADY_MEMBER; // closed meanwhile: nothing to index
+        }
+        session.mutableGroups().add(group);
+        groups.computeIfAbsent(group, k -> ConcurrentHashMap.newKeySet()).add(session);
+        return Join.JOINED;
+    }
+
+    /** @return whether the session was in the group */
+    public synchronized boolean leave(Session session, String group) {
+        if (!session.mutableGroups().remove(group)) {
+            return false;
+        }
+        removeFrom(groups, group, session);
+        return true;
+    }
+
+    /** Puts every session of the uid in the group, now and on later connects. @return sessions that joined now */
+    public synchronized int joinUid(String uid, String group) {
+        uidGroups.computeIfAbsent(uid, k -> ConcurrentHashMap.newKeySet()).add(group);
+        int joined = 0;
+        for (Session session : sessionsOf(uid)) {
+            if (join(session, group) != Join.TOO_MANY_GROUPS) {
+                joined++;
+            }
+        }
+        return joined;
+    }
+
+    /** Takes every session of the uid out of the group and forgets the uid's membership. @return sessions that left */
+    public synchronized int leaveUid(String uid, String group) {
+        Set<String> assigned = uidGroups.get(uid);
+        if (assigned != null) {
+            assigned.remove(group);
+            if (assigned.isEmpty()) {
+                uidGroups.remove(uid);
+            }
+        }
+        int left = 0;
+        for (Session session : sessionsOf(uid)) {
+            if (leave(session, group)) {
+                left++;
+            }
+        }
+        return left;
+    }
+
+    public @Nullable Session client(String clientId) {
+        return clients.get(clientId);
+    }
+
+    public Collection<Session> sessionsOf(String uid) {
+        Set<Session> sessions = uids.get(uid);
+        return sessions == null ? List.of() : List.copyOf(sessions);
+    }
+
+    public Collection<Session> members(String group) {
+        Set<Session> sessions = groups.get(group);
+        return sessions == null ? List.of() : List.copyOf(sessions);
+    }
+
+    /** Live views for fan-out: iterate, do not keep. */
+    Set<Session> uidView(String uid) {
+        return uids.getOrDefault(uid, Set.of());
+    }
+
+    Set<Session> groupView(String group) {
+        return groups.getOrDefault(group, Set.of());
+    }
+
+    Collection<Session> allView() {
+        return clients.values();
+    }
+
+    public int sessionCount() {
+        return clients.size();
+    }
+
+    public int uidCount() {
+        return uids.size();
+    }
+
+    public int groupCount() {
+        return groups.size();
+    }
+
+    /** Online uids in ascending order, strictly after {@code after} (null for the start), at most {@code limit}. */
+    public List<String> onlineUids(@Nullable String after, int limit) {
+        return page(uids, after, limit);
+    }
+
+    /** Groups with members here, in ascending order, strictly after {@code after}, at most {@code limit}. */
+    public List<String> groupNames(@Nullable String after, int limit) {
+        return page(groups, after, limit);
+    }
+
+    public List<Session> allSessions() {
+        return new ArrayList<>(clients.values());
+    }
+
+    private static List<String> page(NavigableMap<String, Set<Session>> index, @Nullable String after, int limit) {
+        NavigableMap<String, Set<Session>> tail = after == null ? index : index.tailMap(after, false);
+        List<String> names = new ArrayList<>(Math.min(limit, 256));
+        for (String name : tail.keySet()) {
+            if (names.size() == limit) {
+                break;
+            }
+            names.add(name);
+        }
+        return names;
+    }
+
+    private static void removeFrom(Map<String, Set<Session>> index, String key, Session session) {
+        Set<Session> sessions = index.get(key);
+        if (sessions != null) {
+            sessions.remove(session);
+            if (sessions.isEmpty()) {
+                index.remove(key, sessions);
+            }
+        }
+    }
+}

@@ -1,0 +1,16 @@
+package io.pushgate.core;
+
+import java.util.Map;
+
+/**
+ * A snapshot of one node's counters.
+ *
+ * @param sessionsByTransport open sessions per transport name
+ * @param messagesIn          publishes accepted since start
+ * @param messagesOut         frames queued to sessions since start (one per session reached)
+ * @param dropped             sessions closed because their queue was full
+ */
+public record NodeStats(String node, int sessions, Map<String, Integer> sessionsByTransport, int uids,
+                        int groups, long messagesIn, long messagesOut, double messagesInPerSecond,
+                        double messagesOutPerSecond, long dropped) {
+}

@@ -1,0 +1,123 @@
+package io.pushgate.core;
+
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicBoolean;
+
+import reactor.core.publisher.Flux;
+
+/**
+ * One client connection as the core sees it: who it is, which groups it is in, and its bounded
+ * outbound queue.
+ *
+ * <p>Thread-safety: every method may be called from any thread. Group membership is changed only
+ * through the {@link Hub}, which keeps its indexes and this set in step.
+ */
+public final class Session {
+
+    private final String clientId;
+    private final Transport transport;
+    private final Outbox outbox;
+    private final Set<String> groups = ConcurrentHashMap.newKeySet();
+    private final AtomicBoolean closed = new AtomicBoolean();
+    private volatile ClientClaims claims;
+    private final Runnable onOverflow;
+    private volatile @org.jspecify.annotations.Nullable Disconnect disconnect;
+
+    Session(String clientId, ClientClaims claims, Transport transport, int queueCapacity, Runnable onOverflow) {
+        this.clientId = clientId;
+        this.claims = claims;
+        this.transport = transport;
+        this.outbox = new Outbox(queueCapacity);
+        this.onOverflow = onOverflow;
+    }
+
+    public String clientId() {
+        return clientId;
+    }
+
+    public String uid() {
+        return claims.uid();
+    }
+
+    public ClientClaims claims() {
+        return claims;
+    }
+
+    /** Replaces the claims after a token refresh; the uid never changes. */
+    public void refresh(ClientClaims refreshed) {
+        if (!refreshed.uid().equals(claims.uid())) {
+            throw new IllegalArgumentException("a refreshed token must keep the uid");
+        }
+        this.claims = refreshed;
+    }
+
+    public String transportName() {
+        return transport.name();
+    }
+
+    /** The groups this session is in now; a read-only view. */
+    public Set<String> groups() {
+        return java.util.Collections.unmodifiableSet(groups);
+    }
+
+    Set<String> mutableGroups() {
+        return groups;
+    }
+
+    /**
+     * Queues a frame. A full queue closes the session with {@link Disconnect#SLOW_CLIENT} rather than
+     * grow or block: the publisher and every other session go on at full speed.
+     *
+     * @return whether the frame was queued
+     */
+    public boolean send(Frame frame) {
+        Outbox.Offer offer = outbox.offer(frame);
+        if (offer == Outbox.Offer.FULL) {
+            onOverflow.run();
+            close(Disconnect.SLOW_CLIENT);
+        }
+        return offer == Outbox.Offer.QUEUED;
+    }
+
+    /** The frames to write, in order; subscribe once. Completes when the session is closed. */
+    public Flux<Frame> frames() {
+        return outbox.frames();
+    }
+
+    /** Closes the connection now, dropping queued frames; the first reason given to a session is the one sent. */
+    public void close(Disconnect disconnect) {
+        if (closed.compareAndSet(false, true)) {
+            this.disconnect = disconnect;
+            outbox.complete();
+        }
+        Disconnect first = this.disconnect;
+        transport.close(first == null ? disconnect : first); // also cuts a flush that is stuck
+    }
+
+    /**
+     * Stops taking frames and closes once the frames already queued are written: {@link #frames()}
+     * completes and the transport then ends the connection with {@link #disconnect()}. Used for a
+     * graceful shutdown, so nothing accepted before it is lost.
+     */
+    public void closeAfterFlush(Disconnect disconnect) {
+        if (closed.compareAndSet(false, true)) {
+            this.disconnect = disconnect;
+            outbox.complete();
+        }
+    }
+
+    /** Why the session was closed, or {@code null} while it is open. */
+    public @org.jspecify.annotations.Nullable Disconnect disconnect() {
+        return disconnect;
+    }
+
+    public boolean isClosed() {
+        return closed.get();
+    }
+
+    @Override
+    public String toString() {
+        return "Session[" + clientId + ", uid=" + uid() + ", " + transport.name() + "]";
+    }
+}

@@ -1,0 +1,20 @@
+package io.pushgate.core;
+
+/**
+ * The seam between a {@link Session} and its wire.
+ *
+ * <p>There is deliberately no read or write here: the transport reads its own socket, and it writes
+ * what it takes from {@link Session#frames()}. The core only needs to name the transport and to end
+ * the connection.
+ */
+public interface Transport {
+
+    /** A short name used in stats, such as {@code websocket}. */
+    String name();
+
+    /**
+     * Ends the connection with the given code. Must be idempotent, thread-safe and non-blocking;
+     * the transport unregisters the session from the {@link Hub} once the connection is gone.
+     */
+    void close(Disconnect disconnect);
+}

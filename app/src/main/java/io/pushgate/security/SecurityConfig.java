@@ -1,0 +1,109 @@
+package io.pushgate.security;
+
+import io.pushgate.core.InvalidTokenException;
+import io.pushgate.core.TokenVerifier;
+import io.pushgate.transport.ws.PushWebSocketHandler;
+import io.pushgate.web.Problem;
+import io.pushgate.web.ProblemWriter;
+
+import org.springframework.context.annotation.Bean;
+import org.springframework.context.annotation.Configuration;
+import org.springframework.core.annotation.Order;
+import org.springframework.http.HttpHeaders;
+import org.springframework.http.HttpStatus;
+import org.springframework.security.authentication.BadCredentialsException;
+import org.springframework.security.authentication.ReactiveAuthenticationManager;
+import org.springframework.security.config.web.server.SecurityWebFiltersOrder;
+import org.springframework.security.config.web.server.ServerHttpSecurity;
+import org.springframework.security.web.server.SecurityWebFilterChain;
+import org.springframework.security.web.server.authentication.AuthenticationWebFilter;
+import org.springframework.security.web.server.ServerAuthenticationEntryPoint;
+import org.springframework.security.web.server.context.NoOpServerSecurityContextRepository;
+import org.springframework.security.web.server.util.matcher.ServerWebExchangeMatchers;
+
+import reactor.core.publisher.Mono;
+
+/**
+ * Three stateless chains: the backend API (API key required), the client endpoints (a client token,
+ * when one is presented, must be valid; its claims travel on as an exchange attribute), and the rest
+ * (public: the demo page, health).
+ */
+@Configuration(proxyBeanMethods = false)
+public class SecurityConfig {
+
+    @Bean
+    @Order(1)
+    SecurityWebFilterChain apiChain(ServerHttpSecurity http, ApiKeys keys, ProblemWriter problems) {
+        ReactiveAuthenticationManager manager = auth -> Mono.fromCallable(() -> {
+            if (keys.matches(((Credential) auth).secret())) {
+                return Credential.backend();
+            }
+            throw new BadCredentialsException("invalid API key");
+        });
+        AuthenticationWebFilter filter = new AuthenticationWebFilter(manager);
+        filter.setServerAuthenticationConverter(exchange -> {
+            String key = ClientTokenConverter.bearer(exchange.getRequest().getHeaders().getFirst(HttpHeaders.AUTHORIZATION));
+            return key == null ? Mono.empty() : Mono.just(Credential.presented(key));
+        });
+        filter.setSecurityContextRepository(NoOpServerSecurityContextRepository.getInstance());
+        filter.setAuthenticationFailureHandler((webFilterExchange, e) -> problems.write(webFilterExchange.getExchange(),
+                new Problem("invalid-api-key", HttpStatus.UNAUTHORIZED, "the API key is not valid")));
+        ServerAuthenticationEntryPoint missing = (exchange, e) -> problems.write(exchange,
+                new Problem("missing-api-key", HttpStatus.UNAUTHORIZED,
+                        "send the API key as 'Authorization: Bearer <key>'"));
+        return stateless(http)
+                .securityMatcher(ServerWebExchangeMatchers.pathMatchers("/api/**"))
+                .addFilterAt(filter, SecurityWebFiltersOrder.AUTHENTICATION)
+                .exceptionHandling(e -> e.authenticationEntryPoint(missing))
+                .authorizeExchange(a -> a.anyExchange().hasAuthority(Credential.BACKEND.getAuthority()))
+                .build();
+    }
+
+    @Bean
+    @Order(2)
+    SecurityWebFilterChain clientChain(ServerHttpSecurity http, TokenVerifier verifier, ProblemWriter problems) {
+        ReactiveAuthenticationManager manager = auth -> Mono.fromCallable(() -> {
+            try {
+                return Credential.client(verifier.verify(((Credential) auth).secret()));
+            } catch (InvalidTokenException e) {
+                throw new BadCredentialsException(e.getMessage());
+            }
+        });
+        AuthenticationWebFilter filter = new AuthenticationWebFilter(manager);
+        filter.setServerAuthenticationConverter(new ClientTokenConverter());
+        filter.setSecurityContextRepository(NoOpServerSecurityContextRepository.getInstance());
+        filter.setAuthenticationSuccessHandler((webFilterExchange, authentication) -> {
+            webFilterExchange.getExchange().getAttributes()
+                    .put(PushWebSocketHandler.CLAIMS_ATTRIBUTE, ((Credential) authentication).claims());
+            return webFilterExchange.getChain().filter(webFilterExchange.getExchange());
+        });
+        filter.setAuthenticationFailureHandler((webFilterExchange, e) -> {
+            webFilterExchange.getExchange().getResponse().getHeaders()
+                    .set(HttpHeaders.WWW_AUTHENTICATE, "Bearer error=\"invalid_token\"");
+            return problems.write(webFilterExchange.getExchange(),
+                    new Problem("invalid-token", HttpStatus.UNAUTHORIZED, e.getMessage()));
+        });
+        return stateless(http)
+                .securityMatcher(ServerWebExchangeMatchers.pathMatchers("/ws"))
+                .addFilterAt(filter, SecurityWebFiltersOrder.AUTHENTICATION)
+                .authorizeExchange(a -> a.anyExchange().permitAll())
+                .build();
+    }
+
+    @Bean
+    @Order(3)
+    SecurityWebFilterChain publicChain(ServerHttpSecurity http) {
+        return stateless(http)
+                .authorizeExchange(a -> a.anyExchange().permitAll())
+                .build();
+    }
+
+    private static ServerHttpSecurity stateless(ServerHttpSecurity http) {
+        return http.csrf(ServerHttpSecurity.CsrfSpec::disable)
+                .httpBasic(ServerHttpSecurity.HttpBasicSpec::disable)
+                .formLogin(ServerHttpSecurity.FormLoginSpec::disable)
+                .logout(ServerHttpSecurity.LogoutSpec::disable)
+                .requestCache(r -> r.requestCache(org.springframework.security.web.server.savedrequest.NoOpServerRequestCache.getInstance()))
+                .securityContextRepository(NoOpServerSecurityContextRepository.getInstance());
+    }
+}

@@ -1,0 +1,56 @@
+package io.pushgate.transport.ws;
+
+import java.util.List;
+
+import io.pushgate.codec.JsonFrames;
+import io.pushgate.core.ClientClaims;
+import io.pushgate.core.PushNode;
+import io.pushgate.core.TokenVerifier;
+
+import org.springframework.web.reactive.socket.WebSocketHandler;
+import org.springframework.web.reactive.socket.WebSocketSession;
+
+import reactor.core.publisher.Mono;
+import tools.jackson.databind.json.JsonMapper;
+
+/**
+ * Serves {@code /ws}. The handshake has already passed the client security chain: a token given in
+ * the query, the {@code Authorization} header or the subprotocols was verified there, and its claims
+ * arrive as the session attribute {@link #CLAIMS_ATTRIBUTE}. Without one, the client has
+ * {@link WsSettings#authTimeout()} to send an {@code auth} frame.
+ */
+public final class PushWebSocketHandler implements WebSocketHandler {
+
+    /** The exchange (and so session) attribute holding the handshake's verified {@link ClientClaims}. */
+    public static final String CLAIMS_ATTRIBUTE = ClientClaims.class.getName();
+
+    /** Echoed when the client offers {@code bearer, <token>} as subprotocols, as browsers require. */
+    public static final String BEARER_PROTOCOL = "bearer";
+
+    private final PushNode node;
+    private final TokenVerifier verifier;
+    private final JsonFrames frames;
+    private final JsonMapper mapper;
+    private final WsSettings settings;
+
+    public PushWebSocketHandler(PushNode node, TokenVerifier verifier, JsonFrames frames, JsonMapper mapper,
+                                WsSettings settings) {
+        this.node = node;
+        this.verifier = verifier;
+        this.frames = frames;
+        this.mapper = mapper;
+        this.settings = settings;
+    }
+
+    @Override
+    public List<String> getSubProtocols() {
+        return List.of(BEARER_PROTOCOL);
+    }
+
+    @Override
+    public Mono<Void> handle(WebSocketSession session) {
+        Object claims = session.getAttributes().get(CLAIMS_ATTRIBUTE);
+        return new WsConnection(session, node, verifier, frames, mapper, settings)
+                .run(claims instanceof ClientClaims c ? c : null);
+    }
+}

@@ -1,0 +1,356 @@
+package io.pushgate.transport.ws;
+
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.concurrent.TimeUnit;
+
+import io.pushgate.codec.JsonFrames;
+import io.pushgate.core.ClientClaims;
+import io.pushgate.core.Disconnect;
+import io.pushgate.core.Frame;
+import io.pushgate.core.Hub;
+import io.pushgate.core.InvalidTokenException;
+import io.pushgate.core.Names;
+import io.pushgate.core.Publication;
+import io.pushgate.core.PublishResult;
+import io.pushgate.core.PushNode;
+import io.pushgate.core.Session;
+import io.pushgate.core.Target;
+import io.pushgate.core.TokenBucket;
+import io.pushgate.core.TokenVerifier;
+import io.pushgate.core.Transport;
+
+import org.jspecify.annotations.Nullable;
+import org.springframework.web.reactive.socket.CloseStatus;
+import org.springframework.web.reactive.socket.WebSocketMessage;
+import org.springframework.web.reactive.socket.WebSocketSession;
+
+import reactor.core.Disposable;
+import reactor.core.publisher.Flux;
+import reactor.core.publisher.Mono;
+import reactor.core.publisher.Sinks;
+import reactor.core.scheduler.Schedulers;
+import reactor.util.concurrent.Queues;
+import tools.jackson.databind.json.JsonMapper;
+
+/**
+ * The protocol state of one WebSocket connection: authentication, heartbeat, client frames, token
+ * expiry, and the pump from the core session's queue to the socket.
+ *
+ * <p>Inbound frames are handled one at a time on the connection's event loop and never block; all
+ * outbound frames, replies included, go through the session's bounded queue, so their order is the
+ * order in which they were produced.
+ */
+final class WsConnection implements Transport {
+
+    private static final Disconnect CLIENT_GONE = new Disconnect(1000, "closed by client");
+
+    private final WebSocketSession ws;
+    private final PushNode node;
+    private final TokenVerifier verifier;
+    private final JsonFrames frames;
+    private final JsonMapper mapper;
+    private final WsSettings settings;
+    private final TokenBucket bucket;
+    private final Sinks.One<Session> ready = Sinks.one();
+    /** Replies sent before authentication, when there is no session queue yet; completed on start. */
+    private final Sinks.Many<Frame> early = Sinks.many().unicast().onBackpressureBuffer(Queues.<Frame>get(16).get());
+    private final Sinks.Empty<Void> flushed = Sinks.empty();
+    private volatile @Nullable Session session;
+    private volatile long lastSeenNanos = System.nanoTime();
+    private volatile boolean closing;
+    private @Nullable Disposable expiry;
+    private @Nullable Disposable authTimer;
+    private int badFrames;
+    private int tooBig;
+    private int overRate;
+
+    WsConnection(WebSocketSession ws, PushNode node, TokenVerifier verifier, JsonFrames frames, JsonMapper mapper,
+                 WsSettings settings) {
+        this.ws = ws;
+        this.node = node;
+        this.verifier = verifier;
+        this.frames = frames;
+        this.mapper = mapper;
+        this.settings = settings;
+        this.bucket = new TokenBucket(settings.framesPerSecond(), settings.frameBurst(), System.nanoTime());
+    }
+
+    @Override
+    public String name() {
+        return "websocket";
+    }
+
+    @Override
+    public void close(Disconnect disconnect) {
+        if (!closing) {
+            closing = true;
+            ws.close(new CloseStatus(disconnect.code(), disconnect.reason())).subscribe();
+        }
+    }
+
+    Mono<Void> run(@Nullable ClientClaims handshakeClaims) {
+        if (handshakeClaims != null) {
+            start(handshakeClaims);
+        } else {
+            authTimer = Schedulers.parallel().schedule(() -> {
+                if (session == null) {
+                    close(Disconnect.AUTH_TIMEOUT);
+                }
+            }, settings.authTimeout().toMillis(), TimeUnit.MILLISECONDS);
+        }
+        Mono<Void> inbound = ws.receive()
+                .doOnNext(this::onFrame)
+                .then()
+                .doFinally(signal -> {
+                    Session s = session;
+                    if (s != null) {
+                        s.close(CLIENT_GONE);
+                    }
+                    early.tryEmitComplete();
+                    ready.tryEmitEmpty();
+                });
+        Flux<WebSocketMessage> outbound = Flux.concat(early.asFlux().map(this::text),
+                ready.asMono().flatMapMany(s -> Flux.merge(
+                        s.frames().map(this::text).doOnComplete(flushed::tryEmitEmpty),
+                        heartbeat(s).takeUntilOther(flushed.asMono()))));
+        Mono<Void> send = ws.send(outbound).then(Mono.defer(this::closeAfterFlush));
+        // a dropped socket ends both sides with an error; that is the normal end of a connection here
+        return Mono.when(inbound.onErrorResume(e -> Mono.empty()), send.onErrorResume(e -> Mono.empty()))
+                .doFinally(signal -> cleanUp());
+    }
+
+    /** Once the queue has been written out after a graceful close, send the close frame it asked for. */
+    private Mono<Void> closeAfterFlush() {
+        Session s = session;
+        Disconnect reason = s == null ? null : s.disconnect();
+        if (reason != null && !closing) {
+            closing = true;
+            return ws.close(new CloseStatus(reason.code(), reason.reason()));
+        }
+        return Mono.empty();
+    }
+
+    private void cleanUp() {
+        dispose(authTimer);
+        dispose(expiry);
+        Session s = session;
+        if (s != null) {
+            node.disconnected(s);
+        }
+    }
+
+    private WebSocketMessage text(Frame frame) {
+        return new WebSocketMessage(WebSocketMessage.Type.TEXT, ws.bufferFactory().wrap(frame.json()));
+    }
+
+    private Flux<WebSocketMessage> heartbeat(Session s) {
+        Duration every = settings.heartbeat();
+        long silentLimit = every.multipliedBy(2).toNanos();
+        return Flux.interval(every, every).handle((tick, sink) -> {
+            if (System.nanoTime() - lastSeenNanos > silentLimit) {
+                s.close(Disconnect.HEARTBEAT_TIMEOUT);
+                return;
+            }
+            s.send(frames.ping());
+            sink.next(ws.pingMessage(factory -> factory.wrap(new byte[0])));
+        });
+    }
+
+    private void start(ClientClaims claims) {
+        if (expired(claims)) {
+            close(Disconnect.TOKEN_EXPIRED);
+            return;
+        }
+        Session s = node.connect(claims, this, registered -> frames.welcome(registered.clientId(),
+                registered.uid(), settings.heartbeat().toMillis(), registered.groups()));
+        if (s == null) {
+            close(node.refusal());
+            return;
+        }
+        session = s;
+        dispose(authTimer);
+        early.tryEmitComplete();
+        scheduleExpiry(s, claims);
+        ready.tryEmitValue(s);
+    }
+
+    private static boolean expired(ClientClaims claims) {
+        return !claims.expiresAt().isAfter(Instant.now());
+    }
+
+    private void scheduleExpiry(Session s, ClientClaims claims) {
+        dispose(expiry);
+        long delay = Math.max(0, claims.expiresAt().toEpochMilli() - System.currentTimeMillis());
+        expiry = Schedulers.parallel().schedule(() -> s.close(Disconnect.TOKEN_EXPIRED), delay, TimeUnit.MILLISECONDS);
+    }
+
+    private void onFrame(WebSocketMessage message) {
+        lastSeenNanos = System.nanoTime();
+        if (message.getType() == WebSocketMessage.Type.PING || message.getType() == WebSocketMessage.Type.PONG) {
+            return;
+        }
+        Session s = session;
+        if (message.getType() == WebSocketMessage.Type.BINARY) {
+            refuse(s, new ClientFrame.BadFrame("bad_frame", "binary frames are not accepted; send JSON text", null));
+            return;
+        }
+        if (message.getPayload().readableByteCount() > settings.maxFrameBytes()) {
+            reply(s, frames.error(null, "frame_too_big", "frames are limited to " + settings.maxFrameBytes() + " bytes"));
+            if (++tooBig >= 2) {
+                close(Disconnect.FRAME_TOO_BIG);
+            }
+            return;
+        }
+        if (!bucket.tryTake(System.nanoTime())) {
+            reply(s, frames.error(null, "rate_limited", "slow down: at most " + (long) settings.framesPerSecond()
+                    + " frames per second"));
+            if (++overRate > settings.framesPerSecond()) {
+                close(Disconnect.RATE_LIMITED);
+            }
+            return;
+        }
+        overRate = 0;
+        String text = message.getPayload().toString(StandardCharsets.UTF_8);
+        ClientFrame frame;
+        try {
+            frame = ClientFrame.parse(mapper, text);
+            if (s == null) {
+                handleUnauthenticated(frame);
+            } else {
+                handle(s, frame);
+            }
+            badFrames = 0;
+        } catch (ClientFrame.BadFrame bad) {
+            refuse(s, bad);
+        }
+    }
+
+    private void refuse(@Nullable Session s, ClientFrame.BadFrame bad) {
+        reply(s, frames.error(bad.ref, bad.code, bad.getMessage()));
+        if (++badFrames >= settings.maxBadFrames()) {
+            close(Disconnect.BAD_FRAMES);
+        }
+    }
+
+    private void reply(@Nullable Session s, Frame frame) {
+        if (s != null) {
+            s.send(frame);
+        } else {
+            early.tryEmitNext(frame); // full means a flood before auth: dropping replies is fine then
+        }
+    }
+
+    private void handleUnauthenticated(ClientFrame frame) throws ClientFrame.BadFrame {
+        switch (frame.type()) {
+            case "auth" -> {
+                if (frame.token() == null || frame.token().isBlank()) {
+                    throw new ClientFrame.BadFrame("bad_frame", "auth needs a token", frame.ref());
+                }
+                try {
+                    start(verifier.verify(frame.token()));
+                } catch (InvalidTokenException e) {
+                    close(new Disconnect(4401, e.getMessage()));
+                }
+            }
+            case "ping", "pong" -> { }
+            default -> throw new ClientFrame.BadFrame("unauthorized", "send an auth frame first", frame.ref());
+        }
+    }
+
+    private void handle(Session s, ClientFrame frame) throws ClientFrame.BadFrame {
+        switch (frame.type()) {
+            case "pong" -> { }
+            case "ping" -> {
+                s.send(frames.pong());
+                ok(s, frame);
+            }
+            case "join" -> join(s, frame);
+            case "leave" -> {
+                String group = group(frame);
+                node.hub().leave(s, group);
+                ok(s, frame);
+            }
+            case "publish" -> publish(s, frame);
+            case "refresh" -> refresh(s, frame);
+            case "auth" -> throw new ClientFrame.BadFrame("already_authenticated", "this connection is already authenticated", frame.ref());
+            default -> throw new ClientFrame.BadFrame("unknown_type", "unknown frame type '" + abbreviate(frame.type()) + "'", frame.ref());
+        }
+    }
+
+    private void join(Session s, ClientFrame frame) throws ClientFrame.BadFrame {
+        String group = group(frame);
+        if (!s.claims().groups().contains(group)) {
+            throw new ClientFrame.BadFrame("forbidden", "the token does not allow joining this group", frame.ref());
+        }
+        if (node.hub().join(s, group) == Hub.Join.TOO_MANY_GROUPS) {
+            throw new ClientFrame.BadFrame("too_many_groups", "a session may be in at most "
+                    + node.limits().groupsPerSession() + " groups", frame.ref());
+        }
+        ok(s, frame);
+    }
+
+    private void publish(Session s, ClientFrame frame) throws ClientFrame.BadFrame {
+        String group = group(frame);
+        if (!s.claims().publish().contains(group)) {
+            throw new ClientFrame.BadFrame("forbidden", "the token does not allow publishing to this group", frame.ref());
+        }
+        String event = frame.event() == null ? "message" : frame.event();
+        if (!Names.isValid(event)) {
+            throw new ClientFrame.BadFrame("bad_frame", "event must be 1-" + Names.MAX_LENGTH
+                    + " characters without spaces", frame.ref());
+        }
+        String data = frame.dataJson() == null ? "null" : frame.dataJson();
+        PublishResult result = node.publish(new Publication(Target.group(group), event, data, 0));
+        if (frame.ref() != null) {
+            s.send(frames.ok(frame.ref(), g -> {
+                g.writeStringProperty("id", result.id());
+                g.writeNumberProperty("sessions", result.sessions());
+            }));
+        }
+    }
+
+    private void refresh(Session s, ClientFrame frame) throws ClientFrame.BadFrame {
+        if (frame.token() == null || frame.token().isBlank()) {
+            throw new ClientFrame.BadFrame("bad_frame", "refresh needs a token", frame.ref());
+        }
+        ClientClaims claims;
+        try {
+            claims = verifier.verify(frame.token());
+        } catch (InvalidTokenException e) {
+            throw new ClientFrame.BadFrame("invalid_token", e.getMessage(), frame.ref());
+        }
+        if (!claims.uid().equals(s.uid())) {
+            throw new ClientFrame.BadFrame("invalid_token", "a refreshed token must be for the same uid", frame.ref());
+        }
+        s.refresh(claims);
+        scheduleExpiry(s, claims);
+        ok(s, frame);
+    }
+
+    private static String group(ClientFrame frame) throws ClientFrame.BadFrame {
+        String group = frame.group();
+        if (group == null || !Names.isValid(group)) {
+            throw new ClientFrame.BadFrame("bad_frame", "group must be 1-" + Names.MAX_LENGTH
+                    + " characters without spaces", frame.ref());
+        }
+        return group;
+    }
+
+    private void ok(Session s, ClientFrame frame) {
+        if (frame.ref() != null) {
+            s.send(frames.ok(frame.ref(), null));
+        }
+    }
+
+    private static String abbreviate(String text) {
+        return text.length() <= 32 ? text : text.substring(0, 32) + "…";
+    }
+
+    private static void dispose(@Nullable Disposable disposable) {
+        if (disposable != null) {
+            disposable.dispose();
+        }
+    }
+}

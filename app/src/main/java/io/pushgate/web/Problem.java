@@ -1,0 +1,33 @@
+package io.pushgate.web;
+
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+import org.springframework.http.HttpStatus;
+
+/**
+ * An RFC 9457 problem. {@code type} is a stable URN clients may switch on:
+ * {@code urn:pushgate:problem:<slug>}; the slugs are listed in {@code api-spec/openapi.yaml}.
+ */
+public record Problem(String slug, HttpStatus status, String detail) {
+
+    public static final String TYPE_PREFIX = "urn:pushgate:problem:";
+
+    public static Problem badRequest(String detail) {
+        return new Problem("bad-request", HttpStatus.BAD_REQUEST, detail);
+    }
+
+    public static Problem notFound(String detail) {
+        return new Problem("not-found", HttpStatus.NOT_FOUND, detail);
+    }
+
+    public Map<String, Object> body(String instance) {
+        Map<String, Object> body = new LinkedHashMap<>();
+        body.put("type", TYPE_PREFIX + slug);
+        body.put("title", status.getReasonPhrase());
+        body.put("status", status.value());
+        body.put("detail", detail);
+        body.put("instance", instance);
+        return body;
+    }
+}
