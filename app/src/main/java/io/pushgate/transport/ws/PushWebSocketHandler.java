@@ -7,6 +7,7 @@ import io.pushgate.core.ClientClaims;
 import io.pushgate.core.PushNode;
 import io.pushgate.core.TokenVerifier;
 
+import org.jspecify.annotations.Nullable;
 import org.springframework.web.reactive.socket.WebSocketHandler;
 import org.springframework.web.reactive.socket.WebSocketSession;
 
@@ -16,12 +17,13 @@ import tools.jackson.databind.json.JsonMapper;
 /**
  * Serves {@code /ws}. The handshake has already passed the client security chain: a token given in
  * the query, the {@code Authorization} header or the subprotocols was verified there, and its claims
- * arrive as the session attribute {@link #CLAIMS_ATTRIBUTE}. Without one, the client has
+ * arrive as the exchange attribute {@link #CLAIMS_ATTRIBUTE}, bound to the connection by
+ * {@link ClaimsBindingWebSocketService}. Without one, the client has
  * {@link WsSettings#authTimeout()} to send an {@code auth} frame.
  */
 public final class PushWebSocketHandler implements WebSocketHandler {
 
-    /** The exchange (and so session) attribute holding the handshake's verified {@link ClientClaims}. */
+    /** The exchange attribute holding the handshake's verified {@link ClientClaims}. */
     public static final String CLAIMS_ATTRIBUTE = ClientClaims.class.getName();
 
     /** Echoed when the client offers {@code bearer, <token>} as subprotocols, as browsers require. */
@@ -49,8 +51,24 @@ public final class PushWebSocketHandler implements WebSocketHandler {
 
     @Override
     public Mono<Void> handle(WebSocketSession session) {
-        Object claims = session.getAttributes().get(CLAIMS_ATTRIBUTE);
-        return new WsConnection(session, node, verifier, frames, mapper, settings)
-                .run(claims instanceof ClientClaims c ? c : null);
+        return new WsConnection(session, node, verifier, frames, mapper, settings).run(null);
+    }
+
+    /** This handler for one handshake whose token the security chain already verified. */
+    WebSocketHandler withClaims(@Nullable ClientClaims claims) {
+        if (claims == null) {
+            return this;
+        }
+        return new WebSocketHandler() {
+            @Override
+            public List<String> getSubProtocols() {
+                return PushWebSocketHandler.this.getSubProtocols();
+            }
+
+            @Override
+            public Mono<Void> handle(WebSocketSession session) {
+                return new WsConnection(session, node, verifier, frames, mapper, settings).run(claims);
+            }
+        };
     }
 }

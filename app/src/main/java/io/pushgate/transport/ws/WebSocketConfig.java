@@ -5,15 +5,15 @@ import java.util.Map;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 import org.springframework.web.reactive.HandlerMapping;
+import org.springframework.web.reactive.config.WebFluxConfigurer;
 import org.springframework.web.reactive.handler.SimpleUrlHandlerMapping;
 import org.springframework.web.reactive.socket.server.WebSocketService;
 import org.springframework.web.reactive.socket.server.support.HandshakeWebSocketService;
-import org.springframework.web.reactive.socket.server.support.WebSocketHandlerAdapter;
 import org.springframework.web.reactive.socket.server.upgrade.ReactorNettyRequestUpgradeStrategy;
 
 import reactor.netty.http.server.WebsocketServerSpec;
 
-/** Maps {@code /ws} and sets the upgrade's frame limit. */
+/** Maps {@code /ws} and tunes the upgrade: frame limit, and the handshake claims carried into the session. */
 @Configuration(proxyBeanMethods = false)
 public class WebSocketConfig {
 
@@ -23,18 +23,15 @@ public class WebSocketConfig {
     }
 
     @Bean
-    WebSocketService webSocketService(WsSettings settings) {
-        var strategy = new ReactorNettyRequestUpgradeStrategy(() -> WebsocketServerSpec.builder()
-                .maxFramePayloadLength(settings.hardFrameLimit())
-                .handlePing(false));
-        var service = new HandshakeWebSocketService(strategy);
-        // carries the claims verified by the security chain into the session
-        service.setSessionAttributePredicate(PushWebSocketHandler.CLAIMS_ATTRIBUTE::equals);
-        return service;
-    }
-
-    @Bean
-    WebSocketHandlerAdapter webSocketHandlerAdapter(WebSocketService webSocketService) {
-        return new WebSocketHandlerAdapter(webSocketService);
+    WebFluxConfigurer webSocketServiceConfigurer(WsSettings settings) {
+        return new WebFluxConfigurer() {
+            @Override
+            public WebSocketService getWebSocketService() {
+                var strategy = new ReactorNettyRequestUpgradeStrategy(() -> WebsocketServerSpec.builder()
+                        .maxFramePayloadLength(settings.hardFrameLimit())
+                        .handlePing(false));
+                return new ClaimsBindingWebSocketService(new HandshakeWebSocketService(strategy));
+            }
+        };
     }
 }
