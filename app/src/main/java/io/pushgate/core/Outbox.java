@@ -26,7 +26,9 @@ final class Outbox {
         if (result.isSuccess()) {
             return Offer.QUEUED;
         }
-        return result == Sinks.EmitResult.FAIL_OVERFLOW ? Offer.FULL : Offer.CLOSED;
+        // a unicast sink with no subscriber yet reports a full queue as FAIL_ZERO_SUBSCRIBER
+        return result == Sinks.EmitResult.FAIL_OVERFLOW || result == Sinks.EmitResult.FAIL_ZERO_SUBSCRIBER
+                ? Offer.FULL : Offer.CLOSED;
     }
 
     synchronized void complete() {

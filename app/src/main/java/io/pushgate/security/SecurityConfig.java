@@ -2,7 +2,6 @@ package io.pushgate.security;
 
 import io.pushgate.core.InvalidTokenException;
 import io.pushgate.core.TokenVerifier;
-import io.pushgate.transport.ws.PushWebSocketHandler;
 import io.pushgate.web.Problem;
 import io.pushgate.web.ProblemWriter;
 
@@ -30,6 +29,9 @@ import reactor.core.publisher.Mono;
  */
 @Configuration(proxyBeanMethods = false)
 public class SecurityConfig {
+
+    /** The exchange attribute under which a verified client token's {@code ClientClaims} travel on. */
+    public static final String CLIENT_CLAIMS_ATTRIBUTE = "io.pushgate.core.ClientClaims";
 
     @Bean
     @Order(1)
@@ -74,7 +76,7 @@ public class SecurityConfig {
         filter.setSecurityContextRepository(NoOpServerSecurityContextRepository.getInstance());
         filter.setAuthenticationSuccessHandler((webFilterExchange, authentication) -> {
             webFilterExchange.getExchange().getAttributes()
-                    .put(PushWebSocketHandler.CLAIMS_ATTRIBUTE, ((Credential) authentication).claims());
+                    .put(CLIENT_CLAIMS_ATTRIBUTE, ((Credential) authentication).claims());
             return webFilterExchange.getChain().filter(webFilterExchange.getExchange());
         });
         filter.setAuthenticationFailureHandler((webFilterExchange, e) -> {

@@ -6,6 +6,7 @@ import io.pushgate.codec.JsonFrames;
 import io.pushgate.core.ClientClaims;
 import io.pushgate.core.PushNode;
 import io.pushgate.core.TokenVerifier;
+import io.pushgate.security.SecurityConfig;
 
 import org.jspecify.annotations.Nullable;
 import org.springframework.web.reactive.socket.WebSocketHandler;
@@ -24,7 +25,7 @@ import tools.jackson.databind.json.JsonMapper;
 public final class PushWebSocketHandler implements WebSocketHandler {
 
     /** The exchange attribute holding the handshake's verified {@link ClientClaims}. */
-    public static final String CLAIMS_ATTRIBUTE = ClientClaims.class.getName();
+    public static final String CLAIMS_ATTRIBUTE = SecurityConfig.CLIENT_CLAIMS_ATTRIBUTE;
 
     /** Echoed when the client offers {@code bearer, <token>} as subprotocols, as browsers require. */
     public static final String BEARER_PROTOCOL = "bearer";

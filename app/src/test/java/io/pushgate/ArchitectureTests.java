@@ -1,0 +1,73 @@
+package io.pushgate;
+
+import com.tngtech.archunit.core.domain.JavaClasses;
+import com.tngtech.archunit.core.importer.ClassFileImporter;
+import com.tngtech.archunit.core.importer.ImportOption;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+import static com.tngtech.archunit.lang.syntax.ArchRuleDefinition.classes;
+import static com.tngtech.archunit.lang.syntax.ArchRuleDefinition.noClasses;
+import static com.tngtech.archunit.library.dependencies.SlicesRuleDefinition.slices;
+
+/**
+ * The dependency rule: the core knows no transport, web framework, Netty, JSON library or broker;
+ * adapters depend on the core and never on each other; only {@code config} wires them together.
+ */
+class ArchitectureTests {
+
+    static JavaClasses classes;
+
+    @BeforeAll
+    static void importClasses() {
+        classes = new ClassFileImporter()
+                .withImportOption(ImportOption.Predefined.DO_NOT_INCLUDE_TESTS)
+                .importPackages("io.pushgate");
+    }
+
+    @Test
+    void coreDependsOnlyOnTheJdkReactorAndJSpecify() {
+        classes().that().resideInAPackage("io.pushgate.core..")
+                .should().onlyDependOnClassesThat()
+                .resideInAnyPackage("io.pushgate.core..", "java..", "reactor.core..", "reactor.util..", "org.jspecify..")
+                .check(classes);
+    }
+
+    @Test
+    void codecDependsOnlyOnCoreAndJackson() {
+        classes().that().resideInAPackage("io.pushgate.codec..")
+                .should().onlyDependOnClassesThat()
+                .resideInAnyPackage("io.pushgate.core..", "io.pushgate.codec..", "java..", "tools.jackson..", "org.jspecify..")
+                .check(classes);
+    }
+
+    @Test
+    void transportsDoNotKnowTheApiOrEachOther() {
+        noClasses().that().resideInAPackage("io.pushgate.transport..")
+                .should().dependOnClassesThat().resideInAnyPackage("io.pushgate.api..", "io.pushgate.config..")
+                .check(classes);
+        slices().matching("io.pushgate.transport.(*)..").should().notDependOnEachOther().check(classes);
+    }
+
+    @Test
+    void apiDoesNotKnowTransports() {
+        noClasses().that().resideInAPackage("io.pushgate.api..")
+                .should().dependOnClassesThat().resideInAnyPackage("io.pushgate.transport..", "io.pushgate.config..")
+                .check(classes);
+    }
+
+    @Test
+    void securityDoesNotKnowTransportsOrTheApi() {
+        noClasses().that().resideInAPackage("io.pushgate.security..")
+                .should().dependOnClassesThat().resideInAnyPackage("io.pushgate.transport..", "io.pushgate.api..", "io.pushgate.config..")
+                .check(classes);
+    }
+
+    @Test
+    void onlyTheApplicationKnowsTheWiring() {
+        noClasses().that().resideOutsideOfPackages("io.pushgate.config..")
+                .and().doNotHaveFullyQualifiedName(PushgateApplication.class.getName())
+                .should().dependOnClassesThat().resideInAPackage("io.pushgate.config..")
+                .check(classes);
+    }
+}

@@ -1,0 +1,128 @@
+package io.pushgate.core;
+
+import java.nio.charset.StandardCharsets;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.atomic.AtomicInteger;
+
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+class PushNodeTests {
+
+    final AtomicInteger encodings = new AtomicInteger();
+    final MessageEncoder encoder = message -> {
+        encodings.incrementAndGet();
+        String json = message.to().kind() + ":" + message.to().name() + ":" + message.dataJson();
+        return new Frame(json.getBytes(StandardCharsets.UTF_8), message.id(), message.event());
+    };
+    final PushNode node = new PushNode("n1", new Limits(4, 3, 2), encoder, Clock.systemUTC());
+    final List<RecordingTransport> transports = new ArrayList<>();
+
+    @AfterEach
+    void close() {
+        node.close();
+    }
+
+    Session connect(String uid, String... groups) {
+        RecordingTransport transport = new RecordingTransport();
+        transports.add(transport);
+        ClientClaims claims = new ClientClaims(uid, Set.of(groups), Set.of(), Instant.now().plusSeconds(60));
+        Session session = node.connect(claims, transport, s -> Frame.control("welcome".getBytes(StandardCharsets.UTF_8)));
+        assertThat(session).isNotNull();
+        return session;
+    }
+
+    static List<String> take(Session session, int n) {
+        List<String> texts = new ArrayList<>();
+        session.frames().take(n).map(f -> new String(f.json(), StandardCharsets.UTF_8)).doOnNext(texts::add)
+                .blockLast(Duration.ofSeconds(5));
+        return texts;
+    }
+
+    @Test
+    void welcomeIsTheFirstFrameAndAGroupPublishIsEncodedOnceForAllMembers() {
+        Session a = connect("a", "room");
+        Session b = connect("b", "room");
+        Session c = connect("c", "room");
+
+        PublishResult result = node.publish(new Publication(Target.group("room"), "e", "1", 0));
+
+        assertThat(result.sessions()).isEqualTo(3);
+        assertThat(encodings).hasValue(1);
+        for (Session s : List.of(a, b, c)) {
+            assertThat(take(s, 2)).containsExactly("welcome", "GROUP:room:1");
+        }
+    }
+
+    @Test
+    void aSessionMatchedByUidAndGroupGetsThePublishOnceAndExcludedClientsNone() {
+        Session a1 = connect("a", "room");
+        Session a2 = connect("a");
+        Session b = connect("b", "room");
+
+        PublishResult result = node.publish(new Publication(
+                new Target(List.of("a", "ghost"), List.of("room"), List.of(), false, Set.of(b.clientId())), "e", "2", 0));
+
+        assertThat(result.sessions()).isEqualTo(2);
+        assertThat(result.online()).containsExactly("a");
+        assertThat(result.offline()).containsExactly("ghost");
+        assertThat(take(a1, 2)).containsExactly("welcome", "GROUP:room:2");
+        assertThat(take(a2, 2)).containsExactly("welcome", "UID:a:2");
+        node.publish(new Publication(Target.uid("b"), "e", "3", 0));
+        assertThat(take(b, 2)).containsExactly("welcome", "UID:b:3"); // nothing from the excluded publish
+    }
+
+    @Test
+    void aFullQueueClosesOnlyThatSessionAsSlow() {
+        Session slow = connect("slow", "room");
+        Session fast = connect("fast", "room");
+        List<String> fastFrames = new ArrayList<>();
+        fast.frames().subscribe(f -> fastFrames.add(new String(f.json(), StandardCharsets.UTF_8)));
+
+        for (int i = 0; i < 10; i++) {
+            node.publish(new Publication(Target.group("room"), "e", String.valueOf(i), 0));
+        }
+
+        assertThat(slow.isClosed()).isTrue();
+        assertThat(slow.disconnect()).isEqualTo(Disconnect.SLOW_CLIENT);
+        assertThat(transports.get(0).closes).containsExactly(Disconnect.SLOW_CLIENT);
+        assertThat(fastFrames).hasSize(11);
+        assertThat(node.stats().dropped()).isEqualTo(1);
+    }
+
+    @Test
+    void refusesSessionsPastThePerUidLimit() {
+        connect("u");
+        connect("u");
+        connect("u");
+        Session fourth = node.connect(new ClientClaims("u", Set.of(), Set.of(), Instant.now().plusSeconds(60)),
+                new RecordingTransport(), s -> Frame.control(new byte[0]));
+        assertThat(fourth).isNull();
+        assertThat(node.refusal()).isEqualTo(Disconnect.TOO_MANY_SESSIONS);
+        assertThat(node.hub().sessionsOf("u")).hasSize(3);
+    }
+
+    @Test
+    void drainFlushesAndClosesEverySessionWith1001AndRefusesNewOnes() {
+        Session a = connect("a");
+        node.publish(new Publication(Target.uid("a"), "e", "x", 0));
+        List<String> received = new ArrayList<>();
+        a.frames().doOnComplete(() -> node.disconnected(a))
+                .subscribe(f -> received.add(new String(f.json(), StandardCharsets.UTF_8)));
+
+        assertThat(node.drain(Duration.ofSeconds(5))).isTrue();
+
+        assertThat(received).containsExactly("welcome", "UID:a:x");
+        assertThat(a.disconnect()).isEqualTo(Disconnect.SHUTDOWN);
+        assertThat(node.connect(new ClientClaims("b", Set.of(), Set.of(), Instant.now().plusSeconds(60)),
+                new RecordingTransport(), s -> Frame.control(new byte[0]))).isNull();
+        assertThat(node.refusal()).isEqualTo(Disconnect.SHUTDOWN);
+    }
+}
