@@ -36,12 +36,12 @@ final class PublicationReader {
         if (!body.isObject()) {
             throw ApiException.badRequest(where + "must be a JSON object");
         }
-        unknown(body, MEMBERS, where);
+        unknown(body, MEMBERS, where + "the body ");
         JsonNode to = body.get("to");
         if (to == null || !to.isObject()) {
             throw ApiException.badRequest(where + "'to' is required: {\"uids\":[…],\"groups\":[…],\"clients\":[…],\"all\":true}");
         }
-        unknown(to, TO_MEMBERS, where + "to.");
+        unknown(to, TO_MEMBERS, where + "'to' ");
         List<String> uids = names(to, "uids", "uid", where + "to.");
         List<String> groups = names(to, "groups", "group", where + "to.");
         List<String> clients = names(to, "clients", "client id", where + "to.");
@@ -62,7 +62,7 @@ final class PublicationReader {
             if (!excludeNode.isObject()) {
                 throw ApiException.badRequest(where + "exclude must be an object: {\"clients\":[…]}");
             }
-            unknown(excludeNode, Set.of("clients"), where + "exclude.");
+            unknown(excludeNode, Set.of("clients"), where + "'exclude' ");
             exclude = new LinkedHashSet<>(names(excludeNode, "clients", "client id", where + "exclude."));
         }
         Target target = new Target(uids, groups, clients, all, exclude);
@@ -112,7 +112,7 @@ final class PublicationReader {
     private static void unknown(JsonNode object, Set<String> allowed, String where) {
         for (String name : object.propertyNames()) {
             if (!allowed.contains(name)) {
-                throw ApiException.badRequest(where + "unknown member '" + name + "'; allowed: " + String.join(", ", new java.util.TreeSet<>(allowed)));
+                throw ApiException.badRequest(where + "has an unknown member '" + name + "'; allowed: " + String.join(", ", new java.util.TreeSet<>(allowed)));
             }
         }
     }

@@ -67,17 +67,30 @@ public final class JsonFrames implements MessageEncoder {
         return pong;
     }
 
-    public Frame welcome(String clientId, String uid, long heartbeatMillis, Collection<String> groups) {
+    /**
+     * The first frame of a session. {@code cursor} is where the session starts: a client that has
+     * received no message yet resumes from it.
+     */
+    public Frame welcome(String clientId, String uid, long heartbeatMillis, Collection<String> groups, String cursor) {
         return Frame.control(write(g -> {
             g.writeStringProperty("type", "welcome");
             g.writeStringProperty("clientId", clientId);
             g.writeStringProperty("uid", uid);
             g.writeNumberProperty("heartbeat", heartbeatMillis);
             g.writeArrayPropertyStart("groups");
-            for (String group : groups) {
+            for (String group : new java.util.TreeSet<>(groups)) {
                 g.writeString(group);
             }
             g.writeEndArray();
+            g.writeStringProperty("cursor", cursor);
+        }));
+    }
+
+    @Override
+    public Frame reset(String cursor) {
+        return Frame.control(write(g -> {
+            g.writeStringProperty("type", "reset");
+            g.writeStringProperty("cursor", cursor);
         }));
     }
 

@@ -8,6 +8,8 @@ import io.pushgate.api.ApiSettings;
 import io.pushgate.codec.JsonFrames;
 import io.pushgate.core.Limits;
 import io.pushgate.core.PushNode;
+import io.pushgate.core.history.History;
+import io.pushgate.core.history.InMemoryHistory;
 import io.pushgate.security.ApiKeys;
 import io.pushgate.security.HmacTokens;
 import io.pushgate.transport.ws.PushWebSocketHandler;
@@ -52,14 +54,19 @@ public class PushgateConfig {
         return new ProblemWriter(mapper);
     }
 
+    @Bean
+    History history(PushgateProperties properties) {
+        return new InMemoryHistory(properties.history().window(), properties.history().maxMessages(), Clock.systemUTC());
+    }
+
     @Bean(destroyMethod = "close")
-    PushNode pushNode(PushgateProperties properties, JsonFrames frames) {
+    PushNode pushNode(PushgateProperties properties, JsonFrames frames, History history) {
         String id = properties.node().id();
         if (id == null || id.isBlank()) {
             id = randomNodeId();
         }
         PushgateProperties.SessionLimits s = properties.session();
-        return new PushNode(id, new Limits(s.queue(), s.maxPerUid(), s.maxGroups()), frames, Clock.systemUTC());
+        return new PushNode(id, new Limits(s.queue(), s.maxPerUid(), s.maxGroups()), frames, history, Clock.systemUTC());
     }
 
     @Bean

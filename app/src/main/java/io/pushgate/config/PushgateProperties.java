@@ -15,7 +15,8 @@ import org.springframework.util.unit.DataSize;
 @ConfigurationProperties("pushgate")
 public record PushgateProperties(@DefaultValue Node node, @DefaultValue Auth auth, @DefaultValue Api api,
                                  @DefaultValue Ws ws, @DefaultValue SessionLimits session,
-                                 @DefaultValue Shutdown shutdown) {
+                                 @DefaultValue Shutdown shutdown, @DefaultValue History history,
+                                 @DefaultValue Sse sse, @DefaultValue Poll poll, @DefaultValue Cors cors) {
 
     /** @param id this node's id, a prefix of its client ids; random when unset */
     public record Node(@Nullable String id) {
@@ -59,5 +60,37 @@ public record PushgateProperties(@DefaultValue Node node, @DefaultValue Auth aut
 
     /** @param grace how long SIGTERM waits for sessions to flush and close before cutting them */
     public record Shutdown(@DefaultValue("10s") Duration grace) {
+    }
+
+    /**
+     * @param window      how long every uid, group, client and {@code all} stream keeps its messages,
+     *                    and how old a cursor may be to resume; a message's {@code ttl} may keep it longer
+     * @param maxMessages messages per stream; the oldest go first when more arrive
+     */
+    public record History(@DefaultValue("2m") Duration window, @DefaultValue("1000") int maxMessages) {
+    }
+
+    /**
+     * @param heartbeat a comment line this often keeps proxies from closing an idle stream
+     * @param retry     the reconnect delay sent to EventSource once, as {@code retry:}
+     */
+    public record Sse(@DefaultValue("15s") Duration heartbeat, @DefaultValue("3s") Duration retry) {
+    }
+
+    /**
+     * @param hold  how long a poll with nothing to answer waits for a message before answering empty
+     * @param batch messages in one poll answer at most; the rest come with the next poll
+     * @param grace how long after its last poll ended a poller still counts as online
+     */
+    public record Poll(@DefaultValue("25s") Duration hold, @DefaultValue("100") int batch,
+                       @DefaultValue("10s") Duration grace) {
+    }
+
+    /**
+     * @param allowedOrigins origins allowed to use SSE, long-poll and the client endpoints from a browser
+     *                       page on another origin (and to open WebSockets when set); empty allows only
+     *                       same-origin pages; {@code *} allows any origin without cookies
+     */
+    public record Cors(@DefaultValue List<String> allowedOrigins) {
     }
 }

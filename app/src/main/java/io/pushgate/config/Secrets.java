@@ -9,9 +9,10 @@ import org.jspecify.annotations.Nullable;
 /**
  * The JWT secret and API keys in force, taken from configuration or, in development only, generated.
  *
- * @param generated whether anything was generated (so the start-up banner shows samples)
+ * @param generatedJwtSecret whether the JWT secret was generated (so the banner may show it)
+ * @param generatedApiKey    whether the API key was generated (so the banner may show it)
  */
-record Secrets(String jwtSecret, List<String> apiKeys, boolean generated) {
+record Secrets(String jwtSecret, List<String> apiKeys, boolean generatedJwtSecret, boolean generatedApiKey) {
 
     private static final SecureRandom RANDOM = new SecureRandom();
 
@@ -24,8 +25,12 @@ record Secrets(String jwtSecret, List<String> apiKeys, boolean generated) {
                     + (missingSecret ? "pushgate.auth.jwt-secret (PUSHGATE_AUTH_JWT_SECRET)" : "pushgate.api.keys (PUSHGATE_API_KEYS)")
                     + " is not set; pushgate refuses to start with generated secrets in production");
         }
-        boolean generated = missingSecret || keys.isEmpty();
-        return new Secrets(missingSecret ? random(32) : secret, keys.isEmpty() ? List.of(random(24)) : keys, generated);
+        return new Secrets(missingSecret ? random(32) : secret, keys.isEmpty() ? List.of(random(24)) : keys,
+                missingSecret, keys.isEmpty());
+    }
+
+    boolean generated() {
+        return generatedJwtSecret || generatedApiKey;
     }
 
     private static String random(int bytes) {

@@ -35,14 +35,15 @@ final class StartupBanner implements ApplicationListener<WebServerInitializedEve
             return;
         }
         String token = tokens.issue("demo", Duration.ofHours(24), List.of("lobby"), List.of("lobby"));
-        String key = secrets.apiKeys().get(0);
         String nl = System.lineSeparator();
+        // only what was generated is shown: a configured secret or key never reaches the log
+        String key = secrets.generatedApiKey() ? secrets.apiKeys().get(0) : "<your configured API key>";
         log.warn(nl + "=====================================================================" + nl
                 + " pushgate is running with GENERATED secrets: development use only." + nl
-                + " Set PUSHGATE_AUTH_JWT_SECRET and PUSHGATE_API_KEYS (they change on every start)." + nl
+                + " Set PUSHGATE_AUTH_JWT_SECRET and PUSHGATE_API_KEYS (generated ones change on every start)." + nl
                 + nl
-                + " API key:        " + key + nl
-                + " JWT secret:     " + secrets.jwtSecret() + nl
+                + (secrets.generatedApiKey() ? " API key:        " + key + nl : "")
+                + (secrets.generatedJwtSecret() ? " JWT secret:     " + secrets.jwtSecret() + nl : "")
                 + " Sample token for uid 'demo' (group 'lobby', 24 h):" + nl
                 + "   " + token + nl
                 + nl

@@ -1,16 +1,60 @@
 package io.pushgate.core;
 
+import java.util.function.Function;
+
+import org.jspecify.annotations.Nullable;
+
 /**
  * One outbound unit, encoded once and shared by every session it goes to.
  *
- * @param json  the complete JSON text of the frame, UTF-8; never mutated after construction
- * @param id    the message id for message frames (SSE {@code id:}), or {@code null} for control frames
- * @param event the message event for message frames (SSE {@code event:}), or {@code null}
+ * <p>{@link #json()} is the frame as WebSocket and long-poll clients get it. A transport that wraps it
+ * differently (SSE adds {@code id:}/{@code event:} lines) derives its bytes once per frame through
+ * {@link #derived(Function)}, so that wrapping is also done once per publish, not once per session.
  */
-public record Frame(byte[] json, @org.jspecify.annotations.Nullable String id,
-                    @org.jspecify.annotations.Nullable String event) {
+public final class Frame {
+
+    private final byte[] json;
+    private final @Nullable String id;
+    private final @Nullable String event;
+    private volatile byte @Nullable [] derived;
+
+    /**
+     * @param json  the complete JSON text of the frame, UTF-8; never mutated after construction
+     * @param id    the message id (a cursor) for message frames, or {@code null} for control frames
+     * @param event the message event for message frames, or {@code null}
+     */
+    public Frame(byte[] json, @Nullable String id, @Nullable String event) {
+        this.json = json;
+        this.id = id;
+        this.event = event;
+    }
 
     public static Frame control(byte[] json) {
         return new Frame(json, null, null);
+    }
+
+    public byte[] json() {
+        return json;
+    }
+
+    public @Nullable String id() {
+        return id;
+    }
+
+    public @Nullable String event() {
+        return event;
+    }
+
+    /**
+     * The transport-specific bytes of this frame, computed by the first caller and then shared. Only one
+     * derivation per frame is kept: one transport (SSE) uses it.
+     */
+    public byte[] derived(Function<Frame, byte[]> encode) {
+        byte[] bytes = derived;
+        if (bytes == null) {
+            bytes = encode.apply(this);
+            derived = bytes;
+        }
+        return bytes;
     }
 }

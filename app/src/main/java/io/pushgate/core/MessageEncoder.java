@@ -1,11 +1,13 @@
 package io.pushgate.core;
 
 /**
- * Encodes a message into the frame every session of one stream receives. Called once per stream per
- * publish, never per session.
+ * Encodes the frames the core sends on its own: messages (once per stream per publish, never per
+ * session) and the reset notice of a resume that came too late.
  */
-@FunctionalInterface
 public interface MessageEncoder {
 
     Frame encode(Message message);
+
+    /** {@code {"type":"reset","cursor":…}}: history after the client's cursor is gone; reload state. */
+    Frame reset(String cursor);
 }

@@ -12,33 +12,53 @@ import reactor.core.publisher.Sinks;
  * plus, when the transport has demand, handing the frame on, so contention exists only between two
  * publishers hitting the same session at once. A full queue is reported, never grown.
  */
-final class Outbox {
+final class Outbox implements Outlet {
 
     private final Sinks.Many<Frame> sink;
+    private final BoundedQueue<Frame> queue;
 
     Outbox(int capacity) {
-        this.sink = Sinks.many().unicast().onBackpressureBuffer(new BoundedQueue<>(capacity));
+        this.queue = new BoundedQueue<>(capacity);
+        this.sink = Sinks.many().unicast().onBackpressureBuffer(queue);
+    }
+
+    /**
+     * Queues a frame outside the bound and ahead of bounded frames: for the welcome and for a replay of
+     * history, which are finite and must come before live frames.
+     */
+    @Override
+    public synchronized Outlet.Offer offerFirst(Frame frame) {
+        queue.exemptNext();
+        try {
+            return map(sink.tryEmitNext(frame));
+        } finally {
+            queue.clearExempt();
+        }
     }
 
     /** Returns {@link Offer#FULL} when the queue is at capacity, {@link Offer#CLOSED} once completed. */
-    synchronized Offer offer(Frame frame) {
-        Sinks.EmitResult result = sink.tryEmitNext(frame);
+    @Override
+    public synchronized Outlet.Offer offer(Frame frame) {
+        return map(sink.tryEmitNext(frame));
+    }
+
+    private static Outlet.Offer map(Sinks.EmitResult result) {
         if (result.isSuccess()) {
-            return Offer.QUEUED;
+            return Outlet.Offer.QUEUED;
         }
         // a unicast sink with no subscriber yet reports a full queue as FAIL_ZERO_SUBSCRIBER
         return result == Sinks.EmitResult.FAIL_OVERFLOW || result == Sinks.EmitResult.FAIL_ZERO_SUBSCRIBER
-                ? Offer.FULL : Offer.CLOSED;
+                ? Outlet.Offer.FULL : Outlet.Offer.CLOSED;
     }
 
-    synchronized void complete() {
+    @Override
+    public synchronized void complete() {
         sink.tryEmitComplete();
     }
 
     /** The frames, for exactly one subscriber: the transport. */
-    Flux<Frame> frames() {
+    @Override
+    public Flux<Frame> frames() {
         return sink.asFlux();
     }
-
-    enum Offer { QUEUED, FULL, CLOSED }
 }

@@ -10,6 +10,12 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.locks.ReentrantLock;
+
+import io.pushgate.core.history.Cursor;
+import io.pushgate.core.history.Entry;
+import io.pushgate.core.history.History;
+import io.pushgate.core.history.Replay;
 
 import org.jspecify.annotations.Nullable;
 
@@ -17,23 +23,40 @@ import reactor.core.Disposable;
 import reactor.core.publisher.Flux;
 
 /**
- * The facade of one pushgate node: opens sessions, publishes, answers presence, changes membership
- * and kicks. Transports and the API talk to the core only through this class.
+ * The facade of one pushgate node: opens sessions, publishes, resumes, answers presence, changes
+ * membership and kicks. Transports and the API talk to the core only through this class.
  *
- * <p>Delivery guarantee on one node: a publish is encoded once per stream it travels through (one per
- * uid, group, client or {@code all}), and the same frame is queued to every matching session, each
- * session at most once per publish. Sessions receive messages in publish order per stream. A session
- * whose queue is full is closed (4408); no publisher waits for it.
+ * <p>Delivery guarantees on one node:
+ * <ul>
+ * <li>A publish is encoded once per stream it travels through (one per uid, group, client or
+ * {@code all}); the same frame is recorded in that stream's history and queued to every matching
+ * session, each session at most once per publish.
+ * <li>Publishes are totally ordered: each takes the next sequence number, and recording plus fan-out
+ * happen under one publish lock, so every session sees messages in sequence order and a message's id
+ * (its cursor) only ever grows. The lock is held for queue offers only, never for I/O.
+ * <li>Resuming from a cursor (on connect, or later) runs under the same lock, so the replay and the
+ * live messages meet with no gap and no duplicate.
+ * <li>A session whose queue is full is closed (4408); no publisher waits for it.
+ * </ul>
  */
 public final class PushNode implements AutoCloseable {
+
+    /** Makes the frame a session receives first, given the session and the cursor it starts at. */
+    @FunctionalInterface
+    public interface Greeting {
+        Frame welcome(Session session, String cursor);
+    }
 
     private final String nodeId;
     private final Hub hub;
     private final Limits limits;
     private final MessageEncoder encoder;
+    private final History history;
     private final Clock clock;
+    private final ReentrantLock publishLock = new ReentrantLock();
     private final AtomicLong clientSeq = new AtomicLong();
-    private final AtomicLong publishSeq = new AtomicLong();
+    private long lastSeq;
+    private long lastTs;
     private final Meter messagesIn = new Meter();
     private final Meter messagesOut = new Meter();
     private final Meter dropped = new Meter();
@@ -41,16 +64,21 @@ public final class PushNode implements AutoCloseable {
     private final Disposable sampler;
     private volatile boolean accepting = true;
 
-    public PushNode(String nodeId, Limits limits, MessageEncoder encoder, Clock clock) {
+    public PushNode(String nodeId, Limits limits, MessageEncoder encoder, History history, Clock clock) {
         this.nodeId = Names.require("node id", nodeId);
         this.limits = limits;
         this.hub = new Hub(limits);
         this.encoder = encoder;
+        this.history = history;
         this.clock = clock;
-        this.sampler = Flux.interval(Duration.ofSeconds(1)).subscribe(t -> {
+        this.lastTs = clock.millis();
+        this.sampler = Flux.interval(Duration.ofSeconds(1)).subscribe(tick -> {
             long now = System.nanoTime();
             messagesIn.tick(now);
             messagesOut.tick(now);
+            if (tick % 5 == 4) {
+                history.sweep();
+            }
         });
     }
 
@@ -66,33 +94,151 @@ public final class PushNode implements AutoCloseable {
         return hub;
     }
 
+    public History history() {
+        return history;
+    }
+
+    /** The cursor just after the latest publish: where a client that has seen everything stands. */
+    public String currentCursor() {
+        publishLock.lock();
+        try {
+            return cursorNow();
+        } finally {
+            publishLock.unlock();
+        }
+    }
+
+    private String cursorNow() {
+        return new Cursor(history.epoch(), lastSeq, lastTs).text();
+    }
+
     /**
-     * Creates a session for a verified client and registers it; {@code welcome} makes the frame that is
-     * queued first, before any message can reach the session.
+     * Opens a streaming session (WebSocket, SSE) for a verified client and registers it.
      *
-     * @return the registered session, or {@code null} when the uid is at its session limit or the node
-     * is shutting down; the caller then closes the connection with {@link #refusal()}'s code
+     * <p>Its first frame is the greeting. With {@code resumeFrom}, the messages after that cursor
+     * follow, then live ones, or a reset frame when they are no longer all kept. Without it, messages
+     * held for the uid under a {@code ttl} while it was offline follow.
+     *
+     * @return the session, or {@code null} when the uid is at its session limit or the node is shutting
+     * down; the caller then closes the connection with {@link #refusal()}'s code
      */
-    public @Nullable Session connect(ClientClaims claims, Transport transport,
-                                     java.util.function.Function<Session, Frame> welcome) {
-        if (!accepting) {
-            return null;
-        }
+    public @Nullable Session connect(ClientClaims claims, Transport transport, Greeting greeting,
+                                     @Nullable Cursor resumeFrom) {
+        return open(claims, transport, greeting, resumeFrom, true);
+    }
+
+    /**
+     * Opens a long-poll session. It keeps no queue: each poll reads history after its cursor through
+     * {@link #pollOrWait}, and the session only lives as long as the transport keeps it.
+     */
+    public @Nullable Session connectPoller(ClientClaims claims, Transport transport) {
+        return open(claims, transport, null, null, false);
+    }
+
+    private @Nullable Session open(ClientClaims claims, Transport transport, @Nullable Greeting greeting,
+                                   @Nullable Cursor resumeFrom, boolean streaming) {
         String clientId = nodeId + "-" + Long.toString(clientSeq.incrementAndGet(), 36);
-        Session session = new Session(clientId, claims, transport, limits.queueCapacity(), () -> dropped.mark(1));
-        if (!hub.register(session, s -> s.send(welcome.apply(s)))) {
-            return null;
+        publishLock.lock();
+        try {
+            if (!accepting) {
+                return null;
+            }
+            String cursor = cursorNow();
+            Outlet outlet = streaming ? new Outbox(limits.queueCapacity()) : new Doorbell();
+            Session session = new Session(clientId, claims, transport, outlet, lastSeq, () -> dropped.mark(1));
+            boolean registered = hub.register(session, s -> {
+                if (greeting != null) {
+                    s.sendFirst(greeting.welcome(s, cursor));
+                }
+                if (streaming) {
+                    if (resumeFrom == null) {
+                        history.takeOffline(s.uid()).forEach(e -> s.sendFirst(e.frame()));
+                    } else {
+                        replay(s, resumeFrom, Long.MAX_VALUE, cursor);
+                    }
+                }
+            });
+            return registered ? session : null;
+        } finally {
+            publishLock.unlock();
         }
-        if (!accepting) { // raced with shutdown: don't leave it behind
-            hub.unregister(session);
-            return null;
-        }
-        return session;
     }
 
     /** Why {@link #connect} refused: shutting down, or too many sessions for the uid. */
     public Disconnect refusal() {
         return accepting ? Disconnect.TOO_MANY_SESSIONS : Disconnect.SHUTDOWN;
+    }
+
+    /**
+     * Replays to a streaming session what it missed after {@code cursor}, up to what it has received live
+     * since it connected, ahead of live frames not yet written.
+     *
+     * @return the number of messages replayed, or -1 when a reset was sent instead
+     */
+    public int resume(Session session, Cursor cursor) {
+        publishLock.lock();
+        try {
+            return replay(session, cursor, session.connectedSeq(), cursorNow());
+        } finally {
+            publishLock.unlock();
+        }
+    }
+
+    private int replay(Session session, Cursor cursor, long upToSeq, String now) {
+        Replay replay = history.readAfter(streams(session), cursor, Integer.MAX_VALUE);
+        if (replay.reset()) {
+            session.sendFirst(encoder.reset(now));
+            history.takeOffline(session.uid()).forEach(e -> session.sendFirst(e.frame()));
+            return -1;
+        }
+        history.takeOffline(session.uid()); // they are in the uid's stream, replayed below if missed
+        int count = 0;
+        for (Entry entry : replay.entries()) {
+            if (entry.seq() <= upToSeq) {
+                session.sendFirst(entry.frame());
+                count++;
+            }
+        }
+        return count;
+    }
+
+    /**
+     * One long poll: the messages after {@code cursor} (at most {@code limit}), or, when there are none,
+     * {@code wake} armed to run at the session's next message. Atomic with publishing, so a message
+     * published right after an empty answer always rings.
+     */
+    public Replay pollOrWait(Session session, Cursor cursor, int limit, Runnable wake) {
+        publishLock.lock();
+        try {
+            Replay replay = history.readAfter(streams(session), cursor, limit);
+            if (!replay.reset() && replay.entries().isEmpty()) {
+                session.arm(wake);
+            }
+            return replay;
+        } finally {
+            publishLock.unlock();
+        }
+    }
+
+    /** The frames held for the uid under a ttl while it was offline; taken once. */
+    public List<Frame> takeOffline(String uid) {
+        publishLock.lock();
+        try {
+            return history.takeOffline(uid).stream().map(Entry::frame).toList();
+        } finally {
+            publishLock.unlock();
+        }
+    }
+
+    private static List<Address> streams(Session session) {
+        List<Address> streams = new ArrayList<>(session.groups().size() + 3);
+        streams.add(Address.ALL);
+        for (String group : session.groups()) {
+            streams.add(Address.group(group));
+        }
+        streams.add(Address.uid(session.uid()));
+        streams.add(Address.client(session.clientId()));
+        return streams;
     }
 
     /** Called by the transport once its connection is gone. */
@@ -105,72 +251,70 @@ public final class PushNode implements AutoCloseable {
         }
     }
 
-    /** Publishes to the target's sessions on this node. Never blocks. */
+    /** Publishes to the target's sessions on this node. Never blocks on I/O. */
     public PublishResult publish(Publication publication) {
         Target target = publication.target();
-        String id = nodeId + "-" + Long.toString(publishSeq.incrementAndGet(), 36);
-        long ts = clock.millis();
         Set<String> excluded = target.excludeClients();
-        messagesIn.mark(1);
-
         List<String> online = new ArrayList<>();
         List<String> offline = new ArrayList<>();
-        int reached;
-        if (target.all()) {
-            reached = deliver(hub.allView(), message(publication, id, Address.ALL, ts), excluded, null);
-            for (String uid : target.uids()) {
-                (hub.uidView(uid).isEmpty() ? offline : online).add(uid);
-            }
-        } else {
-            Set<Session> seen = new HashSet<>();
-            reached = 0;
-            for (String group : target.groups()) {
-                reached += deliver(hub.groupView(group), message(publication, id, Address.group(group), ts), excluded, seen);
-            }
-            for (String uid : target.uids()) {
-                Set<Session> sessions = hub.uidView(uid);
-                if (sessions.isEmpty()) {
-                    offline.add(uid);
-                    continue;
+        int reached = 0;
+        String id;
+        publishLock.lock();
+        try {
+            long seq = ++lastSeq;
+            long ts = Math.max(clock.millis(), lastTs);
+            lastTs = ts;
+            id = new Cursor(history.epoch(), seq, ts).text();
+            long ttlMillis = publication.ttlSeconds() * 1000L;
+            long keepUntil = ts + Math.max(history.window().toMillis(), ttlMillis);
+            if (target.all()) {
+                Frame frame = record(publication, Address.ALL, seq, ts, keepUntil, id);
+                reached = deliver(hub.allView(), frame, excluded, null);
+                for (String uid : target.uids()) {
+                    (hub.uidView(uid).isEmpty() ? offline : online).add(uid);
                 }
-                online.add(uid);
-                reached += deliver(sessions, message(publication, id, Address.uid(uid), ts), excluded, seen);
-            }
-            for (String clientId : target.clients()) {
-                Session session = hub.client(clientId);
-                if (session != null) {
-                    reached += deliver(List.of(session), message(publication, id, Address.client(clientId), ts), excluded, seen);
+            } else {
+                Set<Session> seen = new HashSet<>();
+                for (String group : target.groups()) {
+                    Frame frame = record(publication, Address.group(group), seq, ts, keepUntil, id);
+                    reached += deliver(hub.groupView(group), frame, excluded, seen);
+                }
+                for (String uid : target.uids()) {
+                    Frame frame = record(publication, Address.uid(uid), seq, ts, keepUntil, id);
+                    Set<Session> sessions = hub.uidView(uid);
+                    if (sessions.isEmpty()) {
+                        offline.add(uid);
+                        if (ttlMillis > 0) {
+                            history.holdForOffline(uid, new Entry(seq, ts, ts + ttlMillis, frame));
+                        }
+                        continue;
+                    }
+                    online.add(uid);
+                    reached += deliver(sessions, frame, excluded, seen);
+                }
+                for (String clientId : target.clients()) {
+                    Session session = hub.client(clientId);
+                    if (session != null) {
+                        Frame frame = record(publication, Address.client(clientId), seq, ts, keepUntil, id);
+                        reached += deliver(List.of(session), frame, excluded, seen);
+                    }
                 }
             }
+        } finally {
+            publishLock.unlock();
         }
+        messagesIn.mark(1);
         messagesOut.mark(reached);
         return new PublishResult(id, reached, online, offline);
     }
 
-    private LazyFrame message(Publication publication, String id, Address to, long ts) {
-        return new LazyFrame(() -> encoder.encode(new Message(id, publication.event(), publication.dataJson(), to, ts)));
+    private Frame record(Publication publication, Address to, long seq, long ts, long keepUntil, String id) {
+        Frame frame = encoder.encode(new Message(id, publication.event(), publication.dataJson(), to, ts));
+        history.append(to, new Entry(seq, ts, keepUntil, frame));
+        return frame;
     }
 
-    /** Encodes only when a session actually needs the frame, then shares it. */
-    private static final class LazyFrame {
-        private final java.util.function.Supplier<Frame> encode;
-        private @Nullable Frame frame;
-
-        LazyFrame(java.util.function.Supplier<Frame> encode) {
-            this.encode = encode;
-        }
-
-        Frame get() {
-            Frame f = frame;
-            if (f == null) {
-                f = encode.get();
-                frame = f;
-            }
-            return f;
-        }
-    }
-
-    private static int deliver(Collection<Session> sessions, LazyFrame frame, Set<String> excluded,
+    private static int deliver(Collection<Session> sessions, Frame frame, Set<String> excluded,
                                @Nullable Set<Session> seen) {
         int reached = 0;
         for (Session session : sessions) {
@@ -180,7 +324,7 @@ public final class PushNode implements AutoCloseable {
             if (seen != null && !seen.add(session)) {
                 continue;
             }
-            if (session.send(frame.get())) {
+            if (session.send(frame)) {
                 reached++;
             }
         }
@@ -225,7 +369,12 @@ public final class PushNode implements AutoCloseable {
      * @return whether every session closed within the grace period
      */
     public boolean drain(Duration grace) {
-        accepting = false;
+        publishLock.lock();
+        try {
+            accepting = false;
+        } finally {
+            publishLock.unlock();
+        }
         for (Session session : hub.allSessions()) {
             session.closeAfterFlush(Disconnect.SHUTDOWN);
         }

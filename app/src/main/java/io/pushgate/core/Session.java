@@ -17,19 +17,48 @@ public final class Session {
 
     private final String clientId;
     private final Transport transport;
-    private final Outbox outbox;
+    private final Outlet outbox;
     private final Set<String> groups = ConcurrentHashMap.newKeySet();
     private final AtomicBoolean closed = new AtomicBoolean();
     private volatile ClientClaims claims;
     private final Runnable onOverflow;
     private volatile @org.jspecify.annotations.Nullable Disconnect disconnect;
 
-    Session(String clientId, ClientClaims claims, Transport transport, int queueCapacity, Runnable onOverflow) {
+    private final long connectedSeq;
+
+    Session(String clientId, ClientClaims claims, Transport transport, Outlet outlet, long connectedSeq,
+            Runnable onOverflow) {
         this.clientId = clientId;
         this.claims = claims;
         this.transport = transport;
-        this.outbox = new Outbox(queueCapacity);
+        this.outbox = outlet;
+        this.connectedSeq = connectedSeq;
         this.onOverflow = onOverflow;
+    }
+
+    Session(String clientId, ClientClaims claims, Transport transport, int queueCapacity, Runnable onOverflow) {
+        this(clientId, claims, transport, new Outbox(queueCapacity), 0, onOverflow);
+    }
+
+    /** The last publish sequence number before this session became visible to publishers. */
+    long connectedSeq() {
+        return connectedSeq;
+    }
+
+    /** Whether this is a long-poll session, which reads history instead of a queue. */
+    public boolean polling() {
+        return outbox instanceof Doorbell;
+    }
+
+    boolean arm(Runnable wake) {
+        return outbox instanceof Doorbell bell && bell.arm(wake);
+    }
+
+    /** Forgets a waiter given to {@link PushNode#pollOrWait}, after a poll timed out or went away. */
+    public void disarm(Runnable wake) {
+        if (outbox instanceof Doorbell bell) {
+            bell.disarm(wake);
+        }
     }
 
     public String clientId() {
@@ -72,12 +101,17 @@ public final class Session {
      * @return whether the frame was queued
      */
     public boolean send(Frame frame) {
-        Outbox.Offer offer = outbox.offer(frame);
-        if (offer == Outbox.Offer.FULL) {
+        Outlet.Offer offer = outbox.offer(frame);
+        if (offer == Outlet.Offer.FULL) {
             onOverflow.run();
             close(Disconnect.SLOW_CLIENT);
         }
-        return offer == Outbox.Offer.QUEUED;
+        return offer == Outlet.Offer.QUEUED;
+    }
+
+    /** Queues a welcome or replayed frame ahead of live ones and outside the bound. */
+    void sendFirst(Frame frame) {
+        outbox.offerFirst(frame);
     }
 
     /** The frames to write, in order; subscribe once. Completes when the session is closed. */

@@ -20,16 +20,16 @@ class OutboxTests {
     void refusesFramesOverCapacityUntilTheTransportDrains() {
         Outbox outbox = new Outbox(3);
         Frame frame = Frame.control(new byte[] {'{', '}'});
-        assertThat(outbox.offer(frame)).isEqualTo(Outbox.Offer.QUEUED);
-        assertThat(outbox.offer(frame)).isEqualTo(Outbox.Offer.QUEUED);
-        assertThat(outbox.offer(frame)).isEqualTo(Outbox.Offer.QUEUED);
-        assertThat(outbox.offer(frame)).isEqualTo(Outbox.Offer.FULL);
+        assertThat(outbox.offer(frame)).isEqualTo(Outlet.Offer.QUEUED);
+        assertThat(outbox.offer(frame)).isEqualTo(Outlet.Offer.QUEUED);
+        assertThat(outbox.offer(frame)).isEqualTo(Outlet.Offer.QUEUED);
+        assertThat(outbox.offer(frame)).isEqualTo(Outlet.Offer.FULL);
 
         StepVerifier.create(outbox.frames(), 2)
                 .expectNextCount(2)
-                .then(() -> assertThat(outbox.offer(frame)).isEqualTo(Outbox.Offer.QUEUED))
-                .then(() -> assertThat(outbox.offer(frame)).isEqualTo(Outbox.Offer.QUEUED))
-                .then(() -> assertThat(outbox.offer(frame)).isEqualTo(Outbox.Offer.FULL))
+                .then(() -> assertThat(outbox.offer(frame)).isEqualTo(Outlet.Offer.QUEUED))
+                .then(() -> assertThat(outbox.offer(frame)).isEqualTo(Outlet.Offer.QUEUED))
+                .then(() -> assertThat(outbox.offer(frame)).isEqualTo(Outlet.Offer.FULL))
                 .thenCancel()
                 .verify(Duration.ofSeconds(5));
     }
@@ -48,7 +48,7 @@ class OutboxTests {
             pool.submit(() -> {
                 start.await();
                 for (int i = 0; i < perPublisher; i++) {
-                    assertThat(outbox.offer(new Frame(new byte[0], publisher + ":" + i, null))).isEqualTo(Outbox.Offer.QUEUED);
+                    assertThat(outbox.offer(new Frame(new byte[0], publisher + ":" + i, null))).isEqualTo(Outlet.Offer.QUEUED);
                 }
                 return null;
             });
@@ -72,6 +72,6 @@ class OutboxTests {
     void reportsClosedAfterCompletion() {
         Outbox outbox = new Outbox(4);
         outbox.complete();
-        assertThat(outbox.offer(Frame.control(new byte[0]))).isEqualTo(Outbox.Offer.CLOSED);
+        assertThat(outbox.offer(Frame.control(new byte[0]))).isEqualTo(Outlet.Offer.CLOSED);
     }
 }

@@ -9,6 +9,8 @@ import java.util.List;
 import java.util.Set;
 import java.util.concurrent.atomic.AtomicInteger;
 
+import io.pushgate.core.history.InMemoryHistory;
+
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
@@ -17,12 +19,21 @@ import static org.assertj.core.api.Assertions.assertThat;
 class PushNodeTests {
 
     final AtomicInteger encodings = new AtomicInteger();
-    final MessageEncoder encoder = message -> {
-        encodings.incrementAndGet();
-        String json = message.to().kind() + ":" + message.to().name() + ":" + message.dataJson();
-        return new Frame(json.getBytes(StandardCharsets.UTF_8), message.id(), message.event());
+    final MessageEncoder encoder = new MessageEncoder() {
+        @Override
+        public Frame encode(Message message) {
+            encodings.incrementAndGet();
+            String json = message.to().kind() + ":" + message.to().name() + ":" + message.dataJson();
+            return new Frame(json.getBytes(StandardCharsets.UTF_8), message.id(), message.event());
+        }
+
+        @Override
+        public Frame reset(String cursor) {
+            return Frame.control("reset".getBytes(StandardCharsets.UTF_8));
+        }
     };
-    final PushNode node = new PushNode("n1", new Limits(4, 3, 2), encoder, Clock.systemUTC());
+    final PushNode node = new PushNode("n1", new Limits(4, 3, 2), encoder,
+            new InMemoryHistory(Duration.ofMinutes(2), 100, Clock.systemUTC()), Clock.systemUTC());
     final List<RecordingTransport> transports = new ArrayList<>();
 
     @AfterEach
@@ -34,7 +45,7 @@ class PushNodeTests {
         RecordingTransport transport = new RecordingTransport();
         transports.add(transport);
         ClientClaims claims = new ClientClaims(uid, Set.of(groups), Set.of(), Instant.now().plusSeconds(60));
-        Session session = node.connect(claims, transport, s -> Frame.control("welcome".getBytes(StandardCharsets.UTF_8)));
+        Session session = node.connect(claims, transport, (s, cursor) -> Frame.control("welcome".getBytes(StandardCharsets.UTF_8)), null);
         assertThat(session).isNotNull();
         return session;
     }
@@ -103,7 +114,7 @@ class PushNodeTests {
         connect("u");
         connect("u");
         Session fourth = node.connect(new ClientClaims("u", Set.of(), Set.of(), Instant.now().plusSeconds(60)),
-                new RecordingTransport(), s -> Frame.control(new byte[0]));
+                new RecordingTransport(), (s, cursor) -> Frame.control(new byte[0]), null);
         assertThat(fourth).isNull();
         assertThat(node.refusal()).isEqualTo(Disconnect.TOO_MANY_SESSIONS);
         assertThat(node.hub().sessionsOf("u")).hasSize(3);
@@ -122,7 +133,7 @@ class PushNodeTests {
         assertThat(received).containsExactly("welcome", "UID:a:x");
         assertThat(a.disconnect()).isEqualTo(Disconnect.SHUTDOWN);
         assertThat(node.connect(new ClientClaims("b", Set.of(), Set.of(), Instant.now().plusSeconds(60)),
-                new RecordingTransport(), s -> Frame.control(new byte[0]))).isNull();
+                new RecordingTransport(), (s, cursor) -> Frame.control(new byte[0]), null)).isNull();
         assertThat(node.refusal()).isEqualTo(Disconnect.SHUTDOWN);
     }
 }

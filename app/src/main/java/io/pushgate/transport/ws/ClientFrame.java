@@ -12,7 +12,7 @@ import tools.jackson.databind.json.JsonMapper;
  * @param dataJson the {@code data} member re-serialised as compact JSON, {@code null} when absent
  */
 record ClientFrame(String type, @Nullable Long ref, @Nullable String group, @Nullable String event,
-                   @Nullable String dataJson, @Nullable String token) {
+                   @Nullable String dataJson, @Nullable String token, @Nullable String cursor) {
 
     /** A frame that could not be used; {@code code} is the stable error code sent back. */
     static final class BadFrame extends Exception {
@@ -50,7 +50,8 @@ record ClientFrame(String type, @Nullable Long ref, @Nullable String group, @Nul
         }
         JsonNode data = root.get("data");
         return new ClientFrame(type.stringValue(), ref, string(root, "group", ref), string(root, "event", ref),
-                data == null ? null : mapper.writeValueAsString(data), string(root, "token", ref));
+                data == null ? null : mapper.writeValueAsString(data), string(root, "token", ref),
+                string(root, "cursor", ref));
     }
 
     private static @Nullable String string(JsonNode root, String name, @Nullable Long ref) throws BadFrame {

@@ -6,6 +6,7 @@ import io.pushgate.codec.JsonFrames;
 import io.pushgate.core.ClientClaims;
 import io.pushgate.core.PushNode;
 import io.pushgate.core.TokenVerifier;
+import io.pushgate.core.history.Cursor;
 import io.pushgate.security.SecurityConfig;
 
 import org.jspecify.annotations.Nullable;
@@ -52,12 +53,15 @@ public final class PushWebSocketHandler implements WebSocketHandler {
 
     @Override
     public Mono<Void> handle(WebSocketSession session) {
-        return new WsConnection(session, node, verifier, frames, mapper, settings).run(null);
+        return new WsConnection(session, node, verifier, frames, mapper, settings).run(null, null);
     }
 
-    /** This handler for one handshake whose token the security chain already verified. */
-    WebSocketHandler withClaims(@Nullable ClientClaims claims) {
-        if (claims == null) {
+    /**
+     * This handler for one handshake: with the claims of a token the security chain already verified,
+     * and the cursor given as {@code ?cursor=} to resume from.
+     */
+    WebSocketHandler bind(@Nullable ClientClaims claims, @Nullable Cursor resumeFrom) {
+        if (claims == null && resumeFrom == null) {
             return this;
         }
         return new WebSocketHandler() {
@@ -68,7 +72,7 @@ public final class PushWebSocketHandler implements WebSocketHandler {
 
             @Override
             public Mono<Void> handle(WebSocketSession session) {
-                return new WsConnection(session, node, verifier, frames, mapper, settings).run(claims);
+                return new WsConnection(session, node, verifier, frames, mapper, settings).run(claims, resumeFrom);
             }
         };
     }

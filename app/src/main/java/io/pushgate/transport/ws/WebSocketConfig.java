@@ -2,6 +2,8 @@ package io.pushgate.transport.ws;
 
 import java.util.Map;
 
+import io.pushgate.web.ProblemWriter;
+
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 import org.springframework.web.reactive.HandlerMapping;
@@ -23,14 +25,14 @@ public class WebSocketConfig {
     }
 
     @Bean
-    WebFluxConfigurer webSocketServiceConfigurer(WsSettings settings) {
+    WebFluxConfigurer webSocketServiceConfigurer(WsSettings settings, ProblemWriter problems) {
         return new WebFluxConfigurer() {
             @Override
             public WebSocketService getWebSocketService() {
                 var strategy = new ReactorNettyRequestUpgradeStrategy(() -> WebsocketServerSpec.builder()
                         .maxFramePayloadLength(settings.hardFrameLimit())
                         .handlePing(false));
-                return new ClaimsBindingWebSocketService(new HandshakeWebSocketService(strategy));
+                return new ClaimsBindingWebSocketService(new HandshakeWebSocketService(strategy), problems);
             }
         };
     }

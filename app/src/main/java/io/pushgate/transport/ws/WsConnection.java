@@ -20,6 +20,7 @@ import io.pushgate.core.Target;
 import io.pushgate.core.TokenBucket;
 import io.pushgate.core.TokenVerifier;
 import io.pushgate.core.Transport;
+import io.pushgate.core.history.Cursor;
 
 import org.jspecify.annotations.Nullable;
 import org.springframework.web.reactive.socket.CloseStatus;
@@ -62,6 +63,7 @@ final class WsConnection implements Transport {
     private volatile boolean closing;
     private @Nullable Disposable expiry;
     private @Nullable Disposable authTimer;
+    private @Nullable Cursor resumeFrom;
     private int badFrames;
     private int tooBig;
     private int overRate;
@@ -90,7 +92,8 @@ final class WsConnection implements Transport {
         }
     }
 
-    Mono<Void> run(@Nullable ClientClaims handshakeClaims) {
+    Mono<Void> run(@Nullable ClientClaims handshakeClaims, @Nullable Cursor resumeFrom) {
+        this.resumeFrom = resumeFrom;
         if (handshakeClaims != null) {
             start(handshakeClaims);
         } else {
@@ -163,8 +166,8 @@ final class WsConnection implements Transport {
             close(Disconnect.TOKEN_EXPIRED);
             return;
         }
-        Session s = node.connect(claims, this, registered -> frames.welcome(registered.clientId(),
-                registered.uid(), settings.heartbeat().toMillis(), registered.groups()));
+        Session s = node.connect(claims, this, (registered, cursor) -> frames.welcome(registered.clientId(),
+                registered.uid(), settings.heartbeat().toMillis(), registered.groups(), cursor), resumeFrom);
         if (s == null) {
             close(node.refusal());
             return;
@@ -248,6 +251,9 @@ final class WsConnection implements Transport {
                 if (frame.token() == null || frame.token().isBlank()) {
                     throw new ClientFrame.BadFrame("bad_frame", "auth needs a token", frame.ref());
                 }
+                if (frame.cursor() != null) {
+                    resumeFrom = cursor(frame.cursor(), frame.ref());
+                }
                 try {
                     start(verifier.verify(frame.token()));
                 } catch (InvalidTokenException e) {
@@ -273,6 +279,7 @@ final class WsConnection implements Transport {
                 ok(s, frame);
             }
             case "publish" -> publish(s, frame);
+            case "resume" -> resume(s, frame);
             case "refresh" -> refresh(s, frame);
             case "auth" -> throw new ClientFrame.BadFrame("already_authenticated", "this connection is already authenticated", frame.ref());
             default -> throw new ClientFrame.BadFrame("unknown_type", "unknown frame type '" + abbreviate(frame.type()) + "'", frame.ref());
@@ -308,6 +315,28 @@ final class WsConnection implements Transport {
                 g.writeStringProperty("id", result.id());
                 g.writeNumberProperty("sessions", result.sessions());
             }));
+        }
+    }
+
+    private void resume(Session s, ClientFrame frame) throws ClientFrame.BadFrame {
+        Cursor cursor = cursor(frame.cursor(), frame.ref());
+        int replayed = node.resume(s, cursor);
+        if (frame.ref() != null) {
+            s.send(frames.ok(frame.ref(), g -> {
+                g.writeNumberProperty("replayed", Math.max(0, replayed));
+                g.writeBooleanProperty("reset", replayed < 0);
+            }));
+        }
+    }
+
+    private static Cursor cursor(@Nullable String text, @Nullable Long ref) throws ClientFrame.BadFrame {
+        if (text == null) {
+            throw new ClientFrame.BadFrame("bad_cursor", "resume needs a cursor", ref);
+        }
+        try {
+            return Cursor.parse(text);
+        } catch (IllegalArgumentException e) {
+            throw new ClientFrame.BadFrame("bad_cursor", e.getMessage(), ref);
         }
     }
 

@@ -1,0 +1,55 @@
+package io.pushgate.core.history;
+
+/**
+ * A position in a node's publish sequence: every publish takes the next {@code seq}, and a message's id
+ * is the cursor just after it. Because one sequence orders every stream, one cursor names a position in
+ * all the streams a session reads, and it fits a {@code Last-Event-ID} header.
+ *
+ * <p>Text form: {@code <epoch>-<seq base36>-<ts base36>}, for example {@code k2v9q-1b-mbx1c9k0}. The
+ * epoch changes when the history is lost (an in-memory node restarted), which turns every older
+ * cursor into a reset rather than a silent gap. Clients treat the text as opaque.
+ *
+ * @param epoch the history's identity
+ * @param seq   the last publish the holder has seen
+ * @param ts    when that publish was made (epoch ms), which bounds how old the cursor is
+ */
+public record Cursor(String epoch, long seq, long ts) {
+
+    private static final int MAX_TEXT = 64;
+
+    public Cursor {
+        if (epoch.isEmpty() || epoch.indexOf('-') >= 0 || seq < 0 || ts < 0) {
+            throw new IllegalArgumentException("invalid cursor");
+        }
+    }
+
+    public String text() {
+        return epoch + "-" + Long.toString(seq, 36) + "-" + Long.toString(ts, 36);
+    }
+
+    /** @throws IllegalArgumentException with a message fit for a 400 answer */
+    public static Cursor parse(String text) {
+        if (text == null || text.isEmpty() || text.length() > MAX_TEXT) {
+            throw new IllegalArgumentException("cursor is malformed");
+        }
+        String[] parts = text.split("-", -1);
+        if (parts.length != 3 || parts[0].isEmpty()) {
+            throw new IllegalArgumentException("cursor is malformed");
+        }
+        for (char c : parts[0].toCharArray()) {
+            if (!Character.isLetterOrDigit(c) || c > 'z') {
+                throw new IllegalArgumentException("cursor is malformed");
+            }
+        }
+        try {
+            return new Cursor(parts[0], Long.parseLong(parts[1], 36), Long.parseLong(parts[2], 36));
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException("cursor is malformed");
+        }
+    }
+
+    @Override
+    public String toString() {
+        return text();
+    }
+}

@@ -1,0 +1,42 @@
+package io.pushgate.core.history;
+
+import java.util.List;
+
+import io.pushgate.core.Address;
+
+/**
+ * Keeps each stream's recent messages and answers "what came after this cursor".
+ *
+ * <p>Retention: a message is kept for the window, or for its {@code ttl} when that is longer, but a
+ * stream never holds more than its message limit; the oldest go first. A cursor older than the window,
+ * from another epoch, or behind an evicted message gets {@link Replay#RESET}.
+ *
+ * <p>The node appends under its publish lock, in sequence order, so per stream the entries are in
+ * publish order. Implementations must be non-blocking: the in-memory one is; one backed by Redis will
+ * need an asynchronous variant of this interface.
+ */
+public interface History {
+
+    /** The identity of this history; part of every cursor. */
+    String epoch();
+
+    /** How long messages are kept at least, and how old a cursor may be to resume. */
+    java.time.Duration window();
+
+    /** Drops what has expired; the node calls it every few seconds. */
+    void sweep();
+
+    void append(Address stream, Entry entry);
+
+    /**
+     * Entries after {@code after} in any of {@code streams}, merged in sequence order, each sequence
+     * number once (the first stream listed wins), at most {@code limit}.
+     */
+    Replay readAfter(List<Address> streams, Cursor after, int limit);
+
+    /** Holds an entry for a uid that had no session when it was published with a ttl. */
+    void holdForOffline(String uid, Entry entry);
+
+    /** Takes the entries held for the uid whose ttl has not run out, oldest first, and forgets them. */
+    List<Entry> takeOffline(String uid);
+}

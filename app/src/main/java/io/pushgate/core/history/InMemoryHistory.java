@@ -1,0 +1,178 @@
+package io.pushgate.core.history;
+
+import java.security.SecureRandom;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Deque;
+import java.util.HashSet;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+
+import io.pushgate.core.Address;
+
+/**
+ * History in this node's memory: a deque per stream, trimmed on every append and by {@link #sweep()},
+ * which the node runs every few seconds so idle streams give their memory back.
+ */
+public final class InMemoryHistory implements History {
+
+    private final String epoch;
+    private final Duration window;
+    private final int maxPerStream;
+    private final Clock clock;
+    private final Map<Address, Stream> streams = new ConcurrentHashMap<>();
+    private final Map<String, Deque<Entry>> offline = new ConcurrentHashMap<>();
+
+    public InMemoryHistory(Duration window, int maxPerStream, Clock clock) {
+        if (window.isNegative() || window.isZero() || maxPerStream < 1) {
+            throw new IllegalArgumentException("history window and size must be positive");
+        }
+        this.epoch = randomEpoch();
+        this.window = window;
+        this.maxPerStream = maxPerStream;
+        this.clock = clock;
+    }
+
+    @Override
+    public Duration window() {
+        return window;
+    }
+
+    @Override
+    public String epoch() {
+        return epoch;
+    }
+
+    @Override
+    public void append(Address stream, Entry entry) {
+        Stream s = streams.computeIfAbsent(stream, k -> new Stream());
+        synchronized (s) {
+            s.entries.addLast(entry);
+            s.trim(clock.millis(), maxPerStream);
+        }
+    }
+
+    @Override
+    public Replay readAfter(List<Address> addresses, Cursor after, int limit) {
+        long now = clock.millis();
+        if (!after.epoch().equals(epoch) || after.ts() < now - window.toMillis()) {
+            return Replay.RESET;
+        }
+        List<Entry> found = new ArrayList<>();
+        Set<Long> seen = new HashSet<>();
+        for (Address address : addresses) {
+            Stream s = streams.get(address);
+            if (s == null) {
+                continue;
+            }
+            synchronized (s) {
+                s.trim(now, maxPerStream);
+                if (s.evictedSeq > after.seq()) {
+                    return Replay.RESET;
+                }
+                Iterator<Entry> newest = s.entries.descendingIterator();
+                List<Entry> mine = new ArrayList<>();
+                while (newest.hasNext()) {
+                    Entry e = newest.next();
+                    if (e.seq() <= after.seq()) {
+                        break;
+                    }
+                    mine.add(e);
+                }
+                for (int i = mine.size() - 1; i >= 0; i--) {
+                    if (seen.add(mine.get(i).seq())) {
+                        found.add(mine.get(i));
+                    }
+                }
+            }
+        }
+        found.sort((a, b) -> Long.compare(a.seq(), b.seq()));
+        if (found.size() > limit) {
+            return new Replay(List.copyOf(found.subList(0, limit)), false, true);
+        }
+        return new Replay(found, false, false);
+    }
+
+    @Override
+    public void holdForOffline(String uid, Entry entry) {
+        Deque<Entry> held = offline.computeIfAbsent(uid, k -> new ArrayDeque<>());
+        synchronized (held) {
+            held.addLast(entry);
+            while (held.size() > maxPerStream) {
+                held.removeFirst();
+            }
+        }
+    }
+
+    @Override
+    public List<Entry> takeOffline(String uid) {
+        Deque<Entry> held = offline.remove(uid);
+        if (held == null) {
+            return List.of();
+        }
+        long now = clock.millis();
+        synchronized (held) {
+            return held.stream().filter(e -> e.keepUntil() >= now).toList();
+        }
+    }
+
+    /** Drops expired entries everywhere and forgets empty streams. */
+    @Override
+    public void sweep() {
+        long now = clock.millis();
+        streams.forEach((address, s) -> {
+            synchronized (s) {
+                s.trim(now, maxPerStream);
+                if (s.entries.isEmpty()) {
+                    streams.remove(address, s);
+                }
+            }
+        });
+        offline.forEach((uid, held) -> {
+            synchronized (held) {
+                held.removeIf(e -> e.keepUntil() < now);
+                if (held.isEmpty()) {
+                    offline.remove(uid, held);
+                }
+            }
+        });
+    }
+
+    /** Streams held now; for stats and tests. */
+    public int streamCount() {
+        return streams.size();
+    }
+
+    private static final class Stream {
+        final ArrayDeque<Entry> entries = new ArrayDeque<>();
+        /** Highest sequence number dropped because the stream was full; a resume from before it has a gap. */
+        long evictedSeq = -1;
+
+        void trim(long now, int max) {
+            while (!entries.isEmpty()) {
+                Entry head = entries.peekFirst();
+                if (entries.size() > max) {
+                    evictedSeq = Math.max(evictedSeq, head.seq());
+                } else if (head.keepUntil() >= now) {
+                    break;
+                }
+                entries.removeFirst();
+            }
+        }
+    }
+
+    private static String randomEpoch() {
+        String alphabet = "abcdefghijklmnopqrstuvwxyz0123456789";
+        SecureRandom random = new SecureRandom();
+        StringBuilder id = new StringBuilder(5);
+        for (int i = 0; i < 5; i++) {
+            id.append(alphabet.charAt(random.nextInt(alphabet.length())));
+        }
+        return id.toString();
+    }
+}
