@@ -1,6 +1,6 @@
 package io.pushgate.api;
 
-import io.pushgate.web.ProblemWriter;
+import io.pushgate.web.JsonBodies;
 
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
@@ -19,10 +19,5 @@ public class ApiConfig {
     @Bean
     PublicationReader publicationReader(JsonMapper mapper, ApiSettings settings) {
         return new PublicationReader(mapper, settings.maxTargets());
-    }
-
-    @Bean
-    ApiErrors apiErrors(ProblemWriter writer) {
-        return new ApiErrors(writer);
     }
 }

@@ -1,15 +1,13 @@
 package io.pushgate.api;
 
 import io.pushgate.web.Problem;
+import io.pushgate.web.ProblemException;
 
 /** Ends an API call with the given problem. */
-final class ApiException extends RuntimeException {
-
-    final Problem problem;
+final class ApiException extends ProblemException {
 
     ApiException(Problem problem) {
-        super(problem.detail(), null, false, false);
-        this.problem = problem;
+        super(problem);
     }
 
     static ApiException badRequest(String detail) {

@@ -1,5 +1,7 @@
 package io.pushgate.api;
 
+import io.pushgate.web.JsonBodies;
+
 import java.util.ArrayList;
 import java.util.List;
 

@@ -72,7 +72,7 @@ public final class JsonFrames implements MessageEncoder {
      * received no message yet resumes from it.
      */
     public Frame welcome(String clientId, String uid, long heartbeatMillis, Collection<String> groups, String cursor) {
-        return Frame.control(write(g -> {
+        return new Frame(write(g -> {
             g.writeStringProperty("type", "welcome");
             g.writeStringProperty("clientId", clientId);
             g.writeStringProperty("uid", uid);
@@ -83,15 +83,24 @@ public final class JsonFrames implements MessageEncoder {
             }
             g.writeEndArray();
             g.writeStringProperty("cursor", cursor);
-        }));
+        }), null, "welcome");
     }
 
     @Override
     public Frame reset(String cursor) {
-        return Frame.control(write(g -> {
+        return new Frame(write(g -> {
             g.writeStringProperty("type", "reset");
             g.writeStringProperty("cursor", cursor);
-        }));
+        }), null, "reset");
+    }
+
+    /** Tells an SSE or long-poll client why the server ended its session. */
+    public Frame close(int code, String reason) {
+        return new Frame(write(g -> {
+            g.writeStringProperty("type", "close");
+            g.writeNumberProperty("code", code);
+            g.writeStringProperty("reason", reason);
+        }), null, "close");
     }
 
     /** A successful reply; {@code result} members are written as given (strings or numbers). */

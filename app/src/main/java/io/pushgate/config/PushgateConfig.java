@@ -11,15 +11,20 @@ import io.pushgate.core.PushNode;
 import io.pushgate.core.history.History;
 import io.pushgate.core.history.InMemoryHistory;
 import io.pushgate.security.ApiKeys;
+import io.pushgate.security.CorsPolicy;
 import io.pushgate.security.HmacTokens;
+import io.pushgate.transport.poll.PollSettings;
+import io.pushgate.transport.sse.SseSettings;
 import io.pushgate.transport.ws.PushWebSocketHandler;
 import io.pushgate.transport.ws.WsSettings;
+import io.pushgate.web.ProblemErrors;
 import io.pushgate.web.ProblemWriter;
 
 import org.springframework.boot.context.properties.EnableConfigurationProperties;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 import org.springframework.core.env.Environment;
+import org.springframework.web.cors.reactive.CorsConfigurationSource;
 
 import tools.jackson.databind.json.JsonMapper;
 
@@ -55,6 +60,11 @@ public class PushgateConfig {
     }
 
     @Bean
+    ProblemErrors problemErrors(ProblemWriter writer) {
+        return new ProblemErrors(writer);
+    }
+
+    @Bean
     History history(PushgateProperties properties) {
         return new InMemoryHistory(properties.history().window(), properties.history().maxMessages(), Clock.systemUTC());
     }
@@ -86,6 +96,22 @@ public class PushgateConfig {
     ApiSettings apiSettings(PushgateProperties properties) {
         PushgateProperties.Api api = properties.api();
         return new ApiSettings((int) Math.min(Integer.MAX_VALUE, api.maxBodySize().toBytes()), api.maxBatch(), api.maxTargets());
+    }
+
+    @Bean
+    SseSettings sseSettings(PushgateProperties properties) {
+        return new SseSettings(properties.sse().heartbeat(), properties.sse().retry());
+    }
+
+    @Bean
+    PollSettings pollSettings(PushgateProperties properties) {
+        PushgateProperties.Poll poll = properties.poll();
+        return new PollSettings(poll.hold(), poll.batch(), poll.grace());
+    }
+
+    @Bean
+    CorsConfigurationSource corsConfigurationSource(PushgateProperties properties) {
+        return CorsPolicy.of(properties.cors().allowedOrigins());
     }
 
     @Bean

@@ -21,7 +21,8 @@ public final class Frame {
     /**
      * @param json  the complete JSON text of the frame, UTF-8; never mutated after construction
      * @param id    the message id (a cursor) for message frames, or {@code null} for control frames
-     * @param event the message event for message frames, or {@code null}
+     * @param event the SSE event name: the message event for message frames, the frame type for control
+     *              frames that SSE and long-poll clients get (welcome, reset, close), else {@code null}
      */
     public Frame(byte[] json, @Nullable String id, @Nullable String event) {
         this.json = json;

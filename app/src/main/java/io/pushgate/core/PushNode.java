@@ -376,7 +376,11 @@ public final class PushNode implements AutoCloseable {
             publishLock.unlock();
         }
         for (Session session : hub.allSessions()) {
-            session.closeAfterFlush(Disconnect.SHUTDOWN);
+            if (session.polling()) {
+                session.close(Disconnect.SHUTDOWN); // nothing queued: its messages are in history
+            } else {
+                session.closeAfterFlush(Disconnect.SHUTDOWN);
+            }
         }
         long deadline = System.nanoTime() + grace.toNanos();
         synchronized (drained) {

@@ -14,12 +14,15 @@ import reactor.core.publisher.Mono;
 
 /**
  * Finds a client token in a request, in this order: {@code Authorization: Bearer}, the
- * {@code bearer, <token>} subprotocol pair, then the {@code token} query parameter. No token is not an
- * error here: a WebSocket client may still send an {@code auth} frame.
+ * {@code bearer, <token>} subprotocol pair, the {@code token} query parameter, then the
+ * {@code pushgate_token} cookie. No token is not an error here: a WebSocket client may still send an
+ * {@code auth} frame, and the chain decides what else needs one.
  */
 final class ClientTokenConverter implements ServerAuthenticationConverter {
 
     static final String QUERY_PARAMETER = "token";
+    /** For EventSource, which cannot send headers: a cookie set by the site (same-site, or CORS with credentials). */
+    static final String COOKIE = "pushgate_token";
     private static final String PROTOCOL_HEADER = "Sec-WebSocket-Protocol";
 
     @Override
@@ -46,7 +49,11 @@ final class ClientTokenConverter implements ServerAuthenticationConverter {
             return protocols.get(at + 1);
         }
         String query = request.getQueryParams().getFirst(QUERY_PARAMETER);
-        return query == null || query.isBlank() ? null : query;
+        if (query != null && !query.isBlank()) {
+            return query;
+        }
+        var cookie = request.getCookies().getFirst(COOKIE);
+        return cookie == null || cookie.getValue().isBlank() ? null : cookie.getValue();
     }
 
     static @Nullable String bearer(@Nullable String authorization) {

@@ -9,6 +9,8 @@ import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 import org.springframework.core.annotation.Order;
 import org.springframework.http.HttpHeaders;
+import org.springframework.http.HttpMethod;
+import org.springframework.web.cors.reactive.CorsConfigurationSource;
 import org.springframework.http.HttpStatus;
 import org.springframework.security.authentication.BadCredentialsException;
 import org.springframework.security.authentication.ReactiveAuthenticationManager;
@@ -23,9 +25,10 @@ import org.springframework.security.web.server.util.matcher.ServerWebExchangeMat
 import reactor.core.publisher.Mono;
 
 /**
- * Three stateless chains: the backend API (API key required), the client endpoints (a client token,
- * when one is presented, must be valid; its claims travel on as an exchange attribute), and the rest
- * (public: the demo page, health).
+ * Three stateless chains: the backend API (API key required); the client endpoints {@code /ws},
+ * {@code /sse}, {@code /poll} and {@code /client/**} (a presented client token must be valid, and its
+ * claims travel on as an exchange attribute; only {@code /ws} may go without one, for the {@code auth}
+ * frame; cross-origin browser use follows the CORS allow-list); and everything else, public.
  */
 @Configuration(proxyBeanMethods = false)
 public class SecurityConfig {
@@ -63,7 +66,8 @@ public class SecurityConfig {
 
     @Bean
     @Order(2)
-    SecurityWebFilterChain clientChain(ServerHttpSecurity http, TokenVerifier verifier, ProblemWriter problems) {
+    SecurityWebFilterChain clientChain(ServerHttpSecurity http, TokenVerifier verifier, ProblemWriter problems,
+                                       CorsConfigurationSource cors) {
         ReactiveAuthenticationManager manager = auth -> Mono.fromCallable(() -> {
             try {
                 return Credential.client(verifier.verify(((Credential) auth).secret()));
@@ -85,10 +89,18 @@ public class SecurityConfig {
             return problems.write(webFilterExchange.getExchange(),
                     new Problem("invalid-token", HttpStatus.UNAUTHORIZED, e.getMessage()));
         });
+        ServerAuthenticationEntryPoint missing = (exchange, e) -> problems.write(exchange,
+                new Problem("missing-token", HttpStatus.UNAUTHORIZED, "a client token is required: "
+                        + "'Authorization: Bearer <token>', ?token=<token> or the pushgate_token cookie"));
         return stateless(http)
-                .securityMatcher(ServerWebExchangeMatchers.pathMatchers("/ws"))
+                .securityMatcher(ServerWebExchangeMatchers.pathMatchers("/ws", "/sse", "/poll", "/client/**"))
+                .cors(c -> c.configurationSource(cors))
                 .addFilterAt(filter, SecurityWebFiltersOrder.AUTHENTICATION)
-                .authorizeExchange(a -> a.anyExchange().permitAll())
+                .exceptionHandling(e -> e.authenticationEntryPoint(missing))
+                .authorizeExchange(a -> a
+                        .pathMatchers(HttpMethod.OPTIONS).permitAll()
+                        .pathMatchers("/ws").permitAll() // may authenticate with an auth frame instead
+                        .anyExchange().hasAuthority(Credential.CLIENT.getAuthority()))
                 .build();
     }
 

@@ -1,7 +1,4 @@
-package io.pushgate.api;
-
-import io.pushgate.web.Problem;
-import io.pushgate.web.ProblemWriter;
+package io.pushgate.web;
 
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -17,31 +14,33 @@ import org.springframework.web.server.WebExceptionHandler;
 import reactor.core.publisher.Mono;
 
 /**
- * Renders every failure under {@code /api/} as problem+json with a stable type, including the ones no
- * controller sees (unknown route, wrong method). Runs before Boot's default error handler.
+ * Renders every failure of the API and the client endpoints ({@code /api/}, {@code /client/},
+ * {@code /sse}, {@code /poll}) as problem+json with a stable type, including the ones no controller
+ * sees (unknown route, wrong method). Runs before Boot's default error handler.
  */
 @Order(-2)
-final class ApiErrors implements WebExceptionHandler {
+public final class ProblemErrors implements WebExceptionHandler {
 
-    private static final Logger log = LoggerFactory.getLogger(ApiErrors.class);
+    private static final Logger log = LoggerFactory.getLogger(ProblemErrors.class);
 
     private final ProblemWriter writer;
 
-    ApiErrors(ProblemWriter writer) {
+    public ProblemErrors(ProblemWriter writer) {
         this.writer = writer;
     }
 
     @Override
     public Mono<Void> handle(ServerWebExchange exchange, Throwable error) {
-        if (!exchange.getRequest().getPath().value().startsWith("/api/")) {
+        String path = exchange.getRequest().getPath().value();
+        if (!(path.startsWith("/api/") || path.startsWith("/client/") || path.equals("/sse") || path.equals("/poll"))) {
             return Mono.error(error);
         }
         return writer.write(exchange, problem(error));
     }
 
     static Problem problem(Throwable error) {
-        if (error instanceof ApiException api) {
-            return api.problem;
+        if (error instanceof ProblemException known) {
+            return known.problem();
         }
         if (error instanceof DataBufferLimitException) {
             return new Problem("body-too-large", HttpStatus.CONTENT_TOO_LARGE, "the request body is too large");
@@ -53,7 +52,7 @@ final class ApiErrors implements WebExceptionHandler {
             HttpStatusCode code = status.getStatusCode();
             HttpStatus known = HttpStatus.resolve(code.value());
             if (known == HttpStatus.NOT_FOUND) {
-                return new Problem("no-such-route", known, "no API route matches this path; see api-spec/openapi.yaml");
+                return new Problem("no-such-route", known, "no route matches this path; see api-spec/openapi.yaml");
             }
             if (known == HttpStatus.METHOD_NOT_ALLOWED) {
                 return new Problem("method-not-allowed", known, "this route does not take this HTTP method");

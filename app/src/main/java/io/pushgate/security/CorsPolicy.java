@@ -1,0 +1,44 @@
+package io.pushgate.security;
+
+import java.util.List;
+
+import org.springframework.web.cors.CorsConfiguration;
+import org.springframework.web.cors.reactive.CorsConfigurationSource;
+import org.springframework.web.cors.reactive.UrlBasedCorsConfigurationSource;
+
+/**
+ * The cross-origin rules for the client endpoints, from {@code pushgate.cors.allowed-origins}.
+ *
+ * <p>Empty (the default): no CORS headers, so only pages served from pushgate's own origin (or through
+ * the same proxy host) may use SSE, long-poll and the client endpoints. {@code *}: any origin, without
+ * cookies. A list of origins: those, with cookies allowed (so the {@code pushgate_token} cookie works
+ * cross-origin).
+ */
+public final class CorsPolicy {
+
+    private CorsPolicy() {
+    }
+
+    public static CorsConfigurationSource of(List<String> allowedOrigins) {
+        UrlBasedCorsConfigurationSource source = new UrlBasedCorsConfigurationSource();
+        if (allowedOrigins.isEmpty()) {
+            return source;
+        }
+        CorsConfiguration config = new CorsConfiguration();
+        boolean any = allowedOrigins.contains("*");
+        if (any) {
+            config.addAllowedOriginPattern("*");
+            config.setAllowCredentials(false);
+        } else {
+            config.setAllowedOrigins(allowedOrigins);
+            config.setAllowCredentials(true);
+        }
+        config.setAllowedMethods(List.of("GET", "POST", "OPTIONS"));
+        config.setAllowedHeaders(List.of("Authorization", "Content-Type", "Last-Event-ID"));
+        config.setMaxAge(3600L);
+        for (String path : List.of("/sse", "/poll", "/client/**")) {
+            source.registerCorsConfiguration(path, config);
+        }
+        return source;
+    }
+}

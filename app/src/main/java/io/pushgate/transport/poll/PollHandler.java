@@ -1,0 +1,182 @@
+package io.pushgate.transport.poll;
+
+import java.io.ByteArrayOutputStream;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+
+import io.pushgate.codec.JsonFrames;
+import io.pushgate.core.ClientClaims;
+import io.pushgate.core.Disconnect;
+import io.pushgate.core.Frame;
+import io.pushgate.core.PushNode;
+import io.pushgate.core.Session;
+import io.pushgate.core.history.Cursor;
+import io.pushgate.core.history.Entry;
+import io.pushgate.core.history.Replay;
+import io.pushgate.security.SecurityConfig;
+import io.pushgate.web.Problem;
+import io.pushgate.web.ProblemWriter;
+
+import org.jspecify.annotations.Nullable;
+import org.springframework.http.HttpStatus;
+import org.springframework.http.MediaType;
+import org.springframework.http.server.reactive.ServerHttpResponse;
+import org.springframework.web.bind.annotation.GetMapping;
+import org.springframework.web.bind.annotation.RestController;
+import org.springframework.web.server.ServerWebExchange;
+
+import reactor.core.publisher.Mono;
+import reactor.core.publisher.Sinks;
+
+/**
+ * Serves {@code GET /poll?cursor=…}, answering {@code {"messages":[…],"cursor":"…"}}.
+ *
+ * <ul>
+ * <li>No cursor: a new poller. Answers at once with what was held for the uid under a {@code ttl} and
+ * the current cursor.
+ * <li>A cursor with messages after it: answers at once with up to {@code batch} of them.
+ * <li>Nothing after it: waits up to {@code hold} for a message, else answers empty with the same cursor.
+ * <li>A cursor past the history window: answers a {@code reset} frame and the current cursor.
+ * </ul>
+ * Messages are read from history, never from a queue, so a poll whose answer was lost is answered
+ * again the same way, and two pollers of one uid each get everything.
+ */
+@RestController
+public class PollHandler {
+
+    private final PushNode node;
+    private final JsonFrames frames;
+    private final ProblemWriter problems;
+    private final PollSettings settings;
+    private final Map<String, Poller> pollers = new ConcurrentHashMap<>();
+
+    public PollHandler(PushNode node, JsonFrames frames, ProblemWriter problems, PollSettings settings) {
+        this.node = node;
+        this.frames = frames;
+        this.problems = problems;
+        this.settings = settings;
+    }
+
+    @GetMapping("/poll")
+    Mono<Void> poll(ServerWebExchange exchange) {
+        ClientClaims claims = exchange.getAttribute(SecurityConfig.CLIENT_CLAIMS_ATTRIBUTE);
+        if (claims == null) {
+            return problems.write(exchange, new Problem("missing-token", HttpStatus.UNAUTHORIZED, "a client token is required"));
+        }
+        String text = exchange.getRequest().getQueryParams().getFirst("cursor");
+        PollCursor cursor = null;
+        if (text != null && !text.isBlank()) {
+            try {
+                cursor = PollCursor.parse(text.trim());
+            } catch (IllegalArgumentException e) {
+                return problems.write(exchange, Problem.badRequest("cursor is malformed; send the cursor of the last answer"));
+            }
+        }
+        Poller poller = poller(claims, cursor == null ? null : cursor.clientId());
+        if (poller == null) {
+            Disconnect refusal = node.refusal();
+            boolean busy = refusal.code() != 1001;
+            return problems.write(exchange, new Problem(busy ? "too-many-sessions" : "shutting-down",
+                    busy ? HttpStatus.TOO_MANY_REQUESTS : HttpStatus.SERVICE_UNAVAILABLE, refusal.reason()));
+        }
+        Session session = poller.session();
+        poller.pollStarted();
+        Mono<Answer> answer = cursor == null
+                ? Mono.fromSupplier(() -> new Answer(node.takeOffline(claims.uid()), Cursor.parse(node.currentCursor())))
+                : read(poller, session, cursor.position());
+        return answer
+                .flatMap(a -> write(exchange.getResponse(), a, session))
+                .doFinally(signal -> poller.pollEnded());
+    }
+
+    private record Answer(List<Frame> messages, Cursor next) {
+    }
+
+    private Mono<Answer> read(Poller poller, Session session, Cursor after) {
+        Sinks.Empty<Void> rang = Sinks.empty();
+        Runnable wake = rang::tryEmitEmpty;
+        Replay replay = node.pollOrWait(session, after, settings.batch(), wake);
+        if (replay.reset() || !replay.entries().isEmpty() || poller.closedWith() != null) {
+            return Mono.just(answer(replay, after));
+        }
+        return rang.asMono()
+                .then(Mono.fromSupplier(() -> answer(node.pollOrWait(session, after, settings.batch(), () -> { }), after)))
+                .timeout(settings.hold(), Mono.fromSupplier(() -> new Answer(List.of(), after)))
+                .doFinally(signal -> session.disarm(wake));
+    }
+
+    private Answer answer(Replay replay, Cursor after) {
+        if (replay.reset()) {
+            String now = node.currentCursor();
+            return new Answer(List.of(frames.reset(now)), Cursor.parse(now));
+        }
+        if (replay.entries().isEmpty()) {
+            return new Answer(List.of(), after);
+        }
+        Entry last = replay.entries().get(replay.entries().size() - 1);
+        return new Answer(replay.entries().stream().map(Entry::frame).toList(),
+                new Cursor(after.epoch(), last.seq(), last.ts()));
+    }
+
+    private Mono<Void> write(ServerHttpResponse response, Answer answer, Session session) {
+        ByteArrayOutputStream out = new ByteArrayOutputStream(256);
+        out.writeBytes("{\"messages\":[".getBytes(StandardCharsets.UTF_8));
+        boolean first = true;
+        for (Frame frame : answer.messages()) {
+            if (!first) {
+                out.write(',');
+            }
+            out.writeBytes(frame.json());
+            first = false;
+        }
+        Disconnect closed = session.disconnect();
+        if (closed != null && closed.code() != 1000) {
+            if (!first) {
+                out.write(',');
+            }
+            out.writeBytes(frames.close(closed.code(), closed.reason()).json());
+        }
+        String cursor = new PollCursor(answer.next(), closed == null ? session.clientId() : null).text();
+        out.writeBytes(("],\"cursor\":\"" + cursor + "\"}").getBytes(StandardCharsets.UTF_8));
+        response.getHeaders().setContentType(MediaType.APPLICATION_JSON);
+        response.getHeaders().setCacheControl("no-store");
+        return response.writeWith(Mono.just(response.bufferFactory().wrap(out.toByteArray())));
+    }
+
+    /** The poller named by the cursor when it is still here and the same uid's, else a new one. */
+    private @Nullable Poller poller(ClientClaims claims, @Nullable String clientId) {
+        if (clientId != null) {
+            Poller known = pollers.get(clientId);
+            Session session = known == null ? null : known.session();
+            if (session != null && !session.isClosed() && session.uid().equals(claims.uid())) {
+                return known;
+            }
+        }
+        Poller[] created = new Poller[1];
+        Poller poller = new Poller(settings.grace(), () -> {
+            Poller p = created[0];
+            Session s = p.session();
+            if (s != null) {
+                pollers.remove(s.clientId(), p);
+                node.disconnected(s);
+            }
+        });
+        created[0] = poller;
+        Session session = node.connectPoller(claims, poller);
+        if (session == null) {
+            return null;
+        }
+        poller.attach(session);
+        pollers.put(session.clientId(), poller);
+        return poller;
+    }
+
+    /** Pollers known now; for tests. */
+    int pollerCount() {
+        return pollers.size();
+    }
+
+}

@@ -1,0 +1,59 @@
+package io.pushgate.transport.sse;
+
+import java.nio.charset.StandardCharsets;
+
+import io.pushgate.core.Disconnect;
+import io.pushgate.core.Frame;
+import io.pushgate.core.Transport;
+
+import reactor.core.publisher.Mono;
+import reactor.core.publisher.Sinks;
+
+/**
+ * One SSE stream as a {@link Transport}. Closing it cuts the live stream; the handler then writes a
+ * {@code close} event and ends the response. A graceful close needs nothing from here: the session's
+ * frames complete after the queue is written.
+ */
+final class SseConnection implements Transport {
+
+    private final Sinks.One<Disconnect> closed = Sinks.one();
+
+    @Override
+    public String name() {
+        return "sse";
+    }
+
+    @Override
+    public void close(Disconnect disconnect) {
+        closed.tryEmitValue(disconnect);
+    }
+
+    /** Signals when the server closes the session. */
+    Mono<Disconnect> cut() {
+        return closed.asMono();
+    }
+
+    /** The SSE form of a frame: {@code id:} (messages only), {@code event:}, {@code data:}; built once per frame. */
+    static byte[] encode(Frame frame) {
+        return frame.derived(SseConnection::render);
+    }
+
+    private static byte[] render(Frame frame) {
+        StringBuilder head = new StringBuilder(64);
+        if (frame.id() != null) {
+            head.append("id: ").append(frame.id()).append('\n');
+        }
+        if (frame.event() != null) {
+            head.append("event: ").append(frame.event()).append('\n');
+        }
+        head.append("data: ");
+        byte[] prefix = head.toString().getBytes(StandardCharsets.UTF_8);
+        byte[] json = frame.json();
+        byte[] out = new byte[prefix.length + json.length + 2];
+        System.arraycopy(prefix, 0, out, 0, prefix.length);
+        System.arraycopy(json, 0, out, prefix.length, json.length);
+        out[out.length - 2] = '\n';
+        out[out.length - 1] = '\n';
+        return out;
+    }
+}

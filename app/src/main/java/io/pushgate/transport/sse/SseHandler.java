@@ -1,0 +1,115 @@
+package io.pushgate.transport.sse;
+
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+
+import io.pushgate.codec.JsonFrames;
+import io.pushgate.core.ClientClaims;
+import io.pushgate.core.Disconnect;
+import io.pushgate.core.PushNode;
+import io.pushgate.core.Session;
+import io.pushgate.core.history.Cursor;
+import io.pushgate.security.SecurityConfig;
+import io.pushgate.web.Problem;
+import io.pushgate.web.ProblemWriter;
+
+import org.jspecify.annotations.Nullable;
+import org.springframework.http.HttpStatus;
+import org.springframework.http.MediaType;
+import org.springframework.http.server.reactive.ServerHttpResponse;
+import org.springframework.web.bind.annotation.GetMapping;
+import org.springframework.web.bind.annotation.RestController;
+import org.springframework.web.server.ServerWebExchange;
+
+import reactor.core.publisher.Flux;
+import reactor.core.publisher.Mono;
+import reactor.core.publisher.Sinks;
+
+/**
+ * Serves {@code GET /sse}. The stream starts with {@code retry:}, then a {@code welcome} event (client
+ * id, uid, groups, cursor), then, when resuming from {@code Last-Event-ID} (or {@code ?lastEventId=}),
+ * the missed messages or a {@code reset} event, then live messages, each flushed as it is written.
+ * A comment line every heartbeat keeps proxies from closing a quiet stream.
+ */
+@RestController
+public class SseHandler {
+
+    static final String LAST_EVENT_ID = "Last-Event-ID";
+    private static final Disconnect CLIENT_GONE = new Disconnect(1000, "closed by client");
+    /** How long a close event may take to write before the connection is dropped. */
+    private static final Duration CUT_GRACE = Duration.ofSeconds(5);
+
+    private final PushNode node;
+    private final JsonFrames frames;
+    private final ProblemWriter problems;
+    private final SseSettings settings;
+    private final byte[] heartbeat = ": heartbeat\n\n".getBytes(StandardCharsets.UTF_8);
+
+    public SseHandler(PushNode node, JsonFrames frames, ProblemWriter problems, SseSettings settings) {
+        this.node = node;
+        this.frames = frames;
+        this.problems = problems;
+        this.settings = settings;
+    }
+
+    @GetMapping("/sse")
+    Mono<Void> stream(ServerWebExchange exchange) {
+        ClientClaims claims = exchange.getAttribute(SecurityConfig.CLIENT_CLAIMS_ATTRIBUTE);
+        if (claims == null) { // the security chain lets no request without a token reach here
+            return problems.write(exchange, new Problem("missing-token", HttpStatus.UNAUTHORIZED, "a client token is required"));
+        }
+        Cursor resumeFrom;
+        try {
+            resumeFrom = cursor(exchange);
+        } catch (IllegalArgumentException e) {
+            return problems.write(exchange, Problem.badRequest("Last-Event-ID is not a cursor this server issued"));
+        }
+        SseConnection connection = new SseConnection();
+        Session session = node.connect(claims, connection, (s, cursor) -> frames.welcome(s.clientId(), s.uid(),
+                settings.heartbeat().toMillis(),
+                s.groups(), cursor), resumeFrom);
+        if (session == null) {
+            Disconnect refusal = node.refusal();
+            HttpStatus status = refusal.code() == 1001 ? HttpStatus.SERVICE_UNAVAILABLE : HttpStatus.TOO_MANY_REQUESTS;
+            return problems.write(exchange, new Problem(status == HttpStatus.TOO_MANY_REQUESTS ? "too-many-sessions"
+                    : "shutting-down", status, refusal.reason()));
+        }
+        ServerHttpResponse response = exchange.getResponse();
+        response.getHeaders().setContentType(new MediaType(MediaType.TEXT_EVENT_STREAM, StandardCharsets.UTF_8));
+        response.getHeaders().setCacheControl("no-cache");
+        response.getHeaders().set("X-Accel-Buffering", "no");
+
+        byte[] retry = ("retry: " + settings.retry().toMillis() + "\n\n").getBytes(StandardCharsets.UTF_8);
+        Sinks.Empty<Void> framesDone = Sinks.empty();
+        Flux<byte[]> events = session.frames().map(SseConnection::encode).doOnTerminate(framesDone::tryEmitEmpty);
+        Duration every = settings.heartbeat();
+        Flux<byte[]> beats = Flux.interval(every, every).map(tick -> heartbeat).takeUntilOther(framesDone.asMono());
+        Flux<byte[]> body = Flux.concat(
+                Mono.just(retry),
+                Flux.merge(events, beats).takeUntilOther(connection.cut()),
+                Mono.fromSupplier(() -> closeEvent(session)));
+        return response.writeAndFlushWith(body.map(bytes -> Mono.just(response.bufferFactory().wrap(bytes))))
+                .takeUntilOther(connection.cut().delayElement(CUT_GRACE)) // a peer that stopped reading
+                .onErrorResume(e -> Mono.empty())
+                .doFinally(signal -> {
+                    session.close(CLIENT_GONE);
+                    node.disconnected(session);
+                });
+    }
+
+    private byte[] closeEvent(Session session) {
+        Disconnect d = session.disconnect();
+        if (d == null) {
+            d = CLIENT_GONE;
+        }
+        return SseConnection.encode(frames.close(d.code(), d.reason()));
+    }
+
+    private static @Nullable Cursor cursor(ServerWebExchange exchange) {
+        String text = exchange.getRequest().getHeaders().getFirst(LAST_EVENT_ID);
+        if (text == null || text.isBlank()) {
+            text = exchange.getRequest().getQueryParams().getFirst("lastEventId");
+        }
+        return text == null || text.isBlank() ? null : Cursor.parse(text.trim());
+    }
+}
