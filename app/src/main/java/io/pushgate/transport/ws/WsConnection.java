@@ -258,16 +258,28 @@ final class WsConnection implements Transport {
                     start(verifier.verify(frame.token()));
                 } catch (InvalidTokenException e) {
                     close(new Disconnect(4401, e.getMessage()));
+                    return;
+                }
+                Session started = session;
+                if (started != null) {
+                    ok(started, frame);
                 }
             }
-            case "ping", "pong" -> { }
+            case "ping", "pong" -> {
+                if (frame.type().equals("ping")) {
+                    reply(null, frames.pong());
+                }
+                if (frame.ref() != null) {
+                    reply(null, frames.ok(frame.ref(), null));
+                }
+            }
             default -> throw new ClientFrame.BadFrame("unauthorized", "send an auth frame first", frame.ref());
         }
     }
 
     private void handle(Session s, ClientFrame frame) throws ClientFrame.BadFrame {
         switch (frame.type()) {
-            case "pong" -> { }
+            case "pong" -> ok(s, frame);
             case "ping" -> {
                 s.send(frames.pong());
                 ok(s, frame);
