@@ -66,7 +66,8 @@ public class PushgateConfig {
 
     @Bean
     History history(PushgateProperties properties) {
-        return new InMemoryHistory(properties.history().window(), properties.history().maxMessages(), Clock.systemUTC());
+        PushgateProperties.History h = properties.history();
+        return new InMemoryHistory(h.window(), h.maxMessages(), h.maxTotalMessages(), Clock.systemUTC());
     }
 
     @Bean(destroyMethod = "close")

@@ -66,8 +66,11 @@ public record PushgateProperties(@DefaultValue Node node, @DefaultValue Auth aut
      * @param window      how long every uid, group, client and {@code all} stream keeps its messages,
      *                    and how old a cursor may be to resume; a message's {@code ttl} may keep it longer
      * @param maxMessages messages per stream; the oldest go first when more arrive
+     * @param maxTotalMessages messages on the whole node, all streams together; past it the node's
+     *                    oldest message goes first, which bounds memory however many uids get messages
      */
-    public record History(@DefaultValue("2m") Duration window, @DefaultValue("1000") int maxMessages) {
+    public record History(@DefaultValue("2m") Duration window, @DefaultValue("1000") int maxMessages,
+                          @DefaultValue("200000") int maxTotalMessages) {
     }
 
     /**

@@ -25,13 +25,29 @@ public final class InMemoryHistory implements History {
     private final Duration window;
     private final int maxPerStream;
     private final Clock clock;
+    private final int maxTotal;
     private final Map<Address, Stream> streams = new ConcurrentHashMap<>();
+    /** Every append in order, so the node-wide cap evicts the oldest message of the whole node first. */
+    private final ArrayDeque<Appended> order = new ArrayDeque<>();
+    private final java.util.concurrent.atomic.AtomicLong total = new java.util.concurrent.atomic.AtomicLong();
     private final Map<String, Deque<Entry>> offline = new ConcurrentHashMap<>();
 
+    private record Appended(Address stream, long seq) {
+    }
+
     public InMemoryHistory(Duration window, int maxPerStream, Clock clock) {
-        if (window.isNegative() || window.isZero() || maxPerStream < 1) {
-            throw new IllegalArgumentException("history window and size must be positive");
+        this(window, maxPerStream, Integer.MAX_VALUE, clock);
+    }
+
+    /**
+     * @param maxTotal messages kept on the whole node; past it the node's oldest message goes first,
+     *                 whatever its stream, so memory stays bounded however many streams there are
+     */
+    public InMemoryHistory(Duration window, int maxPerStream, int maxTotal, Clock clock) {
+        if (window.isNegative() || window.isZero() || maxPerStream < 1 || maxTotal < 1) {
+            throw new IllegalArgumentException("history window and sizes must be positive");
         }
+        this.maxTotal = maxTotal;
         this.epoch = randomEpoch();
         this.window = window;
         this.maxPerStream = maxPerStream;
@@ -53,8 +69,36 @@ public final class InMemoryHistory implements History {
         Stream s = streams.computeIfAbsent(stream, k -> new Stream());
         synchronized (s) {
             s.entries.addLast(entry);
-            s.trim(clock.millis(), maxPerStream);
+            total.incrementAndGet();
+            total.addAndGet(-s.trim(clock.millis(), maxPerStream));
         }
+        synchronized (order) {
+            order.addLast(new Appended(stream, entry.seq()));
+            while (total.get() > maxTotal && !order.isEmpty()) {
+                evict(order.pollFirst());
+            }
+        }
+    }
+
+    /** Drops the entry if it is still its stream's oldest; it may have been trimmed already. */
+    private void evict(Appended appended) {
+        Stream s = streams.get(appended.stream());
+        if (s == null) {
+            return;
+        }
+        synchronized (s) {
+            Entry head = s.entries.peekFirst();
+            if (head != null && head.seq() == appended.seq()) {
+                s.entries.removeFirst();
+                s.evictedSeq = Math.max(s.evictedSeq, head.seq());
+                total.decrementAndGet();
+            }
+        }
+    }
+
+    /** Messages held now across all streams. */
+    public long size() {
+        return total.get();
     }
 
     @Override
@@ -71,7 +115,7 @@ public final class InMemoryHistory implements History {
                 continue;
             }
             synchronized (s) {
-                s.trim(now, maxPerStream);
+                total.addAndGet(-s.trim(now, maxPerStream));
                 if (s.evictedSeq > after.seq()) {
                     return Replay.RESET;
                 }
@@ -127,12 +171,17 @@ public final class InMemoryHistory implements History {
         long now = clock.millis();
         streams.forEach((address, s) -> {
             synchronized (s) {
-                s.trim(now, maxPerStream);
+                total.addAndGet(-s.trim(now, maxPerStream));
                 if (s.entries.isEmpty()) {
                     streams.remove(address, s);
                 }
             }
         });
+        synchronized (order) { // forget appends whose entries are gone, oldest first
+            while (!order.isEmpty() && isGone(order.peekFirst())) {
+                order.pollFirst();
+            }
+        }
         offline.forEach((uid, held) -> {
             synchronized (held) {
                 held.removeIf(e -> e.keepUntil() < now);
@@ -141,6 +190,17 @@ public final class InMemoryHistory implements History {
                 }
             }
         });
+    }
+
+    private boolean isGone(Appended appended) {
+        Stream s = streams.get(appended.stream());
+        if (s == null) {
+            return true;
+        }
+        synchronized (s) {
+            Entry head = s.entries.peekFirst();
+            return head == null || head.seq() > appended.seq();
+        }
     }
 
     /** Streams held now; for stats and tests. */
@@ -153,7 +213,9 @@ public final class InMemoryHistory implements History {
         /** Highest sequence number dropped because the stream was full; a resume from before it has a gap. */
         long evictedSeq = -1;
 
-        void trim(long now, int max) {
+        /** @return how many entries were dropped */
+        int trim(long now, int max) {
+            int dropped = 0;
             while (!entries.isEmpty()) {
                 Entry head = entries.peekFirst();
                 if (entries.size() > max) {
@@ -162,7 +224,9 @@ public final class InMemoryHistory implements History {
                     break;
                 }
                 entries.removeFirst();
+                dropped++;
             }
+            return dropped;
         }
     }
 
