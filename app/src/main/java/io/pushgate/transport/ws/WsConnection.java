@@ -252,16 +252,31 @@ final class WsConnection implements Transport {
                     start(verifier.verify(frame.token()));
                 } catch (InvalidTokenException e) {
                     close(new Disconnect(4401, e.getMessage()));
+                    return;
+                }
+                Session s = session;
+                if (s != null) {
+                    ok(s, frame); // after the welcome, which start() queued first
                 }
             }
-            case "ping", "pong" -> { }
+            case "ping" -> {
+                reply(null, frames.pong());
+                if (frame.ref() != null) {
+                    reply(null, frames.ok(frame.ref(), null));
+                }
+            }
+            case "pong" -> {
+                if (frame.ref() != null) {
+                    reply(null, frames.ok(frame.ref(), null));
+                }
+            }
             default -> throw new ClientFrame.BadFrame("unauthorized", "send an auth frame first", frame.ref());
         }
     }
 
     private void handle(Session s, ClientFrame frame) throws ClientFrame.BadFrame {
         switch (frame.type()) {
-            case "pong" -> { }
+            case "pong" -> ok(s, frame);
             case "ping" -> {
                 s.send(frames.pong());
                 ok(s, frame);
