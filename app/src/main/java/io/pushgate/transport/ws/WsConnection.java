@@ -5,6 +5,9 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.concurrent.TimeUnit;
 
+import io.netty.handler.codec.TooLongFrameException;
+import io.netty.handler.codec.http.websocketx.CorruptedWebSocketFrameException;
+
 import io.pushgate.codec.JsonFrames;
 import io.pushgate.core.ClientClaims;
 import io.pushgate.core.Disconnect;
@@ -102,6 +105,7 @@ final class WsConnection implements Transport {
         }
         Mono<Void> inbound = ws.receive()
                 .doOnNext(this::onFrame)
+                .doOnError(this::onInboundError)
                 .then()
                 .doFinally(signal -> {
                     Session s = session;
@@ -224,6 +228,14 @@ final class WsConnection implements Transport {
             badFrames = 0;
         } catch (ClientFrame.BadFrame bad) {
             refuse(s, bad);
+        }
+    }
+
+    /** A frame over the hard limit ends the inbound side with an error; tell the client why (1009). */
+    private void onInboundError(Throwable error) {
+        if (error instanceof TooLongFrameException || error instanceof CorruptedWebSocketFrameException corrupt
+                && corrupt.closeStatus().code() == Disconnect.FRAME_TOO_BIG.code()) {
+            close(Disconnect.FRAME_TOO_BIG);
         }
     }
 
