@@ -5,6 +5,9 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.concurrent.TimeUnit;
 
+import io.netty.handler.codec.TooLongFrameException;
+import io.netty.handler.codec.http.websocketx.CorruptedWebSocketFrameException;
+
 import io.pushgate.codec.JsonFrames;
 import io.pushgate.core.ClientClaims;
 import io.pushgate.core.Disconnect;
@@ -105,6 +108,7 @@ final class WsConnection implements Transport {
         }
         Mono<Void> inbound = ws.receive()
                 .doOnNext(this::onFrame)
+                .doOnError(this::onInboundError)
                 .then()
                 .doFinally(signal -> {
                     Session s = session;
@@ -230,6 +234,14 @@ final class WsConnection implements Transport {
         }
     }
 
+    /** A frame over the hard limit ends the inbound side with an error; tell the client why (1009). */
+    private void onInboundError(Throwable error) {
+        if (error instanceof TooLongFrameException || error instanceof CorruptedWebSocketFrameException corrupt
+                && corrupt.closeStatus().code() == Disconnect.FRAME_TOO_BIG.code()) {
+            close(Disconnect.FRAME_TOO_BIG);
+        }
+    }
+
     private void refuse(@Nullable Session s, ClientFrame.BadFrame bad) {
         reply(s, frames.error(bad.ref, bad.code, bad.getMessage()));
         if (++badFrames >= settings.maxBadFrames()) {
@@ -260,15 +272,18 @@ final class WsConnection implements Transport {
                     close(new Disconnect(4401, e.getMessage()));
                     return;
                 }
-                Session started = session;
-                if (started != null) {
-                    ok(started, frame);
+                Session s = session;
+                if (s != null) {
+                    ok(s, frame); // after the welcome, which start() queued first
                 }
             }
-            case "ping", "pong" -> {
-                if (frame.type().equals("ping")) {
-                    reply(null, frames.pong());
+            case "ping" -> {
+                reply(null, frames.pong());
+                if (frame.ref() != null) {
+                    reply(null, frames.ok(frame.ref(), null));
                 }
+            }
+            case "pong" -> {
                 if (frame.ref() != null) {
                     reply(null, frames.ok(frame.ref(), null));
                 }
