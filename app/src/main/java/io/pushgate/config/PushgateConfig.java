@@ -83,7 +83,7 @@ public class PushgateConfig {
     @Bean
     WsSettings wsSettings(PushgateProperties properties) {
         PushgateProperties.Ws ws = properties.ws();
-        return new WsSettings(ws.heartbeat(), ws.authTimeout(), (int) ws.maxFrameSize().toBytes(),
+        return new WsSettings(ws.heartbeat(), ws.authTimeout(), (int) ws.maxFrameBytes().toBytes(),
                 ws.framesPerSecond(), ws.frameBurst(), ws.maxBadFrames());
     }
 

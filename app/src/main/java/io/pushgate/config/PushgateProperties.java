@@ -39,13 +39,13 @@ public record PushgateProperties(@DefaultValue Node node, @DefaultValue Auth aut
     /**
      * @param heartbeat       server ping interval; two silent intervals close the client (4408)
      * @param authTimeout     time to send an {@code auth} frame when the handshake had no token (4401)
-     * @param maxFrameSize    largest client frame; over it: error reply, twice: close 1009
+     * @param maxFrameBytes    largest client frame; over it: error reply, twice: close 1009
      * @param framesPerSecond sustained client frame rate; a second's worth more frames over it: close 4429
      * @param frameBurst      frames allowed at once above the rate
      * @param maxBadFrames    consecutive bad frames before closing with 4400
      */
     public record Ws(@DefaultValue("25s") Duration heartbeat, @DefaultValue("10s") Duration authTimeout,
-                     @DefaultValue("64KB") DataSize maxFrameSize, @DefaultValue("20") double framesPerSecond,
+                     @DefaultValue("64KB") DataSize maxFrameBytes, @DefaultValue("20") double framesPerSecond,
                      @DefaultValue("40") int frameBurst, @DefaultValue("10") int maxBadFrames) {
     }
 

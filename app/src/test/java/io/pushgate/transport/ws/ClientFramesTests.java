@@ -227,7 +227,7 @@ class ClientFramesTests {
     @Nested
     @TestPropertySource(properties = {
             "pushgate.ws.auth-timeout=500ms",
-            "pushgate.ws.max-frame-size=1KB",
+            "pushgate.ws.max-frame-bytes=1KB",
             "pushgate.ws.frames-per-second=5",
             "pushgate.ws.frame-burst=5"
     })
