@@ -41,7 +41,7 @@ public record PushgateProperties(@DefaultValue Node node, @DefaultValue Auth aut
      * @param authTimeout     time to send an {@code auth} frame when the handshake had no token (4401)
      * @param maxFrameBytes    largest client frame; over it: error reply, twice: close 1009
      * @param framesPerSecond sustained client frame rate; a second's worth more frames over it: close 4429
-     * @param frameBurst      frames allowed at once above the rate
+     * @param frameBurst      frames a client may send in one burst: the token bucket size, refilled at the rate
      * @param maxBadFrames    consecutive bad frames before closing with 4400
      */
     public record Ws(@DefaultValue("25s") Duration heartbeat, @DefaultValue("10s") Duration authTimeout,
