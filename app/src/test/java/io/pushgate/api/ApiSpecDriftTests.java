@@ -1,6 +1,12 @@
 package io.pushgate.api;
 
+import java.io.BufferedReader;
 import java.io.IOException;
+import java.io.InputStream;
+import java.io.InputStreamReader;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -11,6 +17,12 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.function.Supplier;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -37,6 +49,7 @@ import org.springframework.http.HttpHeaders;
 import org.springframework.http.HttpMethod;
 import org.springframework.http.MediaType;
 import org.springframework.test.web.reactive.server.EntityExchangeResult;
+import org.springframework.test.context.TestPropertySource;
 import org.springframework.test.web.reactive.server.WebTestClient;
 import org.springframework.web.reactive.handler.SimpleUrlHandlerMapping;
 import org.springframework.web.reactive.result.method.annotation.RequestMappingHandlerMapping;
@@ -59,7 +72,12 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
  * that does not match its payload schema.
  */
 @PushgateIntegrationTest
+@TestPropertySource(properties = "pushgate.poll.hold=" + ApiSpecDriftTests.POLL_HOLD_MILLIS + "ms")
 class ApiSpecDriftTests {
+
+    /** A short long-poll hold, so the wait path of GET /poll is exercised in a second. */
+    static final long POLL_HOLD_MILLIS = 1000;
+    private static final Duration POLL_HOLD = Duration.ofMillis(POLL_HOLD_MILLIS);
 
     private static final Path SPEC_DIR = Path.of("..", "api-spec");
     private static final Path MAIN_SOURCES = Path.of("src", "main", "java", "io", "pushgate");
@@ -160,7 +178,7 @@ class ApiSpecDriftTests {
             recipes.put("DELETE /api/v1/uids/{uid}/sessions", () -> call(HttpMethod.DELETE, "/api/v1/uids/" + carol + "/sessions"));
 
             Set<String> apiOperations = new TreeSet<>(documentedOperations());
-            apiOperations.remove("GET /ws");
+            apiOperations.removeIf(op -> !op.contains(" /api/"));
             assertThat(recipes.keySet()).as("every documented API operation is exercised by this test")
                     .containsExactlyInAnyOrderElementsOf(apiOperations);
 
@@ -443,7 +461,7 @@ class ApiSpecDriftTests {
             assertReply(client.next(isReply(4)), true);
             sendClientFrame(client, "clientPong", Map.of("type", "pong"));
 
-            client.send("{\"type\":\"resume\",\"ref\":5}");
+            client.send("{\"type\":\"subscribe\",\"ref\":5}");
             assertThat(assertReply(client.next(isReply(5)), false)).isEqualTo("unknown_type");
             client.send("not json");
             assertThat(assertReply(client.nextOfType("reply"), false)).isEqualTo("bad_json");
@@ -484,6 +502,398 @@ class ApiSpecDriftTests {
         assertFrame("serverPong", JSON.readTree(frames.pong().json()));
     }
 
+    // ---------------------------------------------------------------- cursors on the WebSocket
+
+    @Test
+    void aMalformedCursorIsRefusedBeforeTheUpgradeAsDocumented() {
+        String uid = uniqueUid("cursor");
+        assertThatThrownBy(() -> WsTestClient.connect(api.ws("token=" + token(uid) + "&cursor=garbage")))
+                .isInstanceOfSatisfying(WsTestClient.HandshakeRefused.class, e -> assertThat(e.status).isEqualTo(400));
+        for (String query : List.of("token=" + token(uid) + "&cursor=garbage", "cursor=a-b-c-d", "cursor=abcde-1-" + "1".repeat(70))) {
+            EntityExchangeResult<byte[]> result = http.get().uri("/ws?" + query)
+                    .header("Upgrade", "websocket").header("Connection", "Upgrade")
+                    .header("Sec-WebSocket-Version", "13").header("Sec-WebSocket-Key", "dGhlIHNhbXBsZSBub25jZQ==")
+                    .exchange().expectBody().returnResult();
+            Answer answer = Answer.of("GET /ws?" + query, result);
+            assertThat(answer.status).as("%s", answer).isEqualTo(400);
+            assertConforms("GET /ws", answer);
+            assertProblem(answer, "bad-request");
+        }
+    }
+
+    @Test
+    void resumeReplyAndResetFramesMatchTheAsyncApiPayloads() {
+        String uid = uniqueUid("resume");
+        String start;
+        try (WsTestClient first = WsTestClient.connect(api.ws("token=" + token(uid)))) {
+            start = assertFrame("welcome", first.nextOfType("welcome")).path("cursor").asString();
+        }
+        String missed1 = api.publish("{\"to\":{\"uids\":[\"%s\"]},\"event\":\"m1\",\"data\":1}".formatted(uid)).path("id").asString();
+        String missed2 = api.publish("{\"to\":{\"uids\":[\"%s\"]},\"event\":\"m2\",\"data\":2}".formatted(uid)).path("id").asString();
+        assertThat(openapi.validate("#/components/schemas/Cursor", JSON.valueToTree(missed1))).isEmpty();
+        String otherEpoch = (start.startsWith("zzzzz-") ? "yyyyy" : "zzzzz") + "-1-1";
+
+        // the resume frame replays what was published before this session connected
+        try (WsTestClient client = WsTestClient.connect(api.ws("token=" + token(uid)))) {
+            JsonNode welcome = assertFrame("welcome", client.nextOfType("welcome"));
+            assertThat(welcome.path("cursor").asString()).isNotEqualTo(start);
+            sendClientFrame(client, "resume", Map.of("type", "resume", "cursor", start, "ref", 1));
+            assertThat(assertFrame("message", client.nextMessage()).path("id").asString()).isEqualTo(missed1);
+            assertThat(assertFrame("message", client.nextMessage()).path("id").asString()).isEqualTo(missed2);
+            JsonNode replayed = client.next(isReply(1));
+            assertReply(replayed, true);
+            assertThat(replayed.path("result").toString()).isEqualTo("{\"replayed\":2,\"reset\":false}");
+
+            // a cursor of another epoch (a node that lost its history): reset, then the reply
+            sendClientFrame(client, "resume", Map.of("type", "resume", "cursor", otherEpoch, "ref", 2));
+            JsonNode reset = assertFrame("reset", client.nextOfType("reset"));
+            assertThat(openapi.validate("#/components/schemas/ResetFrame", reset)).isEmpty();
+            JsonNode resetReply = client.next(isReply(2));
+            assertReply(resetReply, true);
+            assertThat(resetReply.path("result").toString()).isEqualTo("{\"replayed\":0,\"reset\":true}");
+
+            client.send("{\"type\":\"resume\",\"ref\":3}");
+            assertThat(assertReply(client.next(isReply(3)), false)).isEqualTo("bad_cursor");
+            client.send("{\"type\":\"resume\",\"cursor\":\"garbage\",\"ref\":4}");
+            assertThat(assertReply(client.next(isReply(4)), false)).isEqualTo("bad_cursor");
+            client.send("{\"type\":\"resume\",\"cursor\":7,\"ref\":5}");
+            assertThat(assertReply(client.next(isReply(5)), false)).isEqualTo("bad_frame");
+        }
+
+        // ?cursor= on connect: welcome, then the missed messages
+        try (WsTestClient client = WsTestClient.connect(api.ws("token=" + token(uid) + "&cursor=" + start))) {
+            assertFrame("welcome", client.next());
+            assertThat(assertFrame("message", client.next()).path("id").asString()).isEqualTo(missed1);
+            assertThat(assertFrame("message", client.next()).path("id").asString()).isEqualTo(missed2);
+        }
+        try (WsTestClient client = WsTestClient.connect(api.ws("token=" + token(uid) + "&cursor=" + otherEpoch))) {
+            assertFrame("welcome", client.next());
+            assertFrame("reset", client.next());
+        }
+
+        // the auth frame may carry the cursor; a malformed one leaves the connection unauthenticated
+        try (WsTestClient client = WsTestClient.connect(api.ws(""))) {
+            client.send("{\"type\":\"auth\",\"token\":\"" + token(uid) + "\",\"cursor\":\"garbage\",\"ref\":1}");
+            assertThat(assertReply(client.next(isReply(1)), false)).isEqualTo("bad_cursor");
+            sendClientFrame(client, "auth", Map.of("type", "auth", "token", token(uid), "cursor", start));
+            assertFrame("welcome", client.next());
+            assertThat(assertFrame("message", client.next()).path("id").asString()).isEqualTo(missed1);
+            assertThat(assertFrame("message", client.next()).path("id").asString()).isEqualTo(missed2);
+        }
+    }
+
+    // ---------------------------------------------------------------- /sse, /poll, /client/**
+
+    @Test
+    void clientRoutesAnswer401WithoutATokenOrWithABadOneAsDocumented() {
+        List<String> operations = documentedOperations().stream()
+                .filter(op -> !op.contains(" /api/") && !op.equals("GET /ws")).toList();
+        assertThat(operations).containsExactlyInAnyOrder("GET /sse", "GET /poll",
+                "POST /client/join", "POST /client/leave", "POST /client/publish");
+        String uid = uniqueUid("no-token");
+        Map<String, String> bad = new LinkedHashMap<>();
+        bad.put("other secret", TestSecrets.signedWithOtherSecret(uid));
+        bad.put("expired", token(uid, Duration.ofMinutes(-1), List.of(), List.of()));
+        bad.put("not a JWT", "not-a-jwt");
+        for (String operation : operations) {
+            Set<String> schemes = new TreeSet<>();
+            operation(operation).path("security").forEach(requirement -> schemes.addAll(requirement.propertyNames()));
+            assertThat(schemes).as("token carriers of %s", operation)
+                    .containsExactlyInAnyOrder("clientToken", "clientTokenQuery", "clientTokenCookie");
+
+            HttpMethod method = HttpMethod.valueOf(operation.substring(0, operation.indexOf(' ')));
+            String uri = operation.substring(operation.indexOf(' ') + 1);
+            String body = method == HttpMethod.POST ? "{}" : null;
+
+            Answer missing = exchange(method, uri, Map.of(), body);
+            assertThat(missing.status).as("%s without a token: %s", operation, missing).isEqualTo(401);
+            assertConforms(operation, missing);
+            assertProblem(missing, "missing-token");
+
+            bad.forEach((why, token) -> {
+                List<Answer> answers = List.of(
+                        exchange(method, uri, Map.of(HttpHeaders.AUTHORIZATION, "Bearer " + token), body),
+                        exchange(method, uri + "?token=" + token, Map.of(), body),
+                        exchange(method, uri, Map.of(HttpHeaders.COOKIE, "pushgate_token=" + token), body));
+                for (Answer answer : answers) {
+                    assertThat(answer.status).as("%s with a token (%s): %s", operation, why, answer).isEqualTo(401);
+                    assertConforms(operation, answer);
+                    assertProblem(answer, "invalid-token");
+                    assertDocumentedHeader(operation, answer, "WWW-Authenticate");
+                }
+            });
+        }
+    }
+
+    @Test
+    void clientRoutesAnswerProblemJsonForUnknownPathsAndMethods() {
+        Map<String, String> auth = Map.of(HttpHeaders.AUTHORIZATION, "Bearer " + token(uniqueUid("lost")));
+        Answer unknown = exchange(HttpMethod.POST, "/client/nothing-here", auth, "{}");
+        assertConformsAnyRequest(unknown, 404);
+        assertProblem(unknown, "no-such-route");
+        Answer getOnJoin = exchange(HttpMethod.GET, "/client/join", auth, null);
+        assertConformsAnyRequest(getOnJoin, 405);
+        assertProblem(getOnJoin, "method-not-allowed");
+        Answer postOnPoll = exchange(HttpMethod.POST, "/poll", auth, "{}");
+        assertConformsAnyRequest(postOnPoll, 405);
+        assertProblem(postOnPoll, "method-not-allowed");
+        Map<String, String> textOnly = new LinkedHashMap<>(auth);
+        textOnly.put(HttpHeaders.ACCEPT, MediaType.TEXT_PLAIN_VALUE);
+        Answer notAcceptable = exchange(HttpMethod.POST, "/client/publish", textOnly, "{\"group\":\"g\"}");
+        assertConformsAnyRequest(notAcceptable, 406);
+        assertProblem(notAcceptable, "not-acceptable");
+    }
+
+    @Test
+    void clientEndpointsAnswerAsDocumented() {
+        String uid = uniqueUid("cmd");
+        String room = uniqueUid("room");
+        String closed = uniqueUid("closed");
+        String token = token(uid, List.of(room), List.of(room));
+        try (WsTestClient own = WsTestClient.connect(api.ws("token=" + token));
+             WsTestClient stranger = WsTestClient.connect(api.ws("token=" + token(uniqueUid("stranger"), List.of(room), List.of())))) {
+            String clientId = own.nextOfType("welcome").path("clientId").asString();
+            String strangerId = stranger.nextOfType("welcome").path("clientId").asString();
+
+            Answer leave = clientPost("POST /client/leave", token, Map.of("clientId", clientId, "group", room));
+            assertThat(leave.status).as("%s", leave).isEqualTo(200);
+            assertConforms("POST /client/leave", leave);
+            assertThat(api.get("/api/v1/groups/" + room).path("clientIds").toString()).doesNotContain(clientId);
+            Answer join = clientPost("POST /client/join", token, Map.of("clientId", clientId, "group", room));
+            assertThat(join.status).as("%s", join).isEqualTo(200);
+            assertConforms("POST /client/join", join);
+            assertThat(join.json().toString()).isEqualTo("{\"ok\":true}");
+            assertThat(api.get("/api/v1/groups/" + room).path("clientIds").toString()).contains(clientId);
+
+            Answer publish = clientPost("POST /client/publish", token, Map.of("group", room, "event", "chat", "data", Map.of("text", "hi")));
+            assertThat(publish.status).as("%s", publish).isEqualTo(200);
+            assertConforms("POST /client/publish", publish);
+            assertThat(publish.json().path("sessions").asInt()).isEqualTo(2);
+            JsonNode received = assertFrame("message", own.nextMessage());
+            assertThat(received.path("id").asString()).isEqualTo(publish.json().path("id").asString());
+            assertThat(received.path("to").path("group").asString()).isEqualTo(room);
+            Answer nullEvent = clientPost("POST /client/publish", token, JSON.createObjectNode().put("group", room).putNull("event"));
+            assertThat(nullEvent.status).as("%s", nullEvent).isEqualTo(200);
+            assertThat(own.nextMessage().path("event").asString()).isEqualTo("message");
+
+            Map<String, Answer> forbidden = new LinkedHashMap<>();
+            forbidden.put("POST /client/join", clientPost("POST /client/join", token, Map.of("clientId", clientId, "group", closed)));
+            forbidden.put("POST /client/publish", clientPost("POST /client/publish", token, Map.of("group", closed)));
+            forbidden.forEach((operation, answer) -> {
+                assertThat(answer.status).as("%s", answer).isEqualTo(403);
+                assertConforms(operation, answer);
+                assertProblem(answer, "forbidden");
+            });
+
+            for (String operation : List.of("POST /client/join", "POST /client/leave")) {
+                for (String someone : List.of(uniqueUid("nobody"), strangerId)) {
+                    Answer answer = clientPost(operation, token, Map.of("clientId", someone, "group", room));
+                    assertThat(answer.status).as("%s", answer).isEqualTo(404);
+                    assertConforms(operation, answer);
+                    assertProblem(answer, "client-not-found");
+                }
+            }
+
+            Map<String, List<String>> badBodies = new LinkedHashMap<>();
+            badBodies.put("POST /client/join", List.of("{not json", "", "[]", "{\"clientId\":7,\"group\":\"" + room + "\"}",
+                    "{\"clientId\":\"" + clientId + "\"}", "{\"clientId\":\"" + clientId + "\",\"group\":\"a b\"}"));
+            badBodies.put("POST /client/leave", List.of("{}", "{\"clientId\":\"" + clientId + "\",\"group\":7}"));
+            badBodies.put("POST /client/publish", List.of("{}", "{\"group\":\"a b\"}", "{\"group\":\"" + room + "\",\"event\":7}",
+                    "{\"group\":\"" + room + "\",\"event\":\"a b\"}"));
+            badBodies.forEach((operation, bodies) -> bodies.forEach(body -> {
+                Answer answer = exchange(HttpMethod.POST, path(operation), Map.of(HttpHeaders.AUTHORIZATION, "Bearer " + token), body);
+                assertThat(answer.status).as("%s", answer).isEqualTo(400);
+                assertConforms(operation, answer);
+                assertProblem(answer, "bad-request");
+            }));
+
+            String big = "x".repeat(64 * 1024 + 1);
+            for (String operation : List.of("POST /client/join", "POST /client/leave", "POST /client/publish")) {
+                Answer answer = clientPost(operation, token, Map.of("clientId", clientId, "group", room, "data", big));
+                assertThat(answer.status).as("%s", answer).isEqualTo(413);
+                assertConforms(operation, answer);
+                assertProblem(answer, "body-too-large");
+            }
+        }
+    }
+
+    @Test
+    void aClientJoiningOverItsGroupLimitAnswers409AsDocumented() {
+        String uid = uniqueUid("crowded");
+        List<String> groups = IntStream.range(0, 101).mapToObj(i -> uid + "-g" + i).toList(); // one over pushgate.session.max-groups
+        String token = token(uid, groups, List.of());
+        try (WsTestClient client = WsTestClient.connect(api.ws(""), Map.of(HttpHeaders.AUTHORIZATION, "Bearer " + token), List.of())) {
+            JsonNode welcome = client.nextOfType("welcome");
+            assertThat(welcome.path("groups").size()).isEqualTo(100);
+            String left = groups.stream().filter(g -> !welcome.path("groups").toString().contains("\"" + g + "\"")).findFirst().orElseThrow();
+            Answer answer = clientPost("POST /client/join", token, Map.of("clientId", welcome.path("clientId").asString(), "group", left));
+            assertThat(answer.status).as("%s", answer).isEqualTo(409);
+            assertConforms("POST /client/join", answer);
+            assertProblem(answer, "too-many-groups");
+        }
+    }
+
+    @Test
+    void longPollAnswersAsDocumented() throws Exception {
+        String uid = uniqueUid("poller");
+        String token = token(uid);
+        JsonNode held = api.publish("{\"to\":{\"uids\":[\"%s\"]},\"event\":\"held\",\"data\":{\"n\":1},\"ttl\":60}".formatted(uid));
+        assertThat(held.path("offline").toString()).contains(uid);
+
+        // no cursor: at once, with what was held for the uid under a ttl
+        Answer first = poll(token, null);
+        assertThat(first.headers.getCacheControl()).isEqualTo("no-store");
+        assertDocumentedHeader("GET /poll", first, "Cache-Control");
+        JsonNode messages = first.json().path("messages");
+        assertThat(messages.size()).as("%s", first).isEqualTo(1);
+        assertThat(messages.path(0).path("id").asString()).isEqualTo(held.path("id").asString());
+        String cursor = first.json().path("cursor").asString();
+        assertThat(cursor).contains("~");
+        String clientId = cursor.substring(cursor.indexOf('~') + 1);
+        assertThat(api.get("/api/v1/uids/" + uid).path("clientIds").toString()).contains(clientId);
+
+        // messages after the cursor: at once
+        String published = api.publish("{\"to\":{\"uids\":[\"%s\"]},\"event\":\"now\",\"data\":[1]}".formatted(uid)).path("id").asString();
+        Answer second = poll(token, cursor);
+        assertThat(second.json().path("messages").toString()).contains(published);
+        String next = second.json().path("cursor").asString();
+        assertThat(next).isNotEqualTo(cursor).endsWith("~" + clientId);
+
+        // nothing after it: waits pushgate.poll.hold, then no messages and the same cursor
+        long started = System.nanoTime();
+        Answer empty = poll(token, next);
+        assertThat(Duration.ofNanos(System.nanoTime() - started)).isGreaterThanOrEqualTo(POLL_HOLD.minusMillis(50));
+        assertThat(empty.json().toString()).isEqualTo("{\"messages\":[],\"cursor\":\"" + next + "\"}");
+
+        // a message published while a poll waits answers it
+        String woken = null;
+        for (int attempt = 0; attempt < 5 && woken == null; attempt++) {
+            String from = next;
+            CompletableFuture<Answer> waiting = CompletableFuture.supplyAsync(() -> poll(token, from));
+            String id = api.publish("{\"to\":{\"uids\":[\"%s\"]},\"event\":\"late\"}".formatted(uid)).path("id").asString();
+            Answer answer = waiting.get(10, TimeUnit.SECONDS);
+            next = answer.json().path("cursor").asString();
+            if (answer.json().path("messages").toString().contains(id)) {
+                woken = id;
+            }
+        }
+        assertThat(woken).as("a publish answered a waiting poll").isNotNull();
+
+        // a bare message id starts a new session from there
+        Answer fromId = poll(token, held.path("id").asString());
+        assertThat(fromId.json().path("messages").toString()).contains(published).doesNotContain(held.path("id").asString());
+        assertThat(fromId.json().path("cursor").asString()).doesNotEndWith("~" + clientId);
+
+        // past the window (another epoch): a reset frame and the current position
+        Answer reset = poll(token, (cursor.startsWith("zzzzz-") ? "yyyyy" : "zzzzz") + "-1-1~" + clientId);
+        JsonNode resetFrame = reset.json().path("messages").path(0);
+        assertThat(reset.json().path("messages").size()).isEqualTo(1);
+        assertFrame("reset", resetFrame);
+
+        // the token may travel as ?token= or the pushgate_token cookie
+        Answer byQuery = exchange(HttpMethod.GET, "/poll?token=" + token, Map.of(), null);
+        assertThat(byQuery.status).as("%s", byQuery).isEqualTo(200);
+        assertConforms("GET /poll", byQuery);
+        Answer byCookie = exchange(HttpMethod.GET, "/poll", Map.of(HttpHeaders.COOKIE, "pushgate_token=" + token), null);
+        assertThat(byCookie.status).as("%s", byCookie).isEqualTo(200);
+        assertConforms("GET /poll", byCookie);
+
+        for (String bad : List.of("garbage", "a-b-c-d", "abcde-1-1~", "abcde-1-" + "1".repeat(70), "abcde-zz-!")) {
+            Answer answer = exchange(HttpMethod.GET, "/poll?cursor=" + bad, Map.of(HttpHeaders.AUTHORIZATION, "Bearer " + token), null);
+            assertThat(answer.status).as("%s", answer).isEqualTo(400);
+            assertConforms("GET /poll", answer);
+            assertProblem(answer, "bad-request");
+        }
+    }
+
+    @Test
+    void theSseStreamMatchesTheSpec() {
+        String uid = uniqueUid("sse");
+        String room = uniqueUid("room");
+        String token = token(uid, List.of(room), List.of(room));
+        String lastId;
+        try (SseStream stream = SseStream.open(sse(""), Map.of(HttpHeaders.AUTHORIZATION, "Bearer " + token))) {
+            assertStreamConforms(stream);
+            SseStream.Event retry = stream.next();
+            assertThat(retry.retry()).as("%s", retry).isEqualTo("3000");
+            assertThat(retry.data()).isNull();
+            SseStream.Event welcomeEvent = stream.next();
+            assertThat(welcomeEvent.event()).isEqualTo("welcome");
+            assertThat(welcomeEvent.id()).isNull();
+            JsonNode welcome = assertFrame("welcome", welcomeEvent.json());
+            assertThat(welcome.path("heartbeat").asInt()).isEqualTo(15000);
+            assertThat(welcome.path("groups").toString()).isEqualTo("[\"" + room + "\"]");
+            String clientId = welcome.path("clientId").asString();
+            assertThat(api.get("/api/v1/stats").path("total").path("sessionsByTransport").path("sse").asInt()).isPositive();
+
+            JsonNode published = api.publish("{\"to\":{\"uids\":[\"%s\"]},\"event\":\"new_msg\",\"data\":{\"text\":\"hi\"}}".formatted(uid));
+            SseStream.Event message = stream.nextData();
+            assertThat(message.event()).isEqualTo("new_msg");
+            assertThat(message.id()).isEqualTo(published.path("id").asString());
+            JsonNode frame = assertFrame("message", message.json());
+            assertThat(frame.path("id").asString()).isEqualTo(message.id());
+            assertThat(frame.path("to").path("uid").asString()).isEqualTo(uid);
+
+            // the client endpoints act on this stream's session
+            assertThat(clientPost("POST /client/leave", token, Map.of("clientId", clientId, "group", room)).status).isEqualTo(200);
+            assertThat(clientPost("POST /client/join", token, Map.of("clientId", clientId, "group", room)).status).isEqualTo(200);
+            Answer publish = clientPost("POST /client/publish", token, Map.of("group", room, "event", "chat", "data", 1));
+            assertThat(publish.status).as("%s", publish).isEqualTo(200);
+            SseStream.Event chat = stream.nextData();
+            assertThat(chat.event()).isEqualTo("chat");
+            assertThat(assertFrame("message", chat.json()).path("to").path("group").asString()).isEqualTo(room);
+            lastId = chat.id();
+
+            // the server ends the session: a close event, then the end of the response
+            api.delete("/api/v1/clients/" + clientId, 200);
+            SseStream.Event close = stream.nextData();
+            assertThat(close.event()).isEqualTo("close");
+            assertThat(assertFrame("close", close.json()).path("code").asInt()).isEqualTo(4403);
+            assertThat(closeCodes()).contains("4403");
+            stream.awaitEnd();
+        }
+
+        // Last-Event-ID resumes: the missed message comes first
+        String missed = api.publish("{\"to\":{\"uids\":[\"%s\"]},\"event\":\"missed\"}".formatted(uid)).path("id").asString();
+        try (SseStream stream = SseStream.open(sse(""), Map.of(HttpHeaders.AUTHORIZATION, "Bearer " + token, "Last-Event-ID", lastId))) {
+            assertStreamConforms(stream);
+            assertThat(stream.nextData().event()).isEqualTo("welcome");
+            SseStream.Event replayed = stream.nextData();
+            assertThat(replayed.id()).isEqualTo(missed);
+            assertFrame("message", replayed.json());
+        }
+        // ?lastEventId= and the cookie carrier; a cursor of another epoch gets a reset event
+        String otherEpoch = (lastId.startsWith("zzzzz-") ? "yyyyy" : "zzzzz") + "-1-1";
+        try (SseStream stream = SseStream.open(sse("lastEventId=" + otherEpoch), Map.of(HttpHeaders.COOKIE, "pushgate_token=" + token))) {
+            assertStreamConforms(stream);
+            assertThat(stream.nextData().event()).isEqualTo("welcome");
+            SseStream.Event reset = stream.nextData();
+            assertThat(reset.event()).isEqualTo("reset");
+            assertThat(reset.id()).isNull();
+            assertFrame("reset", reset.json());
+        }
+
+        Map<String, String> auth = Map.of(HttpHeaders.AUTHORIZATION, "Bearer " + token);
+        Map<String, String> badHeader = new LinkedHashMap<>(auth);
+        badHeader.put("Last-Event-ID", "garbage");
+        for (Answer answer : List.of(exchange(HttpMethod.GET, "/sse", badHeader, null),
+                exchange(HttpMethod.GET, "/sse?lastEventId=a-b-c-d", auth, null))) {
+            assertThat(answer.status).as("%s", answer).isEqualTo(400);
+            assertConforms("GET /sse", answer);
+            assertProblem(answer, "bad-request");
+        }
+    }
+
+    @Test
+    void theCloseFrameMatchesItsPayloads() {
+        JsonNode close = JSON.readTree(context.getBean(JsonFrames.class).close(4403, "kicked").json());
+        assertFrame("close", close);
+        assertThat(openapi.validate("#/components/schemas/CloseFrame", close)).isEmpty();
+        JsonNode sseChannel = asyncapi.resolve("#/channels/sse/messages");
+        assertThat(sseChannel.propertyNames()).containsExactlyInAnyOrder("welcome", "message", "reset", "close");
+        assertThat(asyncapi.resolve("#/channels/poll/messages").propertyNames()).containsExactlyInAnyOrder("message", "reset", "close");
+    }
+
     // ---------------------------------------------------------------- stable codes in the source
 
     @Test
@@ -492,7 +902,15 @@ class ApiSpecDriftTests {
         openapi.resolve("#/components/schemas/Problem/properties/type/enum").forEach(t -> listed.add(t.asString()));
         Set<String> inCode = new TreeSet<>();
         inCode.addAll(matches(MAIN_SOURCES, Pattern.compile("new Problem\\(\\s*\"([a-z-]+)\"")));
-        assertThat(inCode).as("sanity: slugs found in the source").contains("bad-request", "client-not-found");
+        // slugs chosen by a condition: every string literal in the first argument
+        for (String firstArgument : matches(MAIN_SOURCES, Pattern.compile("new Problem\\(([^,\"]*\\?[^,]*),"))) {
+            Matcher literal = Pattern.compile("\"([a-z-]+)\"").matcher(firstArgument);
+            while (literal.find()) {
+                inCode.add(literal.group(1));
+            }
+        }
+        assertThat(inCode).as("sanity: slugs found in the source")
+                .contains("bad-request", "client-not-found", "missing-token", "too-many-sessions", "shutting-down");
         assertThat(inCode.stream().map(s -> PROBLEM + s).toList()).as("problem types the code can answer")
                 .isSubsetOf(listed);
     }
@@ -538,13 +956,70 @@ class ApiSpecDriftTests {
     }
 
     private Answer call(HttpMethod method, String uri, @Nullable String apiKey, @Nullable String body) {
+        return exchange(method, uri, apiKey == null ? Map.of()
+                : Map.of(HttpHeaders.AUTHORIZATION, apiKey.startsWith("Bearer ") ? apiKey : "Bearer " + apiKey), body);
+    }
+
+    private Answer exchange(HttpMethod method, String uri, Map<String, String> headers, @Nullable String body) {
         WebTestClient.RequestBodySpec request = http.method(method).uri(uri);
-        if (apiKey != null) {
-            request.header(HttpHeaders.AUTHORIZATION, apiKey.startsWith("Bearer ") ? apiKey : "Bearer " + apiKey);
-        }
+        headers.forEach((name, value) -> request.header(name, value));
         WebTestClient.RequestHeadersSpec<?> ready = body == null ? request
                 : request.contentType(MediaType.APPLICATION_JSON).bodyValue(body);
-        return Answer.of(method.name() + " " + uri, ready.exchange().expectBody().returnResult());
+        return Answer.of(method.name() + " " + uri + (headers.isEmpty() ? "" : " " + headers.keySet()),
+                ready.exchange().expectBody().returnResult());
+    }
+
+    /** POSTs a client command with a client token, after checking the body against its documented schema. */
+    private Answer clientPost(String operation, String token, Object body) {
+        JsonNode json = JSON.valueToTree(body);
+        JsonNode schema = operation(operation).path("requestBody").path("content").path("application/json").path("schema");
+        assertThat(openapi.validate(schema, json)).as("request body %s of %s", json, operation).isEmpty();
+        return exchange(HttpMethod.POST, path(operation), Map.of(HttpHeaders.AUTHORIZATION, "Bearer " + token), json.toString());
+    }
+
+    /** One long poll that must answer 200 as documented. */
+    private Answer poll(String token, @Nullable String cursor) {
+        Answer answer = exchange(HttpMethod.GET, cursor == null ? "/poll" : "/poll?cursor=" + cursor,
+                Map.of(HttpHeaders.AUTHORIZATION, "Bearer " + token), null);
+        assertThat(answer.status).as("%s", answer).isEqualTo(200);
+        assertConforms("GET /poll", answer);
+        // each frame is also what asyncapi.yaml documents for the poll channel
+        for (JsonNode frame : answer.json().path("messages")) {
+            String type = frame.path("type").asString();
+            assertThat(asyncapi.resolve("#/channels/poll/messages").has(type)).as("poll frame %s", frame).isTrue();
+            assertFrame(type, frame);
+        }
+        return answer;
+    }
+
+    private java.net.URI sse(String query) {
+        return java.net.URI.create("http://localhost:" + port + "/sse" + (query.isEmpty() ? "" : "?" + query));
+    }
+
+    private static String path(String operation) {
+        return operation.substring(operation.indexOf(' ') + 1);
+    }
+
+    /** The status, media type and headers of a live event stream, as GET /sse documents them. */
+    private static void assertStreamConforms(SseStream stream) {
+        assertThat(stream.status()).as("GET /sse").isEqualTo(200);
+        JsonNode ok = openapi.deref(operation("GET /sse").path("responses").path("200"));
+        MediaType type = MediaType.parseMediaType(stream.header(HttpHeaders.CONTENT_TYPE));
+        assertThat(ok.path("content").propertyNames()).contains(type.getType() + "/" + type.getSubtype());
+        for (Map.Entry<String, JsonNode> header : ok.path("headers").properties()) {
+            JsonNode schema = openapi.deref(header.getValue()).path("schema");
+            assertThat(openapi.validate(schema, JSON.valueToTree(stream.header(header.getKey()))))
+                    .as("GET /sse header %s", header.getKey()).isEmpty();
+        }
+    }
+
+    /** A response header against the schema the operation documents for it with this status. */
+    private static void assertDocumentedHeader(String operation, Answer answer, String name) {
+        JsonNode response = openapi.deref(operation(operation).path("responses").path(String.valueOf(answer.status)));
+        JsonNode header = response.path("headers").path(name);
+        assertThat(header.isObject()).as("%s documents the %s header for %s", operation, name, answer.status).isTrue();
+        assertThat(openapi.validate(openapi.deref(header).path("schema"), JSON.valueToTree(answer.headers.getFirst(name))))
+                .as("%s header of %s", name, answer).isEmpty();
     }
 
     private Answer call(HttpMethod method, String uri) {
@@ -652,6 +1127,146 @@ class ApiSpecDriftTests {
 
     private static Set<String> closeCodes() {
         return new TreeSet<>(asyncapi.resolve("#/channels/ws/x-close-codes").propertyNames());
+    }
+
+    /**
+     * A live {@code text/event-stream} read line by line with the JDK's HTTP client: the events of a real
+     * stream, as a browser's EventSource would parse them, each within {@link WsTestClient#WAIT}.
+     */
+    private static final class SseStream implements AutoCloseable {
+
+        private static final HttpClient HTTP = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
+        private static final String END = "\u0000end of stream";
+
+        /** One dispatched block: the fields of an event (or of a block holding only a comment or {@code retry}). */
+        record Event(@Nullable String id, @Nullable String event, @Nullable String data, @Nullable String retry,
+                     List<String> comments) {
+            JsonNode json() {
+                assertThat(data).as("event %s has data", this).isNotNull();
+                return JSON.readTree(data);
+            }
+        }
+
+        private final HttpResponse<InputStream> response;
+        private final BlockingQueue<String> lines = new LinkedBlockingQueue<>();
+
+        private SseStream(HttpResponse<InputStream> response) {
+            this.response = response;
+            Thread reader = new Thread(() -> {
+                try (BufferedReader in = new BufferedReader(new InputStreamReader(response.body(), StandardCharsets.UTF_8))) {
+                    for (String line = in.readLine(); line != null; line = in.readLine()) {
+                        lines.add(line);
+                    }
+                } catch (IOException e) {
+                    // closed by the test
+                } finally {
+                    lines.add(END);
+                }
+            }, "sse-test-reader");
+            reader.setDaemon(true);
+            reader.start();
+        }
+
+        static SseStream open(java.net.URI uri, Map<String, String> headers) {
+            HttpRequest.Builder request = HttpRequest.newBuilder(uri).header(HttpHeaders.ACCEPT, "text/event-stream").GET();
+            headers.forEach(request::header);
+            try {
+                return new SseStream(HTTP.sendAsync(request.build(), HttpResponse.BodyHandlers.ofInputStream())
+                        .get(WsTestClient.WAIT.toMillis(), TimeUnit.MILLISECONDS));
+            } catch (InterruptedException | ExecutionException | TimeoutException e) {
+                throw new IllegalStateException("GET " + uri + " failed", e);
+            }
+        }
+
+        int status() {
+            return response.statusCode();
+        }
+
+        @Nullable String header(String name) {
+            return response.headers().firstValue(name).orElse(null);
+        }
+
+        /** The next block up to a blank line. */
+        Event next() {
+            String id = null;
+            String event = null;
+            String retry = null;
+            StringBuilder data = null;
+            List<String> comments = new ArrayList<>();
+            while (true) {
+                String line = line();
+                if (line.isEmpty()) {
+                    if (id != null || event != null || retry != null || data != null || !comments.isEmpty()) {
+                        return new Event(id, event, data == null ? null : data.toString(), retry, comments);
+                    }
+                    continue;
+                }
+                if (line.startsWith(":")) {
+                    comments.add(line.substring(1).trim());
+                    continue;
+                }
+                int colon = line.indexOf(':');
+                String field = colon < 0 ? line : line.substring(0, colon);
+                String value = colon < 0 ? "" : line.substring(colon + 1);
+                value = value.startsWith(" ") ? value.substring(1) : value;
+                switch (field) {
+                    case "id" -> id = value;
+                    case "event" -> event = value;
+                    case "retry" -> retry = value;
+                    case "data" -> data = data == null ? new StringBuilder(value) : data.append('\n').append(value);
+                    default -> throw new AssertionError("unknown SSE field in line '" + line + "'");
+                }
+            }
+        }
+
+        /** The next event with data, skipping heartbeat comments and {@code retry:}. */
+        Event nextData() {
+            Event event = next();
+            while (event.data() == null) {
+                assertThat(event.id() == null && event.event() == null && (event.retry() != null
+                        || event.comments().equals(List.of("heartbeat")))).as("a block without data: %s", event).isTrue();
+                event = next();
+            }
+            return event;
+        }
+
+        /** Waits for the server to end the response, with nothing but heartbeats before. */
+        void awaitEnd() {
+            for (String line = line(true); !END.equals(line); line = line(true)) {
+                assertThat(line).as("after the close event").matches("(: heartbeat)?");
+            }
+        }
+
+        private String line() {
+            return line(false);
+        }
+
+        private String line(boolean endAllowed) {
+            try {
+                String line = lines.poll(WsTestClient.WAIT.toMillis(), TimeUnit.MILLISECONDS);
+                if (line == null) {
+                    throw new AssertionError("no SSE line within " + WsTestClient.WAIT);
+                }
+                if (END.equals(line)) {
+                    lines.add(END);
+                    if (!endAllowed) {
+                        throw new AssertionError("the event stream ended");
+                    }
+                }
+                return line;
+            } catch (InterruptedException e) {
+                throw new AssertionError(e);
+            }
+        }
+
+        @Override
+        public void close() {
+            try {
+                response.body().close();
+            } catch (IOException e) {
+                // already gone
+            }
+        }
     }
 
     private static List<String> matches(Path root, Pattern pattern) throws IOException {
