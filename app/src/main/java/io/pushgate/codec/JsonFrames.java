@@ -83,7 +83,7 @@ public final class JsonFrames implements MessageEncoder {
             }
             g.writeEndArray();
             g.writeStringProperty("cursor", cursor);
-        }), null, "welcome");
+        }), cursor, "welcome"); // as the SSE id, so a stream that drops before any message still resumes
     }
 
     @Override
@@ -91,7 +91,7 @@ public final class JsonFrames implements MessageEncoder {
         return new Frame(write(g -> {
             g.writeStringProperty("type", "reset");
             g.writeStringProperty("cursor", cursor);
-        }), null, "reset");
+        }), cursor, "reset"); // as the SSE id, so the browser resumes from here and not from before the reset
     }
 
     /** Tells an SSE or long-poll client why the server ended its session. */

@@ -185,20 +185,23 @@ public final class PushNode implements AutoCloseable {
     }
 
     private int replay(Session session, Cursor cursor, long upToSeq, String now) {
-        Replay replay = history.readAfter(streams(session), cursor, Integer.MAX_VALUE);
+        Replay replay = cursor.seq() > lastSeq ? Replay.RESET // a cursor from the future: not ours to trust
+                : history.readAfter(streams(session), cursor, Integer.MAX_VALUE);
         if (replay.reset()) {
             session.sendFirst(encoder.reset(now));
             history.takeOffline(session.uid()).forEach(e -> session.sendFirst(e.frame()));
             return -1;
         }
         history.takeOffline(session.uid()); // they are in the uid's stream, replayed below if missed
+        long upTo = Math.min(upToSeq, session.replayedFrom);
         int count = 0;
         for (Entry entry : replay.entries()) {
-            if (entry.seq() <= upToSeq) {
+            if (entry.seq() <= upTo) {
                 session.sendFirst(entry.frame());
                 count++;
             }
         }
+        session.replayedFrom = Math.min(session.replayedFrom, cursor.seq());
         return count;
     }
 
@@ -210,7 +213,7 @@ public final class PushNode implements AutoCloseable {
     public Replay pollOrWait(Session session, Cursor cursor, int limit, Runnable wake) {
         publishLock.lock();
         try {
-            Replay replay = history.readAfter(streams(session), cursor, limit);
+            Replay replay = cursor.seq() > lastSeq ? Replay.RESET : history.readAfter(streams(session), cursor, limit);
             if (!replay.reset() && replay.entries().isEmpty()) {
                 session.arm(wake);
             }

@@ -45,6 +45,12 @@ public final class Session {
         return connectedSeq;
     }
 
+    /**
+     * Replays so far cover (replayedFrom, connectedSeq]: a later resume from an older cursor replays
+     * only what is before that, so nothing reaches the session twice. Guarded by the node's publish lock.
+     */
+    long replayedFrom = Long.MAX_VALUE;
+
     /** Whether this is a long-poll session, which reads history instead of a queue. */
     public boolean polling() {
         return outbox instanceof Doorbell;

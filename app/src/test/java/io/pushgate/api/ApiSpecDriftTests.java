@@ -819,8 +819,8 @@ class ApiSpecDriftTests {
             assertThat(retry.data()).isNull();
             SseStream.Event welcomeEvent = stream.next();
             assertThat(welcomeEvent.event()).isEqualTo("welcome");
-            assertThat(welcomeEvent.id()).isNull();
             JsonNode welcome = assertFrame("welcome", welcomeEvent.json());
+            assertThat(welcomeEvent.id()).isEqualTo(welcome.path("cursor").asString());
             assertThat(welcome.path("heartbeat").asInt()).isEqualTo(15000);
             assertThat(welcome.path("groups").toString()).isEqualTo("[\"" + room + "\"]");
             String clientId = welcome.path("clientId").asString();
@@ -869,8 +869,8 @@ class ApiSpecDriftTests {
             assertThat(stream.nextData().event()).isEqualTo("welcome");
             SseStream.Event reset = stream.nextData();
             assertThat(reset.event()).isEqualTo("reset");
-            assertThat(reset.id()).isNull();
-            assertFrame("reset", reset.json());
+            JsonNode resetFrame = assertFrame("reset", reset.json());
+            assertThat(reset.id()).isEqualTo(resetFrame.path("cursor").asString());
         }
 
         Map<String, String> auth = Map.of(HttpHeaders.AUTHORIZATION, "Bearer " + token);

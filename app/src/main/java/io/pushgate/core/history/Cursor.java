@@ -36,9 +36,14 @@ public record Cursor(String epoch, long seq, long ts) {
         if (parts.length != 3 || parts[0].isEmpty()) {
             throw new IllegalArgumentException("cursor is malformed");
         }
-        for (char c : parts[0].toCharArray()) {
-            if (!Character.isLetterOrDigit(c) || c > 'z') {
+        for (String part : parts) {
+            if (part.isEmpty() || part.length() > 13) {
                 throw new IllegalArgumentException("cursor is malformed");
+            }
+            for (char c : part.toCharArray()) {
+                if (!((c >= '0' && c <= '9') || (c >= 'a' && c <= 'z'))) {
+                    throw new IllegalArgumentException("cursor is malformed");
+                }
             }
         }
         try {

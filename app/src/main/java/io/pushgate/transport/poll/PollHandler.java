@@ -6,6 +6,7 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
 
 import io.pushgate.codec.JsonFrames;
 import io.pushgate.core.ClientClaims;
@@ -30,6 +31,7 @@ import org.springframework.web.server.ServerWebExchange;
 
 import reactor.core.publisher.Mono;
 import reactor.core.publisher.Sinks;
+import reactor.core.scheduler.Schedulers;
 
 /**
  * Serves {@code GET /poll?cursor=…}, answering {@code {"messages":[…],"cursor":"…"}}.
@@ -73,6 +75,15 @@ public class PollHandler {
                 cursor = PollCursor.parse(text.trim());
             } catch (IllegalArgumentException e) {
                 return problems.write(exchange, Problem.badRequest("cursor is malformed; send the cursor of the last answer"));
+            }
+        }
+        if (cursor != null && cursor.clientId() != null) {
+            Poller known = pollers.get(cursor.clientId());
+            Session closed = known == null ? null : known.session();
+            Disconnect why = known == null ? null : known.closedWith();
+            if (closed != null && why != null && known.closedByServer() && closed.uid().equals(claims.uid())) {
+                return write(exchange.getResponse(), new Answer(List.of(frames.close(why.code(), why.reason())),
+                        cursor.position()), null);
             }
         }
         Poller poller = poller(claims, cursor == null ? null : cursor.clientId());
@@ -121,7 +132,8 @@ public class PollHandler {
                 new Cursor(after.epoch(), last.seq(), last.ts()));
     }
 
-    private Mono<Void> write(ServerHttpResponse response, Answer answer, Session session) {
+    /** @param session the poller's session, or {@code null} when answering for one already closed */
+    private Mono<Void> write(ServerHttpResponse response, Answer answer, @Nullable Session session) {
         ByteArrayOutputStream out = new ByteArrayOutputStream(256);
         out.writeBytes("{\"messages\":[".getBytes(StandardCharsets.UTF_8));
         boolean first = true;
@@ -132,14 +144,14 @@ public class PollHandler {
             out.writeBytes(frame.json());
             first = false;
         }
-        Disconnect closed = session.disconnect();
+        Disconnect closed = session == null ? null : session.disconnect();
         if (closed != null && closed.code() != 1000) {
             if (!first) {
                 out.write(',');
             }
             out.writeBytes(frames.close(closed.code(), closed.reason()).json());
         }
-        String cursor = new PollCursor(answer.next(), closed == null ? session.clientId() : null).text();
+        String cursor = new PollCursor(answer.next(), closed == null && session != null ? session.clientId() : null).text();
         out.writeBytes(("],\"cursor\":\"" + cursor + "\"}").getBytes(StandardCharsets.UTF_8));
         response.getHeaders().setContentType(MediaType.APPLICATION_JSON);
         response.getHeaders().setCacheControl("no-store");
@@ -160,8 +172,13 @@ public class PollHandler {
             Poller p = created[0];
             Session s = p.session();
             if (s != null) {
-                pollers.remove(s.clientId(), p);
                 node.disconnected(s);
+                if (p.closedByServer()) { // keep it to tell its next poll, then forget it
+                    Schedulers.parallel().schedule(() -> pollers.remove(s.clientId(), p),
+                            settings.grace().toMillis(), TimeUnit.MILLISECONDS);
+                } else {
+                    pollers.remove(s.clientId(), p);
+                }
             }
         });
         created[0] = poller;

@@ -44,10 +44,24 @@ final class Poller implements Transport {
         return "long-poll";
     }
 
+    /**
+     * The session is over. A poller closed by the server (kicked, shut down) is remembered for the grace
+     * period, so that its next poll is answered with the close frame instead of quietly opening a new
+     * session; one that simply stopped polling is forgotten at once.
+     */
     @Override
     public void close(Disconnect disconnect) {
         closedWith = disconnect;
-        expired.run();
+        Session s = session;
+        if (s != null) {
+            expired.run(); // out of presence now
+        }
+    }
+
+    /** Whether a new poll with this poller's cursor must be told it was closed. */
+    boolean closedByServer() {
+        Disconnect d = closedWith;
+        return d != null && d.code() != 1000;
     }
 
     @Nullable Disconnect closedWith() {

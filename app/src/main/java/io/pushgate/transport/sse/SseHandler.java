@@ -21,9 +21,13 @@ import org.springframework.web.bind.annotation.GetMapping;
 import org.springframework.web.bind.annotation.RestController;
 import org.springframework.web.server.ServerWebExchange;
 
+import java.util.concurrent.TimeUnit;
+
+import reactor.core.Disposable;
 import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
 import reactor.core.publisher.Sinks;
+import reactor.core.scheduler.Schedulers;
 
 /**
  * Serves {@code GET /sse}. The stream starts with {@code retry:}, then a {@code welcome} event (client
@@ -74,6 +78,9 @@ public class SseHandler {
             return problems.write(exchange, new Problem(status == HttpStatus.TOO_MANY_REQUESTS ? "too-many-sessions"
                     : "shutting-down", status, refusal.reason()));
         }
+        long untilExpiry = Math.max(0, claims.expiresAt().toEpochMilli() - System.currentTimeMillis());
+        Disposable expiry = Schedulers.parallel().schedule(() -> session.close(Disconnect.TOKEN_EXPIRED),
+                untilExpiry, TimeUnit.MILLISECONDS); // EventSource reconnects; the site hands it a fresh token
         ServerHttpResponse response = exchange.getResponse();
         response.getHeaders().setContentType(new MediaType(MediaType.TEXT_EVENT_STREAM, StandardCharsets.UTF_8));
         response.getHeaders().setCacheControl("no-cache");
@@ -92,6 +99,7 @@ public class SseHandler {
                 .takeUntilOther(connection.cut().delayElement(CUT_GRACE)) // a peer that stopped reading
                 .onErrorResume(e -> Mono.empty())
                 .doFinally(signal -> {
+                    expiry.dispose();
                     session.close(CLIENT_GONE);
                     node.disconnected(session);
                 });
