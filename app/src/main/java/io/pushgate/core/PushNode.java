@@ -386,6 +386,16 @@ public final class PushNode implements AutoCloseable {
         return accepting;
     }
 
+    /** Accepts sessions again after a {@link #drain}: the application was stopped and started again. */
+    public void reopen() {
+        publishLock.lock();
+        try {
+            accepting = true;
+        } finally {
+            publishLock.unlock();
+        }
+    }
+
     /**
      * Graceful stop: refuse new sessions, let every session write what is queued and close with 1001,
      * then wait until all are gone or the grace period ends.
