@@ -12,7 +12,8 @@ import org.springframework.context.SmartLifecycle;
  * On SIGTERM (context close), before the web server stops: refuse new sessions, let each session
  * write what it has queued and close with 1001 so clients reconnect elsewhere, and wait for them up
  * to the grace period. Runs in the highest lifecycle phase, so it stops before the web server's
- * graceful shutdown, which would otherwise wait on the open WebSockets.
+ * graceful shutdown, which would otherwise wait on the open WebSockets. A context that is stopped and
+ * started again (Spring's test context cache pauses idle contexts this way) accepts sessions again.
  */
 final class GracefulDrain implements SmartLifecycle {
 
@@ -29,6 +30,7 @@ final class GracefulDrain implements SmartLifecycle {
 
     @Override
     public void start() {
+        node.reopen(); // a stop() that drained the node may be followed by a start(), as when a context restarts
         running = true;
     }
 

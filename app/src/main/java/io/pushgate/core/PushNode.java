@@ -108,7 +108,13 @@ public final class PushNode implements AutoCloseable {
         }
     }
 
+    /**
+     * Timed now, not at the last publish: a cursor's time says how old it is, and one handed out on a
+     * node that has been quiet for longer than the window must not be stale already. Caller holds the
+     * publish lock; later publishes are never timed before it.
+     */
     private String cursorNow() {
+        lastTs = Math.max(clock.millis(), lastTs);
         return new Cursor(history.epoch(), lastSeq, lastTs).text();
     }
 
@@ -218,6 +224,24 @@ public final class PushNode implements AutoCloseable {
                 session.arm(wake);
             }
             return replay;
+        } finally {
+            publishLock.unlock();
+        }
+    }
+
+    /**
+     * The cursor for a poll that waited and found nothing after {@code after}: the same position, timed
+     * now, so a poller that keeps polling a quiet stream is never reset for the age of its cursor. When
+     * something arrived meanwhile, {@code after} itself, so the next poll gets it.
+     */
+    public Cursor idleCursor(Session session, Cursor after) {
+        publishLock.lock();
+        try {
+            lastTs = Math.max(clock.millis(), lastTs);
+            Cursor now = new Cursor(after.epoch(), after.seq(), Math.max(after.ts(), lastTs));
+            // the poll was armed since it checked the cursor's age: nothing it waited for can have expired
+            Replay replay = history.readAfter(streams(session), now, 1);
+            return replay.reset() || !replay.entries().isEmpty() ? after : now;
         } finally {
             publishLock.unlock();
         }
@@ -363,6 +387,16 @@ public final class PushNode implements AutoCloseable {
 
     public boolean isAccepting() {
         return accepting;
+    }
+
+    /** Accepts sessions again after a {@link #drain}: the application was stopped and started again. */
+    public void reopen() {
+        publishLock.lock();
+        try {
+            accepting = true;
+        } finally {
+            publishLock.unlock();
+        }
     }
 
     /**

@@ -11,7 +11,9 @@ package io.pushgate.core.history;
  *
  * @param epoch the history's identity
  * @param seq   the last publish the holder has seen
- * @param ts    when that publish was made (epoch ms), which bounds how old the cursor is
+ * @param ts    when the holder was known to be up to date with {@code seq} (epoch ms): the publish time
+ *              for a message id, the time it was handed out for any other cursor (welcome, reset, an
+ *              empty poll answer); it bounds how old the cursor is
  */
 public record Cursor(String epoch, long seq, long ts) {
 

@@ -40,7 +40,8 @@ import reactor.core.scheduler.Schedulers;
  * <li>No cursor: a new poller. Answers at once with what was held for the uid under a {@code ttl} and
  * the current cursor.
  * <li>A cursor with messages after it: answers at once with up to {@code batch} of them.
- * <li>Nothing after it: waits up to {@code hold} for a message, else answers empty with the same cursor.
+ * <li>Nothing after it: waits up to {@code hold} for a message, else answers empty with a cursor at the
+ * same position, timed now, so a poller on a quiet stream never ages out of the history window.
  * <li>A cursor past the history window: answers a {@code reset} frame and the current cursor.
  * </ul>
  * Messages are read from history, never from a queue, so a poll whose answer was lost is answered
@@ -115,7 +116,7 @@ public class PollHandler {
         }
         return rang.asMono()
                 .then(Mono.fromSupplier(() -> answer(node.pollOrWait(session, after, settings.batch(), () -> { }), after)))
-                .timeout(settings.hold(), Mono.fromSupplier(() -> new Answer(List.of(), after)))
+                .timeout(settings.hold(), Mono.fromSupplier(() -> new Answer(List.of(), node.idleCursor(session, after))))
                 .doFinally(signal -> session.disarm(wake));
     }
 
