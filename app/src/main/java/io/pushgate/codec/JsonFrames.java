@@ -63,6 +63,14 @@ public final class JsonFrames implements MessageEncoder {
         return ping;
     }
 
+    @Override
+    public Frame ping(String cursor) {
+        return new Frame(write(g -> {
+            g.writeStringProperty("type", "ping");
+            g.writeStringProperty("cursor", cursor);
+        }), cursor, "ping");
+    }
+
     public Frame pong() {
         return pong;
     }

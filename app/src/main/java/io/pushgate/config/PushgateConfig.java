@@ -87,7 +87,7 @@ public class PushgateConfig {
                 ws.framesPerSecond(), ws.frameBurst(), ws.maxBadFrames());
     }
 
-    @Bean
+    @Bean(destroyMethod = "close")
     PushWebSocketHandler pushWebSocketHandler(PushNode node, HmacTokens tokens, JsonFrames frames, JsonMapper mapper,
                                               WsSettings settings) {
         return new PushWebSocketHandler(node, tokens, frames, mapper, settings);

@@ -10,4 +10,10 @@ public interface MessageEncoder {
 
     /** {@code {"type":"reset","cursor":…}}: history after the client's cursor is gone; reload state. */
     Frame reset(String cursor);
+
+    /**
+     * {@code {"type":"ping","cursor":…}}: a heartbeat that also moves a quiet client's cursor forward, so
+     * a client that received nothing for longer than the history window still resumes without a reset.
+     */
+    Frame ping(String cursor);
 }

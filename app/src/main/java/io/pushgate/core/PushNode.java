@@ -268,6 +268,28 @@ public final class PushNode implements AutoCloseable {
         return streams;
     }
 
+    /**
+     * Starts a heartbeat for every session of one transport: each tick, one ping frame carrying the
+     * current cursor is encoded and handed to each of those sessions' transports, under the publish
+     * lock, so the cursor never runs ahead of a message the session has not been given. One timer per
+     * transport instead of one per session keeps idle sessions cheap.
+     */
+    public Disposable heartbeats(String transport, Duration every) {
+        return Flux.interval(every, every).subscribe(tick -> {
+            publishLock.lock();
+            try {
+                Frame ping = encoder.ping(cursorNow());
+                for (Session session : hub.allView()) {
+                    if (session.transportName().equals(transport)) {
+                        session.heartbeat(ping);
+                    }
+                }
+            } finally {
+                publishLock.unlock();
+            }
+        });
+    }
+
     /** Called by the transport once its connection is gone. */
     public void disconnected(Session session) {
         hub.unregister(session);

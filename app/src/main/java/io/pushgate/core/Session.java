@@ -91,6 +91,12 @@ public final class Session {
         return transport.name();
     }
 
+    void heartbeat(Frame ping) {
+        if (!closed.get()) {
+            transport.heartbeat(ping);
+        }
+    }
+
     /** The groups this session is in now; a read-only view. */
     public Set<String> groups() {
         return java.util.Collections.unmodifiableSet(groups);

@@ -17,4 +17,12 @@ public interface Transport {
      * the transport unregisters the session from the {@link Hub} once the connection is gone.
      */
     void close(Disconnect disconnect);
+
+    /**
+     * A heartbeat tick from the node (see {@link PushNode#heartbeats}): the transport checks the peer
+     * is alive and queues {@code ping}, whose cursor is exact for this session because the node builds
+     * and hands it out under its publish lock. Must not block.
+     */
+    default void heartbeat(Frame ping) {
+    }
 }

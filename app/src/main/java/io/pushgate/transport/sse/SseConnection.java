@@ -4,6 +4,7 @@ import java.nio.charset.StandardCharsets;
 
 import io.pushgate.core.Disconnect;
 import io.pushgate.core.Frame;
+import io.pushgate.core.Session;
 import io.pushgate.core.Transport;
 
 import reactor.core.publisher.Mono;
@@ -17,6 +18,20 @@ import reactor.core.publisher.Sinks;
 final class SseConnection implements Transport {
 
     private final Sinks.One<Disconnect> closed = Sinks.one();
+    private volatile @org.jspecify.annotations.Nullable Session session;
+
+    void attach(Session session) {
+        this.session = session;
+    }
+
+    /** A node heartbeat tick: a comment line that keeps proxies from idling the stream out, with the cursor. */
+    @Override
+    public void heartbeat(Frame ping) {
+        Session s = session;
+        if (s != null) {
+            s.send(ping);
+        }
+    }
 
     @Override
     public String name() {
@@ -39,6 +54,10 @@ final class SseConnection implements Transport {
     }
 
     private static byte[] render(Frame frame) {
+        if ("ping".equals(frame.event())) {
+            // no event for listeners; the id alone moves EventSource's Last-Event-ID forward on a quiet stream
+            return ("id: " + frame.id() + "\n: heartbeat\n\n").getBytes(StandardCharsets.UTF_8);
+        }
         StringBuilder head = new StringBuilder(64);
         if (frame.id() != null) {
             head.append("id: ").append(frame.id()).append('\n');

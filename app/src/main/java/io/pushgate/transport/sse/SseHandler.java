@@ -14,6 +14,7 @@ import io.pushgate.web.Problem;
 import io.pushgate.web.ProblemWriter;
 
 import org.jspecify.annotations.Nullable;
+import org.springframework.beans.factory.DisposableBean;
 import org.springframework.http.HttpStatus;
 import org.springframework.http.MediaType;
 import org.springframework.http.server.reactive.ServerHttpResponse;
@@ -33,10 +34,11 @@ import reactor.core.scheduler.Schedulers;
  * Serves {@code GET /sse}. The stream starts with {@code retry:}, then a {@code welcome} event (client
  * id, uid, groups, cursor), then, when resuming from {@code Last-Event-ID} (or {@code ?lastEventId=}),
  * the missed messages or a {@code reset} event, then live messages, each flushed as it is written.
- * A comment line every heartbeat keeps proxies from closing a quiet stream.
+ * A comment line every heartbeat, preceded by {@code id: <cursor>}, keeps proxies from closing a quiet
+ * stream and the browser's {@code Last-Event-ID} current.
  */
 @RestController
-public class SseHandler {
+public class SseHandler implements DisposableBean {
 
     static final String LAST_EVENT_ID = "Last-Event-ID";
     private static final Disconnect CLIENT_GONE = new Disconnect(1000, "closed by client");
@@ -47,13 +49,19 @@ public class SseHandler {
     private final JsonFrames frames;
     private final ProblemWriter problems;
     private final SseSettings settings;
-    private final byte[] heartbeat = ": heartbeat\n\n".getBytes(StandardCharsets.UTF_8);
+    private final Disposable heartbeats;
 
     public SseHandler(PushNode node, JsonFrames frames, ProblemWriter problems, SseSettings settings) {
         this.node = node;
         this.frames = frames;
         this.problems = problems;
         this.settings = settings;
+        this.heartbeats = node.heartbeats("sse", settings.heartbeat());
+    }
+
+    @Override
+    public void destroy() {
+        heartbeats.dispose();
     }
 
     @GetMapping("/sse")
@@ -87,13 +95,10 @@ public class SseHandler {
         response.getHeaders().set("X-Accel-Buffering", "no");
 
         byte[] retry = ("retry: " + settings.retry().toMillis() + "\n\n").getBytes(StandardCharsets.UTF_8);
-        Sinks.Empty<Void> framesDone = Sinks.empty();
-        Flux<byte[]> events = session.frames().map(SseConnection::encode).doOnTerminate(framesDone::tryEmitEmpty);
-        Duration every = settings.heartbeat();
-        Flux<byte[]> beats = Flux.interval(every, every).map(tick -> heartbeat).takeUntilOther(framesDone.asMono());
+        connection.attach(session);
         Flux<byte[]> body = Flux.concat(
                 Mono.just(retry),
-                Flux.merge(events, beats).takeUntilOther(connection.cut()),
+                session.frames().map(SseConnection::encode).takeUntilOther(connection.cut()),
                 Mono.fromSupplier(() -> closeEvent(session)));
         return response.writeAndFlushWith(body.map(bytes -> Mono.just(response.bufferFactory().wrap(bytes))))
                 .takeUntilOther(connection.cut().delayElement(CUT_GRACE)) // a peer that stopped reading

@@ -13,6 +13,7 @@ import org.jspecify.annotations.Nullable;
 import org.springframework.web.reactive.socket.WebSocketHandler;
 import org.springframework.web.reactive.socket.WebSocketSession;
 
+import reactor.core.Disposable;
 import reactor.core.publisher.Mono;
 import tools.jackson.databind.json.JsonMapper;
 
@@ -37,6 +38,8 @@ public final class PushWebSocketHandler implements WebSocketHandler {
     private final JsonMapper mapper;
     private final WsSettings settings;
 
+    private final Disposable heartbeats;
+
     public PushWebSocketHandler(PushNode node, TokenVerifier verifier, JsonFrames frames, JsonMapper mapper,
                                 WsSettings settings) {
         this.node = node;
@@ -44,6 +47,12 @@ public final class PushWebSocketHandler implements WebSocketHandler {
         this.frames = frames;
         this.mapper = mapper;
         this.settings = settings;
+        this.heartbeats = node.heartbeats("websocket", settings.heartbeat());
+    }
+
+    /** Stops the heartbeat. */
+    public void close() {
+        heartbeats.dispose();
     }
 
     @Override

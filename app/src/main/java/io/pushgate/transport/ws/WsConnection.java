@@ -60,7 +60,9 @@ final class WsConnection implements Transport {
     private final Sinks.One<Session> ready = Sinks.one();
     /** Replies sent before authentication, when there is no session queue yet; completed on start. */
     private final Sinks.Many<Frame> early = Sinks.many().unicast().onBackpressureBuffer(Queues.<Frame>get(16).get());
-    private final Sinks.Empty<Void> flushed = Sinks.empty();
+    /** Queued after each text ping: written as a WebSocket ping control frame, which browsers answer. */
+    private static final Frame CONTROL_PING = Frame.control(new byte[0]);
+    private static final byte[] NO_BYTES = new byte[0];
     private volatile @Nullable Session session;
     private volatile long lastSeenNanos = System.nanoTime();
     private volatile boolean closing;
@@ -119,9 +121,7 @@ final class WsConnection implements Transport {
                     ready.tryEmitEmpty();
                 });
         Flux<WebSocketMessage> outbound = Flux.concat(early.asFlux().map(this::text),
-                ready.asMono().flatMapMany(s -> Flux.merge(
-                        s.frames().map(this::text).doOnComplete(flushed::tryEmitEmpty),
-                        heartbeat(s).takeUntilOther(flushed.asMono()))));
+                ready.asMono().flatMapMany(s -> s.frames().map(this::text)));
         Mono<Void> send = ws.send(outbound).then(Mono.defer(this::closeAfterFlush));
         // a dropped socket ends both sides with an error; that is the normal end of a connection here
         return Mono.when(inbound.onErrorResume(e -> Mono.empty()), send.onErrorResume(e -> Mono.empty()))
@@ -149,20 +149,26 @@ final class WsConnection implements Transport {
     }
 
     private WebSocketMessage text(Frame frame) {
+        if (frame == CONTROL_PING) {
+            return ws.pingMessage(factory -> factory.wrap(NO_BYTES));
+        }
         return new WebSocketMessage(WebSocketMessage.Type.TEXT, ws.bufferFactory().wrap(frame.json()));
     }
 
-    private Flux<WebSocketMessage> heartbeat(Session s) {
-        Duration every = settings.heartbeat();
-        long silentLimit = every.multipliedBy(2).toNanos();
-        return Flux.interval(every, every).handle((tick, sink) -> {
-            if (System.nanoTime() - lastSeenNanos > silentLimit) {
-                s.close(Disconnect.HEARTBEAT_TIMEOUT);
-                return;
-            }
-            s.send(frames.ping());
-            sink.next(ws.pingMessage(factory -> factory.wrap(new byte[0])));
-        });
+    /** A node heartbeat tick: close a peer silent for two heartbeats, else ping it both ways. */
+    @Override
+    public void heartbeat(Frame ping) {
+        Session s = session;
+        if (s == null) {
+            return;
+        }
+        if (System.nanoTime() - lastSeenNanos > settings.heartbeat().multipliedBy(2).toNanos()) {
+            s.close(Disconnect.HEARTBEAT_TIMEOUT);
+            return;
+        }
+        if (s.send(ping)) {
+            s.send(CONTROL_PING);
+        }
     }
 
     private void start(ClientClaims claims) {
