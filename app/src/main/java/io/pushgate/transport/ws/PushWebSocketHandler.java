@@ -51,14 +51,14 @@ public final class PushWebSocketHandler implements WebSocketHandler {
 
     @Override
     public Mono<Void> handle(WebSocketSession session) {
-        return new WsConnection(session, node, verifier, frames, mapper, settings).run(null);
+        return new WsConnection(session, () -> { }, node, verifier, frames, mapper, settings).run(null);
     }
 
-    /** This handler for one handshake whose token the security chain already verified. */
-    WebSocketHandler withClaims(@Nullable ClientClaims claims) {
-        if (claims == null) {
-            return this;
-        }
+    /**
+     * This handler for one handshake: with the claims of the token the security chain already verified
+     * (or {@code null}), and a way to cut the connection when a close frame cannot get through.
+     */
+    WebSocketHandler forHandshake(@Nullable ClientClaims claims, Runnable abort) {
         return new WebSocketHandler() {
             @Override
             public List<String> getSubProtocols() {
@@ -67,7 +67,7 @@ public final class PushWebSocketHandler implements WebSocketHandler {
 
             @Override
             public Mono<Void> handle(WebSocketSession session) {
-                return new WsConnection(session, node, verifier, frames, mapper, settings).run(claims);
+                return new WsConnection(session, abort, node, verifier, frames, mapper, settings).run(claims);
             }
         };
     }
