@@ -93,7 +93,9 @@ final class WsConnection implements Transport {
 
     @Override
     public void close(Disconnect disconnect) {
-        if (!closing) {
+        // a connection that is already gone gets no close frame: sending one from inside the inbound's
+        // error signal makes Reactor Netty signal that error again, and it is logged as dropped
+        if (!closing && ws.isOpen()) {
             closing = true;
             ws.close(new CloseStatus(disconnect.code(), disconnect.reason())).subscribe(null, e -> { });
             closeTimer = Schedulers.parallel().schedule(this::abort, CLOSE_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
