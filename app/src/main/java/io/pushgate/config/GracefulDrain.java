@@ -29,6 +29,7 @@ final class GracefulDrain implements SmartLifecycle {
 
     @Override
     public void start() {
+        node.resume(); // a stopped context can be started again (Spring's test context cache pauses idle ones)
         running = true;
     }
 

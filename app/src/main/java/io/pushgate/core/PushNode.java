@@ -218,6 +218,11 @@ public final class PushNode implements AutoCloseable {
         return accepting;
     }
 
+    /** Accepts sessions again after {@link #drain}: the application was stopped and started again. */
+    public void resume() {
+        accepting = true;
+    }
+
     /**
      * Graceful stop: refuse new sessions, let every session write what is queued and close with 1001,
      * then wait until all are gone or the grace period ends.
