@@ -62,17 +62,15 @@ public final class PushWebSocketHandler implements WebSocketHandler {
 
     @Override
     public Mono<Void> handle(WebSocketSession session) {
-        return new WsConnection(session, node, verifier, frames, mapper, settings).run(null, null);
+        return new WsConnection(session, () -> { }, node, verifier, frames, mapper, settings).run(null, null);
     }
 
     /**
-     * This handler for one handshake: with the claims of a token the security chain already verified,
-     * and the cursor given as {@code ?cursor=} to resume from.
+     * This handler for one handshake: with the claims of the token the security chain already verified
+     * (or {@code null}), the cursor given as {@code ?cursor=} to resume from (or {@code null}), and a way
+     * to cut the connection when a close frame cannot get through.
      */
-    WebSocketHandler bind(@Nullable ClientClaims claims, @Nullable Cursor resumeFrom) {
-        if (claims == null && resumeFrom == null) {
-            return this;
-        }
+    WebSocketHandler forHandshake(@Nullable ClientClaims claims, @Nullable Cursor resumeFrom, Runnable abort) {
         return new WebSocketHandler() {
             @Override
             public List<String> getSubProtocols() {
@@ -81,7 +79,7 @@ public final class PushWebSocketHandler implements WebSocketHandler {
 
             @Override
             public Mono<Void> handle(WebSocketSession session) {
-                return new WsConnection(session, node, verifier, frames, mapper, settings).run(claims, resumeFrom);
+                return new WsConnection(session, abort, node, verifier, frames, mapper, settings).run(claims, resumeFrom);
             }
         };
     }

@@ -49,8 +49,14 @@ import tools.jackson.databind.json.JsonMapper;
 final class WsConnection implements Transport {
 
     private static final Disconnect CLIENT_GONE = new Disconnect(1000, "closed by client");
+    /**
+     * How long a close frame may wait behind data the client has not read before the connection is cut:
+     * a client that reads nothing would otherwise keep its connection, and its place in presence, forever.
+     */
+    static final Duration CLOSE_TIMEOUT = Duration.ofSeconds(5);
 
     private final WebSocketSession ws;
+    private final Runnable abort;
     private final PushNode node;
     private final TokenVerifier verifier;
     private final JsonFrames frames;
@@ -69,13 +75,16 @@ final class WsConnection implements Transport {
     private @Nullable Disposable expiry;
     private @Nullable Disposable authTimer;
     private @Nullable Cursor resumeFrom;
+    private volatile @Nullable Disposable closeTimer;
     private int badFrames;
     private int tooBig;
     private int overRate;
 
-    WsConnection(WebSocketSession ws, PushNode node, TokenVerifier verifier, JsonFrames frames, JsonMapper mapper,
-                 WsSettings settings) {
+    /** @param abort cuts the underlying connection at once, without a close handshake */
+    WsConnection(WebSocketSession ws, Runnable abort, PushNode node, TokenVerifier verifier, JsonFrames frames,
+                 JsonMapper mapper, WsSettings settings) {
         this.ws = ws;
+        this.abort = abort;
         this.node = node;
         this.verifier = verifier;
         this.frames = frames;
@@ -91,10 +100,18 @@ final class WsConnection implements Transport {
 
     @Override
     public void close(Disconnect disconnect) {
-        if (!closing) {
+        // a connection that is already gone gets no close frame: sending one from inside the inbound's
+        // error signal makes Reactor Netty signal that error again, and it is logged as dropped
+        if (!closing && ws.isOpen()) {
             closing = true;
-            ws.close(new CloseStatus(disconnect.code(), disconnect.reason())).subscribe();
+            ws.close(new CloseStatus(disconnect.code(), disconnect.reason())).subscribe(null, e -> { });
+            closeTimer = Schedulers.parallel().schedule(this::abort, CLOSE_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
         }
+    }
+
+    /** Ends the connection without waiting for the close frame to get through. */
+    private void abort() {
+        abort.run();
     }
 
     Mono<Void> run(@Nullable ClientClaims handshakeClaims, @Nullable Cursor resumeFrom) {
@@ -142,6 +159,7 @@ final class WsConnection implements Transport {
     private void cleanUp() {
         dispose(authTimer);
         dispose(expiry);
+        dispose(closeTimer);
         Session s = session;
         if (s != null) {
             node.disconnected(s);
