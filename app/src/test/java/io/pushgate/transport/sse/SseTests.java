@@ -46,8 +46,8 @@ class SseTests {
 
             SseTestClient.Event welcome = sse.next();
             assertThat(welcome.event()).isEqualTo("welcome");
-            assertThat(welcome.id()).isNull();
             JsonNode data = welcome.json();
+            assertThat(welcome.id()).isEqualTo(data.path("cursor").asString()); // resumable before any message
             assertThat(data.path("type").asString()).isEqualTo("welcome");
             assertThat(data.path("uid").asString()).isEqualTo(uid);
             assertThat(data.path("clientId").asString()).isNotBlank();
