@@ -1,0 +1,368 @@
+package io.pushgate.bench;
+
+import java.net.InetSocketAddress;
+import java.net.URI;
+import java.nio.charset.StandardCharsets;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+
+import io.netty.bootstrap.Bootstrap;
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.Unpooled;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelFutureListener;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.channel.ChannelInitializer;
+import io.netty.channel.ChannelOption;
+import io.netty.channel.EventLoopGroup;
+import io.netty.channel.epoll.EpollChannelOption;
+import io.netty.handler.codec.http.DefaultFullHttpRequest;
+import io.netty.handler.codec.http.FullHttpRequest;
+import io.netty.handler.codec.http.HttpClientCodec;
+import io.netty.handler.codec.http.HttpContent;
+import io.netty.handler.codec.http.HttpHeaderNames;
+import io.netty.handler.codec.http.HttpMethod;
+import io.netty.handler.codec.http.HttpObjectAggregator;
+import io.netty.handler.codec.http.HttpResponse;
+import io.netty.handler.codec.http.HttpVersion;
+import io.netty.handler.codec.http.LastHttpContent;
+import io.netty.handler.codec.http.websocketx.CloseWebSocketFrame;
+import io.netty.handler.codec.http.websocketx.TextWebSocketFrame;
+import io.netty.handler.codec.http.websocketx.WebSocketClientProtocolConfig;
+import io.netty.handler.codec.http.websocketx.WebSocketClientProtocolHandler;
+import io.netty.handler.codec.http.websocketx.WebSocketVersion;
+import io.netty.util.concurrent.FastThreadLocal;
+
+/**
+ * Opens client sessions over WebSocket ({@code /ws}) or SSE ({@code /sse}) with plain Netty: one channel,
+ * one pipeline, no per-message allocation beyond Netty's pooled buffers and one scratch array per loop.
+ */
+final class Clients {
+
+    private static final byte[] MESSAGE = "{\"type\":\"message\"".getBytes(StandardCharsets.US_ASCII);
+    private static final byte[] PING = "{\"type\":\"ping\"".getBytes(StandardCharsets.US_ASCII);
+    private static final byte[] WELCOME = "{\"type\":\"welcome\"".getBytes(StandardCharsets.US_ASCII);
+    private static final byte[] CLOSE = "{\"type\":\"close\"".getBytes(StandardCharsets.US_ASCII);
+    private static final byte[] PONG = "{\"type\":\"pong\"}".getBytes(StandardCharsets.US_ASCII);
+
+    /** Per event-loop scratch: a copy of the frame being read and a decode holder. */
+    private static final class Scratch {
+        byte[] buf = new byte[4096];
+        final Payload.Decoded decoded = new Payload.Decoded();
+
+        byte[] fit(int n) {
+            if (buf.length < n) {
+                buf = new byte[Integer.highestOneBit(n) << 1];
+            }
+            return buf;
+        }
+    }
+
+    private static final FastThreadLocal<Scratch> SCRATCH = new FastThreadLocal<>() {
+        @Override
+        protected Scratch initialValue() {
+            return new Scratch();
+        }
+    };
+
+    private final Options options;
+    private final Bootstrap base;
+    private final boolean epoll;
+    private final Metrics metrics;
+    private final Tracker tracker;
+    private final Hs256 signer;
+    private final long tokenExpiry;
+
+    Clients(Options options, EventLoopGroup group, Class<? extends Channel> channelType, boolean epoll, Metrics metrics,
+            Tracker tracker, Hs256 signer, long tokenExpiry) {
+        this.options = options;
+        this.epoll = epoll;
+        this.metrics = metrics;
+        this.tracker = tracker;
+        this.signer = signer;
+        this.tokenExpiry = tokenExpiry;
+        this.base = new Bootstrap().group(group).channel(channelType)
+                .option(ChannelOption.TCP_NODELAY, true)
+                .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, (int) Math.min(Integer.MAX_VALUE, options.connectTimeoutMillis));
+        if (epoll && options.sourceIps > 1) {
+            // bind(ip, 0) would reserve a port per source IP before connect(); let connect() choose it per 4-tuple
+            base.option(EpollChannelOption.IP_BIND_ADDRESS_NO_PORT, true);
+        }
+    }
+
+    /** The client endpoint for session number {@code n}: round-robin over {@code --ws-url}. */
+    URI endpoint(int n) {
+        URI u = options.wsUrls.get(Math.floorMod(n, options.wsUrls.size()));
+        boolean sse = options.transport.equals("sse");
+        String scheme = u.getScheme() == null ? "ws" : u.getScheme();
+        if (sse) {
+            scheme = scheme.equals("wss") || scheme.equals("https") ? "https" : "http";
+        } else {
+            scheme = scheme.equals("https") || scheme.equals("wss") ? "wss" : "ws";
+        }
+        String path = u.getRawPath() == null || u.getRawPath().isEmpty() || u.getRawPath().equals("/")
+                ? (sse ? "/sse" : "/ws") : u.getRawPath();
+        int port = u.getPort() > 0 ? u.getPort() : 80;
+        return URI.create(scheme + "://" + u.getHost() + ":" + port + path);
+    }
+
+    /** Opens {@code s}; completes when its welcome arrived, exceptionally on any failure (the channel is then closed). */
+    CompletableFuture<Session> open(Session s, int n) {
+        CompletableFuture<Session> done = new CompletableFuture<>();
+        URI endpoint = endpoint(n);
+        String token = signer.token(s.uid, tokenExpiry, s.groups);
+        URI withToken = URI.create(endpoint + "?token=" + token);
+        boolean sse = options.transport.equals("sse");
+        Bootstrap b = base.clone();
+        if (options.sourceIps > 1) {
+            b.localAddress(new InetSocketAddress("127.0.0." + (1 + Math.floorMod(n, options.sourceIps)), 0));
+        }
+        b.handler(new ChannelInitializer<Channel>() {
+            @Override
+            protected void initChannel(Channel ch) {
+                if (sse) {
+                    ch.pipeline().addLast(new HttpClientCodec(), new SseHandler(s, withToken, done));
+                } else {
+                    WebSocketClientProtocolConfig config = WebSocketClientProtocolConfig.newBuilder()
+                            .webSocketUri(withToken)
+                            .version(WebSocketVersion.V13)
+                            .maxFramePayloadLength(1 << 20)
+                            .handleCloseFrames(false)
+                            .dropPongFrames(true)
+                            .handshakeTimeoutMillis(options.connectTimeoutMillis)
+                            .build();
+                    ch.pipeline().addLast(new HttpClientCodec(), new HttpObjectAggregator(65536),
+                            new WebSocketClientProtocolHandler(config), new WsHandler(s, done));
+                }
+            }
+        });
+        b.connect(endpoint.getHost(), endpoint.getPort()).addListener((ChannelFutureListener) f -> {
+            if (!f.isSuccess()) {
+                done.completeExceptionally(f.cause());
+                return;
+            }
+            Channel ch = f.channel();
+            s.channel = ch;
+            ch.eventLoop().schedule(() -> {
+                if (!done.isDone()) {
+                    done.completeExceptionally(new IllegalStateException("no welcome within " + options.connectTimeoutMillis + " ms"));
+                    ch.close();
+                }
+            }, options.connectTimeoutMillis, TimeUnit.MILLISECONDS);
+        });
+        return done;
+    }
+
+    /** Closes {@code s} on purpose: a 1000 close frame for WebSocket, the connection for SSE. */
+    static void close(Session s) {
+        s.closingByUs = true;
+        Channel ch = s.channel;
+        if (ch == null) {
+            return;
+        }
+        if (ch.isActive() && ch.pipeline().get(WsHandler.class) != null) {
+            ch.writeAndFlush(new CloseWebSocketFrame(1000, "bye")).addListener(ChannelFutureListener.CLOSE);
+        } else {
+            ch.close();
+        }
+    }
+
+    private void welcomed(Session s, CompletableFuture<Session> done) {
+        if (s.welcomed) {
+            return;
+        }
+        tracker.welcomed(s);
+        s.welcomed = true;
+        metrics.open.incrementAndGet();
+        done.complete(s);
+    }
+
+    private void ended(Session s, CompletableFuture<Session> done) {
+        if (!done.isDone()) {
+            done.completeExceptionally(new IllegalStateException(
+                    "connection closed before welcome" + (s.closeCode != 0 ? " (close " + s.closeCode + ")" : "")));
+        }
+        if (s.welcomed) {
+            metrics.open.decrementAndGet();
+            if (!s.closingByUs) {
+                metrics.disconnected(s.closeCode);
+            }
+        }
+    }
+
+    /** Handles the frame in {@code buf[0, len)}; returns true when it should be answered with a pong. */
+    private boolean onFrame(Session s, byte[] buf, int from, int to, CompletableFuture<Session> done, Scratch scratch) {
+        if (startsWith(buf, from, to, MESSAGE)) {
+            tracker.delivered(s, buf, from, to, scratch.decoded);
+        } else if (startsWith(buf, from, to, PING)) {
+            return true;
+        } else if (startsWith(buf, from, to, WELCOME)) {
+            welcomed(s, done);
+        } else if (startsWith(buf, from, to, CLOSE)) {
+            long code = Json.firstAfter(new String(buf, from, to - from, StandardCharsets.UTF_8), "{", "code");
+            s.closeCode = (int) code;
+        }
+        return false;
+    }
+
+    private static boolean startsWith(byte[] buf, int from, int to, byte[] prefix) {
+        if (to - from < prefix.length) {
+            return false;
+        }
+        for (int i = 0; i < prefix.length; i++) {
+            if (buf[from + i] != prefix[i]) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    private final class WsHandler extends ChannelInboundHandlerAdapter {
+        private final Session s;
+        private final CompletableFuture<Session> done;
+
+        WsHandler(Session s, CompletableFuture<Session> done) {
+            this.s = s;
+            this.done = done;
+        }
+
+        @Override
+        public void channelRead(ChannelHandlerContext ctx, Object msg) {
+            try {
+                if (msg instanceof TextWebSocketFrame text) {
+                    ByteBuf content = text.content();
+                    int len = content.readableBytes();
+                    Scratch scratch = SCRATCH.get();
+                    byte[] buf = scratch.fit(len);
+                    content.getBytes(content.readerIndex(), buf, 0, len);
+                    if (onFrame(s, buf, 0, len, done, scratch)) {
+                        ctx.writeAndFlush(new TextWebSocketFrame(Unpooled.wrappedBuffer(PONG)));
+                    }
+                } else if (msg instanceof CloseWebSocketFrame close) {
+                    s.closeCode = close.statusCode();
+                    ctx.close();
+                }
+            } finally {
+                io.netty.util.ReferenceCountUtil.release(msg);
+            }
+        }
+
+        @Override
+        public void userEventTriggered(ChannelHandlerContext ctx, Object evt) throws Exception {
+            if (evt == WebSocketClientProtocolHandler.ClientHandshakeStateEvent.HANDSHAKE_TIMEOUT) {
+                done.completeExceptionally(new IllegalStateException("handshake timeout"));
+                ctx.close();
+            }
+            super.userEventTriggered(ctx, evt);
+        }
+
+        @Override
+        public void channelInactive(ChannelHandlerContext ctx) {
+            ended(s, done);
+        }
+
+        @Override
+        public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+            done.completeExceptionally(cause);
+            ctx.close();
+        }
+    }
+
+    /** Reads a {@code text/event-stream} response: events end with a blank line; {@code data:} holds the frame JSON. */
+    private final class SseHandler extends ChannelInboundHandlerAdapter {
+        private final Session s;
+        private final URI uri;
+        private final CompletableFuture<Session> done;
+        private ByteBuf pending;
+
+        SseHandler(Session s, URI uri, CompletableFuture<Session> done) {
+            this.s = s;
+            this.uri = uri;
+            this.done = done;
+        }
+
+        @Override
+        public void channelActive(ChannelHandlerContext ctx) {
+            FullHttpRequest get = new DefaultFullHttpRequest(HttpVersion.HTTP_1_1, HttpMethod.GET,
+                    uri.getRawPath() + "?" + uri.getRawQuery(), Unpooled.EMPTY_BUFFER);
+            get.headers().set(HttpHeaderNames.HOST, uri.getHost() + ":" + uri.getPort());
+            get.headers().set(HttpHeaderNames.ACCEPT, "text/event-stream");
+            get.headers().set(HttpHeaderNames.CACHE_CONTROL, "no-cache");
+            ctx.writeAndFlush(get);
+            pending = ctx.alloc().buffer(1024);
+        }
+
+        @Override
+        public void channelRead(ChannelHandlerContext ctx, Object msg) {
+            try {
+                if (msg instanceof HttpResponse response && response.status().code() != 200) {
+                    done.completeExceptionally(new IllegalStateException("SSE answered " + response.status()));
+                    ctx.close();
+                    return;
+                }
+                if (msg instanceof HttpContent content) {
+                    pending.writeBytes(content.content());
+                    drain(ctx);
+                    if (msg instanceof LastHttpContent) {
+                        ctx.close();
+                    }
+                }
+            } finally {
+                io.netty.util.ReferenceCountUtil.release(msg);
+            }
+        }
+
+        private void drain(ChannelHandlerContext ctx) {
+            int len = pending.readableBytes();
+            if (len == 0) {
+                return;
+            }
+            Scratch scratch = SCRATCH.get();
+            byte[] buf = scratch.fit(len);
+            pending.getBytes(pending.readerIndex(), buf, 0, len);
+            int eventStart = 0;
+            for (int i = 0; i + 1 < len; i++) {
+                if (buf[i] == '\n' && buf[i + 1] == '\n') {
+                    event(buf, eventStart, i, scratch);
+                    eventStart = i + 2;
+                    i++;
+                }
+            }
+            pending.skipBytes(eventStart);
+            pending.discardSomeReadBytes();
+        }
+
+        /** One event, {@code buf[from, to)} without its final blank line: finds the {@code data: } line. */
+        private void event(byte[] buf, int from, int to, Scratch scratch) {
+            int line = from;
+            while (line < to) {
+                int end = line;
+                while (end < to && buf[end] != '\n') {
+                    end++;
+                }
+                if (end - line > 6 && buf[line] == 'd' && buf[line + 1] == 'a' && buf[line + 2] == 't'
+                        && buf[line + 3] == 'a' && buf[line + 4] == ':') {
+                    int data = buf[line + 5] == ' ' ? line + 6 : line + 5;
+                    onFrame(s, buf, data, end, done, scratch);
+                }
+                line = end + 1;
+            }
+        }
+
+        @Override
+        public void channelInactive(ChannelHandlerContext ctx) {
+            if (pending != null) {
+                pending.release();
+                pending = null;
+            }
+            ended(s, done);
+        }
+
+        @Override
+        public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+            done.completeExceptionally(cause);
+            ctx.close();
+        }
+    }
+}

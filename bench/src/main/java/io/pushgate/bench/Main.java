@@ -1,0 +1,459 @@
+package io.pushgate.bench;
+
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.Semaphore;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
+
+import io.netty.channel.Channel;
+import io.netty.channel.EventLoopGroup;
+import io.netty.channel.IoHandlerFactory;
+import io.netty.channel.MultiThreadIoEventLoopGroup;
+import io.netty.channel.epoll.Epoll;
+import io.netty.channel.epoll.EpollIoHandler;
+import io.netty.channel.epoll.EpollSocketChannel;
+import io.netty.channel.nio.NioIoHandler;
+import io.netty.channel.socket.nio.NioSocketChannel;
+
+import org.HdrHistogram.Histogram;
+
+/**
+ * pushgate's load generator. Phases: connect {@code --connections} sessions; publish for
+ * {@code --warmup} then {@code --duration} seconds (or hold them, for {@code idle}); wait up to
+ * {@code --drain} seconds for outstanding deliveries; close everything and check that the server's
+ * session count is back where it started. Progress every second on stderr, one JSON line on stdout.
+ */
+public final class Main {
+
+    private final Options o;
+    private final Metrics metrics = new Metrics();
+    private final ServerProbe probe;
+    private final List<Session> sessions = new ArrayList<>();
+    private volatile String phase = "start";
+    private volatile boolean measuring;
+    private final long startNanos = System.nanoTime();
+    private long lastPublished;
+    private long lastReceived;
+    private final AtomicInteger errorsLogged = new AtomicInteger();
+
+    private Main(Options o) {
+        this.o = o;
+        this.probe = new ServerProbe(o.serverPid, o.apiUrls, o.apiKey);
+    }
+
+    public static void main(String[] args) throws Exception {
+        Options o;
+        try {
+            o = new Options(args);
+        } catch (IllegalArgumentException e) {
+            if (!"help".equals(e.getMessage())) {
+                System.err.println("error: " + e.getMessage());
+            }
+            System.err.print(Options.USAGE);
+            System.exit(2);
+            return;
+        }
+        System.out.println(new Main(o).run());
+        System.exit(0);
+    }
+
+    private String run() throws Exception {
+        boolean epoll = Epoll.isAvailable();
+        IoHandlerFactory io = epoll ? EpollIoHandler.newFactory() : NioIoHandler.newFactory();
+        Class<? extends Channel> channelType = epoll ? EpollSocketChannel.class : NioSocketChannel.class;
+        EventLoopGroup group = new MultiThreadIoEventLoopGroup(o.threads, io);
+        ScheduledExecutorService ticker = Executors.newSingleThreadScheduledExecutor(r -> {
+            Thread t = new Thread(r, "progress");
+            t.setDaemon(true);
+            return t;
+        });
+        log("%s transport=%s connections=%d epoll=%s threads=%d source-ips=%d uid-offset=%d", o.scenario, o.transport,
+                o.connections, epoll, o.threads, o.sourceIps, o.uidOffset);
+        ticker.scheduleAtFixedRate(this::progress, 1, 1, TimeUnit.SECONDS);
+
+        // sessions: uid u<offset+i>; in the group scenario group g<(offset+i)/G>
+        boolean grouped = o.scenario.equals("group");
+        long firstGroup = o.uidOffset / o.groupSize;
+        int localGroups = grouped && o.connections > 0
+                ? (int) ((o.uidOffset + o.connections - 1) / o.groupSize - firstGroup + 1) : 0;
+        for (int i = 0; i < o.connections; i++) {
+            long global = o.uidOffset + i;
+            int g = grouped ? (int) (global / o.groupSize - firstGroup) : -1;
+            List<String> groups = grouped ? List.of("g" + (firstGroup + g)) : List.of();
+            sessions.add(new Session(i, "u" + global, g, groups, false));
+        }
+        Tracker tracker = new Tracker(o.uidOffset, metrics, o.connections, localGroups);
+        long tokenExpiry = Instant.now().getEpochSecond() + 3600 + (long) (o.warmup + o.duration + o.drain) * 2;
+        Clients clients = new Clients(o, group, channelType, epoll, metrics, tracker, new Hs256(o.jwtSecret), tokenExpiry);
+
+        long sessionsBaseline = probe.sessions();
+        long rssBefore = probe.rssKib();
+        long heapBefore = o.serverGc ? probe.heapUsedAfterGcKib() : -1;
+
+        // connect
+        phase = "connect";
+        long t0 = System.nanoTime();
+        connectAll(clients, group);
+        double connectSeconds = (System.nanoTime() - t0) / 1e9;
+        int ok = (int) sessions.stream().filter(s -> s.welcomed).count();
+        long failed = metrics.connectFailures.sum();
+        log("connected %d, failed %d, in %.1f s (%.0f/s)", ok, failed, connectSeconds, ok / Math.max(connectSeconds, 1e-9));
+        long sessionsConnected = probe.sessions();
+
+        // publish (or hold)
+        Publisher publisher = null;
+        ChurnDriver churn = null;
+        int[] live = sessions.stream().filter(s -> s.welcomed).mapToInt(s -> s.index).toArray();
+        if (o.publishes()) {
+            if (live.length == 0 && !o.scenario.equals("broadcast")) {
+                throw new IllegalStateException("no session connected: nothing to publish to");
+            }
+            Publisher.Targets targets = targets(tracker, live, localGroups, firstGroup);
+            publisher = new Publisher(o, group.next(), channelType, metrics, targets, tracker.generator());
+            int up = publisher.connect();
+            log("API connections: %d of %d", up, o.inflight);
+            if (o.scenario.equals("churn")) {
+                churn = new ChurnDriver(o, clients, metrics);
+            }
+            publisher.start();
+            if (churn != null) {
+                churn.start();
+            }
+            if (o.warmup > 0) {
+                phase = "warmup";
+                sleep(o.warmup);
+            }
+        }
+        phase = "measure";
+        long cpu0 = probe.cpuMicros();
+        long published0 = metrics.published.sum();
+        long received0 = metrics.received.sum();
+        long requests0 = metrics.requests.sum();
+        startMeasuring(ticker);
+        long m0 = System.nanoTime();
+        sleep(o.duration);
+        double measured = (System.nanoTime() - m0) / 1e9;
+        long published1 = metrics.published.sum();
+        long received1 = metrics.received.sum();
+        long requests1 = metrics.requests.sum();
+        if (publisher != null) {
+            phase = "drain";
+            publisher.stop();
+            if (churn != null) {
+                churn.stop();
+            }
+            long deadline = System.nanoTime() + (long) (o.drain * 1e9);
+            while (System.nanoTime() < deadline) {
+                Tracker.Summary s = tracker.summarize(sessions);
+                if (s.unique() >= s.expected()) {
+                    break;
+                }
+                Thread.sleep(20);
+            }
+            publisher.close();
+        }
+        long cpu1 = probe.cpuMicros();
+        double cpuWindow = (System.nanoTime() - m0) / 1e9;
+        long receivedAfterDrain = metrics.received.sum();
+        stopMeasuring(ticker);
+        long rssAfter = probe.rssKib();
+        long heapAfter = o.serverGc ? probe.heapUsedAfterGcKib() : -1;
+        Tracker.Summary summary = tracker.summarize(sessions);
+
+        // close and check the server forgot every session
+        phase = "close";
+        long disconnectsBeforeClose = metrics.disconnects.sum();
+        for (Session s : sessions) {
+            Clients.close(s);
+        }
+        long closeDeadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(15);
+        while (metrics.open.get() > 0 && System.nanoTime() < closeDeadline) {
+            Thread.sleep(20);
+        }
+        long sessionsEnd = probe.sessions();
+        while (sessionsBaseline >= 0 && sessionsEnd > sessionsBaseline && System.nanoTime() < closeDeadline) {
+            Thread.sleep(100);
+            sessionsEnd = probe.sessions();
+        }
+
+        Json.Obj r = new Json.Obj()
+                .put("scenario", o.scenario).put("transport", o.transport)
+                .put("connections", o.connections).put("connections_ok", ok).put("connections_failed", failed)
+                .put("connect_retries", metrics.connectRetries.sum()).put("connect_s", connectSeconds)
+                .put("source_ips", o.sourceIps).put("uid_offset", o.uidOffset)
+                .put("duration_s", measured).put("warmup_s", o.warmup)
+                .put("batch", o.batch).put("inflight", o.inflight).put("rate_target", o.rate)
+                .put("payload_bytes", o.payloadBytes);
+        if (o.scenario.equals("group")) {
+            r.put("group_size", o.groupSize).put("groups", localGroups);
+        }
+        r.put("publishes", published1 - published0).put("publishes_total", metrics.published.sum())
+                .put("publish_errors", metrics.publishErrors.sum())
+                .put("publishes_skipped", publisher == null ? 0 : publisher.skipped())
+                .put("requests_per_s", (requests1 - requests0) / measured)
+                .put("publishes_per_s", (published1 - published0) / measured)
+                .put("deliveries_expected", summary.expected())
+                .put("deliveries_received", metrics.received.sum())
+                .put("deliveries_duplicated", metrics.duplicated.sum())
+                .put("deliveries_missing", summary.missing())
+                .put("deliveries_unexpected", summary.unexpected())
+                .put("deliveries_foreign", metrics.foreign.sum())
+                .put("server_sessions_reached", metrics.serverReached.sum())
+                .put("deliveries_per_s", (received1 - received0) / measured)
+                .put("exactly_once", summary.missing() == 0 && metrics.duplicated.sum() == 0 && summary.unexpected() == 0);
+        latency(r, "latency", metrics.latencyTotal);
+        latency(r, "api_latency", metrics.apiLatencyTotal);
+        r.put("disconnects", disconnectsBeforeClose).put("disconnect_codes", metrics.closeCodeSummary());
+        if (churn != null) {
+            r.put("churn_rate_target", o.churnRate).put("churn_opened", churn.opened.get())
+                    .put("churn_failed", churn.failed.get()).put("churn_skipped", churn.skipped.get())
+                    .put("churn_closed", churn.closed.get());
+        }
+        r.put("server_sessions_baseline", sessionsBaseline).put("server_sessions_connected", sessionsConnected)
+                .put("server_sessions_end", sessionsEnd)
+                .put("server_sessions_leaked", sessionsBaseline >= 0 && sessionsEnd >= 0 ? sessionsEnd - sessionsBaseline : -1);
+        if (o.serverPid > 0) {
+            long cpu = cpu0 >= 0 && cpu1 >= 0 ? cpu1 - cpu0 : -1;
+            long deliveries = receivedAfterDrain - received0;
+            r.put("server_pid", o.serverPid)
+                    .put("server_rss_before_mb", rssBefore / 1024.0).put("server_rss_after_mb", rssAfter / 1024.0)
+                    .put("server_rss_per_conn_kb", ok > 0 ? (rssAfter - rssBefore) / (double) ok : Double.NaN)
+                    .put("server_heap_before_mb", heapBefore < 0 ? Double.NaN : heapBefore / 1024.0)
+                    .put("server_heap_after_mb", heapAfter < 0 ? Double.NaN : heapAfter / 1024.0)
+                    .put("server_heap_per_conn_kb", heapBefore < 0 || heapAfter < 0 || ok == 0 ? Double.NaN
+                            : (heapAfter - heapBefore) / (double) ok)
+                    .put("server_cpu_s", cpu / 1e6).put("server_cpu_window_s", cpuWindow)
+                    .put("server_cpu_pct", cpu / 1e4 / Math.max(1e-9, cpuWindow))
+                    .put("server_cpu_us_per_delivery", deliveries > 0 && cpu >= 0 ? cpu / (double) deliveries : Double.NaN);
+        }
+        ticker.shutdownNow();
+        group.shutdownGracefully(0, 1, TimeUnit.SECONDS);
+        return r.toString();
+    }
+
+    private Publisher.Targets targets(Tracker tracker, int[] live, int localGroups, long firstGroup) {
+        return switch (o.scenario) {
+            case "group" -> new Publisher.Targets() {
+                @Override
+                public int pick(StringBuilder body, ThreadLocalRandom random) {
+                    int g = random.nextInt(localGroups);
+                    body.append("{\"groups\":[\"g").append(firstGroup + g).append("\"]}");
+                    return g;
+                }
+
+                @Override
+                public void accepted(int g) {
+                    tracker.publishedToGroup(g);
+                }
+            };
+            case "broadcast" -> new Publisher.Targets() {
+                @Override
+                public int pick(StringBuilder body, ThreadLocalRandom random) {
+                    body.append("{\"all\":true}");
+                    return 0;
+                }
+
+                @Override
+                public void accepted(int code) {
+                    tracker.publishedToAll();
+                }
+            };
+            default -> new Publisher.Targets() { // uid, churn: one random connected uid per message
+                @Override
+                public int pick(StringBuilder body, ThreadLocalRandom random) {
+                    int index = live[random.nextInt(live.length)];
+                    body.append("{\"uids\":[\"").append(sessions.get(index).uid).append("\"]}");
+                    return index;
+                }
+
+                @Override
+                public void accepted(int index) {
+                    tracker.publishedToUid(index);
+                }
+            };
+        };
+    }
+
+    private void connectAll(Clients clients, EventLoopGroup group) throws InterruptedException {
+        Semaphore permits = new Semaphore(o.connectConcurrency);
+        for (Session s : sessions) {
+            permits.acquire();
+            attempt(clients, group, s, 0, permits);
+        }
+        permits.acquire(o.connectConcurrency);
+        permits.release(o.connectConcurrency);
+    }
+
+    private void attempt(Clients clients, EventLoopGroup group, Session s, int tries, Semaphore permits) {
+        clients.open(s, s.index).whenComplete((done, error) -> {
+            if (error == null) {
+                permits.release();
+                return;
+            }
+            if (tries < o.connectRetries) {
+                metrics.connectRetries.increment();
+                long backoff = Math.min(2000, 100L << tries);
+                group.schedule(() -> attempt(clients, group, s, tries + 1, permits), backoff, TimeUnit.MILLISECONDS);
+            } else {
+                metrics.connectFailures.increment();
+                if (errorsLogged.getAndIncrement() < 10) {
+                    log("connect %s failed: %s", s.uid, error);
+                }
+                permits.release();
+            }
+        });
+    }
+
+    private void startMeasuring(ScheduledExecutorService ticker) throws Exception {
+        ticker.submit(() -> {
+            metrics.latency.getIntervalHistogram();
+            metrics.apiLatency.getIntervalHistogram();
+            measuring = true;
+        }).get();
+    }
+
+    private void stopMeasuring(ScheduledExecutorService ticker) throws Exception {
+        ticker.submit(() -> {
+            collect();
+            measuring = false;
+        }).get();
+    }
+
+    private Histogram collect() {
+        Histogram interval = metrics.latency.getIntervalHistogram();
+        Histogram api = metrics.apiLatency.getIntervalHistogram();
+        if (measuring) {
+            metrics.latencyTotal.add(interval);
+            metrics.apiLatencyTotal.add(api);
+        }
+        return interval;
+    }
+
+    private void progress() {
+        try {
+            Histogram interval = collect();
+            long published = metrics.published.sum();
+            long received = metrics.received.sum();
+            log("%-8s open=%d failed=%d pub/s=%d deliv/s=%d p99=%.2fms max=%.2fms inflight=%d disc=%d dup=%d errors=%d",
+                    phase, metrics.open.get(), metrics.connectFailures.sum(), published - lastPublished,
+                    received - lastReceived, interval.getValueAtPercentile(99) / 1000.0, interval.getMaxValue() / 1000.0,
+                    metrics.inflight.get(), metrics.disconnects.sum(), metrics.duplicated.sum(), metrics.publishErrors.sum());
+            lastPublished = published;
+            lastReceived = received;
+        } catch (RuntimeException e) {
+            log("progress: %s", e);
+        }
+    }
+
+    private static void latency(Json.Obj r, String prefix, Histogram h) {
+        if (h.getTotalCount() == 0) {
+            r.putNull(prefix + "_p50_ms").putNull(prefix + "_p90_ms").putNull(prefix + "_p99_ms")
+                    .putNull(prefix + "_p999_ms").putNull(prefix + "_max_ms");
+            return;
+        }
+        r.put(prefix + "_p50_ms", h.getValueAtPercentile(50) / 1000.0)
+                .put(prefix + "_p90_ms", h.getValueAtPercentile(90) / 1000.0)
+                .put(prefix + "_p99_ms", h.getValueAtPercentile(99) / 1000.0)
+                .put(prefix + "_p999_ms", h.getValueAtPercentile(99.9) / 1000.0)
+                .put(prefix + "_max_ms", h.getMaxValue() / 1000.0);
+    }
+
+    private void log(String format, Object... args) {
+        System.err.printf(Locale.ROOT, "[%6.1fs] " + format + "%n",
+                prepend((System.nanoTime() - startNanos) / 1e9, args));
+    }
+
+    private static Object[] prepend(Object first, Object[] rest) {
+        Object[] all = new Object[rest.length + 1];
+        all[0] = first;
+        System.arraycopy(rest, 0, all, 1, rest.length);
+        return all;
+    }
+
+    private static void sleep(double seconds) throws InterruptedException {
+        Thread.sleep((long) (seconds * 1000));
+    }
+
+    /** Churn: extra sessions (uids {@code c<offset>-<n>}) opened at {@code --churn-rate}, each closed after {@code --churn-life}. */
+    static final class ChurnDriver {
+        final AtomicLong opened = new AtomicLong();
+        final AtomicLong failed = new AtomicLong();
+        final AtomicLong skipped = new AtomicLong();
+        final AtomicLong closed = new AtomicLong();
+        private final Options o;
+        private final Clients clients;
+        private final AtomicInteger pending = new AtomicInteger();
+        private final ConcurrentLinkedQueue<Session> alive = new ConcurrentLinkedQueue<>();
+        private final ScheduledExecutorService timer = Executors.newSingleThreadScheduledExecutor(r -> {
+            Thread t = new Thread(r, "churn");
+            t.setDaemon(true);
+            return t;
+        });
+        private volatile boolean running;
+        private long next;
+        private long startNanos;
+
+        ChurnDriver(Options o, Clients clients, Metrics metrics) {
+            this.o = o;
+            this.clients = clients;
+        }
+
+        void start() {
+            running = true;
+            startNanos = System.nanoTime();
+            timer.scheduleAtFixedRate(this::tick, 0, 1, TimeUnit.MILLISECONDS);
+        }
+
+        private void tick() {
+            long due = (long) (o.churnRate * (System.nanoTime() - startNanos) / 1e9);
+            while (running && next < due) {
+                long n = next++;
+                if (pending.get() >= o.connectConcurrency) {
+                    skipped.incrementAndGet();
+                    continue;
+                }
+                Session s = new Session((int) n, "c" + o.uidOffset + "-" + n, -1, List.of(), true);
+                pending.incrementAndGet();
+                clients.open(s, (int) n).whenComplete((ok, error) -> {
+                    pending.decrementAndGet();
+                    if (error != null) {
+                        failed.incrementAndGet();
+                        return;
+                    }
+                    opened.incrementAndGet();
+                    alive.add(s);
+                    s.channel.closeFuture().addListener(f -> {
+                        closed.incrementAndGet();
+                        alive.remove(s);
+                    });
+                    s.channel.eventLoop().schedule(() -> Clients.close(s), o.churnLifeMillis, TimeUnit.MILLISECONDS);
+                });
+            }
+        }
+
+        /** Stops opening, closes what is still open and waits (up to 10 s) for it. */
+        void stop() throws InterruptedException {
+            running = false;
+            timer.shutdown();
+            timer.awaitTermination(1, TimeUnit.SECONDS);
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+            while (pending.get() > 0 && System.nanoTime() < deadline) {
+                Thread.sleep(10);
+            }
+            for (Session s : alive) {
+                Clients.close(s);
+            }
+            while (!alive.isEmpty() && System.nanoTime() < deadline) {
+                Thread.sleep(10);
+            }
+        }
+    }
+}

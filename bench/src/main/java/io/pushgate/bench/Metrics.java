@@ -1,0 +1,57 @@
+package io.pushgate.bench;
+
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.LongAdder;
+
+import org.HdrHistogram.Histogram;
+import org.HdrHistogram.Recorder;
+
+/** Counters and latency recorders shared by every event loop; read by the progress printer and the report. */
+final class Metrics {
+
+    /** Latencies in µs, up to 10 minutes, 3 significant digits. */
+    static final long MAX_MICROS = 600_000_000L;
+
+    final AtomicInteger open = new AtomicInteger();
+    final LongAdder connectFailures = new LongAdder();
+    final LongAdder connectRetries = new LongAdder();
+    /** Sessions the server closed, or that dropped, while we still wanted them. */
+    final LongAdder disconnects = new LongAdder();
+    /** Close codes of those disconnects (0: the connection dropped without a close frame or event). */
+    final java.util.concurrent.ConcurrentSkipListMap<Integer, LongAdder> closeCodes = new java.util.concurrent.ConcurrentSkipListMap<>();
+    final LongAdder received = new LongAdder();
+    final LongAdder duplicated = new LongAdder();
+    /** Messages published by another generator process (broadcast, shared groups): not checked here. */
+    final LongAdder foreign = new LongAdder();
+    final LongAdder requests = new LongAdder();
+    final LongAdder published = new LongAdder();
+    final LongAdder publishErrors = new LongAdder();
+    final LongAdder serverReached = new LongAdder();
+    final AtomicInteger inflight = new AtomicInteger();
+
+    final Recorder latency = new Recorder(MAX_MICROS, 3);
+    final Recorder apiLatency = new Recorder(MAX_MICROS, 3);
+    /** Totals of the measured phase; written only by the progress thread. */
+    final Histogram latencyTotal = new Histogram(MAX_MICROS, 3);
+    final Histogram apiLatencyTotal = new Histogram(MAX_MICROS, 3);
+
+    void disconnected(int code) {
+        disconnects.increment();
+        closeCodes.computeIfAbsent(code, c -> new LongAdder()).increment();
+    }
+
+    /** {@code "4408:3 1006:1"}, or empty. */
+    String closeCodeSummary() {
+        StringBuilder b = new StringBuilder();
+        closeCodes.forEach((code, n) -> b.append(b.length() > 0 ? " " : "").append(code).append(':').append(n.sum()));
+        return b.toString();
+    }
+
+    void recordLatency(long micros) {
+        latency.recordValue(Math.max(0, Math.min(MAX_MICROS, micros)));
+    }
+
+    void recordApiLatency(long micros) {
+        apiLatency.recordValue(Math.max(0, Math.min(MAX_MICROS, micros)));
+    }
+}

@@ -1,0 +1,287 @@
+package io.pushgate.bench;
+
+import java.net.URI;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayDeque;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.TimeUnit;
+
+import io.netty.bootstrap.Bootstrap;
+import io.netty.buffer.ByteBuf;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelFutureListener;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInitializer;
+import io.netty.channel.ChannelOption;
+import io.netty.channel.EventLoop;
+import io.netty.channel.SimpleChannelInboundHandler;
+import io.netty.handler.codec.http.DefaultFullHttpRequest;
+import io.netty.handler.codec.http.FullHttpRequest;
+import io.netty.handler.codec.http.FullHttpResponse;
+import io.netty.handler.codec.http.HttpClientCodec;
+import io.netty.handler.codec.http.HttpHeaderNames;
+import io.netty.handler.codec.http.HttpHeaderValues;
+import io.netty.handler.codec.http.HttpMethod;
+import io.netty.handler.codec.http.HttpObjectAggregator;
+import io.netty.handler.codec.http.HttpUtil;
+import io.netty.handler.codec.http.HttpVersion;
+import io.netty.util.concurrent.ScheduledFuture;
+
+/**
+ * Publishes through {@code POST /api/v1/messages} (or {@code messages:batch}) over {@code --inflight}
+ * keep-alive connections, each carrying one request at a time: the connections are the pool, and the
+ * in-flight bound. Everything runs on one event loop, so its state needs no locks. With {@code --rate}
+ * it paces messages on a 1 ms tick (open loop, at most 1 s of backlog; the rest is counted as
+ * skipped); without, every idle connection sends at once (closed loop).
+ */
+final class Publisher {
+
+    /** Picks where a message goes and counts it on the tracker once the API accepted it. */
+    interface Targets {
+        /** Appends the {@code "to"} object for a new message and returns a code that {@link #accepted} understands. */
+        int pick(StringBuilder body, ThreadLocalRandom random);
+
+        void accepted(int code);
+    }
+
+    private final Options options;
+    private final EventLoop loop;
+    private final Metrics metrics;
+    private final Targets targets;
+    private final long generator;
+    private final Bootstrap base;
+    private final ArrayDeque<Conn> idle = new ArrayDeque<>();
+    private volatile boolean running;
+    private long seq;
+    private long startNanos;
+    private long issued;
+    private long skipped;
+    private int connected;
+    private ScheduledFuture<?> ticker;
+    private int errorsLogged;
+
+    Publisher(Options options, EventLoop loop, Class<? extends Channel> channelType, Metrics metrics, Targets targets,
+            long generator) {
+        this.options = options;
+        this.loop = loop;
+        this.metrics = metrics;
+        this.targets = targets;
+        this.generator = generator;
+        this.base = new Bootstrap().group(loop).channel(channelType)
+                .option(ChannelOption.TCP_NODELAY, true)
+                .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, 10_000);
+    }
+
+    /** Opens the API connections; returns how many are up after at most 10 s. */
+    int connect() throws InterruptedException {
+        for (int i = 0; i < options.inflight; i++) {
+            URI api = options.apiUrls.get(i % options.apiUrls.size());
+            loop.execute(() -> open(api));
+        }
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+        while (System.nanoTime() < deadline && connectedCount() < options.inflight) {
+            Thread.sleep(20);
+        }
+        return connectedCount();
+    }
+
+    private int connectedCount() {
+        try {
+            return loop.submit(() -> connected).get();
+        } catch (Exception e) {
+            return 0;
+        }
+    }
+
+    private void open(URI api) {
+        int port = api.getPort() > 0 ? api.getPort() : 80;
+        base.clone().handler(new ChannelInitializer<Channel>() {
+            @Override
+            protected void initChannel(Channel ch) {
+                ch.pipeline().addLast(new HttpClientCodec(), new HttpObjectAggregator(16 << 20), new Conn(api));
+            }
+        }).connect(api.getHost(), port).addListener((ChannelFutureListener) f -> {
+            if (!f.isSuccess()) {
+                logError("API connect to " + api + " failed: " + f.cause());
+                loop.schedule(() -> open(api), 500, TimeUnit.MILLISECONDS);
+            }
+        });
+    }
+
+    void start() {
+        loop.execute(() -> {
+            running = true;
+            startNanos = System.nanoTime();
+            issued = 0;
+            if (options.rate > 0) {
+                ticker = loop.scheduleAtFixedRate(this::pump, 1, 1, TimeUnit.MILLISECONDS);
+            }
+            pump();
+        });
+    }
+
+    /** Stops sending and waits (up to 10 s) for the requests in flight. */
+    void stop() throws InterruptedException {
+        loop.execute(() -> {
+            running = false;
+            if (ticker != null) {
+                ticker.cancel(false);
+            }
+        });
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+        while (System.nanoTime() < deadline && metrics.inflight.get() > 0) {
+            Thread.sleep(5);
+        }
+    }
+
+    void close() {
+        loop.execute(() -> {
+            for (Conn c : idle) {
+                c.ctx.close();
+            }
+        });
+    }
+
+    long skipped() {
+        return skipped;
+    }
+
+    private void pump() {
+        while (running && !idle.isEmpty()) {
+            if (options.rate > 0) {
+                long due = (long) (options.rate * (System.nanoTime() - startNanos) / 1e9) - issued;
+                if (due > options.rate + options.batch) { // more than a second behind: drop the backlog
+                    long drop = due - (long) options.rate;
+                    skipped += drop;
+                    issued += drop;
+                    due -= drop;
+                }
+                if (due < options.batch) {
+                    return;
+                }
+            }
+            Conn c = idle.poll();
+            if (c.ctx.channel().isActive()) {
+                c.send();
+            }
+        }
+    }
+
+    private void logError(String text) {
+        if (errorsLogged++ < 10) {
+            System.err.println("publish: " + text);
+        }
+    }
+
+    private final class Conn extends SimpleChannelInboundHandler<FullHttpResponse> {
+        private final URI api;
+        private final String host;
+        private ChannelHandlerContext ctx;
+        private final int[] codes = new int[options.batch];
+        private int count;
+        private long sentNanos;
+        private boolean busy;
+
+        Conn(URI api) {
+            this.api = api;
+            this.host = api.getHost() + ":" + (api.getPort() > 0 ? api.getPort() : 80);
+        }
+
+        @Override
+        public void channelActive(ChannelHandlerContext ctx) {
+            this.ctx = ctx;
+            connected++;
+            idle.add(this);
+            pump();
+        }
+
+        void send() {
+            StringBuilder body = new StringBuilder(options.batch * (options.payloadBytes + 96));
+            ThreadLocalRandom random = ThreadLocalRandom.current();
+            boolean batch = options.batch > 1;
+            if (batch) {
+                body.append('[');
+            }
+            count = 0;
+            for (int i = 0; i < options.batch; i++) {
+                if (i > 0) {
+                    body.append(',');
+                }
+                body.append("{\"to\":");
+                codes[count++] = targets.pick(body, random);
+                body.append(",\"event\":\"").append(options.event).append("\",\"data\":")
+                        .append(Payload.encode(generator, seq++, Clock.nowMicros(), options.payloadBytes)).append('}');
+            }
+            if (batch) {
+                body.append(']');
+            }
+            issued += count;
+            byte[] bytes = body.toString().getBytes(StandardCharsets.UTF_8);
+            String path = (api.getRawPath() == null ? "" : api.getRawPath().replaceAll("/+$", ""))
+                    + (batch ? "/api/v1/messages:batch" : "/api/v1/messages");
+            ByteBuf content = ctx.alloc().buffer(bytes.length).writeBytes(bytes);
+            FullHttpRequest req = new DefaultFullHttpRequest(HttpVersion.HTTP_1_1, HttpMethod.POST, path, content);
+            req.headers().set(HttpHeaderNames.HOST, host)
+                    .set(HttpHeaderNames.AUTHORIZATION, "Bearer " + options.apiKey)
+                    .set(HttpHeaderNames.CONTENT_TYPE, HttpHeaderValues.APPLICATION_JSON)
+                    .setInt(HttpHeaderNames.CONTENT_LENGTH, bytes.length);
+            busy = true;
+            metrics.inflight.incrementAndGet();
+            sentNanos = System.nanoTime();
+            ctx.writeAndFlush(req);
+        }
+
+        @Override
+        protected void channelRead0(ChannelHandlerContext ctx, FullHttpResponse res) {
+            metrics.recordApiLatency((System.nanoTime() - sentNanos) / 1_000);
+            finish();
+            metrics.requests.increment();
+            String text = res.content().toString(StandardCharsets.UTF_8);
+            if (res.status().code() == 200) {
+                for (int i = 0; i < count; i++) {
+                    targets.accepted(codes[i]);
+                }
+                metrics.published.add(count);
+                metrics.serverReached.add(Json.sumOf(text, "sessions"));
+            } else {
+                metrics.publishErrors.add(count);
+                logError(res.status() + " " + text);
+            }
+            if (!HttpUtil.isKeepAlive(res)) {
+                ctx.close();
+                return;
+            }
+            idle.add(this);
+            if (options.rate <= 0) {
+                pump();
+            }
+        }
+
+        private void finish() {
+            if (busy) {
+                busy = false;
+                metrics.inflight.decrementAndGet();
+            }
+        }
+
+        @Override
+        public void channelInactive(ChannelHandlerContext ctx) {
+            connected--;
+            idle.remove(this);
+            if (busy) {
+                metrics.publishErrors.add(count);
+                logError("API connection closed with a request in flight");
+            }
+            finish();
+            if (running) {
+                loop.schedule(() -> open(api), 100, TimeUnit.MILLISECONDS);
+            }
+        }
+
+        @Override
+        public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+            logError("API connection: " + cause);
+            ctx.close();
+        }
+    }
+}
