@@ -31,6 +31,11 @@ class PushNodeTests {
         public Frame reset(String cursor) {
             return Frame.control("reset".getBytes(StandardCharsets.UTF_8));
         }
+
+        @Override
+        public Frame ping(String cursor) {
+            return new Frame(("ping:" + cursor).getBytes(StandardCharsets.UTF_8), cursor, "ping");
+        }
     };
     final PushNode node = new PushNode("n1", new Limits(4, 3, 2), encoder,
             new InMemoryHistory(Duration.ofMinutes(2), 100, Clock.systemUTC()), Clock.systemUTC());
