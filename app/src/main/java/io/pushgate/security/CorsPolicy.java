@@ -12,7 +12,8 @@ import org.springframework.web.cors.reactive.UrlBasedCorsConfigurationSource;
  * <p>Empty (the default): no CORS headers, so only pages served from pushgate's own origin (or through
  * the same proxy host) may use SSE, long-poll and the client endpoints. {@code *}: any origin, without
  * cookies. A list of origins: those, with cookies allowed (so the {@code pushgate_token} cookie works
- * cross-origin).
+ * cross-origin). When set, it is also the list of origins whose pages may open {@code /ws}
+ * ({@link WebSocketOriginFilter}); with the default, any page may.
  */
 public final class CorsPolicy {
 
@@ -36,7 +37,7 @@ public final class CorsPolicy {
         config.setAllowedMethods(List.of("GET", "POST", "OPTIONS"));
         config.setAllowedHeaders(List.of("Authorization", "Content-Type", "Last-Event-ID"));
         config.setMaxAge(3600L);
-        for (String path : List.of("/sse", "/poll", "/client/**")) {
+        for (String path : List.of("/ws", "/sse", "/poll", "/client/**")) {
             source.registerCorsConfiguration(path, config);
         }
         return source;

@@ -28,7 +28,8 @@ import reactor.core.publisher.Mono;
  * Three stateless chains: the backend API (API key required); the client endpoints {@code /ws},
  * {@code /sse}, {@code /poll} and {@code /client/**} (a presented client token must be valid, and its
  * claims travel on as an exchange attribute; only {@code /ws} may go without one, for the {@code auth}
- * frame; cross-origin browser use follows the CORS allow-list); and everything else, public.
+ * frame; cross-origin browser use, {@code /ws} included, follows the CORS allow-list); and everything
+ * else, public.
  */
 @Configuration(proxyBeanMethods = false)
 public class SecurityConfig {
@@ -95,6 +96,7 @@ public class SecurityConfig {
         return stateless(http)
                 .securityMatcher(ServerWebExchangeMatchers.pathMatchers("/ws", "/sse", "/poll", "/client/**"))
                 .cors(c -> c.configurationSource(cors))
+                .addFilterBefore(new WebSocketOriginFilter(cors, problems), SecurityWebFiltersOrder.CORS)
                 .addFilterAt(filter, SecurityWebFiltersOrder.AUTHENTICATION)
                 .exceptionHandling(e -> e.authenticationEntryPoint(missing))
                 .authorizeExchange(a -> a

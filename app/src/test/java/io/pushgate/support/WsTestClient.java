@@ -56,8 +56,13 @@ public final class WsTestClient implements AutoCloseable {
      * @throws HandshakeRefused when the server answers the upgrade with an HTTP status
      */
     public static WsTestClient connect(URI uri, Map<String, String> headers, List<String> subprotocols) {
+        return connect(HTTP, uri, headers, subprotocols);
+    }
+
+    /** As {@link #connect(URI, Map, List)}, with a client of the caller's (e.g. one trusting a test CA for wss). */
+    public static WsTestClient connect(HttpClient http, URI uri, Map<String, String> headers, List<String> subprotocols) {
         WsTestClient client = new WsTestClient();
-        WebSocket.Builder builder = HTTP.newWebSocketBuilder().connectTimeout(WAIT);
+        WebSocket.Builder builder = http.newWebSocketBuilder().connectTimeout(WAIT);
         headers.forEach(builder::header);
         if (!subprotocols.isEmpty()) {
             builder.subprotocols(subprotocols.get(0), subprotocols.subList(1, subprotocols.size()).toArray(String[]::new));
