@@ -18,18 +18,16 @@ import tools.jackson.databind.json.JsonMapper;
  * Encodes the server-to-client frames of the contract ({@code api-spec/asyncapi.yaml}).
  *
  * <p>Messages are written with the payload copied in as raw, already-validated JSON text, so a publish
- * costs one serialisation per stream and no tree walk of the payload. Control frames that never change
- * ({@code ping}, {@code pong}) are encoded once at start-up.
+ * costs one serialisation per stream and no tree walk of the payload. The control frame that never changes
+ * ({@code pong}) is encoded once at start-up; a heartbeat {@code ping} once per tick for all sessions.
  */
 public final class JsonFrames implements MessageEncoder {
 
     private final JsonMapper mapper;
-    private final Frame ping;
     private final Frame pong;
 
     public JsonFrames(JsonMapper mapper) {
         this.mapper = mapper;
-        this.ping = Frame.control(write(g -> g.writeStringProperty("type", "ping")));
         this.pong = Frame.control(write(g -> g.writeStringProperty("type", "pong")));
     }
 
@@ -57,10 +55,6 @@ public final class JsonFrames implements MessageEncoder {
             case CLIENT -> g.writeStringProperty("client", to.name());
             case ALL -> g.writeBooleanProperty("all", true);
         }
-    }
-
-    public Frame ping() {
-        return ping;
     }
 
     @Override
