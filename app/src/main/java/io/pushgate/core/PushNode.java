@@ -150,7 +150,8 @@ public final class PushNode implements AutoCloseable {
                 return null;
             }
             String cursor = cursorNow();
-            Outlet outlet = streaming ? new Outbox(limits.queueCapacity()) : new Doorbell();
+            Outlet own = streaming ? transport.outlet(limits.queueCapacity()) : null;
+            Outlet outlet = !streaming ? new Doorbell() : own != null ? own : new Outbox(limits.queueCapacity());
             Session session = new Session(clientId, claims, transport, outlet, lastSeq, () -> dropped.mark(1));
             boolean registered = hub.register(session, s -> {
                 if (greeting != null) {

@@ -25,4 +25,13 @@ public interface Transport {
      */
     default void heartbeat(Frame ping) {
     }
+
+    /**
+     * An outlet of the transport's own for a streaming session, holding at most {@code capacity}
+     * bounded frames, or {@code null} for the default {@link Outbox} whose {@link Session#frames()} the
+     * transport then drains.
+     */
+    default @org.jspecify.annotations.Nullable Outlet outlet(int capacity) {
+        return null;
+    }
 }

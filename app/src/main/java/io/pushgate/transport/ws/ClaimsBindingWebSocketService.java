@@ -1,6 +1,8 @@
 package io.pushgate.transport.ws;
 
 import io.netty.channel.Channel;
+
+import org.jspecify.annotations.Nullable;
 import io.pushgate.core.ClientClaims;
 import io.pushgate.core.history.Cursor;
 import io.pushgate.web.Problem;
@@ -44,21 +46,17 @@ final class ClaimsBindingWebSocketService implements WebSocketService {
                     return problems.write(exchange, Problem.badRequest("cursor is malformed; use the id of the last message received"));
                 }
             }
-            return delegate.handleRequest(exchange, push.forHandshake(claims, cursor, abort(exchange)));
+            return delegate.handleRequest(exchange, push.forHandshake(claims, cursor, channel(exchange)));
         }
         return delegate.handleRequest(exchange, handler);
     }
 
     /**
-     * Closes the connection's channel. Spring's WebSocket session can only send a close frame, which
-     * waits behind everything a stalled client has not read; the channel is the same after the upgrade.
+     * The connection's Netty channel, the same before and after the upgrade: the transport writes frames
+     * to it directly, and closes it when a close frame cannot get through to a stalled client.
      */
-    private static Runnable abort(ServerWebExchange exchange) {
+    private static @Nullable Channel channel(ServerWebExchange exchange) {
         Object response = ServerHttpResponseDecorator.getNativeResponse(exchange.getResponse());
-        if (response instanceof Connection connection) {
-            Channel channel = connection.channel();
-            return channel::close;
-        }
-        return () -> { };
+        return response instanceof Connection connection ? connection.channel() : null;
     }
 }

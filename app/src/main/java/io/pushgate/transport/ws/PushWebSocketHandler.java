@@ -2,6 +2,7 @@ package io.pushgate.transport.ws;
 
 import java.util.List;
 
+import io.netty.channel.Channel;
 import io.pushgate.codec.JsonFrames;
 import io.pushgate.core.ClientClaims;
 import io.pushgate.core.PushNode;
@@ -62,15 +63,15 @@ public final class PushWebSocketHandler implements WebSocketHandler {
 
     @Override
     public Mono<Void> handle(WebSocketSession session) {
-        return new WsConnection(session, () -> { }, node, verifier, frames, mapper, settings).run(null, null);
+        return new WsConnection(session, null, node, verifier, frames, mapper, settings).run(null, null);
     }
 
     /**
      * This handler for one handshake: with the claims of the token the security chain already verified
-     * (or {@code null}), the cursor given as {@code ?cursor=} to resume from (or {@code null}), and a way
-     * to cut the connection when a close frame cannot get through.
+     * (or {@code null}), the cursor given as {@code ?cursor=} to resume from (or {@code null}), and the
+     * connection's Netty channel, written to directly (or {@code null} to go through Spring's session).
      */
-    WebSocketHandler forHandshake(@Nullable ClientClaims claims, @Nullable Cursor resumeFrom, Runnable abort) {
+    WebSocketHandler forHandshake(@Nullable ClientClaims claims, @Nullable Cursor resumeFrom, @Nullable Channel channel) {
         return new WebSocketHandler() {
             @Override
             public List<String> getSubProtocols() {
@@ -79,7 +80,7 @@ public final class PushWebSocketHandler implements WebSocketHandler {
 
             @Override
             public Mono<Void> handle(WebSocketSession session) {
-                return new WsConnection(session, abort, node, verifier, frames, mapper, settings).run(claims, resumeFrom);
+                return new WsConnection(session, channel, node, verifier, frames, mapper, settings).run(claims, resumeFrom);
             }
         };
     }

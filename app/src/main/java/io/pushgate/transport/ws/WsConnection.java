@@ -8,12 +8,14 @@ import java.util.concurrent.TimeUnit;
 import io.netty.handler.codec.TooLongFrameException;
 import io.netty.handler.codec.http.websocketx.CorruptedWebSocketFrameException;
 
+import io.netty.channel.Channel;
 import io.pushgate.codec.JsonFrames;
 import io.pushgate.core.ClientClaims;
 import io.pushgate.core.Disconnect;
 import io.pushgate.core.Frame;
 import io.pushgate.core.Hub;
 import io.pushgate.core.InvalidTokenException;
+import io.pushgate.core.Outlet;
 import io.pushgate.core.Names;
 import io.pushgate.core.Publication;
 import io.pushgate.core.PublishResult;
@@ -56,7 +58,8 @@ final class WsConnection implements Transport {
     static final Duration CLOSE_TIMEOUT = Duration.ofSeconds(5);
 
     private final WebSocketSession ws;
-    private final Runnable abort;
+    private final @Nullable Channel channel;
+    private volatile @Nullable ChannelOutlet outlet;
     private final PushNode node;
     private final TokenVerifier verifier;
     private final JsonFrames frames;
@@ -67,7 +70,7 @@ final class WsConnection implements Transport {
     /** Replies sent before authentication, when there is no session queue yet; completed on start. */
     private final Sinks.Many<Frame> early = Sinks.many().unicast().onBackpressureBuffer(Queues.<Frame>get(16).get());
     /** Queued after each text ping: written as a WebSocket ping control frame, which browsers answer. */
-    private static final Frame CONTROL_PING = Frame.control(new byte[0]);
+    private static final Frame CONTROL_PING = ChannelOutlet.CONTROL_PING;
     private static final byte[] NO_BYTES = new byte[0];
     private volatile @Nullable Session session;
     private volatile long lastSeenNanos = System.nanoTime();
@@ -80,11 +83,14 @@ final class WsConnection implements Transport {
     private int tooBig;
     private int overRate;
 
-    /** @param abort cuts the underlying connection at once, without a close handshake */
-    WsConnection(WebSocketSession ws, Runnable abort, PushNode node, TokenVerifier verifier, JsonFrames frames,
+    /**
+     * @param channel the connection's Netty channel: frames are written to it directly and it is cut when a
+     *                close frame cannot get through; {@code null} to use only Spring's session
+     */
+    WsConnection(WebSocketSession ws, @Nullable Channel channel, PushNode node, TokenVerifier verifier, JsonFrames frames,
                  JsonMapper mapper, WsSettings settings) {
         this.ws = ws;
-        this.abort = abort;
+        this.channel = channel;
         this.node = node;
         this.verifier = verifier;
         this.frames = frames;
@@ -111,7 +117,20 @@ final class WsConnection implements Transport {
 
     /** Ends the connection without waiting for the close frame to get through. */
     private void abort() {
-        abort.run();
+        if (channel != null) {
+            channel.close();
+        }
+    }
+
+    /** Writes straight to the channel when there is one; see {@link ChannelOutlet}. */
+    @Override
+    public @Nullable Outlet outlet(int capacity) {
+        if (channel == null) {
+            return null;
+        }
+        ChannelOutlet own = new ChannelOutlet(channel, capacity);
+        outlet = own;
+        return own;
     }
 
     Mono<Void> run(@Nullable ClientClaims handshakeClaims, @Nullable Cursor resumeFrom) {
@@ -137,9 +156,13 @@ final class WsConnection implements Transport {
                     early.tryEmitComplete();
                     ready.tryEmitEmpty();
                 });
-        Flux<WebSocketMessage> outbound = Flux.concat(early.asFlux().map(this::text),
-                ready.asMono().flatMapMany(s -> s.frames().map(this::text)));
-        Mono<Void> send = ws.send(outbound).then(Mono.defer(this::closeAfterFlush));
+        Mono<Void> live = ready.asMono().flatMap(s -> {
+            ChannelOutlet own = outlet;
+            return own != null ? own.drained() : ws.send(s.frames().map(this::text));
+        });
+        Mono<Void> send = ws.send(early.asFlux().map(this::text))
+                .then(live)
+                .then(Mono.defer(this::closeAfterFlush));
         // a dropped socket ends both sides with an error; that is the normal end of a connection here
         return Mono.when(inbound.onErrorResume(e -> Mono.empty()), send.onErrorResume(e -> Mono.empty()))
                 .doFinally(signal -> cleanUp());
