@@ -50,8 +50,10 @@ final class SseConnection implements Transport {
 
     /** The SSE form of a frame: {@code id:} (messages only), {@code event:}, {@code data:}; built once per frame. */
     static byte[] encode(Frame frame) {
-        return frame.derived(SseConnection::render);
+        return frame.derived(RENDER);
     }
+
+    private static final java.util.function.Function<Frame, byte[]> RENDER = SseConnection::render;
 
     private static byte[] render(Frame frame) {
         if ("ping".equals(frame.event())) {

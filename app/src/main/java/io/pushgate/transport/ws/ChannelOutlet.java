@@ -128,7 +128,10 @@ final class ChannelOutlet implements Outlet, Runnable {
         if (frame == CONTROL_PING) {
             channel.write(new PingWebSocketFrame());
         } else {
-            // a failed write (peer gone) fails only its own promise; the inbound side ends the session
+            // the payload bytes are shared by every session (a wrapper, no copy); Netty's frame encoder adds
+            // the 2-4 byte header into a pooled direct buffer. Pre-encoding the whole frame once into a
+            // shared direct buffer measured slower (5.7 vs 5.0 us per delivery): the read-only wrapper
+            // takes Netty's slower write path. A failed write (peer gone) fails only its own promise.
             channel.write(new TextWebSocketFrame(Unpooled.wrappedBuffer(frame.json())));
         }
     }

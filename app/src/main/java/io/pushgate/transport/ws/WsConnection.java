@@ -110,15 +110,37 @@ final class WsConnection implements Transport {
         // error signal makes Reactor Netty signal that error again, and it is logged as dropped
         if (!closing && ws.isOpen()) {
             closing = true;
-            ws.close(new CloseStatus(disconnect.code(), disconnect.reason())).subscribe(null, e -> { });
+            CloseStatus status = new CloseStatus(disconnect.code(), disconnect.reason());
+            ChannelOutlet own = outlet;
+            if (own != null && channel != null) {
+                // frames queued before the close (error replies, say) go out first, then the close frame
+                Runnable drainThenClose = () -> {
+                    own.run();
+                    ws.close(status).subscribe(null, e -> { });
+                };
+                if (channel.eventLoop().inEventLoop()) {
+                    drainThenClose.run();
+                } else {
+                    channel.eventLoop().execute(drainThenClose);
+                }
+            } else {
+                ws.close(status).subscribe(null, e -> { });
+            }
             closeTimer = Schedulers.parallel().schedule(this::abort, CLOSE_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
         }
     }
 
-    /** Ends the connection without waiting for the close frame to get through. */
+    /**
+     * Ends the connection without waiting for the close frame to get through, and takes the session out
+     * of presence at once rather than when the socket's reactive pipeline has wound down.
+     */
     private void abort() {
         if (channel != null) {
             channel.close();
+        }
+        Session s = session;
+        if (s != null) {
+            node.disconnected(s);
         }
     }
 
