@@ -4,6 +4,7 @@ import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 
 import io.netty.handler.codec.TooLongFrameException;
 import io.netty.handler.codec.http.websocketx.CorruptedWebSocketFrameException;
@@ -68,13 +69,14 @@ final class WsConnection implements Transport {
     private final TokenBucket bucket;
     private final Sinks.One<Session> ready = Sinks.one();
     /** Replies sent before authentication, when there is no session queue yet; completed on start. */
-    private final Sinks.Many<Frame> early = Sinks.many().unicast().onBackpressureBuffer(Queues.<Frame>get(16).get());
+    private volatile Sinks.@Nullable Many<Frame> early;
     /** Queued after each text ping: written as a WebSocket ping control frame, which browsers answer. */
     private static final Frame CONTROL_PING = ChannelOutlet.CONTROL_PING;
     private static final byte[] NO_BYTES = new byte[0];
     private volatile @Nullable Session session;
     private volatile long lastSeenNanos = System.nanoTime();
-    private volatile boolean closing;
+    /** Set by whichever close comes first: a close now, or the close after a graceful flush. */
+    private final AtomicBoolean closing = new AtomicBoolean();
     private @Nullable Disposable expiry;
     private @Nullable Disposable authTimer;
     private @Nullable Cursor resumeFrom;
@@ -108,8 +110,7 @@ final class WsConnection implements Transport {
     public void close(Disconnect disconnect) {
         // a connection that is already gone gets no close frame: sending one from inside the inbound's
         // error signal makes Reactor Netty signal that error again, and it is logged as dropped
-        if (!closing && ws.isOpen()) {
-            closing = true;
+        if (ws.isOpen() && closing.compareAndSet(false, true)) {
             CloseStatus status = new CloseStatus(disconnect.code(), disconnect.reason());
             ChannelOutlet own = outlet;
             if (own != null && channel != null) {
@@ -160,6 +161,7 @@ final class WsConnection implements Transport {
         if (handshakeClaims != null) {
             start(handshakeClaims);
         } else {
+            early = Sinks.many().unicast().onBackpressureBuffer(Queues.<Frame>get(16).get());
             authTimer = Schedulers.parallel().schedule(() -> {
                 if (session == null) {
                     close(Disconnect.AUTH_TIMEOUT);
@@ -175,14 +177,16 @@ final class WsConnection implements Transport {
                     if (s != null) {
                         s.close(CLIENT_GONE);
                     }
-                    early.tryEmitComplete();
+                    endEarly();
                     ready.tryEmitEmpty();
                 });
         Mono<Void> live = ready.asMono().flatMap(s -> {
             ChannelOutlet own = outlet;
             return own != null ? own.drained() : ws.send(s.frames().map(this::text));
         });
-        Mono<Void> send = ws.send(early.asFlux().map(this::text))
+        // only a connection that still has to authenticate needs a way to answer before its session exists
+        Sinks.@Nullable Many<Frame> before = early;
+        Mono<Void> send = (before == null ? Mono.<Void>empty() : ws.send(before.asFlux().map(this::text)))
                 .then(live)
                 .then(Mono.defer(this::closeAfterFlush));
         // a dropped socket ends both sides with an error; that is the normal end of a connection here
@@ -194,11 +198,20 @@ final class WsConnection implements Transport {
     private Mono<Void> closeAfterFlush() {
         Session s = session;
         Disconnect reason = s == null ? null : s.disconnect();
-        if (reason != null && !closing) {
-            closing = true;
+        if (reason != null && ws.isOpen() && closing.compareAndSet(false, true)) {
+            // the session may have been closed (slow client) and drained before close() ran: a peer that
+            // stopped reading never takes this close frame either, so it is cut after the timeout too
+            closeTimer = Schedulers.parallel().schedule(this::abort, CLOSE_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
             return ws.close(new CloseStatus(reason.code(), reason.reason()));
         }
         return Mono.empty();
+    }
+
+    private void endEarly() {
+        Sinks.@Nullable Many<Frame> before = early;
+        if (before != null) {
+            before.tryEmitComplete();
+        }
     }
 
     private void cleanUp() {
@@ -247,7 +260,7 @@ final class WsConnection implements Transport {
         }
         session = s;
         dispose(authTimer);
-        early.tryEmitComplete();
+        endEarly();
         scheduleExpiry(s, claims);
         ready.tryEmitValue(s);
     }
@@ -322,7 +335,10 @@ final class WsConnection implements Transport {
         if (s != null) {
             s.send(frame);
         } else {
-            early.tryEmitNext(frame); // full means a flood before auth: dropping replies is fine then
+            Sinks.@Nullable Many<Frame> before = early;
+            if (before != null) {
+                before.tryEmitNext(frame); // full means a flood before auth: dropping replies is fine then
+            }
         }
     }
 
