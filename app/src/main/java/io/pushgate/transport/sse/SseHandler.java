@@ -100,7 +100,9 @@ public class SseHandler implements DisposableBean {
                 Mono.just(retry),
                 session.frames().map(SseConnection::encode).takeUntilOther(connection.cut()),
                 Mono.fromSupplier(() -> closeEvent(session)));
-        return response.writeAndFlushWith(body.map(bytes -> Mono.just(response.bufferFactory().wrap(bytes))))
+        // writeWith, not writeAndFlushWith: Reactor Netty flushes whenever it has written everything
+        // available, so a lone event still leaves at once, while a burst shares one flush
+        return response.writeWith(body.map(bytes -> response.bufferFactory().wrap(bytes)))
                 .takeUntilOther(connection.cut().delayElement(CUT_GRACE)) // a peer that stopped reading
                 .onErrorResume(e -> Mono.empty())
                 .doFinally(signal -> {
