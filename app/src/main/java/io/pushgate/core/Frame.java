@@ -16,8 +16,7 @@ public final class Frame {
     private final byte[] json;
     private final @Nullable String id;
     private final @Nullable String event;
-    /** Derived encodings, as (function, value) pairs; two transports use this at most. */
-    private volatile Object @Nullable [] derived;
+    private volatile byte @Nullable [] derived;
 
     /**
      * @param json  the complete JSON text of the frame, UTF-8; never mutated after construction
@@ -48,32 +47,16 @@ public final class Frame {
     }
 
     /**
-     * A transport-specific encoding of this frame, computed by the first caller and then shared by every
-     * session. {@code encode} is the key: pass the same function object (a constant) every time.
-     * Racing first callers may both compute; one result wins, which is harmless for pure functions.
+     * The transport-specific bytes of this frame, computed by the first caller and then shared by every
+     * session. Only one derivation per frame is kept: one transport (SSE) uses it. Racing first callers
+     * may both compute; one result wins, which is harmless for a pure function.
      */
-    @SuppressWarnings("unchecked")
-    public <T> T derived(Function<Frame, T> encode) {
-        Object[] cache = derived;
-        if (cache != null) {
-            for (int i = 0; i < cache.length; i += 2) {
-                if (cache[i] == encode) {
-                    return (T) cache[i + 1];
-                }
-            }
+    public byte[] derived(Function<Frame, byte[]> encode) {
+        byte[] bytes = derived;
+        if (bytes == null) {
+            bytes = encode.apply(this);
+            derived = bytes;
         }
-        T value = encode.apply(this);
-        synchronized (this) {
-            Object[] current = derived;
-            int length = current == null ? 0 : current.length;
-            Object[] next = new Object[length + 2];
-            if (current != null) {
-                System.arraycopy(current, 0, next, 0, length);
-            }
-            next[length] = encode;
-            next[length + 1] = value;
-            derived = next;
-        }
-        return value;
+        return bytes;
     }
 }

@@ -76,6 +76,7 @@ public final class PushNode implements AutoCloseable {
             long now = System.nanoTime();
             messagesIn.tick(now);
             messagesOut.tick(now);
+            closeExpired();
             if (tick % 5 == 4) {
                 history.sweep();
             }
@@ -99,7 +100,7 @@ public final class PushNode implements AutoCloseable {
     }
 
     /** The cursor just after the latest publish: where a client that has seen everything stands. */
-    public String currentCursor() {
+    public Cursor currentCursor() {
         publishLock.lock();
         try {
             return cursorNow();
@@ -113,9 +114,14 @@ public final class PushNode implements AutoCloseable {
      * node that has been quiet for longer than the window must not be stale already. Caller holds the
      * publish lock; later publishes are never timed before it.
      */
-    private String cursorNow() {
+    private Cursor cursorNow() {
         lastTs = Math.max(clock.millis(), lastTs);
-        return new Cursor(history.epoch(), lastSeq, lastTs).text();
+        return new Cursor(history.epoch(), lastSeq, lastTs);
+    }
+
+    /** History after {@code cursor} for the session; a cursor ahead of the latest publish is not ours to trust. */
+    private Replay read(Session session, Cursor cursor, int limit) {
+        return cursor.seq() > lastSeq ? Replay.RESET : history.readAfter(streams(session), cursor, limit);
     }
 
     /**
@@ -149,7 +155,7 @@ public final class PushNode implements AutoCloseable {
             if (!accepting) {
                 return null;
             }
-            String cursor = cursorNow();
+            String cursor = cursorNow().text();
             Outlet own = streaming ? transport.outlet(limits.queueCapacity()) : null;
             Outlet outlet = !streaming ? new Doorbell() : own != null ? own : new Outbox(limits.queueCapacity());
             Session session = new Session(clientId, claims, transport, outlet, lastSeq, () -> dropped.mark(1));
@@ -161,7 +167,7 @@ public final class PushNode implements AutoCloseable {
                     if (resumeFrom == null) {
                         history.takeOffline(s.uid()).forEach(e -> s.sendFirst(e.frame()));
                     } else {
-                        replay(s, resumeFrom, Long.MAX_VALUE, cursor);
+                        replay(s, resumeFrom, Long.MAX_VALUE);
                     }
                 }
             });
@@ -185,17 +191,17 @@ public final class PushNode implements AutoCloseable {
     public int resume(Session session, Cursor cursor) {
         publishLock.lock();
         try {
-            return replay(session, cursor, session.connectedSeq(), cursorNow());
+            return replay(session, cursor, session.connectedSeq());
         } finally {
             publishLock.unlock();
         }
     }
 
-    private int replay(Session session, Cursor cursor, long upToSeq, String now) {
-        Replay replay = cursor.seq() > lastSeq ? Replay.RESET // a cursor from the future: not ours to trust
-                : history.readAfter(streams(session), cursor, Integer.MAX_VALUE);
+    /** Caller holds the publish lock. */
+    private int replay(Session session, Cursor cursor, long upToSeq) {
+        Replay replay = read(session, cursor, Integer.MAX_VALUE);
         if (replay.reset()) {
-            session.sendFirst(encoder.reset(now));
+            session.sendFirst(encoder.reset(cursorNow().text()));
             history.takeOffline(session.uid()).forEach(e -> session.sendFirst(e.frame()));
             return -1;
         }
@@ -220,7 +226,7 @@ public final class PushNode implements AutoCloseable {
     public Replay pollOrWait(Session session, Cursor cursor, int limit, Runnable wake) {
         publishLock.lock();
         try {
-            Replay replay = cursor.seq() > lastSeq ? Replay.RESET : history.readAfter(streams(session), cursor, limit);
+            Replay replay = read(session, cursor, limit);
             if (!replay.reset() && replay.entries().isEmpty()) {
                 session.arm(wake);
             }
@@ -238,8 +244,7 @@ public final class PushNode implements AutoCloseable {
     public Cursor idleCursor(Session session, Cursor after) {
         publishLock.lock();
         try {
-            lastTs = Math.max(clock.millis(), lastTs);
-            Cursor now = new Cursor(after.epoch(), after.seq(), Math.max(after.ts(), lastTs));
+            Cursor now = new Cursor(after.epoch(), after.seq(), Math.max(after.ts(), cursorNow().ts()));
             // the poll was armed since it checked the cursor's age: nothing it waited for can have expired
             Replay replay = history.readAfter(streams(session), now, 1);
             return replay.reset() || !replay.entries().isEmpty() ? after : now;
@@ -279,7 +284,7 @@ public final class PushNode implements AutoCloseable {
         return Flux.interval(every, every).subscribe(tick -> {
             publishLock.lock();
             try {
-                Frame ping = encoder.ping(cursorNow());
+                Frame ping = encoder.ping(cursorNow().text());
                 for (Session session : hub.allView()) {
                     if (session.transportName().equals(transport)) {
                         session.heartbeat(ping);
@@ -289,6 +294,20 @@ public final class PushNode implements AutoCloseable {
                 publishLock.unlock();
             }
         });
+    }
+
+    /**
+     * Closes, with {@link Disconnect#TOKEN_EXPIRED}, every streaming session whose token has run out and
+     * was not refreshed; runs every second, so one scan replaces a timer per session in each transport.
+     * Long-poll sessions are exempt: every poll presents its token again.
+     */
+    private void closeExpired() {
+        java.time.Instant now = clock.instant();
+        for (Session session : hub.allView()) {
+            if (!session.polling() && !session.claims().expiresAt().isAfter(now)) {
+                session.close(Disconnect.TOKEN_EXPIRED);
+            }
+        }
     }
 
     /** Called by the transport once its connection is gone. */

@@ -1,8 +1,10 @@
 package io.pushgate.security;
 
+import io.pushgate.core.ClientClaims;
 import io.pushgate.core.InvalidTokenException;
 import io.pushgate.core.TokenVerifier;
 import io.pushgate.web.Problem;
+import io.pushgate.web.ProblemException;
 import io.pushgate.web.ProblemWriter;
 
 import org.springframework.context.annotation.Bean;
@@ -21,6 +23,7 @@ import org.springframework.security.web.server.authentication.AuthenticationWebF
 import org.springframework.security.web.server.ServerAuthenticationEntryPoint;
 import org.springframework.security.web.server.context.NoOpServerSecurityContextRepository;
 import org.springframework.security.web.server.util.matcher.ServerWebExchangeMatchers;
+import org.springframework.web.server.ServerWebExchange;
 
 import reactor.core.publisher.Mono;
 
@@ -36,6 +39,20 @@ public class SecurityConfig {
 
     /** The exchange attribute under which a verified client token's {@code ClientClaims} travel on. */
     public static final String CLIENT_CLAIMS_ATTRIBUTE = "io.pushgate.core.ClientClaims";
+
+    /**
+     * The claims of the client token the chain verified for this request.
+     *
+     * @throws ProblemException 401 {@code missing-token}; unreachable behind the client chain, which lets
+     *                          no request without a token past, but a clear answer should that change
+     */
+    public static ClientClaims clientClaims(ServerWebExchange exchange) {
+        ClientClaims claims = exchange.getAttribute(CLIENT_CLAIMS_ATTRIBUTE);
+        if (claims == null) {
+            throw new ProblemException(new Problem("missing-token", HttpStatus.UNAUTHORIZED, "a client token is required"));
+        }
+        return claims;
+    }
 
     @Bean
     @Order(1)

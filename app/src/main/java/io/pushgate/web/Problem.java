@@ -21,6 +21,12 @@ public record Problem(String slug, HttpStatus status, String detail) {
         return new Problem("not-found", HttpStatus.NOT_FOUND, detail);
     }
 
+    /** A new SSE or long-poll session was refused: the node is draining (503) or the uid is at its limit (429). */
+    public static Problem sessionRefused(boolean shuttingDown, String reason) {
+        return new Problem(shuttingDown ? "shutting-down" : "too-many-sessions",
+                shuttingDown ? HttpStatus.SERVICE_UNAVAILABLE : HttpStatus.TOO_MANY_REQUESTS, reason);
+    }
+
     public Map<String, Object> body(String instance) {
         Map<String, Object> body = new LinkedHashMap<>();
         body.put("type", TYPE_PREFIX + slug);

@@ -94,11 +94,7 @@ public class ClientCommands {
     }
 
     private static ClientClaims claims(ServerWebExchange exchange) {
-        ClientClaims claims = exchange.getAttribute(SecurityConfig.CLIENT_CLAIMS_ATTRIBUTE);
-        if (claims == null) {
-            throw new ProblemException(new Problem("missing-token", HttpStatus.UNAUTHORIZED, "a client token is required"));
-        }
-        return claims;
+        return SecurityConfig.clientClaims(exchange);
     }
 
     private Session ownSession(ClientClaims claims, JsonNode body) {

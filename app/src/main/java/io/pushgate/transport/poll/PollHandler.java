@@ -22,7 +22,6 @@ import io.pushgate.web.Problem;
 import io.pushgate.web.ProblemWriter;
 
 import org.jspecify.annotations.Nullable;
-import org.springframework.http.HttpStatus;
 import org.springframework.http.MediaType;
 import org.springframework.http.server.reactive.ServerHttpResponse;
 import org.springframework.web.bind.annotation.GetMapping;
@@ -65,10 +64,7 @@ public class PollHandler {
 
     @GetMapping("/poll")
     Mono<Void> poll(ServerWebExchange exchange) {
-        ClientClaims claims = exchange.getAttribute(SecurityConfig.CLIENT_CLAIMS_ATTRIBUTE);
-        if (claims == null) {
-            return problems.write(exchange, new Problem("missing-token", HttpStatus.UNAUTHORIZED, "a client token is required"));
-        }
+        ClientClaims claims = SecurityConfig.clientClaims(exchange);
         String text = exchange.getRequest().getQueryParams().getFirst("cursor");
         PollCursor cursor = null;
         if (text != null && !text.isBlank()) {
@@ -90,14 +86,12 @@ public class PollHandler {
         Poller poller = poller(claims, cursor == null ? null : cursor.clientId());
         if (poller == null) {
             Disconnect refusal = node.refusal();
-            boolean busy = refusal.code() != 1001;
-            return problems.write(exchange, new Problem(busy ? "too-many-sessions" : "shutting-down",
-                    busy ? HttpStatus.TOO_MANY_REQUESTS : HttpStatus.SERVICE_UNAVAILABLE, refusal.reason()));
+            return problems.write(exchange, Problem.sessionRefused(refusal.equals(Disconnect.SHUTDOWN), refusal.reason()));
         }
         Session session = poller.session();
         poller.pollStarted();
         Mono<Answer> answer = cursor == null
-                ? Mono.fromSupplier(() -> new Answer(node.takeOffline(claims.uid()), Cursor.parse(node.currentCursor())))
+                ? Mono.fromSupplier(() -> new Answer(node.takeOffline(claims.uid()), node.currentCursor()))
                 : read(poller, session, cursor.position());
         return answer
                 .flatMap(a -> write(exchange.getResponse(), a, session))
@@ -122,8 +116,8 @@ public class PollHandler {
 
     private Answer answer(Replay replay, Cursor after) {
         if (replay.reset()) {
-            String now = node.currentCursor();
-            return new Answer(List.of(frames.reset(now)), Cursor.parse(now));
+            Cursor now = node.currentCursor();
+            return new Answer(List.of(frames.reset(now.text())), now);
         }
         if (replay.entries().isEmpty()) {
             return new Answer(List.of(), after);

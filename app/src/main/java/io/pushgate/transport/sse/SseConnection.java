@@ -50,10 +50,8 @@ final class SseConnection implements Transport {
 
     /** The SSE form of a frame: {@code id:} (messages only), {@code event:}, {@code data:}; built once per frame. */
     static byte[] encode(Frame frame) {
-        return frame.derived(RENDER);
+        return frame.derived(SseConnection::render);
     }
-
-    private static final java.util.function.Function<Frame, byte[]> RENDER = SseConnection::render;
 
     private static byte[] render(Frame frame) {
         if ("ping".equals(frame.event())) {

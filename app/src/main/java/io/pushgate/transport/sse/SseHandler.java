@@ -15,20 +15,16 @@ import io.pushgate.web.ProblemWriter;
 
 import org.jspecify.annotations.Nullable;
 import org.springframework.beans.factory.DisposableBean;
-import org.springframework.http.HttpStatus;
 import org.springframework.http.MediaType;
 import org.springframework.http.server.reactive.ServerHttpResponse;
 import org.springframework.web.bind.annotation.GetMapping;
 import org.springframework.web.bind.annotation.RestController;
 import org.springframework.web.server.ServerWebExchange;
 
-import java.util.concurrent.TimeUnit;
 
 import reactor.core.Disposable;
 import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
-import reactor.core.publisher.Sinks;
-import reactor.core.scheduler.Schedulers;
 
 /**
  * Serves {@code GET /sse}. The stream starts with {@code retry:}, then a {@code welcome} event (client
@@ -50,6 +46,7 @@ public class SseHandler implements DisposableBean {
     private final ProblemWriter problems;
     private final SseSettings settings;
     private final Disposable heartbeats;
+    private final byte[] retry;
 
     public SseHandler(PushNode node, JsonFrames frames, ProblemWriter problems, SseSettings settings) {
         this.node = node;
@@ -57,6 +54,7 @@ public class SseHandler implements DisposableBean {
         this.problems = problems;
         this.settings = settings;
         this.heartbeats = node.heartbeats("sse", settings.heartbeat());
+        this.retry = ("retry: " + settings.retry().toMillis() + "\n\n").getBytes(StandardCharsets.UTF_8);
     }
 
     @Override
@@ -66,10 +64,7 @@ public class SseHandler implements DisposableBean {
 
     @GetMapping("/sse")
     Mono<Void> stream(ServerWebExchange exchange) {
-        ClientClaims claims = exchange.getAttribute(SecurityConfig.CLIENT_CLAIMS_ATTRIBUTE);
-        if (claims == null) { // the security chain lets no request without a token reach here
-            return problems.write(exchange, new Problem("missing-token", HttpStatus.UNAUTHORIZED, "a client token is required"));
-        }
+        ClientClaims claims = SecurityConfig.clientClaims(exchange);
         Cursor resumeFrom;
         try {
             resumeFrom = cursor(exchange);
@@ -82,19 +77,13 @@ public class SseHandler implements DisposableBean {
                 s.groups(), cursor), resumeFrom);
         if (session == null) {
             Disconnect refusal = node.refusal();
-            HttpStatus status = refusal.code() == 1001 ? HttpStatus.SERVICE_UNAVAILABLE : HttpStatus.TOO_MANY_REQUESTS;
-            return problems.write(exchange, new Problem(status == HttpStatus.TOO_MANY_REQUESTS ? "too-many-sessions"
-                    : "shutting-down", status, refusal.reason()));
+            return problems.write(exchange, Problem.sessionRefused(refusal.equals(Disconnect.SHUTDOWN), refusal.reason()));
         }
-        long untilExpiry = Math.max(0, claims.expiresAt().toEpochMilli() - System.currentTimeMillis());
-        Disposable expiry = Schedulers.parallel().schedule(() -> session.close(Disconnect.TOKEN_EXPIRED),
-                untilExpiry, TimeUnit.MILLISECONDS); // EventSource reconnects; the site hands it a fresh token
         ServerHttpResponse response = exchange.getResponse();
         response.getHeaders().setContentType(new MediaType(MediaType.TEXT_EVENT_STREAM, StandardCharsets.UTF_8));
         response.getHeaders().setCacheControl("no-cache");
         response.getHeaders().set("X-Accel-Buffering", "no");
 
-        byte[] retry = ("retry: " + settings.retry().toMillis() + "\n\n").getBytes(StandardCharsets.UTF_8);
         connection.attach(session);
         Flux<byte[]> body = Flux.concat(
                 Mono.just(retry),
@@ -106,7 +95,6 @@ public class SseHandler implements DisposableBean {
                 .takeUntilOther(connection.cut().delayElement(CUT_GRACE)) // a peer that stopped reading
                 .onErrorResume(e -> Mono.empty())
                 .doFinally(signal -> {
-                    expiry.dispose();
                     session.close(CLIENT_GONE);
                     node.disconnected(session);
                 });

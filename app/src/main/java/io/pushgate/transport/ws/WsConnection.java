@@ -43,7 +43,7 @@ import tools.jackson.databind.json.JsonMapper;
 
 /**
  * The protocol state of one WebSocket connection: authentication, heartbeat, client frames, token
- * expiry, and the pump from the core session's queue to the socket.
+ * refresh, and the pump from the core session's queue to the socket.
  *
  * <p>Inbound frames are handled one at a time on the connection's event loop and never block; all
  * outbound frames, replies included, go through the session's bounded queue, so their order is the
@@ -67,6 +67,8 @@ final class WsConnection implements Transport {
     private final JsonMapper mapper;
     private final WsSettings settings;
     private final TokenBucket bucket;
+    /** Two heartbeats: a peer silent for longer is closed. */
+    private final long silentLimitNanos;
     private final Sinks.One<Session> ready = Sinks.one();
     /** Replies sent before authentication, when there is no session queue yet; completed on start. */
     private volatile Sinks.@Nullable Many<Frame> early;
@@ -77,7 +79,6 @@ final class WsConnection implements Transport {
     private volatile long lastSeenNanos = System.nanoTime();
     /** Set by whichever close comes first: a close now, or the close after a graceful flush. */
     private final AtomicBoolean closing = new AtomicBoolean();
-    private @Nullable Disposable expiry;
     private @Nullable Disposable authTimer;
     private @Nullable Cursor resumeFrom;
     private volatile @Nullable Disposable closeTimer;
@@ -99,6 +100,7 @@ final class WsConnection implements Transport {
         this.mapper = mapper;
         this.settings = settings;
         this.bucket = new TokenBucket(settings.framesPerSecond(), settings.frameBurst(), System.nanoTime());
+        this.silentLimitNanos = settings.heartbeat().multipliedBy(2).toNanos();
     }
 
     @Override
@@ -108,27 +110,35 @@ final class WsConnection implements Transport {
 
     @Override
     public void close(Disconnect disconnect) {
-        // a connection that is already gone gets no close frame: sending one from inside the inbound's
-        // error signal makes Reactor Netty signal that error again, and it is logged as dropped
-        if (ws.isOpen() && closing.compareAndSet(false, true)) {
-            CloseStatus status = new CloseStatus(disconnect.code(), disconnect.reason());
-            ChannelOutlet own = outlet;
-            if (own != null && channel != null) {
-                // frames queued before the close (error replies, say) go out first, then the close frame
-                Runnable drainThenClose = () -> {
-                    own.run();
-                    ws.close(status).subscribe(null, e -> { });
-                };
-                if (channel.eventLoop().inEventLoop()) {
-                    drainThenClose.run();
-                } else {
-                    channel.eventLoop().execute(drainThenClose);
-                }
-            } else {
-                ws.close(status).subscribe(null, e -> { });
-            }
-            closeTimer = Schedulers.parallel().schedule(this::abort, CLOSE_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
+        sendClose(disconnect);
+    }
+
+    /**
+     * Sends the close frame once, whoever asks first (a close now, or the close after a graceful flush),
+     * after the frames already queued; a peer that does not take it within {@link #CLOSE_TIMEOUT} is cut.
+     * A connection that is already gone gets no close frame: sending one from inside the inbound's error
+     * signal makes Reactor Netty signal that error again, and it is logged as dropped.
+     */
+    private void sendClose(Disconnect disconnect) {
+        if (!ws.isOpen() || !closing.compareAndSet(false, true)) {
+            return;
         }
+        CloseStatus status = new CloseStatus(disconnect.code(), disconnect.reason());
+        ChannelOutlet own = outlet;
+        if (own != null && channel != null) {
+            Runnable drainThenClose = () -> {
+                own.run();
+                ws.close(status).subscribe(null, e -> { });
+            };
+            if (channel.eventLoop().inEventLoop()) {
+                drainThenClose.run();
+            } else {
+                channel.eventLoop().execute(drainThenClose);
+            }
+        } else {
+            ws.close(status).subscribe(null, e -> { });
+        }
+        closeTimer = Schedulers.parallel().schedule(this::abort, CLOSE_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
     }
 
     /**
@@ -188,23 +198,19 @@ final class WsConnection implements Transport {
         Sinks.@Nullable Many<Frame> before = early;
         Mono<Void> send = (before == null ? Mono.<Void>empty() : ws.send(before.asFlux().map(this::text)))
                 .then(live)
-                .then(Mono.defer(this::closeAfterFlush));
+                .then(Mono.fromRunnable(this::closeAfterFlush));
         // a dropped socket ends both sides with an error; that is the normal end of a connection here
         return Mono.when(inbound.onErrorResume(e -> Mono.empty()), send.onErrorResume(e -> Mono.empty()))
                 .doFinally(signal -> cleanUp());
     }
 
     /** Once the queue has been written out after a graceful close, send the close frame it asked for. */
-    private Mono<Void> closeAfterFlush() {
+    private void closeAfterFlush() {
         Session s = session;
         Disconnect reason = s == null ? null : s.disconnect();
-        if (reason != null && ws.isOpen() && closing.compareAndSet(false, true)) {
-            // the session may have been closed (slow client) and drained before close() ran: a peer that
-            // stopped reading never takes this close frame either, so it is cut after the timeout too
-            closeTimer = Schedulers.parallel().schedule(this::abort, CLOSE_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
-            return ws.close(new CloseStatus(reason.code(), reason.reason()));
+        if (reason != null) {
+            sendClose(reason);
         }
-        return Mono.empty();
     }
 
     private void endEarly() {
@@ -216,7 +222,6 @@ final class WsConnection implements Transport {
 
     private void cleanUp() {
         dispose(authTimer);
-        dispose(expiry);
         dispose(closeTimer);
         Session s = session;
         if (s != null) {
@@ -238,7 +243,7 @@ final class WsConnection implements Transport {
         if (s == null) {
             return;
         }
-        if (System.nanoTime() - lastSeenNanos > settings.heartbeat().multipliedBy(2).toNanos()) {
+        if (System.nanoTime() - lastSeenNanos > silentLimitNanos) {
             s.close(Disconnect.HEARTBEAT_TIMEOUT);
             return;
         }
@@ -261,18 +266,11 @@ final class WsConnection implements Transport {
         session = s;
         dispose(authTimer);
         endEarly();
-        scheduleExpiry(s, claims);
         ready.tryEmitValue(s);
     }
 
     private static boolean expired(ClientClaims claims) {
         return !claims.expiresAt().isAfter(Instant.now());
-    }
-
-    private void scheduleExpiry(Session s, ClientClaims claims) {
-        dispose(expiry);
-        long delay = Math.max(0, claims.expiresAt().toEpochMilli() - System.currentTimeMillis());
-        expiry = Schedulers.parallel().schedule(() -> s.close(Disconnect.TOKEN_EXPIRED), delay, TimeUnit.MILLISECONDS);
     }
 
     private void onFrame(WebSocketMessage message) {
@@ -466,7 +464,6 @@ final class WsConnection implements Transport {
             throw new ClientFrame.BadFrame("invalid_token", "a refreshed token must be for the same uid", frame.ref());
         }
         s.refresh(claims);
-        scheduleExpiry(s, claims);
         ok(s, frame);
     }
 
