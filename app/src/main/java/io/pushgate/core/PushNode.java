@@ -167,7 +167,7 @@ public final class PushNode implements AutoCloseable {
                     if (resumeFrom == null) {
                         history.takeOffline(s.uid()).forEach(e -> s.sendFirst(e.frame()));
                     } else {
-                        replay(s, resumeFrom, Long.MAX_VALUE);
+                        replay(s, resumeFrom, Long.MAX_VALUE, cursor); // a reset names the welcome's cursor
                     }
                 }
             });
@@ -191,17 +191,17 @@ public final class PushNode implements AutoCloseable {
     public int resume(Session session, Cursor cursor) {
         publishLock.lock();
         try {
-            return replay(session, cursor, session.connectedSeq());
+            return replay(session, cursor, session.connectedSeq(), null);
         } finally {
             publishLock.unlock();
         }
     }
 
-    /** Caller holds the publish lock. */
-    private int replay(Session session, Cursor cursor, long upToSeq) {
+    /** Caller holds the publish lock; {@code resetCursor} null means timed now. */
+    private int replay(Session session, Cursor cursor, long upToSeq, @Nullable String resetCursor) {
         Replay replay = read(session, cursor, Integer.MAX_VALUE);
         if (replay.reset()) {
-            session.sendFirst(encoder.reset(cursorNow().text()));
+            session.sendFirst(encoder.reset(resetCursor != null ? resetCursor : cursorNow().text()));
             history.takeOffline(session.uid()).forEach(e -> session.sendFirst(e.frame()));
             return -1;
         }
