@@ -64,6 +64,18 @@ class ArchitectureTests {
     }
 
     @Test
+    void brokersKnowOnlyTheCore() {
+        noClasses().that().resideInAPackage("io.pushgate.broker..")
+                .should().dependOnClassesThat().resideInAnyPackage("io.pushgate.transport..", "io.pushgate.api..",
+                        "io.pushgate.web..", "io.pushgate.security..", "io.pushgate.config..", "io.pushgate.codec..")
+                .check(classes);
+        noClasses().that().resideOutsideOfPackages("io.pushgate.broker..", "io.pushgate.config..")
+                .should().dependOnClassesThat().resideInAnyPackage("io.pushgate.broker..", "org.springframework.data.redis..",
+                        "io.lettuce..")
+                .check(classes);
+    }
+
+    @Test
     void onlyTheApplicationKnowsTheWiring() {
         noClasses().that().resideOutsideOfPackages("io.pushgate.config..")
                 .and().doNotHaveFullyQualifiedName(PushgateApplication.class.getName())

@@ -1,53 +1,85 @@
 package io.pushgate.api;
 
-import io.pushgate.core.PushNode;
-import io.pushgate.web.Problem;
+import static io.pushgate.api.PresenceController.name;
 
-import org.springframework.http.HttpStatus;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+
+import io.pushgate.core.Broker;
+import io.pushgate.core.NodeStats;
+import io.pushgate.core.PushNode;
+import io.pushgate.core.Roster;
+
 import org.springframework.web.bind.annotation.DeleteMapping;
 import org.springframework.web.bind.annotation.GetMapping;
 import org.springframework.web.bind.annotation.PathVariable;
 import org.springframework.web.bind.annotation.RestController;
 
-import java.util.List;
+import reactor.core.publisher.Mono;
 
-import io.pushgate.core.NodeStats;
-
-import static io.pushgate.api.PresenceController.name;
-
-/** Kicking sessions (closed with 4403) and the node's counters. */
+/** Kicking sessions (closed with 4403) on whichever node they are, and the counters of every node. */
 @RestController
 class ControlController {
 
-    private final PushNode node;
+    private final Broker broker;
+    private final Roster roster;
 
-    ControlController(PushNode node) {
-        this.node = node;
+    ControlController(Broker broker, PushNode node) {
+        this.broker = broker;
+        this.roster = node.roster();
     }
 
     @DeleteMapping("/api/v1/uids/{uid}/sessions")
-    Answers.Kicked kickUid(@PathVariable String uid) {
-        return new Answers.Kicked(node.kickUid(name("uid", uid)));
+    Mono<Answers.Kicked> kickUid(@PathVariable String uid) {
+        return broker.kickUid(name("uid", uid)).map(Answers.Kicked::new);
     }
 
     @DeleteMapping("/api/v1/clients/{clientId}")
-    Answers.Kicked kickClient(@PathVariable String clientId) {
-        if (!node.kickClient(name("client id", clientId))) {
-            throw new ApiException(new Problem("client-not-found", HttpStatus.NOT_FOUND, "no connected client has this id"));
-        }
-        return new Answers.Kicked(1);
+    Mono<Answers.Kicked> kickClient(@PathVariable String clientId) {
+        return broker.kickClient(name("client id", clientId)).map(kicked -> {
+            if (!kicked) {
+                throw MembershipController.clientNotFound();
+            }
+            return new Answers.Kicked(1);
+        });
     }
 
-    /** One node today; with a broker the list holds every node and {@code total} sums them. */
+    /**
+     * Every node's counters, this node first, and their sum. The total's uids and groups are the
+     * cluster's distinct ones (a uid on two nodes counts once); its lag is the worst node's.
+     */
     @GetMapping("/api/v1/stats")
-    Answers.Stats stats() {
-        NodeStats s = node.stats();
-        Answers.NodeCounters counters = new Answers.NodeCounters(s.node(), s.sessions(), s.sessionsByTransport(),
-                s.uids(), s.groups(), s.messagesIn(), s.messagesOut(), s.messagesInPerSecond(),
-                s.messagesOutPerSecond(), s.dropped(), 0);
-        Answers.NodeCounters total = new Answers.NodeCounters("total", s.sessions(), s.sessionsByTransport(),
-                s.uids(), s.groups(), s.messagesIn(), s.messagesOut(), s.messagesInPerSecond(),
-                s.messagesOutPerSecond(), s.dropped(), 0);
-        return new Answers.Stats(List.of(counters), total);
+    Mono<Answers.Stats> stats() {
+        return broker.stats().map(all -> {
+            int sessions = 0;
+            long in = 0;
+            long out = 0;
+            double inRate = 0;
+            double outRate = 0;
+            long dropped = 0;
+            long lag = 0;
+            Map<String, Integer> byTransport = new HashMap<>();
+            List<Answers.NodeCounters> nodes = all.stream().map(ControlController::counters).toList();
+            for (NodeStats s : all) {
+                sessions += s.sessions();
+                in += s.messagesIn();
+                out += s.messagesOut();
+                inRate += s.messagesInPerSecond();
+                outRate += s.messagesOutPerSecond();
+                dropped += s.dropped();
+                lag = Math.max(lag, s.brokerLagMillis());
+                s.sessionsByTransport().forEach((t, n) -> byTransport.merge(t, n, Integer::sum));
+            }
+            Answers.NodeCounters total = new Answers.NodeCounters("total", sessions, byTransport,
+                    roster.uidCount(), roster.groupCount(), in, out, inRate, outRate, dropped, lag);
+            return new Answers.Stats(nodes, total);
+        });
+    }
+
+    private static Answers.NodeCounters counters(NodeStats s) {
+        return new Answers.NodeCounters(s.node(), s.sessions(), s.sessionsByTransport(), s.uids(), s.groups(),
+                s.messagesIn(), s.messagesOut(), s.messagesInPerSecond(), s.messagesOutPerSecond(), s.dropped(),
+                s.brokerLagMillis());
     }
 }

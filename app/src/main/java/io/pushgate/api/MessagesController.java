@@ -7,7 +7,7 @@ import java.util.List;
 
 import io.pushgate.core.Publication;
 import io.pushgate.core.PublishResult;
-import io.pushgate.core.PushNode;
+import io.pushgate.core.Broker;
 
 import org.springframework.http.server.reactive.ServerHttpRequest;
 import org.springframework.web.bind.annotation.PostMapping;
@@ -20,13 +20,13 @@ import tools.jackson.databind.JsonNode;
 @RestController
 class MessagesController {
 
-    private final PushNode node;
+    private final Broker broker;
     private final JsonBodies bodies;
     private final PublicationReader reader;
     private final int maxBatch;
 
-    MessagesController(PushNode node, JsonBodies bodies, PublicationReader reader, ApiSettings settings) {
-        this.node = node;
+    MessagesController(Broker broker, JsonBodies bodies, PublicationReader reader, ApiSettings settings) {
+        this.broker = broker;
         this.bodies = bodies;
         this.reader = reader;
         this.maxBatch = settings.maxBatch();
@@ -34,12 +34,12 @@ class MessagesController {
 
     @PostMapping("/api/v1/messages")
     Mono<Answers.Published> publish(ServerHttpRequest request) {
-        return bodies.read(request).map(body -> answer(node.publish(reader.read(body, ""))));
+        return bodies.read(request).flatMap(body -> broker.publish(reader.read(body, ""))).map(MessagesController::answer);
     }
 
     @PostMapping("/api/v1/messages:batch")
     Mono<List<Answers.Published>> batch(ServerHttpRequest request) {
-        return bodies.read(request).map(body -> {
+        return bodies.read(request).flatMap(body -> {
             if (!body.isArray()) {
                 throw ApiException.badRequest("a batch must be a JSON array of publish requests");
             }
@@ -51,12 +51,8 @@ class MessagesController {
             for (JsonNode item : body) {
                 publications.add(reader.read(item, "[" + index++ + "]: "));
             }
-            List<Answers.Published> answers = new ArrayList<>(publications.size());
-            for (Publication publication : publications) {
-                answers.add(answer(node.publish(publication)));
-            }
-            return answers;
-        });
+            return broker.publish(publications);
+        }).map(results -> results.stream().map(MessagesController::answer).toList());
     }
 
     private static Answers.Published answer(PublishResult result) {

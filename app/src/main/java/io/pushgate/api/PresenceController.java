@@ -1,15 +1,13 @@
 package io.pushgate.api;
 
 import java.util.ArrayList;
-import java.util.Collection;
-import java.util.LinkedHashSet;
 import java.util.List;
-import java.util.Set;
+import java.util.Map;
+import java.util.TreeSet;
 
-import io.pushgate.core.Hub;
 import io.pushgate.core.Names;
 import io.pushgate.core.PushNode;
-import io.pushgate.core.Session;
+import io.pushgate.core.Roster;
 
 import org.jspecify.annotations.Nullable;
 import org.springframework.web.bind.annotation.GetMapping;
@@ -18,7 +16,7 @@ import org.springframework.web.bind.annotation.RequestParam;
 import org.springframework.web.bind.annotation.RestController;
 
 /**
- * Who is connected. Lists are in ascending name order and paged by name: pass the answer's
+ * Who is connected, in the whole cluster: every node answers alike from its {@link Roster}. Lists are in ascending name order and paged by name: pass the answer's
  * {@code next} as {@code after} to get the following page; {@code next} is null on the last page.
  * A group exists while it has members, so an empty group answers with empty lists, not 404.
  */
@@ -28,16 +26,16 @@ class PresenceController {
     static final int DEFAULT_LIMIT = 100;
     static final int MAX_LIMIT = 1000;
 
-    private final Hub hub;
+    private final Roster roster;
 
     PresenceController(PushNode node) {
-        this.hub = node.hub();
+        this.roster = node.roster();
     }
 
     @GetMapping("/api/v1/uids/{uid}")
     Answers.UidPresence uid(@PathVariable String uid) {
-        Collection<Session> sessions = hub.sessionsOf(name("uid", uid));
-        return new Answers.UidPresence(uid, !sessions.isEmpty(), sessions.size(), clientIds(sessions));
+        List<String> sessions = roster.sessionsOf(name("uid", uid));
+        return new Answers.UidPresence(uid, !sessions.isEmpty(), sessions.size(), sessions);
     }
 
     @GetMapping("/api/v1/uids")
@@ -48,30 +46,29 @@ class PresenceController {
             throw ApiException.badRequest("only online uids are listed: use ?online or ?online=true");
         }
         int size = limit(limit);
-        List<String> page = hub.onlineUids(after(after), size + 1);
-        return new Answers.UidPage(hub.uidCount(), trim(page, size), next(page, size));
+        List<String> page = roster.onlineUids(after(after), size + 1);
+        return new Answers.UidPage(roster.uidCount(), trim(page, size), next(page, size));
     }
 
     @GetMapping("/api/v1/groups/{group}")
     Answers.GroupPresence group(@PathVariable String group) {
-        Collection<Session> members = hub.members(name("group", group));
-        Set<String> uids = new LinkedHashSet<>();
-        members.forEach(s -> uids.add(s.uid()));
-        List<String> sorted = new ArrayList<>(uids);
-        sorted.sort(null);
-        return new Answers.GroupPresence(group, sorted, members.size(), clientIds(members));
+        Map<String, String> members = roster.members(name("group", group));
+        List<String> uids = new ArrayList<>(new TreeSet<>(members.values()));
+        List<String> clientIds = new ArrayList<>(members.keySet());
+        clientIds.sort(null);
+        return new Answers.GroupPresence(group, uids, members.size(), clientIds);
     }
 
     @GetMapping("/api/v1/groups")
     Answers.GroupPage groups(@RequestParam(required = false) @Nullable String after,
                              @RequestParam(required = false) @Nullable Integer limit) {
         int size = limit(limit);
-        List<String> page = hub.groupNames(after(after), size + 1);
+        List<String> page = roster.groupNames(after(after), size + 1);
         List<Answers.GroupSummary> groups = new ArrayList<>();
         for (String name : trim(page, size)) {
-            groups.add(new Answers.GroupSummary(name, hub.members(name).size()));
+            groups.add(new Answers.GroupSummary(name, roster.memberCount(name)));
         }
-        return new Answers.GroupPage(hub.groupCount(), groups, next(page, size));
+        return new Answers.GroupPage(roster.groupCount(), groups, next(page, size));
     }
 
     static String name(String kind, String value) {
@@ -101,12 +98,5 @@ class PresenceController {
 
     private static @Nullable String next(List<String> page, int size) {
         return page.size() > size ? page.get(size - 1) : null;
-    }
-
-    private static List<String> clientIds(Collection<Session> sessions) {
-        List<String> ids = new ArrayList<>(sessions.size());
-        sessions.forEach(s -> ids.add(s.clientId()));
-        ids.sort(null);
-        return ids;
     }
 }

@@ -6,7 +6,9 @@ import java.util.Arrays;
 
 import io.pushgate.api.ApiSettings;
 import io.pushgate.codec.JsonFrames;
+import io.pushgate.core.Broker;
 import io.pushgate.core.Limits;
+import io.pushgate.core.LocalBroker;
 import io.pushgate.core.PushNode;
 import io.pushgate.core.history.History;
 import io.pushgate.core.history.InMemoryHistory;
@@ -21,6 +23,7 @@ import io.pushgate.web.ProblemErrors;
 import io.pushgate.web.ProblemWriter;
 
 import org.springframework.boot.context.properties.EnableConfigurationProperties;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnProperty;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 import org.springframework.core.env.Environment;
@@ -80,6 +83,13 @@ public class PushgateConfig {
         return new PushNode(id, new Limits(s.queue(), s.maxPerUid(), s.maxGroups()), frames, history, Clock.systemUTC());
     }
 
+    /** The node runs alone unless {@code pushgate.broker=redis} (see {@code RedisBrokerConfig}). */
+    @Bean
+    @ConditionalOnProperty(name = "pushgate.broker", havingValue = "memory", matchIfMissing = true)
+    Broker localBroker(PushNode node) {
+        return new LocalBroker(node);
+    }
+
     @Bean
     WsSettings wsSettings(PushgateProperties properties) {
         PushgateProperties.Ws ws = properties.ws();
@@ -88,9 +98,9 @@ public class PushgateConfig {
     }
 
     @Bean(destroyMethod = "close")
-    PushWebSocketHandler pushWebSocketHandler(PushNode node, HmacTokens tokens, JsonFrames frames, JsonMapper mapper,
+    PushWebSocketHandler pushWebSocketHandler(PushNode node, Broker broker, HmacTokens tokens, JsonFrames frames, JsonMapper mapper,
                                               WsSettings settings) {
-        return new PushWebSocketHandler(node, tokens, frames, mapper, settings);
+        return new PushWebSocketHandler(node, broker, tokens, frames, mapper, settings);
     }
 
     @Bean

@@ -16,7 +16,8 @@ import org.springframework.util.unit.DataSize;
 public record PushgateProperties(@DefaultValue Node node, @DefaultValue Auth auth, @DefaultValue Api api,
                                  @DefaultValue Ws ws, @DefaultValue SessionLimits session,
                                  @DefaultValue Shutdown shutdown, @DefaultValue History history,
-                                 @DefaultValue Sse sse, @DefaultValue Poll poll, @DefaultValue Cors cors) {
+                                 @DefaultValue Sse sse, @DefaultValue Poll poll, @DefaultValue Cors cors,
+                                 @DefaultValue("memory") String broker, @DefaultValue Redis redis) {
 
     /** @param id this node's id, a prefix of its client ids; random when unset */
     public record Node(@Nullable String id) {
@@ -95,5 +96,23 @@ public record PushgateProperties(@DefaultValue Node node, @DefaultValue Auth aut
      *                       same-origin pages; {@code *} allows any origin without cookies
      */
     public record Cors(@DefaultValue List<String> allowedOrigins) {
+    }
+
+    /**
+     * Used when {@code pushgate.broker=redis}; where Redis is comes from the standard
+     * {@code spring.data.redis.*} settings (host, port, password, ssl, sentinel, cluster).
+     *
+     * @param prefix      the hash tag every key starts with ({@code {prefix}:...}), so all keys share one
+     *                    Redis Cluster slot; clusters of pushgate nodes sharing one Redis use distinct prefixes
+     * @param heartbeat   how often a node tells Redis it is alive and reaps nodes that are not
+     * @param nodeTimeout a node silent this long is dead: its sessions leave presence at the next
+     *                    heartbeat of any other node, so within {@code nodeTimeout + heartbeat}
+     * @param timeout     how long one Redis call may take before the node counts Redis as down
+     * @param logLength   publishes and presence changes kept in the Redis stream every node reads
+     *                    (approximate trim); a node starting up takes its history from there
+     */
+    public record Redis(@DefaultValue("pushgate") String prefix, @DefaultValue("2s") Duration heartbeat,
+                        @DefaultValue("6s") Duration nodeTimeout, @DefaultValue("2s") Duration timeout,
+                        @DefaultValue("200000") int logLength) {
     }
 }

@@ -27,9 +27,15 @@ public final class Hub {
     /** Groups the backend put a uid in: applied to the uid's sessions now and to those that come later. */
     private final Map<String, Set<String>> uidGroups = new ConcurrentHashMap<>();
     private final Limits limits;
+    private final SessionEvents events;
 
     public Hub(Limits limits) {
+        this(limits, SessionEvents.NONE);
+    }
+
+    public Hub(Limits limits, SessionEvents events) {
         this.limits = limits;
+        this.events = events;
     }
 
     /** Outcome of a join. */
@@ -62,6 +68,7 @@ public final class Hub {
         for (String group : session.mutableGroups()) {
             groups.computeIfAbsent(group, k -> ConcurrentHashMap.newKeySet()).add(session);
         }
+        events.connected(session);
         return true;
     }
 
@@ -74,6 +81,7 @@ public final class Hub {
         for (String group : session.mutableGroups()) {
             removeFrom(groups, group, session);
         }
+        events.disconnected(session);
         session.mutableGroups().clear();
     }
 
@@ -89,6 +97,7 @@ public final class Hub {
         }
         session.mutableGroups().add(group);
         groups.computeIfAbsent(group, k -> ConcurrentHashMap.newKeySet()).add(session);
+        events.joined(session, group);
         return Join.JOINED;
     }
 
@@ -98,6 +107,7 @@ public final class Hub {
             return false;
         }
         removeFrom(groups, group, session);
+        events.left(session, group);
         return true;
     }
 
@@ -178,6 +188,22 @@ public final class Hub {
     /** Groups with members here, in ascending order, strictly after {@code after}, at most {@code limit}. */
     public List<String> groupNames(@Nullable String after, int limit) {
         return page(groups, after, limit);
+    }
+
+    /**
+     * Runs {@code action} with every session and the backend's uid memberships, while no change can
+     * happen: a listener that queues {@code action}'s output is ordered with the {@link SessionEvents}.
+     */
+    public synchronized void snapshot(java.util.function.BiConsumer<List<Session>, Map<String, Set<String>>> action) {
+        Map<String, Set<String>> memberships = new java.util.HashMap<>();
+        uidGroups.forEach((uid, groupNames) -> memberships.put(uid, Set.copyOf(groupNames)));
+        action.accept(new ArrayList<>(clients.values()), memberships);
+    }
+
+    /** The groups the backend put the uid in. */
+    public Set<String> groupsOfUid(String uid) {
+        Set<String> assigned = uidGroups.get(uid);
+        return assigned == null ? Set.of() : Set.copyOf(assigned);
     }
 
     public List<Session> allSessions() {

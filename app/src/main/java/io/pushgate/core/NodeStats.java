@@ -9,8 +9,10 @@ import java.util.Map;
  * @param messagesIn          publishes accepted since start
  * @param messagesOut         frames queued to sessions since start (one per session reached)
  * @param dropped             sessions closed because their queue was full
+ * @param brokerLagMillis     how late this node applied the latest publish from the cluster's broker; 0 alone
  */
 public record NodeStats(String node, int sessions, Map<String, Integer> sessionsByTransport, int uids,
                         int groups, long messagesIn, long messagesOut, double messagesInPerSecond,
-                        double messagesOutPerSecond, long dropped) {
+                        double messagesOutPerSecond, long dropped,
+                        long brokerLagMillis) {
 }

@@ -63,11 +63,40 @@ public final class PushNode implements AutoCloseable {
     private final Object drained = new Object();
     private final Disposable sampler;
     private volatile boolean accepting = true;
+    private final Roster roster = new Roster();
+    private volatile SessionEvents cluster = SessionEvents.NONE;
+    /** In a cluster, cursors come from every node's view of one sequence; see {@link #read}. */
+    private volatile boolean clustered;
+    private volatile long brokerLagMillis;
 
     public PushNode(String nodeId, Limits limits, MessageEncoder encoder, History history, Clock clock) {
         this.nodeId = Names.require("node id", nodeId);
         this.limits = limits;
-        this.hub = new Hub(limits);
+        this.hub = new Hub(limits, new SessionEvents() { // the roster first, so presence is current when the cluster hears of it
+            @Override
+            public void connected(Session session) {
+                roster.connected(session.clientId(), session.uid(), PushNode.this.nodeId, session.groups());
+                cluster.connected(session);
+            }
+
+            @Override
+            public void disconnected(Session session) {
+                roster.disconnected(session.clientId());
+                cluster.disconnected(session);
+            }
+
+            @Override
+            public void joined(Session session, String group) {
+                roster.joined(session.clientId(), group);
+                cluster.joined(session, group);
+            }
+
+            @Override
+            public void left(Session session, String group) {
+                roster.left(session.clientId(), group);
+                cluster.left(session, group);
+            }
+        });
         this.encoder = encoder;
         this.history = history;
         this.clock = clock;
@@ -99,6 +128,46 @@ public final class PushNode implements AutoCloseable {
         return history;
     }
 
+    /** Every session of the cluster (of this node alone when it runs alone), for presence. */
+    public Roster roster() {
+        return roster;
+    }
+
+    /**
+     * Makes this node part of a cluster whose broker sequences publishes and hears of this node's
+     * session changes through {@code events}. From then on, publishes reach this node through
+     * {@link #applySequenced}, and a cursor ahead of what this node has applied is one another node
+     * handed out: it is trusted, and what it already covers is not sent again.
+     */
+    public void joinCluster(SessionEvents events) {
+        cluster = events;
+        clustered = true;
+    }
+
+    /**
+     * Takes the cluster's history epoch and sequence position: at start-up, and when the broker's
+     * store was lost and is being restated. Never moves the sequence back.
+     */
+    public void adopt(String epoch, long seq, long completeAfter) {
+        publishLock.lock();
+        try {
+            history.adopt(epoch, completeAfter);
+            lastSeq = Math.max(lastSeq, seq);
+        } finally {
+            publishLock.unlock();
+        }
+    }
+
+    /** The last sequence number this node has applied. */
+    public long lastSeq() {
+        publishLock.lock();
+        try {
+            return lastSeq;
+        } finally {
+            publishLock.unlock();
+        }
+    }
+
     /** The cursor just after the latest publish: where a client that has seen everything stands. */
     public Cursor currentCursor() {
         publishLock.lock();
@@ -119,10 +188,23 @@ public final class PushNode implements AutoCloseable {
         return new Cursor(history.epoch(), lastSeq, lastTs);
     }
 
-    /** History after {@code cursor} for the session; a cursor ahead of the latest publish is not ours to trust. */
+    /**
+     * History after {@code cursor} for the session. A cursor ahead of the latest publish applied here
+     * is, alone, not ours to trust (reset); in a cluster it comes from a node that is further along,
+     * so the session skips what the cursor covers when this node gets there.
+     */
     private Replay read(Session session, Cursor cursor, int limit) {
-        return cursor.seq() > lastSeq ? Replay.RESET : history.readAfter(streams(session), cursor, limit);
+        if (cursor.seq() <= lastSeq) {
+            return history.readAfter(streams(session), cursor, limit);
+        }
+        if (!clustered || !cursor.epoch().equals(history.epoch())) {
+            return Replay.RESET;
+        }
+        session.skipThrough = Math.max(session.skipThrough, cursor.seq());
+        return NOTHING_YET;
     }
+
+    private static final Replay NOTHING_YET = new Replay(List.of(), false, false);
 
     /**
      * Opens a streaming session (WebSocket, SSE) for a verified client and registers it.
@@ -165,7 +247,7 @@ public final class PushNode implements AutoCloseable {
                 }
                 if (streaming) {
                     if (resumeFrom == null) {
-                        history.takeOffline(s.uid()).forEach(e -> s.sendFirst(e.frame()));
+                        takeHeld(s.uid()).forEach(e -> s.sendFirst(e.frame()));
                     } else {
                         replay(s, resumeFrom, Long.MAX_VALUE, cursor); // a reset names the welcome's cursor
                     }
@@ -202,10 +284,10 @@ public final class PushNode implements AutoCloseable {
         Replay replay = read(session, cursor, Integer.MAX_VALUE);
         if (replay.reset()) {
             session.sendFirst(encoder.reset(resetCursor != null ? resetCursor : cursorNow().text()));
-            history.takeOffline(session.uid()).forEach(e -> session.sendFirst(e.frame()));
+            takeHeld(session.uid()).forEach(e -> session.sendFirst(e.frame()));
             return -1;
         }
-        history.takeOffline(session.uid()); // they are in the uid's stream, replayed below if missed
+        takeHeld(session.uid()); // they are in the uid's stream, replayed below if missed
         long upTo = Math.min(upToSeq, session.replayedFrom);
         int count = 0;
         for (Entry entry : replay.entries()) {
@@ -253,11 +335,34 @@ public final class PushNode implements AutoCloseable {
         }
     }
 
+    /** Caller holds the publish lock. In a cluster, the other nodes are told to drop their copies. */
+    private List<Entry> takeHeld(String uid) {
+        List<Entry> held = history.takeOffline(uid);
+        if (!held.isEmpty()) {
+            cluster.tookHeld(uid, lastSeq);
+        }
+        return held;
+    }
+
+    /** Another node delivered what was held for the uid up to {@code upToSeq}: drops this node's copies. */
+    public void dropHeld(String uid, long upToSeq) {
+        publishLock.lock();
+        try {
+            for (Entry entry : history.takeOffline(uid)) {
+                if (entry.seq() > upToSeq) {
+                    history.holdForOffline(uid, entry);
+                }
+            }
+        } finally {
+            publishLock.unlock();
+        }
+    }
+
     /** The frames held for the uid under a ttl while it was offline; taken once. */
     public List<Frame> takeOffline(String uid) {
         publishLock.lock();
         try {
-            return history.takeOffline(uid).stream().map(Entry::frame).toList();
+            return takeHeld(uid).stream().map(Entry::frame).toList();
         } finally {
             publishLock.unlock();
         }
@@ -320,13 +425,11 @@ public final class PushNode implements AutoCloseable {
         }
     }
 
-    /** Publishes to the target's sessions on this node. Never blocks on I/O. */
+    /** Publishes to the target's sessions on this node, which runs alone. Never blocks on I/O. */
     public PublishResult publish(Publication publication) {
-        Target target = publication.target();
-        Set<String> excluded = target.excludeClients();
         List<String> online = new ArrayList<>();
         List<String> offline = new ArrayList<>();
-        int reached = 0;
+        int reached;
         String id;
         publishLock.lock();
         try {
@@ -334,41 +437,7 @@ public final class PushNode implements AutoCloseable {
             long ts = Math.max(clock.millis(), lastTs);
             lastTs = ts;
             id = new Cursor(history.epoch(), seq, ts).text();
-            long ttlMillis = publication.ttlSeconds() * 1000L;
-            long keepUntil = ts + Math.max(history.window().toMillis(), ttlMillis);
-            if (target.all()) {
-                Frame frame = record(publication, Address.ALL, seq, ts, keepUntil, id);
-                reached = deliver(hub.allView(), frame, excluded, null);
-                for (String uid : target.uids()) {
-                    (hub.uidView(uid).isEmpty() ? offline : online).add(uid);
-                }
-            } else {
-                Set<Session> seen = new HashSet<>();
-                for (String group : target.groups()) {
-                    Frame frame = record(publication, Address.group(group), seq, ts, keepUntil, id);
-                    reached += deliver(hub.groupView(group), frame, excluded, seen);
-                }
-                for (String uid : target.uids()) {
-                    Frame frame = record(publication, Address.uid(uid), seq, ts, keepUntil, id);
-                    Set<Session> sessions = hub.uidView(uid);
-                    if (sessions.isEmpty()) {
-                        offline.add(uid);
-                        if (ttlMillis > 0) {
-                            history.holdForOffline(uid, new Entry(seq, ts, ts + ttlMillis, frame));
-                        }
-                        continue;
-                    }
-                    online.add(uid);
-                    reached += deliver(sessions, frame, excluded, seen);
-                }
-                for (String clientId : target.clients()) {
-                    Session session = hub.client(clientId);
-                    if (session != null) {
-                        Frame frame = record(publication, Address.client(clientId), seq, ts, keepUntil, id);
-                        reached += deliver(List.of(session), frame, excluded, seen);
-                    }
-                }
-            }
+            reached = apply(publication, seq, ts, id, null, online, offline);
         } finally {
             publishLock.unlock();
         }
@@ -377,18 +446,106 @@ public final class PushNode implements AutoCloseable {
         return new PublishResult(id, reached, online, offline);
     }
 
+    /**
+     * Applies a publish the cluster's broker sequenced, on every node in sequence order. One applied
+     * already (a broker replaying after a reconnect) is ignored.
+     *
+     * @param holdFor uids that had no session anywhere when it was published: with a ttl, the message
+     *                is held for them here as it is on every node
+     * @return the id, or {@code null} when it was already applied
+     */
+    public @Nullable String applySequenced(Publication publication, long seq, long ts, Collection<String> holdFor) {
+        int reached;
+        String id;
+        publishLock.lock();
+        try {
+            if (seq <= lastSeq) {
+                return null;
+            }
+            lastSeq = seq;
+            lastTs = Math.max(lastTs, ts);
+            id = new Cursor(history.epoch(), seq, ts).text();
+            reached = apply(publication, seq, ts, id, holdFor, null, null);
+        } finally {
+            publishLock.unlock();
+        }
+        messagesOut.mark(reached);
+        return id;
+    }
+
+    /** How late the latest publish from the broker was applied here, for stats. */
+    public void noteBrokerLag(long millis) {
+        brokerLagMillis = Math.max(0, millis);
+    }
+
+    /** Counts a publish this node accepted for the cluster. */
+    public void countPublished(int publishes) {
+        messagesIn.mark(publishes);
+    }
+
+    /**
+     * Records and delivers under the publish lock. Alone ({@code holdFor} null), uids without a session
+     * here are offline and held for; in a cluster the broker says who is offline everywhere.
+     */
+    private int apply(Publication publication, long seq, long ts, String id, @Nullable Collection<String> holdFor,
+                      @Nullable List<String> online, @Nullable List<String> offline) {
+        Target target = publication.target();
+        Set<String> excluded = target.excludeClients();
+        long ttlMillis = publication.ttlSeconds() * 1000L;
+        long keepUntil = ts + Math.max(history.window().toMillis(), ttlMillis);
+        int reached = 0;
+        if (target.all()) {
+            Frame frame = record(publication, Address.ALL, seq, ts, keepUntil, id);
+            reached = deliver(hub.allView(), frame, seq, excluded, null);
+            if (online != null) {
+                for (String uid : target.uids()) {
+                    (hub.uidView(uid).isEmpty() ? offline : online).add(uid);
+                }
+            }
+            return reached;
+        }
+        Set<Session> seen = new HashSet<>();
+        for (String group : target.groups()) {
+            Frame frame = record(publication, Address.group(group), seq, ts, keepUntil, id);
+            reached += deliver(hub.groupView(group), frame, seq, excluded, seen);
+        }
+        for (String uid : target.uids()) {
+            Frame frame = record(publication, Address.uid(uid), seq, ts, keepUntil, id);
+            Set<Session> sessions = hub.uidView(uid);
+            boolean hold = holdFor == null ? sessions.isEmpty() : holdFor.contains(uid);
+            if (hold && ttlMillis > 0) {
+                history.holdForOffline(uid, new Entry(seq, ts, ts + ttlMillis, frame));
+            }
+            if (online != null) {
+                (sessions.isEmpty() ? offline : online).add(uid);
+            }
+            reached += deliver(sessions, frame, seq, excluded, seen);
+        }
+        for (String clientId : target.clients()) {
+            Session session = hub.client(clientId);
+            if (session != null) {
+                Frame frame = record(publication, Address.client(clientId), seq, ts, keepUntil, id);
+                reached += deliver(List.of(session), frame, seq, excluded, seen);
+            }
+        }
+        return reached;
+    }
+
     private Frame record(Publication publication, Address to, long seq, long ts, long keepUntil, String id) {
         Frame frame = encoder.encode(new Message(id, publication.event(), publication.dataJson(), to, ts));
         history.append(to, new Entry(seq, ts, keepUntil, frame));
         return frame;
     }
 
-    private static int deliver(Collection<Session> sessions, Frame frame, Set<String> excluded,
+    private static int deliver(Collection<Session> sessions, Frame frame, long seq, Set<String> excluded,
                                @Nullable Set<Session> seen) {
         int reached = 0;
         for (Session session : sessions) {
             if (!excluded.isEmpty() && excluded.contains(session.clientId())) {
                 continue;
+            }
+            if (seq <= session.skipThrough) {
+                continue; // its cursor, from a node further along, already covers it
             }
             if (seen != null && !seen.add(session)) {
                 continue;
@@ -424,7 +581,7 @@ public final class PushNode implements AutoCloseable {
         }
         return new NodeStats(nodeId, hub.sessionCount(), byTransport, hub.uidCount(), hub.groupCount(),
                 messagesIn.total(), messagesOut.total(), messagesIn.perSecond(), messagesOut.perSecond(),
-                dropped.total());
+                dropped.total(), brokerLagMillis);
     }
 
     public boolean isAccepting() {

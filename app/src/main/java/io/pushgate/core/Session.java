@@ -51,6 +51,9 @@ public final class Session {
      */
     long replayedFrom = Long.MAX_VALUE;
 
+    /** Messages up to this sequence number are not delivered: the cursor it resumed from covers them. Guarded by the publish lock. */
+    long skipThrough = -1;
+
     /** Whether this is a long-poll session, which reads history instead of a queue. */
     public boolean polling() {
         return outbox instanceof Doorbell;

@@ -42,6 +42,10 @@ public final class ProblemErrors implements WebExceptionHandler {
         if (error instanceof ProblemException known) {
             return known.problem();
         }
+        if (error instanceof io.pushgate.core.BrokerUnavailableException) {
+            return new Problem("cluster-degraded", HttpStatus.SERVICE_UNAVAILABLE,
+                    "the cluster's broker cannot be reached, so this was not done; retry later");
+        }
         if (error instanceof DataBufferLimitException) {
             return new Problem("body-too-large", HttpStatus.CONTENT_TOO_LARGE, "the request body is too large");
         }

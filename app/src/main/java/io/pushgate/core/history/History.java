@@ -20,6 +20,13 @@ public interface History {
     /** The identity of this history; part of every cursor. */
     String epoch();
 
+    /**
+     * Joins a cluster's history: takes its epoch (forgetting what was kept under another one) and
+     * notes that entries up to {@code completeAfter} may be missing here, so a cursor from before that
+     * resets rather than silently skip them.
+     */
+    void adopt(String epoch, long completeAfter);
+
     /** How long messages are kept at least, and how old a cursor may be to resume. */
     java.time.Duration window();
 

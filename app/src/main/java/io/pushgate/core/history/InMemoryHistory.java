@@ -21,7 +21,9 @@ import io.pushgate.core.Address;
  */
 public final class InMemoryHistory implements History {
 
-    private final String epoch;
+    private volatile String epoch;
+    /** Entries at or below it may be missing here (before this node joined its cluster): resuming from before it resets. */
+    private volatile long completeAfter;
     private final Duration window;
     private final int maxPerStream;
     private final Clock clock;
@@ -65,6 +67,20 @@ public final class InMemoryHistory implements History {
     }
 
     @Override
+    public synchronized void adopt(String clusterEpoch, long completeAfter) {
+        if (!clusterEpoch.equals(epoch)) {
+            streams.clear();
+            synchronized (order) {
+                order.clear();
+            }
+            total.set(0);
+            offline.clear();
+            epoch = clusterEpoch;
+        }
+        this.completeAfter = Math.max(this.completeAfter, completeAfter);
+    }
+
+    @Override
     public void append(Address stream, Entry entry) {
         Stream s = streams.computeIfAbsent(stream, k -> new Stream());
         synchronized (s) {
@@ -104,7 +120,7 @@ public final class InMemoryHistory implements History {
     @Override
     public Replay readAfter(List<Address> addresses, Cursor after, int limit) {
         long now = clock.millis();
-        if (!after.epoch().equals(epoch) || after.ts() < now - window.toMillis()) {
+        if (!after.epoch().equals(epoch) || after.ts() < now - window.toMillis() || after.seq() < completeAfter) {
             return Replay.RESET;
         }
         List<Entry> found = new ArrayList<>();

@@ -1,5 +1,6 @@
 package io.pushgate.transport.client;
 
+import io.pushgate.core.Broker;
 import io.pushgate.core.ClientClaims;
 import io.pushgate.core.Hub;
 import io.pushgate.core.Names;
@@ -33,11 +34,13 @@ import tools.jackson.databind.json.JsonMapper;
 public class ClientCommands {
 
     private final PushNode node;
+    private final Broker broker;
     private final JsonBodies bodies;
     private final JsonMapper mapper;
 
-    public ClientCommands(PushNode node, JsonMapper mapper) {
+    public ClientCommands(PushNode node, Broker broker, JsonMapper mapper) {
         this.node = node;
+        this.broker = broker;
         this.mapper = mapper;
         this.bodies = new JsonBodies(mapper, 64 * 1024);
     }
@@ -77,7 +80,7 @@ public class ClientCommands {
 
     @PostMapping("/client/publish")
     Mono<Published> publish(ServerWebExchange exchange) {
-        return bodies.read(exchange.getRequest()).map(body -> {
+        return bodies.read(exchange.getRequest()).flatMap(body -> {
             ClientClaims claims = claims(exchange);
             String group = group(body);
             if (!claims.publish().contains(group)) {
@@ -87,10 +90,9 @@ public class ClientCommands {
             JsonNode eventNode = body.get("event");
             String event = eventNode == null || eventNode.isNull() ? "message" : text(eventNode, "event");
             JsonNode data = body.get("data");
-            PublishResult result = node.publish(new Publication(Target.group(group), event,
+            return broker.publish(new Publication(Target.group(group), event,
                     data == null ? "null" : mapper.writeValueAsString(data), 0));
-            return new Published(result.id(), result.sessions());
-        });
+        }).map(result -> new Published(result.id(), result.sessions()));
     }
 
     private static ClientClaims claims(ServerWebExchange exchange) {

@@ -5,6 +5,7 @@ import java.util.List;
 import io.netty.channel.Channel;
 import io.pushgate.codec.JsonFrames;
 import io.pushgate.core.ClientClaims;
+import io.pushgate.core.Broker;
 import io.pushgate.core.PushNode;
 import io.pushgate.core.TokenVerifier;
 import io.pushgate.core.history.Cursor;
@@ -34,6 +35,7 @@ public final class PushWebSocketHandler implements WebSocketHandler {
     public static final String BEARER_PROTOCOL = "bearer";
 
     private final PushNode node;
+    private final Broker broker;
     private final TokenVerifier verifier;
     private final JsonFrames frames;
     private final JsonMapper mapper;
@@ -41,9 +43,10 @@ public final class PushWebSocketHandler implements WebSocketHandler {
 
     private final Disposable heartbeats;
 
-    public PushWebSocketHandler(PushNode node, TokenVerifier verifier, JsonFrames frames, JsonMapper mapper,
+    public PushWebSocketHandler(PushNode node, Broker broker, TokenVerifier verifier, JsonFrames frames, JsonMapper mapper,
                                 WsSettings settings) {
         this.node = node;
+        this.broker = broker;
         this.verifier = verifier;
         this.frames = frames;
         this.mapper = mapper;
@@ -63,7 +66,7 @@ public final class PushWebSocketHandler implements WebSocketHandler {
 
     @Override
     public Mono<Void> handle(WebSocketSession session) {
-        return new WsConnection(session, null, node, verifier, frames, mapper, settings).run(null, null);
+        return new WsConnection(session, null, node, broker, verifier, frames, mapper, settings).run(null, null);
     }
 
     /**
@@ -80,7 +83,7 @@ public final class PushWebSocketHandler implements WebSocketHandler {
 
             @Override
             public Mono<Void> handle(WebSocketSession session) {
-                return new WsConnection(session, channel, node, verifier, frames, mapper, settings).run(claims, resumeFrom);
+                return new WsConnection(session, channel, node, broker, verifier, frames, mapper, settings).run(claims, resumeFrom);
             }
         };
     }

@@ -11,6 +11,7 @@ import io.netty.handler.codec.http.websocketx.CorruptedWebSocketFrameException;
 
 import io.netty.channel.Channel;
 import io.pushgate.codec.JsonFrames;
+import io.pushgate.core.Broker;
 import io.pushgate.core.ClientClaims;
 import io.pushgate.core.Disconnect;
 import io.pushgate.core.Frame;
@@ -62,6 +63,7 @@ final class WsConnection implements Transport {
     private final @Nullable Channel channel;
     private volatile @Nullable ChannelOutlet outlet;
     private final PushNode node;
+    private final Broker broker;
     private final TokenVerifier verifier;
     private final JsonFrames frames;
     private final JsonMapper mapper;
@@ -90,11 +92,12 @@ final class WsConnection implements Transport {
      * @param channel the connection's Netty channel: frames are written to it directly and it is cut when a
      *                close frame cannot get through; {@code null} to use only Spring's session
      */
-    WsConnection(WebSocketSession ws, @Nullable Channel channel, PushNode node, TokenVerifier verifier, JsonFrames frames,
+    WsConnection(WebSocketSession ws, @Nullable Channel channel, PushNode node, Broker broker, TokenVerifier verifier, JsonFrames frames,
                  JsonMapper mapper, WsSettings settings) {
         this.ws = ws;
         this.channel = channel;
         this.node = node;
+        this.broker = broker;
         this.verifier = verifier;
         this.frames = frames;
         this.mapper = mapper;
@@ -419,13 +422,16 @@ final class WsConnection implements Transport {
                     + " characters without spaces", frame.ref());
         }
         String data = frame.dataJson() == null ? "null" : frame.dataJson();
-        PublishResult result = node.publish(new Publication(Target.group(group), event, data, 0));
-        if (frame.ref() != null) {
-            s.send(frames.ok(frame.ref(), g -> {
-                g.writeStringProperty("id", result.id());
-                g.writeNumberProperty("sessions", result.sessions());
-            }));
-        }
+        Long ref = frame.ref();
+        broker.publish(new Publication(Target.group(group), event, data, 0)).subscribe(result -> {
+            if (ref != null) {
+                s.send(frames.ok(ref, g -> {
+                    g.writeStringProperty("id", result.id());
+                    g.writeNumberProperty("sessions", result.sessions());
+                }));
+            }
+        }, error -> s.send(frames.error(ref, "unavailable",
+                "the cluster's broker cannot be reached, so this was not published; retry later")));
     }
 
     private void resume(Session s, ClientFrame frame) throws ClientFrame.BadFrame {

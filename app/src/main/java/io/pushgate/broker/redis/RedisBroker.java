@@ -1,0 +1,813 @@
+package io.pushgate.broker.redis;
+
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Queue;
+import java.util.Set;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.atomic.AtomicBoolean;
+
+import io.pushgate.core.Broker;
+import io.pushgate.core.BrokerUnavailableException;
+import io.pushgate.core.Hub;
+import io.pushgate.core.NodeStats;
+import io.pushgate.core.Publication;
+import io.pushgate.core.PublishResult;
+import io.pushgate.core.PushNode;
+import io.pushgate.core.Roster;
+import io.pushgate.core.Session;
+import io.pushgate.core.SessionEvents;
+import io.pushgate.core.Target;
+import io.pushgate.core.history.Cursor;
+
+import org.jspecify.annotations.Nullable;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.springframework.data.domain.Range;
+import org.springframework.data.redis.connection.Limit;
+import org.springframework.data.redis.connection.ReactiveRedisConnection;
+import org.springframework.data.redis.connection.ReactiveRedisConnectionFactory;
+import org.springframework.data.redis.connection.stream.ByteBufferRecord;
+import org.springframework.data.redis.connection.stream.MapRecord;
+import org.springframework.data.redis.connection.stream.ReadOffset;
+import org.springframework.data.redis.connection.stream.StreamOffset;
+import org.springframework.data.redis.connection.stream.StreamReadOptions;
+import org.springframework.data.redis.core.ReactiveStringRedisTemplate;
+
+import reactor.core.Disposable;
+import reactor.core.publisher.Flux;
+import reactor.core.publisher.Mono;
+import reactor.core.publisher.Sinks;
+
+/**
+ * Runs this node as one of many that share a Redis.
+ *
+ * <p><b>Why one log.</b> Every publish, presence change, membership change and kick is appended by
+ * one script call to one Redis stream under the next number of one cluster-wide sequence, and every
+ * node reads that stream in order ({@code XREAD BLOCK} on a connection of its own). So:
+ * <ul>
+ * <li>every node applies every publish in the same order, so a cursor handed out by one node is valid on
+ * every other: a client may resume, or long-poll, on any node with no gap and no duplicate;</li>
+ * <li>every node keeps the same history in memory, read from the log when it starts, so resuming is a
+ * local read, not a Redis round trip per client;</li>
+ * <li>a node that loses Redis for a moment reads on from where it was: nothing published meanwhile is lost
+ * (within the log's length), which pub/sub would not give;</li>
+ * <li>subscriptions do not follow sessions at all: a connect costs one log entry, not a SUBSCRIBE, and a
+ * publish costs one script call whatever the number of target sessions or nodes.</li>
+ * </ul>
+ * The price is that every node reads every entry, including publishes for uids it does not hold; a
+ * node drops those after one map lookup per target. Per-uid or per-group channels would spare that
+ * read but lose the one order that keeps cursors valid across nodes, and would cost a SUBSCRIBE per
+ * connect. Appends are batched: whatever queued while a script call was in flight goes in the next call.
+ *
+ * <p><b>Presence.</b> Each node keeps its sessions in a Redis hash and every node keeps a {@link Roster}
+ * of the whole cluster from the log. Nodes renew a lease every {@code heartbeat}; a node whose lease ran
+ * out ({@code node-timeout}) is reaped by the next heartbeat of any other node, which removes its
+ * sessions everywhere.
+ *
+ * <p><b>Redis down.</b> Publishes, membership changes and kicks fail with
+ * {@link BrokerUnavailableException} (503) while the node cannot reach Redis; connected clients stay
+ * connected. When Redis answers again the node restates its sessions and reads on; if Redis lost its
+ * data, the nodes restore the epoch and sequence from what they remember, so cursors stay valid.
+ */
+public final class RedisBroker implements Broker, SessionEvents, AutoCloseable {
+
+    private static final Logger log = LoggerFactory.getLogger(RedisBroker.class);
+    private static final int BATCH = 512;
+    private static final int READ_COUNT = 1000;
+    private static final int RESTATE_CHUNK = 200;
+
+    private final PushNode node;
+    private final String self;
+    private final Roster roster;
+    private final ReactiveStringRedisTemplate redis;
+    private final ReactiveRedisConnectionFactory factory;
+    private final RedisSettings settings;
+    private final PublicationCodec codec;
+    private final Clock clock;
+    private final Keys keys;
+
+    private final Queue<Pending> queue = new ConcurrentLinkedQueue<>();
+    private final AtomicBoolean draining = new AtomicBoolean();
+
+    /** Whether the log is being read and this node's sessions are stated in Redis. */
+    private volatile boolean synced;
+    /** Whether session changes are sent; false from a failed append until the next restate. */
+    private volatile boolean sendingEvents;
+    private volatile boolean started;
+    private volatile boolean stopped;
+    /** The last log entry applied; the next read starts after it. */
+    private volatile long logPos;
+    private volatile String epoch;
+    private volatile Map<String, String> remoteStats = Map.of();
+    private @Nullable ReactiveRedisConnection reader;
+    private @Nullable Disposable readLoop;
+    private @Nullable Disposable heartbeats;
+
+    record Keys(String prefix, String epoch, String seq, String log, String nodes, String stats, String uidGroups) {
+        static Keys of(String name) {
+            String p = "{" + name + "}:";
+            return new Keys(p, p + "epoch", p + "seq", p + "log", p + "nodes", p + "stats", p + "uidgroups");
+        }
+
+        String sessions(String node) {
+            return prefix + "s:" + node;
+        }
+    }
+
+    private record Pending(String kind, String value, Sinks.@Nullable One<Long> done) {
+    }
+
+    public RedisBroker(PushNode node, ReactiveStringRedisTemplate redis, ReactiveRedisConnectionFactory factory,
+                       RedisSettings settings, PublicationCodec codec, Clock clock) {
+        this.node = node;
+        this.self = node.nodeId();
+        this.roster = node.roster();
+        this.redis = redis;
+        this.factory = factory;
+        this.settings = settings;
+        this.codec = codec;
+        this.clock = clock;
+        this.keys = Keys.of(settings.prefix());
+        this.epoch = node.history().epoch();
+    }
+
+    /** Starts reading the log and beating; returns at once, the node catches up in the background. */
+    public void start() {
+        node.joinCluster(this);
+        readLoop = Mono.defer(this::step).repeat(() -> !stopped).subscribe();
+        heartbeats = Flux.interval(settings.heartbeat(), settings.heartbeat())
+                .concatMap(tick -> synced ? heartbeat().onErrorResume(this::down) : Mono.empty(), 1)
+                .subscribe();
+    }
+
+    /** Whether the node has caught up with the cluster once; for start-up and tests. */
+    public boolean isStarted() {
+        return started;
+    }
+
+    @Override
+    public boolean healthy() {
+        return synced;
+    }
+
+    // ---- the read loop ---------------------------------------------------------------------------------
+
+    private Mono<Void> step() {
+        if (stopped) {
+            return Mono.empty();
+        }
+        Mono<Void> work = synced ? readOnce() : sync();
+        return work.onErrorResume(error -> down(error).then(Mono.delay(Duration.ofMillis(250)).then()));
+    }
+
+    private Mono<Void> readOnce() {
+        StreamReadOptions options = StreamReadOptions.empty().count(READ_COUNT).block(Duration.ofSeconds(1));
+        StreamOffset<ByteBuffer> offset = StreamOffset.create(bytes(keys.log()), ReadOffset.from(logPos + "-0"));
+        return readerConnection().streamCommands().xRead(options, offset)
+                .doOnNext(record -> apply(entry(record)))
+                .then();
+    }
+
+    private ReactiveRedisConnection readerConnection() {
+        ReactiveRedisConnection connection = reader;
+        if (connection == null) {
+            connection = factory.getReactiveConnection();
+            reader = connection;
+        }
+        return connection;
+    }
+
+    /**
+     * Catches up with the cluster: takes its epoch and sequence (restoring them if Redis lost them),
+     * loads the history from the log on the first run, reloads the other nodes' sessions, and restates
+     * this node's. Runs in the read loop, so no log entry is applied while the snapshot is taken.
+     */
+    private Mono<Void> sync() {
+        Mono<Void> first = started ? Mono.empty() : Mono.defer(this::backfill);
+        return redis.execute(Scripts.INIT, List.of(keys.epoch(), keys.seq()), List.of(epoch, Long.toString(logPos)))
+                .next()
+                .timeout(settings.timeout())
+                .flatMap(answer -> {
+                    String clusterEpoch = String.valueOf(answer.get(0));
+                    long seq = Long.parseLong(String.valueOf(answer.get(1)));
+                    if (!clusterEpoch.equals(epoch) && started) {
+                        log.warn("The cluster's history epoch changed ({} -> {}): cursors issued before reset", epoch, clusterEpoch);
+                    }
+                    if (!started) {
+                        return first.then(Mono.fromRunnable(() -> adopt(clusterEpoch, seq)));
+                    }
+                    adopt(clusterEpoch, seq);
+                    return Mono.empty();
+                })
+                .then(Mono.defer(this::loadOthers))
+                .then(Mono.fromRunnable(this::restate))
+                .then(Mono.defer(this::heartbeat))
+                .then(Mono.fromRunnable(() -> {
+                    synced = true;
+                    if (!started) {
+                        started = true;
+                        log.info("Node {} joined the cluster at log position {} ({} sessions known)", self, logPos,
+                                roster.sessionCount());
+                    } else {
+                        log.info("Node {} is back in touch with Redis at log position {}", self, logPos);
+                    }
+                }));
+    }
+
+    private void adopt(String clusterEpoch, long seq) {
+        if (!started) {
+            // what the log no longer holds is missing here: resuming from before it resets
+            boolean empty = backfilled.isEmpty();
+            node.adopt(clusterEpoch, 0, empty ? seq : backfillFrom);
+            logPos = Math.max(logPos, empty ? seq : backfilledTo);
+            for (LogEntry entry : backfilled) {
+                applyHistory(entry);
+            }
+            backfilled = List.of();
+        } else if (!clusterEpoch.equals(epoch)) {
+            node.adopt(clusterEpoch, 0, seq);
+            logPos = Math.max(logPos, seq);
+        }
+        epoch = clusterEpoch;
+    }
+
+    private List<LogEntry> backfilled = List.of();
+    private long backfillFrom;
+    private long backfilledTo;
+
+    /** Reads the whole log once, at start-up: its messages become this node's history. */
+    private Mono<Void> backfill() {
+        List<LogEntry> entries = new ArrayList<>();
+        return readRange("-", entries).then(Mono.fromRunnable(() -> {
+            backfilled = entries;
+            backfillFrom = entries.isEmpty() ? 0 : entries.get(0).seq() - 1;
+            backfilledTo = entries.isEmpty() ? 0 : entries.get(entries.size() - 1).seq();
+        }));
+    }
+
+    private Mono<Void> readRange(String from, List<LogEntry> into) {
+        Range<String> range = from.equals("-") ? Range.unbounded() : Range.rightUnbounded(Range.Bound.exclusive(from));
+        return redis.opsForStream().range(keys.log(), range, Limit.limit().count(READ_COUNT))
+                .map(RedisBroker::entry)
+                .collectList()
+                .flatMap(page -> {
+                    into.addAll(page);
+                    if (page.size() < READ_COUNT) {
+                        return Mono.empty();
+                    }
+                    return readRange(page.get(page.size() - 1).seq() + "-0", into);
+                });
+    }
+
+    /** Replaces what the roster knows of other nodes with their session hashes, and loads uid memberships. */
+    private Mono<Void> loadOthers() {
+        return redis.opsForZSet().range(keys.nodes(), Range.unbounded()).collectList()
+                .flatMap(nodes -> {
+                    for (String known : roster.nodes()) {
+                        if (!known.equals(self)) {
+                            roster.nodeGone(known);
+                        }
+                    }
+                    return Flux.fromIterable(nodes).filter(n -> !n.equals(self))
+                            .concatMap(n -> redis.<String, String>opsForHash().entries(keys.sessions(n))
+                                    .doOnNext(e -> connectRemote(n, e.getKey(), e.getValue())))
+                            .then(redis.<String, String>opsForHash().entries(keys.uidGroups())
+                                    .doOnNext(e -> LogEntry.splitItems(e.getValue())
+                                            .forEach(group -> node.hub().joinUid(e.getKey(), group)))
+                                    .then());
+                })
+                .timeout(settings.timeout().multipliedBy(5));
+    }
+
+    /**
+     * States this node's sessions and uid memberships afresh, in order with the session changes: the
+     * snapshot and its entries are queued while the hub can change nothing.
+     */
+    private void restate() {
+        node.hub().snapshot((sessions, memberships) -> {
+            queue.add(new Pending(LogEntry.GONE, self, null));
+            List<String> records = new ArrayList<>(RESTATE_CHUNK);
+            for (Session s : sessions) {
+                records.add(s.clientId() + LogEntry.FIELD + state(s.uid(), s.groups()));
+                if (records.size() == RESTATE_CHUNK) {
+                    queue.add(new Pending(LogEntry.RESTATE, restated(records), null));
+                    records.clear();
+                }
+            }
+            if (!records.isEmpty()) {
+                queue.add(new Pending(LogEntry.RESTATE, restated(records), null));
+            }
+            memberships.forEach((uid, groups) -> groups.forEach(group -> queue.add(new Pending(LogEntry.JOIN_UID,
+                    LogEntry.fields(self, uid, group, LogEntry.items(groups)), null))));
+            sendingEvents = true;
+        });
+        drain();
+    }
+
+    private String restated(List<String> records) {
+        return self + LogEntry.FIELD + String.join(String.valueOf(LogEntry.RECORD), records);
+    }
+
+    private static String state(String uid, Set<String> groups) {
+        return uid + LogEntry.FIELD + LogEntry.items(groups);
+    }
+
+    private Mono<Void> heartbeat() {
+        return redis.execute(Scripts.HEARTBEAT,
+                        List.of(keys.epoch(), keys.nodes(), keys.stats(), keys.seq(), keys.log()),
+                        List.of(epoch, self, Long.toString(settings.nodeTimeout().toMillis()), encodeStats(node.stats()),
+                                keys.prefix(), Integer.toString(settings.logLength())))
+                .next()
+                .timeout(settings.timeout())
+                .doOnNext(answer -> {
+                    if ("epoch".equals(String.valueOf(answer.get(0)))) {
+                        log.warn("Redis lost the cluster's data; node {} restates what it knows", self);
+                        synced = false;
+                        sendingEvents = false;
+                        return;
+                    }
+                    if ("new".equals(String.valueOf(answer.get(0))) && synced) {
+                        log.warn("Node {} had been reaped as dead; restating its sessions", self);
+                        restate();
+                    }
+                    Map<String, String> stats = new HashMap<>();
+                    for (int i = 1; i + 1 < answer.size(); i += 2) {
+                        stats.put(String.valueOf(answer.get(i)), String.valueOf(answer.get(i + 1)));
+                    }
+                    remoteStats = stats;
+                })
+                .then();
+    }
+
+    private Mono<Void> down(Throwable error) {
+        if (synced || started) {
+            log.warn("Redis is unreachable ({}); node {} serves its own sessions until it is back", error.toString(), self);
+        }
+        synced = false;
+        sendingEvents = false;
+        return Mono.empty();
+    }
+
+    // ---- applying the log ------------------------------------------------------------------------------
+
+    private static LogEntry entry(ByteBufferRecord record) {
+        Map<String, String> fields = new HashMap<>(4);
+        record.getValue().forEach((k, v) -> fields.put(text(k), text(v)));
+        return new LogEntry(seq(record.getId().getValue()), fields.getOrDefault("k", ""), fields.getOrDefault("v", ""));
+    }
+
+    private static LogEntry entry(MapRecord<String, Object, Object> record) {
+        Map<Object, Object> fields = record.getValue();
+        return new LogEntry(seq(record.getId().getValue()), String.valueOf(fields.get("k")), String.valueOf(fields.get("v")));
+    }
+
+    private static long seq(String id) {
+        int dash = id.indexOf('-');
+        return Long.parseLong(dash < 0 ? id : id.substring(0, dash));
+    }
+
+    /** At start-up only messages and held-message drops matter; sessions come from the snapshot. */
+    private void applyHistory(LogEntry entry) {
+        if (entry.kind().equals(LogEntry.MESSAGE)) {
+            applyMessage(entry);
+        } else if (entry.kind().equals(LogEntry.TOOK_HELD)) {
+            apply(entry);
+        }
+    }
+
+    private void apply(LogEntry entry) {
+        if (entry.seq() <= logPos && started) {
+            return;
+        }
+        try {
+            applyUnchecked(entry);
+        } catch (RuntimeException e) {
+            log.error("Skipping log entry {} of kind {} that this node cannot apply", entry.seq(), entry.kind(), e);
+        }
+        logPos = Math.max(logPos, entry.seq());
+    }
+
+    private void applyUnchecked(LogEntry entry) {
+        switch (entry.kind()) {
+            case LogEntry.MESSAGE -> applyMessage(entry);
+            case LogEntry.CONNECT -> {
+                List<String> f = entry.fields(3);
+                if (!f.get(0).equals(self)) {
+                    connectRemote(f.get(0), f.get(1), f.get(2));
+                }
+            }
+            case LogEntry.DISCONNECT -> {
+                List<String> f = entry.fields(2);
+                if (!f.get(0).equals(self)) {
+                    roster.disconnected(f.get(1));
+                }
+            }
+            case LogEntry.JOIN, LogEntry.LEAVE -> {
+                List<String> f = entry.fields(4);
+                if (!f.get(0).equals(self)) {
+                    if (entry.kind().equals(LogEntry.JOIN)) {
+                        roster.joined(f.get(1), f.get(2));
+                    } else {
+                        roster.left(f.get(1), f.get(2));
+                    }
+                }
+            }
+            case LogEntry.GONE -> {
+                if (!entry.value().equals(self)) {
+                    roster.nodeGone(entry.value());
+                }
+            }
+            case LogEntry.RESTATE -> {
+                List<String> f = entry.fields(2);
+                if (!f.get(0).equals(self)) {
+                    for (String record : LogEntry.split(f.get(1), LogEntry.RECORD)) {
+                        int cut = record.indexOf(LogEntry.FIELD);
+                        connectRemote(f.get(0), record.substring(0, cut), record.substring(cut + 1));
+                    }
+                }
+            }
+            case LogEntry.JOIN_UID, LogEntry.LEAVE_UID -> {
+                List<String> f = entry.fields(4);
+                if (!f.get(0).equals(self)) {
+                    if (entry.kind().equals(LogEntry.JOIN_UID)) {
+                        node.hub().joinUid(f.get(1), f.get(2));
+                    } else {
+                        node.hub().leaveUid(f.get(1), f.get(2));
+                    }
+                }
+            }
+            case LogEntry.KICK_UID -> {
+                List<String> f = entry.fields(2);
+                if (!f.get(0).equals(self)) {
+                    node.kickUid(f.get(1));
+                }
+            }
+            case LogEntry.KICK_CLIENT -> {
+                List<String> f = entry.fields(2);
+                if (f.get(0).equals(self)) {
+                    node.kickClient(f.get(1));
+                }
+            }
+            case LogEntry.JOIN_CLIENT, LogEntry.LEAVE_CLIENT -> {
+                List<String> f = entry.fields(3);
+                Session session = f.get(0).equals(self) ? node.hub().client(f.get(1)) : null;
+                if (session != null) {
+                    if (entry.kind().equals(LogEntry.JOIN_CLIENT)) {
+                        node.hub().join(session, f.get(2));
+                    } else {
+                        node.hub().leave(session, f.get(2));
+                    }
+                }
+            }
+            case LogEntry.TOOK_HELD -> {
+                List<String> f = entry.fields(3);
+                if (!f.get(0).equals(self)) {
+                    node.dropHeld(f.get(1), Long.parseLong(f.get(2)));
+                }
+            }
+            default -> log.warn("Unknown log entry kind {} at {}: is a newer node in the cluster?", entry.kind(), entry.seq());
+        }
+    }
+
+    private void applyMessage(LogEntry entry) {
+        List<String> f = entry.fields(2);
+        long ts = Long.parseLong(f.get(0));
+        PublicationCodec.Decoded decoded = codec.decode(f.get(1));
+        if (node.applySequenced(decoded.publication(), entry.seq(), ts, decoded.holdFor()) != null && started) {
+            node.noteBrokerLag(clock.millis() - ts);
+        }
+    }
+
+    private void connectRemote(String owner, String clientId, String state) {
+        int cut = state.indexOf(LogEntry.FIELD);
+        String uid = cut < 0 ? state : state.substring(0, cut);
+        Set<String> groups = cut < 0 ? Set.of() : new HashSet<>(LogEntry.splitItems(state.substring(cut + 1)));
+        roster.connected(clientId, uid, owner, groups);
+    }
+
+    // ---- this node's session changes -------------------------------------------------------------------
+
+    @Override
+    public void connected(Session session) {
+        event(LogEntry.CONNECT, LogEntry.fields(self, session.clientId(), state(session.uid(), session.groups())));
+    }
+
+    @Override
+    public void disconnected(Session session) {
+        event(LogEntry.DISCONNECT, LogEntry.fields(self, session.clientId()));
+    }
+
+    @Override
+    public void joined(Session session, String group) {
+        event(LogEntry.JOIN, LogEntry.fields(self, session.clientId(), group, state(session.uid(), session.groups())));
+    }
+
+    @Override
+    public void left(Session session, String group) {
+        event(LogEntry.LEAVE, LogEntry.fields(self, session.clientId(), group, state(session.uid(), session.groups())));
+    }
+
+    @Override
+    public void tookHeld(String uid, long upToSeq) {
+        event(LogEntry.TOOK_HELD, LogEntry.fields(self, uid, Long.toString(upToSeq)));
+    }
+
+    /** Called by the hub under its monitor, so the queue holds changes in the order they happened. */
+    private void event(String kind, String value) {
+        if (sendingEvents) { // otherwise the next restate carries it
+            queue.add(new Pending(kind, value, null));
+            drain();
+        }
+    }
+
+    // ---- publishing and commands -----------------------------------------------------------------------
+
+    @Override
+    public Mono<List<PublishResult>> publish(List<Publication> publications) {
+        return Mono.defer(() -> {
+            requireSynced();
+            long ts = clock.millis();
+            List<Mono<PublishResult>> answers = new ArrayList<>(publications.size());
+            for (Publication publication : publications) {
+                Target target = publication.target();
+                List<String> online = new ArrayList<>();
+                List<String> offline = new ArrayList<>();
+                for (String uid : target.uids()) {
+                    (roster.isOnline(uid) ? online : offline).add(uid);
+                }
+                int sessions = roster.reach(target);
+                List<String> holdFor = publication.ttlSeconds() > 0 && !target.all() ? offline : List.of();
+                String value = LogEntry.fields(Long.toString(ts), codec.encode(publication, holdFor));
+                answers.add(append(LogEntry.MESSAGE, value)
+                        .map(seq -> new PublishResult(new Cursor(epoch, seq, ts).text(), sessions, online, offline)));
+            }
+            node.countPublished(publications.size());
+            return Flux.concat(answers).collectList();
+        });
+    }
+
+    @Override
+    public Mono<Integer> joinUid(String uid, String group) {
+        return command(() -> {
+            int limit = node.limits().groupsPerSession();
+            int sessions = 0;
+            for (String clientId : roster.sessionsOf(uid)) {
+                Roster.Member m = roster.client(clientId);
+                if (m != null && (m.groups().contains(group) || m.groups().size() < limit)) {
+                    sessions++;
+                }
+            }
+            node.hub().joinUid(uid, group);
+            Set<String> all = new HashSet<>(node.hub().groupsOfUid(uid));
+            return append(LogEntry.JOIN_UID, LogEntry.fields(self, uid, group, LogEntry.items(all))).thenReturn(sessions);
+        });
+    }
+
+    @Override
+    public Mono<Integer> leaveUid(String uid, String group) {
+        return command(() -> {
+            int sessions = 0;
+            for (String clientId : roster.sessionsOf(uid)) {
+                Roster.Member m = roster.client(clientId);
+                if (m != null && m.groups().contains(group)) {
+                    sessions++;
+                }
+            }
+            node.hub().leaveUid(uid, group);
+            Set<String> all = new HashSet<>(node.hub().groupsOfUid(uid));
+            return append(LogEntry.LEAVE_UID, LogEntry.fields(self, uid, group, LogEntry.items(all))).thenReturn(sessions);
+        });
+    }
+
+    @Override
+    public Mono<Hub.Join> joinClient(String clientId, String group) {
+        Session local = node.hub().client(clientId);
+        if (local != null) {
+            return Mono.fromSupplier(() -> node.hub().join(local, group));
+        }
+        return command(() -> {
+            Roster.Member m = roster.client(clientId);
+            if (m == null) {
+                return Mono.empty();
+            }
+            if (m.groups().contains(group)) {
+                return Mono.just(Hub.Join.ALREADY_MEMBER);
+            }
+            if (m.groups().size() >= node.limits().groupsPerSession()) {
+                return Mono.just(Hub.Join.TOO_MANY_GROUPS);
+            }
+            return append(LogEntry.JOIN_CLIENT, LogEntry.fields(m.node(), clientId, group)).thenReturn(Hub.Join.JOINED);
+        });
+    }
+
+    @Override
+    public Mono<Boolean> leaveClient(String clientId, String group) {
+        Session local = node.hub().client(clientId);
+        if (local != null) {
+            return Mono.fromSupplier(() -> node.hub().leave(local, group));
+        }
+        return command(() -> {
+            Roster.Member m = roster.client(clientId);
+            if (m == null) {
+                return Mono.empty();
+            }
+            boolean member = m.groups().contains(group);
+            return append(LogEntry.LEAVE_CLIENT, LogEntry.fields(m.node(), clientId, group)).thenReturn(member);
+        });
+    }
+
+    @Override
+    public Mono<Integer> kickUid(String uid) {
+        return command(() -> {
+            int sessions = roster.sessionsOf(uid).size();
+            node.kickUid(uid);
+            return append(LogEntry.KICK_UID, LogEntry.fields(self, uid)).thenReturn(sessions);
+        });
+    }
+
+    @Override
+    public Mono<Boolean> kickClient(String clientId) {
+        if (node.kickClient(clientId)) {
+            return Mono.just(true);
+        }
+        return command(() -> {
+            Roster.Member m = roster.client(clientId);
+            if (m == null) {
+                return Mono.just(false);
+            }
+            return append(LogEntry.KICK_CLIENT, LogEntry.fields(m.node(), clientId)).thenReturn(true);
+        });
+    }
+
+    @Override
+    public Mono<List<NodeStats>> stats() {
+        return Mono.fromSupplier(() -> {
+            List<NodeStats> all = new ArrayList<>();
+            all.add(node.stats());
+            remoteStats.forEach((id, encoded) -> { // dead nodes' stats are removed when they are reaped
+                NodeStats decoded = id.equals(self) ? null : decodeStats(id, encoded);
+                if (decoded != null) {
+                    all.add(decoded);
+                }
+            });
+            return all;
+        });
+    }
+
+    private <T> Mono<T> command(java.util.function.Supplier<Mono<T>> action) {
+        return Mono.defer(() -> {
+            requireSynced();
+            return action.get();
+        });
+    }
+
+    private void requireSynced() {
+        if (!synced) {
+            throw new BrokerUnavailableException("Redis cannot be reached", null);
+        }
+    }
+
+    /** Queues one entry; completes with its sequence number once Redis has it. */
+    private Mono<Long> append(String kind, String value) {
+        Sinks.One<Long> done = Sinks.one();
+        queue.add(new Pending(kind, value, done));
+        drain();
+        return done.asMono();
+    }
+
+    /** Sends what is queued, one script call at a time, so entries reach the log in queue order. */
+    private void drain() {
+        if (stopped || !draining.compareAndSet(false, true)) {
+            return;
+        }
+        List<Pending> batch = new ArrayList<>(Math.min(BATCH, 16));
+        Pending next;
+        while (batch.size() < BATCH && (next = queue.poll()) != null) {
+            batch.add(next);
+        }
+        if (batch.isEmpty()) {
+            draining.set(false);
+            if (!queue.isEmpty()) {
+                drain();
+            }
+            return;
+        }
+        List<String> args = new ArrayList<>(3 + batch.size() * 2);
+        args.add(epoch);
+        args.add(Integer.toString(settings.logLength()));
+        args.add(keys.prefix());
+        for (Pending p : batch) {
+            args.add(p.kind());
+            args.add(p.value());
+        }
+        redis.execute(Scripts.APPEND, List.of(keys.epoch(), keys.seq(), keys.log()), args)
+                .next()
+                .timeout(settings.timeout())
+                .subscribe(first -> {
+                    for (int i = 0; i < batch.size(); i++) {
+                        Sinks.One<Long> done = batch.get(i).done();
+                        if (done != null) {
+                            done.tryEmitValue(first + i);
+                        }
+                    }
+                    draining.set(false);
+                    drain();
+                }, error -> {
+                    BrokerUnavailableException failure = new BrokerUnavailableException("Redis cannot be reached", error);
+                    for (Pending p : batch) {
+                        if (p.done() != null) {
+                            p.done().tryEmitError(failure);
+                        }
+                    }
+                    down(error).subscribe();
+                    draining.set(false);
+                    drain();
+                });
+    }
+
+    // ---- stats -----------------------------------------------------------------------------------------
+
+    private static String encodeStats(NodeStats s) {
+        StringBuilder transports = new StringBuilder();
+        s.sessionsByTransport().forEach((t, n) -> transports.append(transports.isEmpty() ? "" : ",").append(t).append('=').append(n));
+        return LogEntry.fields(Integer.toString(s.sessions()), transports.toString(), Integer.toString(s.uids()),
+                Integer.toString(s.groups()), Long.toString(s.messagesIn()), Long.toString(s.messagesOut()),
+                Double.toString(s.messagesInPerSecond()), Double.toString(s.messagesOutPerSecond()),
+                Long.toString(s.dropped()), Long.toString(s.brokerLagMillis()));
+    }
+
+    private static @Nullable NodeStats decodeStats(String id, String encoded) {
+        List<String> f = LogEntry.split(encoded, LogEntry.FIELD);
+        if (f.size() < 10) {
+            return null;
+        }
+        Map<String, Integer> byTransport = new HashMap<>();
+        for (String pair : LogEntry.split(f.get(1), ',')) {
+            int eq = pair.indexOf('=');
+            if (eq > 0) {
+                byTransport.put(pair.substring(0, eq), Integer.parseInt(pair.substring(eq + 1)));
+            }
+        }
+        return new NodeStats(id, Integer.parseInt(f.get(0)), byTransport, Integer.parseInt(f.get(2)),
+                Integer.parseInt(f.get(3)), Long.parseLong(f.get(4)), Long.parseLong(f.get(5)),
+                Double.parseDouble(f.get(6)), Double.parseDouble(f.get(7)), Long.parseLong(f.get(8)),
+                Long.parseLong(f.get(9)));
+    }
+
+    // ---- stopping --------------------------------------------------------------------------------------
+
+    /** Leaves the cluster: tells the other nodes this node's sessions are gone and stops reading. */
+    @Override
+    public void close() {
+        if (stopped) {
+            return;
+        }
+        if (synced) {
+            try {
+                append(LogEntry.GONE, self)
+                        .then(redis.execute(Scripts.LEAVE, List.of(keys.nodes(), keys.stats()), List.of(self, keys.prefix())).then())
+                        .block(settings.timeout());
+            } catch (RuntimeException e) {
+                log.warn("Node {} could not say goodbye to Redis ({}); peers reap it within {}", self, e.toString(),
+                        settings.nodeTimeout().plus(settings.heartbeat()));
+            }
+        }
+        crash();
+    }
+
+    /**
+     * Stops all Redis traffic at once without a word to the other nodes, as a killed process would:
+     * they reap this node when its lease runs out. Tests use it to prove that bound.
+     */
+    public void crash() {
+        stopped = true;
+        synced = false;
+        sendingEvents = false;
+        if (heartbeats != null) {
+            heartbeats.dispose();
+        }
+        if (readLoop != null) {
+            readLoop.dispose();
+        }
+        ReactiveRedisConnection connection = reader;
+        if (connection != null) {
+            connection.closeLater().subscribe(null, e -> { });
+        }
+    }
+
+    private static ByteBuffer bytes(String text) {
+        return ByteBuffer.wrap(text.getBytes(StandardCharsets.UTF_8));
+    }
+
+    private static String text(ByteBuffer buffer) {
+        return StandardCharsets.UTF_8.decode(buffer.duplicate()).toString();
+    }
+}

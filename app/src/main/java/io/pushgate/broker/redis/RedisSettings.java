@@ -1,0 +1,13 @@
+package io.pushgate.broker.redis;
+
+import java.time.Duration;
+
+/** See {@code PushgateProperties.Redis}. */
+public record RedisSettings(String prefix, Duration heartbeat, Duration nodeTimeout, Duration timeout, int logLength) {
+
+    public RedisSettings {
+        if (nodeTimeout.compareTo(heartbeat) <= 0) {
+            throw new IllegalArgumentException("pushgate.redis.node-timeout must be longer than pushgate.redis.heartbeat");
+        }
+    }
+}

@@ -1,0 +1,119 @@
+package io.pushgate.broker.redis;
+
+import java.util.List;
+
+import org.springframework.data.redis.core.script.RedisScript;
+
+/**
+ * The Lua scripts. Each runs atomically in Redis, so a sequence number, its log entry and the
+ * session hash it changes are never seen apart. Every key lives under one hash tag, so in Redis
+ * Cluster they share a slot and the scripts may touch keys they compute from the prefix.
+ */
+final class Scripts {
+
+    private Scripts() {
+    }
+
+    /**
+     * KEYS: epoch, seq, log. ARGV: epoch, max log length, key prefix, then kind/value pairs. Appends each
+     * entry under the next sequence number and keeps the node session hashes and uid memberships in
+     * step. Refuses (PUSHGATE_EPOCH) when Redis lost the epoch, i.e. its data: the node must restate
+     * first. Returns the first sequence number taken; the others follow it.
+     */
+    @SuppressWarnings("rawtypes")
+    static final RedisScript<Long> APPEND = RedisScript.of("""
+            if redis.call('GET', KEYS[1]) ~= ARGV[1] then
+              return redis.error_reply('PUSHGATE_EPOCH the cluster epoch is gone: Redis lost its data')
+            end
+            local prefix = ARGV[3]
+            local first = nil
+            for i = 4, #ARGV, 2 do
+              local kind, v = ARGV[i], ARGV[i + 1]
+              local seq = redis.call('INCR', KEYS[2])
+              if not first then first = seq end
+              redis.call('XADD', KEYS[3], 'MAXLEN', '~', ARGV[2], seq .. '-0', 'k', kind, 'v', v)
+              if kind == 'c' then
+                local n, cid, state = string.match(v, '^([^\\31]*)\\31([^\\31]*)\\31(.*)$')
+                redis.call('HSET', prefix .. 's:' .. n, cid, state)
+              elseif kind == 'd' then
+                local n, cid = string.match(v, '^([^\\31]*)\\31(.*)$')
+                redis.call('HDEL', prefix .. 's:' .. n, cid)
+              elseif kind == 'j' or kind == 'l' then
+                local n, cid, state = string.match(v, '^([^\\31]*)\\31([^\\31]*)\\31[^\\31]*\\31(.*)$')
+                if redis.call('HEXISTS', prefix .. 's:' .. n, cid) == 1 then
+                  redis.call('HSET', prefix .. 's:' .. n, cid, state)
+                end
+              elseif kind == 'x' then
+                redis.call('DEL', prefix .. 's:' .. v)
+              elseif kind == 's' then
+                local n, records = string.match(v, '^([^\\31]*)\\31(.*)$')
+                for record in string.gmatch(records, '[^\\29]+') do
+                  local cid, state = string.match(record, '^([^\\31]*)\\31(.*)$')
+                  redis.call('HSET', prefix .. 's:' .. n, cid, state)
+                end
+              elseif kind == 'J' or kind == 'L' then
+                local uid, all = string.match(v, '^[^\\31]*\\31([^\\31]*)\\31[^\\31]*\\31(.*)$')
+                if all == '' then
+                  redis.call('HDEL', prefix .. 'uidgroups', uid)
+                else
+                  redis.call('HSET', prefix .. 'uidgroups', uid, all)
+                end
+              end
+            end
+            return first
+            """, Long.class);
+
+    /**
+     * KEYS: epoch, seq. ARGV: the epoch this node proposes, the sequence number it has reached. Keeps an
+     * existing epoch; never lets the sequence go below what a node has seen, so cursors stay valid when
+     * Redis comes back empty. Returns {epoch, seq}.
+     */
+    @SuppressWarnings({"rawtypes", "unchecked"})
+    static final RedisScript<List> INIT = RedisScript.of("""
+            redis.call('SET', KEYS[1], ARGV[1], 'NX')
+            local seq = tonumber(redis.call('GET', KEYS[2]) or '0')
+            if seq < tonumber(ARGV[2]) then
+              seq = tonumber(ARGV[2])
+              redis.call('SET', KEYS[2], seq)
+            end
+            return {redis.call('GET', KEYS[1]), tostring(seq)}
+            """, List.class);
+
+    /**
+     * KEYS: epoch, nodes (sorted set: node by expiry time), stats, seq, log. ARGV: epoch, node, node
+     * timeout ms, this node's stats, key prefix, max log length. Marks the node alive, stores its
+     * stats, and reaps nodes whose time ran out: their session hash goes and a {@code x} entry tells
+     * every node. Returns {"epoch"} when Redis lost its data, else {"new"|"known", then node, stats...}:
+     * "new" when this node was not registered (first beat, or it was reaped and must restate).
+     */
+    @SuppressWarnings({"rawtypes", "unchecked"})
+    static final RedisScript<List> HEARTBEAT = RedisScript.of("""
+            if redis.call('GET', KEYS[1]) ~= ARGV[1] then
+              return {'epoch'}
+            end
+            local t = redis.call('TIME')
+            local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+            local added = redis.call('ZADD', KEYS[2], now + tonumber(ARGV[3]), ARGV[2])
+            redis.call('HSET', KEYS[3], ARGV[2], ARGV[4])
+            local dead = redis.call('ZRANGEBYSCORE', KEYS[2], '-inf', now)
+            for _, n in ipairs(dead) do
+              redis.call('ZREM', KEYS[2], n)
+              redis.call('DEL', ARGV[5] .. 's:' .. n)
+              redis.call('HDEL', KEYS[3], n)
+              local seq = redis.call('INCR', KEYS[4])
+              redis.call('XADD', KEYS[5], 'MAXLEN', '~', ARGV[6], seq .. '-0', 'k', 'x', 'v', n)
+            end
+            local out = {added == 1 and 'new' or 'known'}
+            for _, x in ipairs(redis.call('HGETALL', KEYS[3])) do
+              out[#out + 1] = x
+            end
+            return out
+            """, List.class);
+
+    /** KEYS: nodes, stats. ARGV: node, key prefix. A node stopping cleanly: it leaves at once. */
+    static final RedisScript<Long> LEAVE = RedisScript.of("""
+            redis.call('ZREM', KEYS[1], ARGV[1])
+            redis.call('HDEL', KEYS[2], ARGV[1])
+            return redis.call('DEL', ARGV[2] .. 's:' .. ARGV[1])
+            """, Long.class);
+}

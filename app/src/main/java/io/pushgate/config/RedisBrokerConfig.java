@@ -1,0 +1,52 @@
+package io.pushgate.config;
+
+import java.time.Clock;
+
+import io.lettuce.core.ClientOptions;
+import io.pushgate.broker.redis.PublicationCodec;
+import io.pushgate.broker.redis.RedisBroker;
+import io.pushgate.broker.redis.RedisSettings;
+import io.pushgate.core.PushNode;
+
+import org.springframework.boot.autoconfigure.condition.ConditionalOnProperty;
+import org.springframework.boot.data.redis.autoconfigure.LettuceClientConfigurationBuilderCustomizer;
+import org.springframework.context.annotation.Bean;
+import org.springframework.context.annotation.Configuration;
+import org.springframework.data.redis.connection.ReactiveRedisConnectionFactory;
+import org.springframework.data.redis.core.ReactiveStringRedisTemplate;
+
+import tools.jackson.databind.json.JsonMapper;
+
+/**
+ * {@code pushgate.broker=redis}: the node joins the cluster whose Redis the standard
+ * {@code spring.data.redis.*} settings name (standalone, Sentinel or Cluster).
+ */
+@Configuration(proxyBeanMethods = false)
+@ConditionalOnProperty(name = "pushgate.broker", havingValue = "redis")
+public class RedisBrokerConfig {
+
+    @Bean(destroyMethod = "close")
+    RedisBroker redisBroker(PushNode node, ReactiveStringRedisTemplate redis, ReactiveRedisConnectionFactory factory,
+                            PushgateProperties properties, JsonMapper mapper) {
+        PushgateProperties.Redis r = properties.redis();
+        RedisBroker broker = new RedisBroker(node, redis, factory,
+                new RedisSettings(r.prefix(), r.heartbeat(), r.nodeTimeout(), r.timeout(), r.logLength()),
+                new PublicationCodec(mapper), Clock.systemUTC());
+        broker.start();
+        return broker;
+    }
+
+    /**
+     * Commands fail at once while Redis is unreachable instead of waiting in Lettuce's queue: a publish
+     * then answers 503 at once and the node notices it is cut off.
+     */
+    @Bean
+    LettuceClientConfigurationBuilderCustomizer pushgateRejectWhileDisconnected() {
+        return builder -> {
+            ClientOptions current = builder.build().getClientOptions().orElse(ClientOptions.create());
+            builder.clientOptions(current.mutate()
+                    .disconnectedBehavior(ClientOptions.DisconnectedBehavior.REJECT_COMMANDS)
+                    .build());
+        };
+    }
+}

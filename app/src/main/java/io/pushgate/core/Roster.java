@@ -1,0 +1,209 @@
+package io.pushgate.core;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.NavigableMap;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentSkipListMap;
+
+import org.jspecify.annotations.Nullable;
+
+/**
+ * Who is connected to the whole cluster: every session of every node by client id, uid and group,
+ * as plain names. Presence answers come from here, so they agree on every node.
+ *
+ * <p>On a node alone it mirrors the {@link Hub} synchronously. In a cluster, this node's changes are
+ * applied at once and other nodes' changes arrive through the broker, in the order they were made;
+ * every change is idempotent, so a snapshot followed by changes already in it converges.
+ *
+ * <p>Reads are lock-free over concurrent maps; changes take one monitor.
+ */
+public final class Roster {
+
+    /** One session somewhere in the cluster. */
+    public record Member(String clientId, String uid, String node, Set<String> groups) {
+    }
+
+    private final Map<String, Member> clients = new ConcurrentHashMap<>();
+    private final NavigableMap<String, Set<String>> uids = new ConcurrentSkipListMap<>();
+    private final NavigableMap<String, Map<String, String>> groups = new ConcurrentSkipListMap<>();
+    private final Map<String, Set<String>> nodes = new ConcurrentHashMap<>();
+
+    public synchronized void connected(String clientId, String uid, String node, Set<String> groupNames) {
+        if (clients.containsKey(clientId)) {
+            return;
+        }
+        Set<String> own = ConcurrentHashMap.newKeySet();
+        clients.put(clientId, new Member(clientId, uid, node, own));
+        uids.computeIfAbsent(uid, k -> ConcurrentHashMap.newKeySet()).add(clientId);
+        nodes.computeIfAbsent(node, k -> ConcurrentHashMap.newKeySet()).add(clientId);
+        for (String group : groupNames) {
+            joined(clientId, group);
+        }
+    }
+
+    public synchronized void disconnected(String clientId) {
+        Member member = clients.remove(clientId);
+        if (member == null) {
+            return;
+        }
+        removeFrom(uids, member.uid(), clientId);
+        removeFrom(nodes, member.node(), clientId);
+        for (String group : member.groups()) {
+            Map<String, String> members = groups.get(group);
+            if (members != null) {
+                members.remove(clientId);
+                if (members.isEmpty()) {
+                    groups.remove(group, members);
+                }
+            }
+        }
+    }
+
+    public synchronized void joined(String clientId, String group) {
+        Member member = clients.get(clientId);
+        if (member != null && member.groups().add(group)) {
+            groups.computeIfAbsent(group, k -> new ConcurrentHashMap<>()).put(clientId, member.uid());
+        }
+    }
+
+    public synchronized void left(String clientId, String group) {
+        Member member = clients.get(clientId);
+        if (member != null && member.groups().remove(group)) {
+            Map<String, String> members = groups.get(group);
+            if (members != null) {
+                members.remove(clientId);
+                if (members.isEmpty()) {
+                    groups.remove(group, members);
+                }
+            }
+        }
+    }
+
+    /** Forgets every session of a node: it stopped, died, or is about to restate its sessions. */
+    public synchronized void nodeGone(String node) {
+        Set<String> ids = nodes.get(node);
+        if (ids != null) {
+            for (String clientId : List.copyOf(ids)) {
+                disconnected(clientId);
+            }
+        }
+    }
+
+    /** Sessions a publish to {@code target} reaches now, each counted once. */
+    public int reach(Target target) {
+        Set<String> excluded = target.excludeClients();
+        if (target.all()) {
+            int count = clients.size();
+            for (String id : excluded) {
+                if (clients.containsKey(id)) {
+                    count--;
+                }
+            }
+            return count;
+        }
+        Set<String> reached = new java.util.HashSet<>();
+        for (String uid : target.uids()) {
+            reached.addAll(uids.getOrDefault(uid, Set.of()));
+        }
+        for (String group : target.groups()) {
+            reached.addAll(groups.getOrDefault(group, Map.of()).keySet());
+        }
+        for (String id : target.clients()) {
+            if (clients.containsKey(id)) {
+                reached.add(id);
+            }
+        }
+        reached.removeAll(excluded);
+        return reached.size();
+    }
+
+    public boolean isOnline(String uid) {
+        return uids.containsKey(uid);
+    }
+
+    public @Nullable Member client(String clientId) {
+        return clients.get(clientId);
+    }
+
+    /** Client ids of the uid's sessions, sorted. */
+    public List<String> sessionsOf(String uid) {
+        Set<String> ids = uids.get(uid);
+        return ids == null ? List.of() : List.copyOf(new TreeSet<>(ids));
+    }
+
+    /** Client id to uid for the group's member sessions. */
+    public Map<String, String> members(String group) {
+        Map<String, String> members = groups.get(group);
+        return members == null ? Map.of() : Map.copyOf(members);
+    }
+
+    public int memberCount(String group) {
+        Map<String, String> members = groups.get(group);
+        return members == null ? 0 : members.size();
+    }
+
+    public int sessionCount() {
+        return clients.size();
+    }
+
+    public int uidCount() {
+        return uids.size();
+    }
+
+    public int groupCount() {
+        return groups.size();
+    }
+
+    public Set<String> nodes() {
+        return Set.copyOf(nodes.keySet());
+    }
+
+    /** Sessions a node holds, as this roster knows them. */
+    public List<Member> sessionsOn(String node) {
+        Set<String> ids = nodes.getOrDefault(node, Set.of());
+        List<Member> members = new ArrayList<>(ids.size());
+        for (String id : ids) {
+            Member member = clients.get(id);
+            if (member != null) {
+                members.add(member);
+            }
+        }
+        return members;
+    }
+
+    /** Online uids in ascending order, strictly after {@code after} (null for the start), at most {@code limit}. */
+    public List<String> onlineUids(@Nullable String after, int limit) {
+        return page(uids, after, limit);
+    }
+
+    /** Groups with members, in ascending order, strictly after {@code after}, at most {@code limit}. */
+    public List<String> groupNames(@Nullable String after, int limit) {
+        return page(groups, after, limit);
+    }
+
+    private static List<String> page(NavigableMap<String, ?> index, @Nullable String after, int limit) {
+        NavigableMap<String, ?> tail = after == null ? index : index.tailMap(after, false);
+        List<String> names = new ArrayList<>(Math.min(limit, 256));
+        for (String name : tail.keySet()) {
+            if (names.size() == limit) {
+                break;
+            }
+            names.add(name);
+        }
+        return names;
+    }
+
+    private static void removeFrom(Map<String, Set<String>> index, String key, String clientId) {
+        Set<String> ids = index.get(key);
+        if (ids != null) {
+            ids.remove(clientId);
+            if (ids.isEmpty()) {
+                index.remove(key, ids);
+            }
+        }
+    }
+}

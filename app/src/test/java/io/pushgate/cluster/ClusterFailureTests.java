@@ -1,0 +1,119 @@
+package io.pushgate.cluster;
+
+import static io.pushgate.cluster.ClusterTests.awaitSessions;
+import static io.pushgate.cluster.ClusterTests.toUid;
+import static io.pushgate.cluster.ClusterTests.ws;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import java.time.Duration;
+
+import io.pushgate.support.ClusterNode;
+import io.pushgate.support.RedisServer;
+import io.pushgate.support.SseTestClient;
+import io.pushgate.support.TestSecrets;
+import io.pushgate.support.WsTestClient;
+
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+import tools.jackson.databind.JsonNode;
+
+/**
+ * A node that dies and a Redis that goes away: presence heals within the stated bound, publishes
+ * say the cluster is degraded instead of losing messages silently, and delivery comes back by itself.
+ * ClusterNode runs the nodes with a 500 ms heartbeat and a 1.5 s node timeout.
+ */
+class ClusterFailureTests {
+
+    /** node-timeout + heartbeat, the documented bound, plus room for a loaded CI machine. */
+    static final Duration DEATH_BOUND = Duration.ofMillis(1500 + 500);
+    static final Duration SLACK = Duration.ofSeconds(3);
+
+    RedisServer redis;
+    ClusterNode a;
+    ClusterNode b;
+
+    @BeforeEach
+    void startCluster() {
+        redis = RedisServer.start();
+        a = ClusterNode.start("fa", redis);
+        b = ClusterNode.start("fb", redis);
+    }
+
+    @AfterEach
+    void stopCluster() {
+        for (AutoCloseable c : new AutoCloseable[] {b, a, redis}) {
+            try {
+                if (c != null) {
+                    c.close();
+                }
+            } catch (Exception ignored) {
+                // already stopped by the test
+            }
+        }
+    }
+
+    @Test
+    void aKilledNodesSessionsLeavePresenceWithinTheNodeTimeout() {
+        String uid = TestSecrets.uniqueUid("dies");
+        WsTestClient onB = ws(b, TestSecrets.token(uid));
+        awaitSessions(a, uid, 1);
+
+        long killedAt = System.nanoTime();
+        b.kill(); // no goodbye reaches Redis, as with kill -9
+        awaitSessions(a, uid, 0);
+        Duration took = Duration.ofNanos(System.nanoTime() - killedAt);
+
+        assertThat(took).isLessThan(DEATH_BOUND.plus(SLACK));
+        await().atMost(ClusterTests.PROPAGATION).untilAsserted(() ->
+                assertThat(a.api().get("/api/v1/stats").path("nodes").findValuesAsString("node")).containsExactly("fa"));
+        onB.close();
+    }
+
+    @Test
+    void aCleanlyStoppedNodeLeavesPresenceAtOnce() {
+        String uid = TestSecrets.uniqueUid("stops");
+        try (SseTestClient onB = SseTestClient.open(b.port(), "token=" + TestSecrets.token(uid))) {
+            onB.nextEvent("welcome");
+            awaitSessions(a, uid, 1);
+            b.close();
+            awaitSessions(a, uid, 0);
+        }
+    }
+
+    @Test
+    void whileRedisIsDownPublishesAnswer503AndWhenItReturnsDeliveryAndPresenceResume() {
+        String uid = TestSecrets.uniqueUid("outage");
+        try (WsTestClient onA = ws(a, TestSecrets.token(uid)); WsTestClient onB = ws(b, TestSecrets.token(uid))) {
+            awaitSessions(b, uid, 2);
+            String before = b.api().publish(toUid(uid, 1)).path("id").asString();
+            assertThat(onA.nextMessage().path("id").asString()).isEqualTo(before);
+            assertThat(onB.nextMessage().path("id").asString()).isEqualTo(before);
+
+            redis.stop();
+            await().atMost(ClusterTests.PROPAGATION).untilAsserted(() -> {
+                JsonNode problem = b.api().post("/api/v1/messages", toUid(uid, 2), 503);
+                assertThat(problem.path("type").asString()).isEqualTo("urn:pushgate:problem:cluster-degraded");
+            });
+            assertThat(onA.isClosed()).as("clients stay connected while Redis is away").isFalse();
+            assertThat(b.api().get("/api/v1/uids/" + uid).path("sessions").asInt())
+                    .as("presence answers from what the node knew").isEqualTo(2);
+
+            redis.restart(); // empty: its data is gone
+            await().atMost(ClusterTests.PROPAGATION).until(() -> b.api().client().post().uri("/api/v1/messages")
+                    .contentType(org.springframework.http.MediaType.APPLICATION_JSON).bodyValue(toUid(uid, 3))
+                    .exchange().returnResult(String.class).getStatus().value() == 200);
+            JsonNode after = a.api().publish(toUid(uid, 4));
+            String afterId = after.path("id").asString();
+            assertThat(ClusterTests.messageIds(onA, 2).get(1)).isEqualTo(afterId);
+            assertThat(ClusterTests.messageIds(onB, 2).get(1)).isEqualTo(afterId);
+            assertThat(afterId.substring(0, afterId.indexOf('-'))).as("cursors keep their epoch across the restart")
+                    .isEqualTo(before.substring(0, before.indexOf('-')));
+
+            awaitSessions(a, uid, 2); // each node restated its sessions in the new Redis
+            assertThat(redis.command("HLEN", "{pushgate}:s:fa")).isEqualTo("1");
+        }
+    }
+}
