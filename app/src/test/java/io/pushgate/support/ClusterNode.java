@@ -19,9 +19,10 @@ import io.pushgate.core.Broker;
 import reactor.core.publisher.Mono;
 
 /**
- * One whole pushgate node in this JVM, on a random port, in a cluster through a {@link RedisServer}:
- * several of them on one Redis are a cluster. It runs with the {@link TestSecrets}, its own node id, and a
- * short Redis heartbeat (500 ms) and node timeout (1.5 s) so tests see a dead node declared dead quickly.
+ * One whole pushgate node in this JVM, on a random port, in a cluster through a {@link RedisServer} (or a
+ * {@link RedisSentinel} or {@link RedisClusterServers}): several of them on one Redis are a cluster. It runs
+ * with the {@link TestSecrets}, its own node id, and a short Redis heartbeat (500 ms) and node timeout
+ * (1.5 s) so tests see a dead node declared dead quickly.
  *
  * <p>Settings are passed as command-line arguments, so they win over {@code application.properties}
  * (which sets {@code server.port=8080}); a caller's extra settings override these defaults.
@@ -47,17 +48,32 @@ public final class ClusterNode implements AutoCloseable {
      * @param extraProperties {@code key=value} settings; later ones override earlier ones and the defaults
      */
     public static ClusterNode start(String nodeId, RedisServer redis, String... extraProperties) {
+        String[] properties = new String[extraProperties.length + 2];
+        properties[0] = "spring.data.redis.host=127.0.0.1";
+        properties[1] = "spring.data.redis.port=" + redis.port();
+        System.arraycopy(extraProperties, 0, properties, 2, extraProperties.length);
+        return start(nodeId, properties);
+    }
+
+    /**
+     * Starts a node with {@code pushgate.broker=redis} on whatever Redis {@code properties} name with
+     * Spring Boot's {@code spring.data.redis.*} settings: a Sentinel ({@code spring.data.redis.sentinel.master}
+     * and {@code spring.data.redis.sentinel.nodes}, see {@link RedisSentinel}) or a Redis Cluster
+     * ({@code spring.data.redis.cluster.nodes}, see {@link RedisClusterServers}). Returns once its web server
+     * listens.
+     *
+     * @param properties {@code key=value} settings; later ones override earlier ones and the defaults
+     */
+    public static ClusterNode start(String nodeId, String... properties) {
         Map<String, String> settings = new LinkedHashMap<>();
         put(settings, "server.port=0");
         put(settings, "pushgate.broker=redis");
-        put(settings, "spring.data.redis.host=127.0.0.1");
-        put(settings, "spring.data.redis.port=" + redis.port());
         put(settings, "pushgate.node.id=" + nodeId);
         put(settings, "pushgate.auth.jwt-secret=" + TestSecrets.JWT_SECRET);
         put(settings, "pushgate.api.keys=" + TestSecrets.API_KEY);
         put(settings, "pushgate.redis.heartbeat=500ms");
         put(settings, "pushgate.redis.node-timeout=1500ms");
-        for (String property : extraProperties) {
+        for (String property : properties) {
             put(settings, property);
         }
         // one argument per key: a repeated --key would be read as the comma-joined list of its values

@@ -1,0 +1,74 @@
+package io.pushgate.cluster;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.util.HashSet;
+import java.util.Set;
+
+import io.pushgate.support.ClusterNode;
+import io.pushgate.support.RedisClusterServers;
+
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Two nodes on a three-master Redis Cluster ({@code spring.data.redis.cluster.nodes}): every pushgate key
+ * is under one hash tag, so the log, the scripts and the presence hashes all live in one slot, and the
+ * nodes behave as one server.
+ */
+class RedisClusterModeTests extends RedisTopologyBehaviour {
+
+    static RedisClusterServers redis;
+    static ClusterNode a;
+    static ClusterNode b;
+
+    @BeforeAll
+    static void startCluster() {
+        redis = RedisClusterServers.start();
+        a = ClusterNode.start("ca", "spring.data.redis.cluster.nodes=" + redis.nodes());
+        b = ClusterNode.start("cb", "spring.data.redis.cluster.nodes=" + redis.nodes());
+        awaitJoined(a, b);
+    }
+
+    @AfterAll
+    static void stopCluster() {
+        for (AutoCloseable c : new AutoCloseable[] {b, a, redis}) {
+            try {
+                if (c != null) {
+                    c.close();
+                }
+            } catch (Exception e) {
+                System.err.println("could not stop " + c + ": " + e);
+            }
+        }
+    }
+
+    @Override
+    ClusterNode a() {
+        return a;
+    }
+
+    @Override
+    ClusterNode b() {
+        return b;
+    }
+
+    @Test
+    void everyKeyOfTheClusterIsInTheOneSlotOfItsHashTag() {
+        String slot = redis.command(redis.ports().get(0), "CLUSTER", "KEYSLOT", "{pushgate}:log");
+        Set<Integer> holders = new HashSet<>();
+        long keys = 0;
+        for (int port : redis.ports()) {
+            long inSlot = Long.parseLong(redis.command(port, "CLUSTER", "COUNTKEYSINSLOT", slot));
+            long all = Long.parseLong(redis.command(port, "DBSIZE"));
+            assertThat(all).as("node %d holds nothing outside slot %s", port, slot).isEqualTo(inSlot);
+            if (inSlot > 0) {
+                holders.add(port);
+            }
+            keys += all;
+        }
+        assertThat(holders).hasSize(1);
+        assertThat(keys).as("epoch, seq, log, nodes, stats, session hashes").isGreaterThanOrEqualTo(5);
+    }
+}
