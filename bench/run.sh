@@ -8,7 +8,11 @@
 #   bench/run.sh broadcast --transport sse
 # Environment: PORT (18080), SERVER_CPU (0), GEN_CPU (1), SERVER_HEAP (1g), GEN_HEAP (2g),
 #   GENERATORS (1; 2 splits --connections over two generator processes, for more than ~19,900),
-#   SERVER_OPTS (extra server arguments), LOG_DIR (bench/target).
+#   SERVER_OPTS (extra server arguments), LOG_DIR (bench/target),
+#   BROKER (memory; redis starts a redis-server on REDIS_PORT, 16379, pinned to REDIS_CPU, GEN_CPU by
+#   default, and runs the nodes with pushgate.broker=redis), NODES (1; more starts that many nodes on
+#   PORT, PORT+1, ... all pinned to SERVER_CPU, implies BROKER=redis; sessions and publishes go
+#   round-robin over the nodes). With Redis, the Redis calls per publish are printed at the end.
 # Build first: ./mvnw -q -DskipTests package
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -44,39 +48,81 @@ done
 ulimit -n "$(ulimit -Hn)" 2>/dev/null || true
 echo "open files limit: $(ulimit -n)" >&2
 
+NODES=${NODES:-1}
+BROKER=${BROKER:-memory}
+[[ $NODES -gt 1 ]] && BROKER=redis
+REDIS_PORT=${REDIS_PORT:-16379}
+REDIS_CPU=${REDIS_CPU:-$GEN_CPU}
+
 mkdir -p "$LOG_DIR"
-server_log="$LOG_DIR/server-$scenario.log"
-# shellcheck disable=SC2086
-taskset -c "$SERVER_CPU" java -Xms"$SERVER_HEAP" -Xmx"$SERVER_HEAP" -XX:+UseG1GC -XX:MaxGCPauseMillis=50 \
-  -Dreactor.netty.ioWorkerCount=1 \
-  -jar "$SERVER_JAR" --server.port="$PORT" \
-  --pushgate.auth.jwt-secret="$JWT_SECRET" --pushgate.api.keys="$API_KEY" \
-  --pushgate.session.max-per-uid=100 --logging.level.root=WARN ${SERVER_OPTS:-} >"$server_log" 2>&1 &
-server_pid=$!
+server_pids=()
+redis_pid=""
 stop_server() {
-  if kill -0 "$server_pid" 2>/dev/null; then
-    kill -TERM "$server_pid" 2>/dev/null || true
-    for _ in $(seq 1 300); do kill -0 "$server_pid" 2>/dev/null || break; sleep 0.1; done
-    kill -KILL "$server_pid" 2>/dev/null || true
-  fi
+  for pid in "${server_pids[@]}"; do kill -TERM "$pid" 2>/dev/null || true; done
+  for pid in "${server_pids[@]}"; do
+    for _ in $(seq 1 300); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+    kill -KILL "$pid" 2>/dev/null || true
+  done
+  if [[ -n $redis_pid ]]; then kill -TERM "$redis_pid" 2>/dev/null || true; fi
 }
 trap stop_server EXIT
 
-for _ in $(seq 1 120); do
-  if curl -fs -o /dev/null -H "Authorization: Bearer $API_KEY" "http://127.0.0.1:$PORT/api/v1/stats"; then break; fi
-  kill -0 "$server_pid" 2>/dev/null || { echo "server exited, see $server_log" >&2; exit 1; }
-  sleep 0.5
+broker_opts=()
+if [[ $BROKER == redis ]]; then
+  command -v redis-server >/dev/null || { echo "BROKER=redis needs redis-server (apt-get install redis-server)" >&2; exit 1; }
+  taskset -c "$REDIS_CPU" redis-server --port "$REDIS_PORT" --bind 127.0.0.1 --save "" --appendonly no \
+    >"$LOG_DIR/redis.log" 2>&1 &
+  redis_pid=$!
+  for _ in $(seq 1 100); do redis-cli -p "$REDIS_PORT" ping >/dev/null 2>&1 && break; sleep 0.1; done
+  broker_opts=(--pushgate.broker=redis --spring.data.redis.port="$REDIS_PORT")
+fi
+
+ws_urls=""
+api_urls=""
+for ((n = 0; n < NODES; n++)); do
+  port=$((PORT + n))
+  server_log="$LOG_DIR/server-$scenario-$n.log"
+  # shellcheck disable=SC2086
+  taskset -c "$SERVER_CPU" java -Xms"$SERVER_HEAP" -Xmx"$SERVER_HEAP" -XX:+UseG1GC -XX:MaxGCPauseMillis=50 \
+    -Dreactor.netty.ioWorkerCount=1 \
+    -jar "$SERVER_JAR" --server.port="$port" --pushgate.node.id="n$n" "${broker_opts[@]}" \
+    --pushgate.auth.jwt-secret="$JWT_SECRET" --pushgate.api.keys="$API_KEY" \
+    --pushgate.session.max-per-uid=100 --logging.level.root=WARN ${SERVER_OPTS:-} >"$server_log" 2>&1 &
+  server_pids+=($!)
+  ws_urls+="${ws_urls:+,}ws://127.0.0.1:$port"
+  api_urls+="${api_urls:+,}http://127.0.0.1:$port"
 done
-echo "server pid $server_pid on port $PORT (log: $server_log)" >&2
+server_pid=${server_pids[0]}
+
+for ((n = 0; n < NODES; n++)); do
+  for _ in $(seq 1 240); do
+    if curl -fs -o /dev/null -H "Authorization: Bearer $API_KEY" "http://127.0.0.1:$((PORT + n))/api/v1/stats"; then break; fi
+    kill -0 "${server_pids[n]}" 2>/dev/null || { echo "server exited, see $LOG_DIR/server-$scenario-$n.log" >&2; exit 1; }
+    sleep 0.5
+  done
+done
+echo "server pids ${server_pids[*]} on ports $PORT.. (broker $BROKER, logs: $LOG_DIR/server-$scenario-*.log)" >&2
+[[ $BROKER == redis ]] && redis-cli -p "$REDIS_PORT" config resetstat >/dev/null
+
+redis_report() { # Redis calls per publish: one EVALSHA appends a batch of publishes, XREAD reads them on each node
+  [[ $BROKER == redis ]] || return 0
+  local stats published
+  stats=$(redis-cli -p "$REDIS_PORT" info commandstats | tr -d '\r' | grep -E 'cmdstat_(evalsha|eval|xread|xadd|incr|xrange|hgetall):' || true)
+  published=$(redis-cli -p "$REDIS_PORT" xlen "{pushgate}:log")
+  echo "redis: log entries $published; $(echo "$stats" | sed -E 's/cmdstat_([a-z]+):calls=([0-9]+),usec=([0-9]+).*/\1 calls=\2 usec=\3/' | paste -sd ';' -)" >&2
+}
 
 generator() { # generator N-of-GENERATORS, extra args
   taskset -c "$GEN_CPU" java -Xms"$GEN_HEAP" -Xmx"$GEN_HEAP" -XX:+UseParallelGC -jar "$BENCH_JAR" \
-    --scenario "$scenario" --ws-url "ws://127.0.0.1:$PORT" --api-url "http://127.0.0.1:$PORT" \
+    --scenario "$scenario" --ws-url "$ws_urls" --api-url "$api_urls" \
     --jwt-secret "$JWT_SECRET" --api-key "$API_KEY" --server-pid "$server_pid" "${defaults[@]}" "$@"
 }
 
 if [[ $GENERATORS -le 1 ]]; then
-  generator "$@"
+  status=0
+  generator "$@" || status=$?
+  redis_report
+  exit $status
 else
   # split --connections (last value wins, as in the generator) over GENERATORS processes with distinct uids
   total=19000
@@ -90,5 +136,6 @@ else
   done
   status=0
   for p in "${pids[@]}"; do wait "$p" || status=$?; done
+  redis_report
   exit $status
 fi

@@ -158,16 +158,6 @@ public final class PushNode implements AutoCloseable {
         }
     }
 
-    /** The last sequence number this node has applied. */
-    public long lastSeq() {
-        publishLock.lock();
-        try {
-            return lastSeq;
-        } finally {
-            publishLock.unlock();
-        }
-    }
-
     /** The cursor just after the latest publish: where a client that has seen everything stands. */
     public Cursor currentCursor() {
         publishLock.lock();
@@ -237,7 +227,11 @@ public final class PushNode implements AutoCloseable {
             if (!accepting) {
                 return null;
             }
-            String cursor = cursorNow().text();
+            Cursor now = cursorNow();
+            if (clustered && resumeFrom != null && resumeFrom.seq() > now.seq() && resumeFrom.epoch().equals(now.epoch())) {
+                now = new Cursor(now.epoch(), resumeFrom.seq(), now.ts()); // never behind what the client holds
+            }
+            String cursor = now.text();
             Outlet own = streaming ? transport.outlet(limits.queueCapacity()) : null;
             Outlet outlet = !streaming ? new Doorbell() : own != null ? own : new Outbox(limits.queueCapacity());
             Session session = new Session(clientId, claims, transport, outlet, lastSeq, () -> dropped.mark(1));

@@ -82,6 +82,8 @@ public final class RedisBroker implements Broker, SessionEvents, AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(RedisBroker.class);
     private static final int BATCH = 512;
     private static final int READ_COUNT = 1000;
+    /** How long one read waits for new entries; also how soon the read loop notices it must resync. */
+    private static final Duration READ_BLOCK = Duration.ofSeconds(1);
     private static final int RESTATE_CHUNK = 200;
 
     private final PushNode node;
@@ -169,11 +171,12 @@ public final class RedisBroker implements Broker, SessionEvents, AutoCloseable {
     }
 
     private Mono<Void> readOnce() {
-        StreamReadOptions options = StreamReadOptions.empty().count(READ_COUNT).block(Duration.ofSeconds(1));
+        StreamReadOptions options = StreamReadOptions.empty().count(READ_COUNT).block(READ_BLOCK);
         StreamOffset<ByteBuffer> offset = StreamOffset.create(bytes(keys.log()), ReadOffset.from(logPos + "-0"));
         return readerConnection().streamCommands().xRead(options, offset)
                 .doOnNext(record -> apply(entry(record)))
-                .then();
+                .then()
+                .timeout(READ_BLOCK.plus(settings.timeout())); // a read stuck on a dead connection counts as Redis down
     }
 
     private ReactiveRedisConnection readerConnection() {
@@ -348,7 +351,7 @@ public final class RedisBroker implements Broker, SessionEvents, AutoCloseable {
     }
 
     private Mono<Void> down(Throwable error) {
-        if (synced || started) {
+        if (!stopped && (synced || started)) {
             log.warn("Redis is unreachable ({}); node {} serves its own sessions until it is back", error.toString(), self);
         }
         synced = false;

@@ -1,0 +1,75 @@
+package io.pushgate.core;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.util.List;
+import java.util.Set;
+
+import org.junit.jupiter.api.Test;
+
+/** The cluster's presence as every node keeps it: changes arrive again and out of date, and must converge. */
+class RosterTests {
+
+    final Roster roster = new Roster();
+
+    @Test
+    void aChangeSeenTwiceCountsOnce() {
+        roster.connected("a-1", "alice", "a", Set.of("room"));
+        roster.connected("a-1", "alice", "a", Set.of("room"));
+        roster.joined("a-1", "room");
+
+        assertThat(roster.sessionsOf("alice")).containsExactly("a-1");
+        assertThat(roster.memberCount("room")).isEqualTo(1);
+        assertThat(roster.sessionCount()).isEqualTo(1);
+    }
+
+    @Test
+    void changesForASessionThatIsGoneAreIgnoredAndEmptyEntriesDisappear() {
+        roster.connected("a-1", "alice", "a", Set.of("room"));
+        roster.disconnected("a-1");
+        roster.joined("a-1", "other");
+        roster.disconnected("a-1");
+
+        assertThat(roster.uidCount()).isZero();
+        assertThat(roster.groupCount()).isZero();
+        assertThat(roster.onlineUids(null, 10)).isEmpty();
+    }
+
+    @Test
+    void aNodeGoneTakesOnlyItsOwnSessions() {
+        roster.connected("a-1", "alice", "a", Set.of("room"));
+        roster.connected("b-1", "alice", "b", Set.of("room"));
+        roster.connected("b-2", "bob", "b", Set.of());
+
+        roster.nodeGone("b");
+
+        assertThat(roster.sessionsOf("alice")).containsExactly("a-1");
+        assertThat(roster.isOnline("bob")).isFalse();
+        assertThat(roster.members("room")).containsOnlyKeys("a-1");
+        assertThat(roster.nodes()).containsExactly("a");
+    }
+
+    @Test
+    void reachCountsEachSessionOnceAndLeavesOutExcludedOnes() {
+        roster.connected("a-1", "alice", "a", Set.of("room"));
+        roster.connected("b-1", "alice", "b", Set.of());
+        roster.connected("b-2", "bob", "b", Set.of("room"));
+
+        Target overlapping = new Target(List.of("alice"), List.of("room"), List.of("b-2"), false, Set.of());
+        assertThat(roster.reach(overlapping)).isEqualTo(3);
+        Target excluding = new Target(List.of("alice"), List.of(), List.of(), false, Set.of("b-1"));
+        assertThat(roster.reach(excluding)).isEqualTo(1);
+        assertThat(roster.reach(new Target(List.of(), List.of(), List.of(), true, Set.of("a-1", "nobody")))).isEqualTo(2);
+    }
+
+    @Test
+    void pagesAreInNameOrderAcrossNodes() {
+        roster.connected("b-1", "carol", "b", Set.of("z"));
+        roster.connected("a-1", "alice", "a", Set.of("y"));
+        roster.connected("c-1", "bob", "c", Set.of());
+
+        assertThat(roster.onlineUids(null, 2)).containsExactly("alice", "bob");
+        assertThat(roster.onlineUids("bob", 2)).containsExactly("carol");
+        assertThat(roster.groupNames(null, 10)).containsExactly("y", "z");
+    }
+}
