@@ -419,8 +419,15 @@ public final class PushNode implements AutoCloseable {
         }
     }
 
-    /** Publishes to the target's sessions on this node, which runs alone. Never blocks on I/O. */
+    /**
+     * Publishes to the target's sessions on this node, which runs alone. Never blocks on I/O.
+     *
+     * @throws IllegalStateException in a cluster, where publishes go through the {@link Broker}
+     */
     public PublishResult publish(Publication publication) {
+        if (clustered) {
+            throw new IllegalStateException("this node is in a cluster: publish through its Broker");
+        }
         List<String> online = new ArrayList<>();
         List<String> offline = new ArrayList<>();
         int reached;

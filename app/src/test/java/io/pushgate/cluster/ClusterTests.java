@@ -199,6 +199,25 @@ class ClusterTests {
         awaitSessions(a, uid, 0);
     }
 
+    @Test
+    void aMessageHeldForAnOfflineUidIsDeliveredOnceWhicheverNodeItConnectsTo() {
+        String uid = TestSecrets.uniqueUid("offline");
+        JsonNode held = a.api().publish("{\"to\":{\"uids\":[\"" + uid + "\"]},\"data\":\"later\",\"ttl\":300}");
+        assertThat(held.path("offline").toString()).contains(uid);
+
+        try (WsTestClient onB = WsTestClient.connect(b.api().ws("token=" + TestSecrets.token(uid)))) {
+            onB.nextOfType("welcome");
+            assertThat(onB.nextMessage().path("id").asString()).isEqualTo(held.path("id").asString());
+        }
+        awaitSessions(a, uid, 0);
+        try (WsTestClient onA = WsTestClient.connect(a.api().ws("token=" + TestSecrets.token(uid)))) {
+            onA.nextOfType("welcome");
+            String live = b.api().publish(toUid(uid, 1)).path("id").asString();
+            assertThat(onA.nextMessage().path("id").asString()).as("the held message is not delivered twice")
+                    .isEqualTo(live);
+        }
+    }
+
     // ---- resume on another node --------------------------------------------------------------------
 
     @Test
