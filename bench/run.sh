@@ -8,7 +8,8 @@
 #   bench/run.sh broadcast --transport sse
 # Environment: PORT (18080), SERVER_CPU (0), GEN_CPU (1), SERVER_HEAP (1g), GEN_HEAP (2g),
 #   GENERATORS (1; 2 splits --connections over two generator processes, for more than ~19,900),
-#   SERVER_OPTS (extra server arguments), LOG_DIR (bench/target),
+#   SERVER_OPTS (extra server arguments), SERVER_JVM_OPTS (extra JVM options, e.g. a JFR recording),
+#   LOG_DIR (bench/target),
 #   BROKER (memory; redis starts a redis-server on REDIS_PORT, 16379, pinned to REDIS_CPU, GEN_CPU by
 #   default, and runs the nodes with pushgate.broker=redis), NODES (1; more starts that many nodes on
 #   PORT, PORT+1, ... all pinned to SERVER_CPU, implies BROKER=redis; sessions and publishes go
@@ -84,7 +85,7 @@ for ((n = 0; n < NODES; n++)); do
   server_log="$LOG_DIR/server-$scenario-$n.log"
   # shellcheck disable=SC2086
   taskset -c "$SERVER_CPU" java -Xms"$SERVER_HEAP" -Xmx"$SERVER_HEAP" -XX:+UseG1GC -XX:MaxGCPauseMillis=50 \
-    -Dreactor.netty.ioWorkerCount=1 \
+    -Dreactor.netty.ioWorkerCount=1 ${SERVER_JVM_OPTS:-} \
     -jar "$SERVER_JAR" --server.port="$port" --pushgate.node.id="n$n" "${broker_opts[@]}" \
     --pushgate.auth.jwt-secret="$JWT_SECRET" --pushgate.api.keys="$API_KEY" \
     --pushgate.session.max-per-uid=100 --logging.level.root=WARN ${SERVER_OPTS:-} >"$server_log" 2>&1 &

@@ -1,6 +1,7 @@
 package io.pushgate.config;
 
 import java.time.Clock;
+import java.time.Duration;
 
 import io.lettuce.core.ClientOptions;
 import io.pushgate.broker.redis.PublicationCodec;
@@ -8,6 +9,8 @@ import io.pushgate.broker.redis.RedisBroker;
 import io.pushgate.broker.redis.RedisSettings;
 import io.pushgate.core.PushNode;
 
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnProperty;
 import org.springframework.boot.data.redis.autoconfigure.LettuceClientConfigurationBuilderCustomizer;
 import org.springframework.context.annotation.Bean;
@@ -25,6 +28,8 @@ import tools.jackson.databind.json.JsonMapper;
 @ConditionalOnProperty(name = "pushgate.broker", havingValue = "redis")
 public class RedisBrokerConfig {
 
+    private static final Logger log = LoggerFactory.getLogger(RedisBrokerConfig.class);
+
     @Bean(destroyMethod = "close")
     RedisBroker redisBroker(PushNode node, ReactiveStringRedisTemplate redis, ReactiveRedisConnectionFactory factory,
                             PushgateProperties properties, JsonMapper mapper) {
@@ -33,6 +38,10 @@ public class RedisBrokerConfig {
                 new RedisSettings(r.prefix(), r.heartbeat(), r.nodeTimeout(), r.timeout(), r.logLength()),
                 new PublicationCodec(mapper), Clock.systemUTC());
         broker.start();
+        Duration wait = r.timeout().multipliedBy(5);
+        if (!broker.awaitStarted(wait)) {
+            log.warn("Redis did not answer within {}: this node starts alone and joins the cluster when Redis answers", wait);
+        }
         return broker;
     }
 

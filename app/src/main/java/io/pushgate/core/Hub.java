@@ -4,10 +4,8 @@ import java.util.ArrayList;
 import java.util.Collection;
 import java.util.List;
 import java.util.Map;
-import java.util.NavigableMap;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.ConcurrentSkipListMap;
 
 import org.jspecify.annotations.Nullable;
 
@@ -22,8 +20,10 @@ import org.jspecify.annotations.Nullable;
 public final class Hub {
 
     private final Map<String, Session> clients = new ConcurrentHashMap<>();
-    private final NavigableMap<String, Set<Session>> uids = new ConcurrentSkipListMap<>();
-    private final NavigableMap<String, Set<Session>> groups = new ConcurrentSkipListMap<>();
+    // hash maps, not sorted ones: every publish looks its uids up here, and ordered presence pages come
+    // from the Roster
+    private final Map<String, Set<Session>> uids = new ConcurrentHashMap<>();
+    private final Map<String, Set<Session>> groups = new ConcurrentHashMap<>();
     /** Groups the backend put a uid in: applied to the uid's sessions now and to those that come later. */
     private final Map<String, Set<String>> uidGroups = new ConcurrentHashMap<>();
     private final Limits limits;
@@ -180,16 +180,6 @@ public final class Hub {
         return groups.size();
     }
 
-    /** Online uids in ascending order, strictly after {@code after} (null for the start), at most {@code limit}. */
-    public List<String> onlineUids(@Nullable String after, int limit) {
-        return page(uids, after, limit);
-    }
-
-    /** Groups with members here, in ascending order, strictly after {@code after}, at most {@code limit}. */
-    public List<String> groupNames(@Nullable String after, int limit) {
-        return page(groups, after, limit);
-    }
-
     /**
      * Runs {@code action} with every session and the backend's uid memberships, while no change can
      * happen: a listener that queues {@code action}'s output is ordered with the {@link SessionEvents}.
@@ -208,18 +198,6 @@ public final class Hub {
 
     public List<Session> allSessions() {
         return new ArrayList<>(clients.values());
-    }
-
-    private static List<String> page(NavigableMap<String, Set<Session>> index, @Nullable String after, int limit) {
-        NavigableMap<String, Set<Session>> tail = after == null ? index : index.tailMap(after, false);
-        List<String> names = new ArrayList<>(Math.min(limit, 256));
-        for (String name : tail.keySet()) {
-            if (names.size() == limit) {
-                break;
-            }
-            names.add(name);
-        }
-        return names;
     }
 
     private static void removeFrom(Map<String, Set<Session>> index, String key, Session session) {

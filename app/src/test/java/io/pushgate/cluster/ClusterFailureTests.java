@@ -116,4 +116,21 @@ class ClusterFailureTests {
             assertThat(redis.command("HLEN", "{pushgate}:s:fa")).isEqualTo("1");
         }
     }
+
+    @Test
+    void aNodeStartedWhileRedisIsDownServesItsOwnClientsAndJoinsWhenRedisAnswers() {
+        redis.stop();
+        try (ClusterNode late = ClusterNode.start("fc", redis, "pushgate.redis.timeout=300ms")) {
+            String uid = TestSecrets.uniqueUid("late");
+            try (WsTestClient onLate = ws(late, TestSecrets.token(uid))) {
+                JsonNode problem = late.api().post("/api/v1/messages", toUid(uid, 1), 503);
+                assertThat(problem.path("type").asString()).isEqualTo("urn:pushgate:problem:cluster-degraded");
+
+                redis.restart();
+                awaitSessions(a, uid, 1); // its session was stated once it reached Redis
+                String id = a.api().publish(toUid(uid, 2)).path("id").asString();
+                assertThat(onLate.nextMessage().path("id").asString()).isEqualTo(id);
+            }
+        }
+    }
 }

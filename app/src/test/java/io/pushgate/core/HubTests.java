@@ -59,14 +59,4 @@ class HubTests {
         assertThat(hub.leaveUid("a", "vip")).isEqualTo(2);
         assertThat(session("a").groups()).isEmpty();
     }
-
-    @Test
-    void pagesOnlineUidsInOrder() {
-        for (String uid : new String[] {"d", "a", "c", "b"}) {
-            session(uid);
-        }
-        assertThat(hub.onlineUids(null, 2)).containsExactly("a", "b");
-        assertThat(hub.onlineUids("b", 2)).containsExactly("c", "d");
-        assertThat(hub.onlineUids("d", 2)).isEmpty();
-    }
 }

@@ -104,6 +104,7 @@ public final class RedisBroker implements Broker, SessionEvents, AutoCloseable {
     /** Whether session changes are sent; false from a failed append until the next restate. */
     private volatile boolean sendingEvents;
     private volatile boolean started;
+    private final java.util.concurrent.CountDownLatch startedLatch = new java.util.concurrent.CountDownLatch(1);
     private volatile boolean stopped;
     /** The last log entry applied; the next read starts after it. */
     private volatile long logPos;
@@ -153,6 +154,23 @@ public final class RedisBroker implements Broker, SessionEvents, AutoCloseable {
     /** Whether the node has caught up with the cluster once; for start-up and tests. */
     public boolean isStarted() {
         return started;
+    }
+
+    /**
+     * Waits until the node has caught up with the cluster (its history read from the log, the other
+     * nodes' sessions known), so that it opens its port ready to resume any client's cursor. Gives up
+     * after {@code atMost}: with Redis unreachable the node starts anyway, serves its own sessions and
+     * joins when Redis answers.
+     *
+     * @return whether it caught up in time
+     */
+    public boolean awaitStarted(Duration atMost) {
+        try {
+            return startedLatch.await(atMost.toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return false;
+        }
     }
 
     @Override
@@ -217,6 +235,7 @@ public final class RedisBroker implements Broker, SessionEvents, AutoCloseable {
                     synced = true;
                     if (!started) {
                         started = true;
+                        startedLatch.countDown();
                         log.info("Node {} joined the cluster at log position {} ({} sessions known)", self, logPos,
                                 roster.sessionCount());
                     } else {
