@@ -369,9 +369,16 @@ public final class RedisBroker implements Broker, SessionEvents, AutoCloseable {
                 .then();
     }
 
+    /** Once per outage a warning; the retries that follow only at debug level. */
     private Mono<Void> down(Throwable error) {
-        if (!stopped && (synced || started)) {
-            log.warn("Redis is unreachable ({}); node {} serves its own sessions until it is back", error.toString(), self);
+        Throwable cause = error;
+        while (cause.getCause() != null && cause.getCause() != cause) {
+            cause = cause.getCause();
+        }
+        if (!stopped && synced) {
+            log.warn("Redis is unreachable ({}); node {} serves its own sessions until it is back", cause.toString(), self);
+        } else {
+            log.debug("Redis is still unreachable: {}", cause.toString());
         }
         synced = false;
         sendingEvents = false;
