@@ -3,8 +3,10 @@
  *
  * <p>Nothing here knows a transport, a web framework, a JSON library or a broker. Transports adapt a
  * connection to a {@link io.pushgate.core.Session} through the {@link io.pushgate.core.Transport}
- * seam; the API calls {@link io.pushgate.core.PushNode}. Only reactor-core is imported, for the
- * per-session outbound {@link reactor.core.publisher.Sinks sink}.
+ * seam; the API calls {@link io.pushgate.core.PushNode}, and for anything that may concern another
+ * node (publishes, membership, kicks) the {@link io.pushgate.core.Broker} seam, which a cluster broker
+ * implements outside the core. Only reactor-core is imported, for timers and the {@code Mono} answers
+ * of the broker seam.
  */
 @NullMarked
 package io.pushgate.core;

@@ -12,8 +12,9 @@ import io.pushgate.core.Address;
  * from another epoch, or behind an evicted message gets {@link Replay#RESET}.
  *
  * <p>The node appends under its publish lock, in sequence order, so per stream the entries are in
- * publish order. Implementations must be non-blocking: the in-memory one is; one backed by Redis will
- * need an asynchronous variant of this interface.
+ * publish order. Implementations must be non-blocking. In a cluster every node applies every publish
+ * in the cluster's one order, so each node's in-memory history is the same and resuming stays a local
+ * read; the broker's log in Redis is where a node that starts takes it from.
  */
 public interface History {
 
