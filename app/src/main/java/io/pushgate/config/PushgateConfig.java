@@ -94,7 +94,7 @@ public class PushgateConfig {
     WsSettings wsSettings(PushgateProperties properties) {
         PushgateProperties.Ws ws = properties.ws();
         return new WsSettings(ws.heartbeat(), ws.authTimeout(), (int) ws.maxFrameBytes().toBytes(),
-                ws.framesPerSecond(), ws.frameBurst(), ws.maxBadFrames());
+                ws.framesPerSecond(), ws.frameBurst(), ws.maxBadFrames(), ws.writeDelay());
     }
 
     @Bean(destroyMethod = "close")

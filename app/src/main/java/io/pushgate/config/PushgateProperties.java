@@ -44,10 +44,14 @@ public record PushgateProperties(@DefaultValue Node node, @DefaultValue Auth aut
      * @param framesPerSecond sustained client frame rate; a second's worth more frames over it: close 4429
      * @param frameBurst      frames a client may send in one burst: the token bucket size, refilled at the rate
      * @param maxBadFrames    consecutive bad frames before closing with 4400
+     * @param writeDelay      how long a session's first waiting frame may wait for more before they are
+     *                        written together; 0 writes at once. Trades latency for fewer writes (system
+     *                        calls) when many sessions each get many messages
      */
     public record Ws(@DefaultValue("25s") Duration heartbeat, @DefaultValue("10s") Duration authTimeout,
                      @DefaultValue("64KB") DataSize maxFrameBytes, @DefaultValue("20") double framesPerSecond,
-                     @DefaultValue("40") int frameBurst, @DefaultValue("10") int maxBadFrames) {
+                     @DefaultValue("40") int frameBurst, @DefaultValue("10") int maxBadFrames,
+                     @DefaultValue("0ms") Duration writeDelay) {
     }
 
     /**

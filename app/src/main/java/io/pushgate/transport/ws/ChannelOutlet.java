@@ -12,6 +12,8 @@ import io.netty.handler.codec.http.websocketx.TextWebSocketFrame;
 import io.pushgate.core.Frame;
 import io.pushgate.core.Outlet;
 
+import org.jspecify.annotations.Nullable;
+
 import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
 import reactor.core.publisher.Sinks;
@@ -44,10 +46,20 @@ final class ChannelOutlet implements Outlet, Runnable {
     /** Frames Netty still holds unwritten, as of the last drain; read by offers on other threads. */
     private volatile int inNetty;
     private volatile boolean completed;
+    private final @Nullable DelayedDrains delayed;
 
     ChannelOutlet(Channel channel, int capacity) {
+        this(channel, capacity, null);
+    }
+
+    /**
+     * @param delayed where bounded frames wait up to {@code pushgate.ws.write-delay} to be written
+     *                together with one flush; {@code null} drains at the next turn of the loop
+     */
+    ChannelOutlet(Channel channel, int capacity, @Nullable DelayedDrains delayed) {
         this.channel = channel;
         this.capacity = capacity;
+        this.delayed = delayed;
     }
 
     @Override
@@ -60,7 +72,7 @@ final class ChannelOutlet implements Outlet, Runnable {
             return Offer.FULL;
         }
         bounded.offer(frame);
-        schedule();
+        schedule(delayed);
         return Offer.QUEUED;
     }
 
@@ -70,14 +82,14 @@ final class ChannelOutlet implements Outlet, Runnable {
             return Offer.CLOSED;
         }
         first.offer(frame);
-        schedule();
+        schedule(null);
         return Offer.QUEUED;
     }
 
     @Override
     public void complete() {
         completed = true;
-        schedule();
+        schedule(null);
     }
 
     @Override
@@ -90,9 +102,14 @@ final class ChannelOutlet implements Outlet, Runnable {
         return drained.asMono();
     }
 
-    private void schedule() {
+    /** A drain already scheduled (possibly later, by a write delay) takes everything offered before it runs. */
+    private void schedule(@Nullable DelayedDrains later) {
         if (scheduled.compareAndSet(false, true)) {
-            channel.eventLoop().execute(this);
+            if (later == null) {
+                channel.eventLoop().execute(this);
+            } else {
+                later.add(this);
+            }
         }
     }
 

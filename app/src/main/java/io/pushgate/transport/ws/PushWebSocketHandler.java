@@ -40,6 +40,7 @@ public final class PushWebSocketHandler implements WebSocketHandler {
     private final JsonFrames frames;
     private final JsonMapper mapper;
     private final WsSettings settings;
+    private final DelayedDrains.Registry drains;
 
     private final Disposable heartbeats;
 
@@ -51,6 +52,7 @@ public final class PushWebSocketHandler implements WebSocketHandler {
         this.frames = frames;
         this.mapper = mapper;
         this.settings = settings;
+        this.drains = new DelayedDrains.Registry(settings.writeDelay());
         this.heartbeats = node.heartbeats("websocket", settings.heartbeat());
     }
 
@@ -66,7 +68,7 @@ public final class PushWebSocketHandler implements WebSocketHandler {
 
     @Override
     public Mono<Void> handle(WebSocketSession session) {
-        return new WsConnection(session, null, node, broker, verifier, frames, mapper, settings).run(null, null);
+        return new WsConnection(session, null, drains, node, broker, verifier, frames, mapper, settings).run(null, null);
     }
 
     /**
@@ -83,7 +85,7 @@ public final class PushWebSocketHandler implements WebSocketHandler {
 
             @Override
             public Mono<Void> handle(WebSocketSession session) {
-                return new WsConnection(session, channel, node, broker, verifier, frames, mapper, settings).run(claims, resumeFrom);
+                return new WsConnection(session, channel, drains, node, broker, verifier, frames, mapper, settings).run(claims, resumeFrom);
             }
         };
     }

@@ -64,6 +64,7 @@ final class WsConnection implements Transport {
     private volatile @Nullable ChannelOutlet outlet;
     private final PushNode node;
     private final Broker broker;
+    private final DelayedDrains.Registry drains;
     private final TokenVerifier verifier;
     private final JsonFrames frames;
     private final JsonMapper mapper;
@@ -92,12 +93,13 @@ final class WsConnection implements Transport {
      * @param channel the connection's Netty channel: frames are written to it directly and it is cut when a
      *                close frame cannot get through; {@code null} to use only Spring's session
      */
-    WsConnection(WebSocketSession ws, @Nullable Channel channel, PushNode node, Broker broker, TokenVerifier verifier, JsonFrames frames,
+    WsConnection(WebSocketSession ws, @Nullable Channel channel, DelayedDrains.Registry drains, PushNode node, Broker broker, TokenVerifier verifier, JsonFrames frames,
                  JsonMapper mapper, WsSettings settings) {
         this.ws = ws;
         this.channel = channel;
         this.node = node;
         this.broker = broker;
+        this.drains = drains;
         this.verifier = verifier;
         this.frames = frames;
         this.mapper = mapper;
@@ -164,7 +166,7 @@ final class WsConnection implements Transport {
         if (channel == null) {
             return null;
         }
-        ChannelOutlet own = new ChannelOutlet(channel, capacity);
+        ChannelOutlet own = new ChannelOutlet(channel, capacity, drains.enabled() ? drains.of(channel.eventLoop()) : null);
         outlet = own;
         return own;
     }

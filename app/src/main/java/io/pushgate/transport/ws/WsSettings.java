@@ -13,9 +13,15 @@ import java.time.Duration;
  * @param framesPerSecond   sustained client frame rate allowed
  * @param frameBurst        frames a client may send at once above the rate
  * @param maxBadFrames      consecutive malformed or refused frames before closing with 4400
+ * @param writeDelay        how long a session's frames may wait to be written together (0: at once)
  */
 public record WsSettings(Duration heartbeat, Duration authTimeout, int maxFrameBytes, double framesPerSecond,
-                         int frameBurst, int maxBadFrames) {
+                         int frameBurst, int maxBadFrames, Duration writeDelay) {
+
+    public WsSettings(Duration heartbeat, Duration authTimeout, int maxFrameBytes, double framesPerSecond,
+                      int frameBurst, int maxBadFrames) {
+        this(heartbeat, authTimeout, maxFrameBytes, framesPerSecond, frameBurst, maxBadFrames, Duration.ZERO);
+    }
 
     /** Frames over this never reach the handler: Reactor Netty closes with 1009 itself. */
     public int hardFrameLimit() {
