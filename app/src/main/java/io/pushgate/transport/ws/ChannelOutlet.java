@@ -39,6 +39,8 @@ final class ChannelOutlet implements Outlet, Runnable {
     private final Channel channel;
     private final int capacity;
     private final Queue<Frame> first = Queues.<Frame>unboundedMultiproducer().get();
+    /** Set after an offer to {@link #first}: a drain skips that rarely used queue, and its cache miss, otherwise. */
+    private volatile boolean hasFirst;
     private final Queue<Frame> bounded = Queues.<Frame>unboundedMultiproducer().get();
     private final AtomicInteger waiting = new AtomicInteger();
     private final AtomicBoolean scheduled = new AtomicBoolean();
@@ -82,6 +84,7 @@ final class ChannelOutlet implements Outlet, Runnable {
             return Offer.CLOSED;
         }
         first.offer(frame);
+        hasFirst = true;
         schedule(null);
         return Offer.QUEUED;
     }
@@ -119,9 +122,12 @@ final class ChannelOutlet implements Outlet, Runnable {
         scheduled.set(false);
         boolean wrote = false;
         Frame frame;
-        while ((frame = first.poll()) != null) {
-            write(frame);
-            wrote = true;
+        if (hasFirst) {
+            hasFirst = false; // an offer after this sets it again and schedules another drain
+            while ((frame = first.poll()) != null) {
+                write(frame);
+                wrote = true;
+            }
         }
         while ((frame = bounded.poll()) != null) {
             waiting.decrementAndGet();
