@@ -15,7 +15,7 @@ import reactor.core.publisher.Mono;
  */
 public interface Broker {
 
-    /** Publishes each in order; answers in the same order. */
+    /** Publishes each in order, all or none of them; answers in the same order. */
     Mono<List<PublishResult>> publish(List<Publication> publications);
 
     default Mono<PublishResult> publish(Publication publication) {

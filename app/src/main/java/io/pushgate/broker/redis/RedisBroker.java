@@ -125,7 +125,16 @@ public final class RedisBroker implements Broker, SessionEvents, AutoCloseable {
         }
     }
 
-    private record Pending(String kind, String value, Sinks.@Nullable One<Long> done) {
+    /** Entries appended by one script call, never split: {@code kindsAndValues} alternates kind and value. */
+    private record Pending(List<String> kindsAndValues, Sinks.@Nullable One<Long> done) {
+
+        Pending(String kind, String value, Sinks.@Nullable One<Long> done) {
+            this(List.of(kind, value), done);
+        }
+
+        int entries() {
+            return kindsAndValues.size() / 2;
+        }
     }
 
     public RedisBroker(PushNode node, ReactiveStringRedisTemplate redis, ReactiveRedisConnectionFactory factory,
@@ -559,12 +568,14 @@ public final class RedisBroker implements Broker, SessionEvents, AutoCloseable {
 
     // ---- publishing and commands -----------------------------------------------------------------------
 
+    /** A batch is appended by one script call: all of it reaches the log, or none of it. */
     @Override
     public Mono<List<PublishResult>> publish(List<Publication> publications) {
         return Mono.defer(() -> {
             requireSynced();
             long ts = clock.millis();
-            List<Mono<PublishResult>> answers = new ArrayList<>(publications.size());
+            List<String> entries = new ArrayList<>(publications.size() * 2);
+            List<java.util.function.LongFunction<PublishResult>> answers = new ArrayList<>(publications.size());
             for (Publication publication : publications) {
                 Target target = publication.target();
                 List<String> online = new ArrayList<>();
@@ -574,12 +585,18 @@ public final class RedisBroker implements Broker, SessionEvents, AutoCloseable {
                 }
                 int sessions = roster.reach(target);
                 List<String> holdFor = publication.ttlSeconds() > 0 && !target.all() ? offline : List.of();
-                String value = LogEntry.fields(Long.toString(ts), codec.encode(publication, holdFor));
-                answers.add(append(LogEntry.MESSAGE, value)
-                        .map(seq -> new PublishResult(new Cursor(epoch, seq, ts).text(), sessions, online, offline)));
+                entries.add(LogEntry.MESSAGE);
+                entries.add(LogEntry.fields(Long.toString(ts), codec.encode(publication, holdFor)));
+                answers.add(seq -> new PublishResult(new Cursor(epoch, seq, ts).text(), sessions, online, offline));
             }
             node.countPublished(publications.size());
-            return Flux.concat(answers).collectList();
+            return append(entries).map(first -> {
+                List<PublishResult> results = new ArrayList<>(answers.size());
+                for (int i = 0; i < answers.size(); i++) {
+                    results.add(answers.get(i).apply(first + i));
+                }
+                return results;
+            });
         });
     }
 
@@ -706,8 +723,13 @@ public final class RedisBroker implements Broker, SessionEvents, AutoCloseable {
 
     /** Queues one entry; completes with its sequence number once Redis has it. */
     private Mono<Long> append(String kind, String value) {
+        return append(List.of(kind, value));
+    }
+
+    /** Queues entries to append together; completes with the first one's sequence number, the others follow it. */
+    private Mono<Long> append(List<String> kindsAndValues) {
         Sinks.One<Long> done = Sinks.one();
-        queue.add(new Pending(kind, value, done));
+        queue.add(new Pending(kindsAndValues, done));
         drain();
         return done.asMono();
     }
@@ -717,10 +739,12 @@ public final class RedisBroker implements Broker, SessionEvents, AutoCloseable {
         if (stopped || !draining.compareAndSet(false, true)) {
             return;
         }
-        List<Pending> batch = new ArrayList<>(Math.min(BATCH, 16));
+        List<Pending> batch = new ArrayList<>(16);
+        int entries = 0;
         Pending next;
-        while (batch.size() < BATCH && (next = queue.poll()) != null) {
+        while (entries < BATCH && (next = queue.poll()) != null) { // whole Pendings only: a batch is never split
             batch.add(next);
+            entries += next.entries();
         }
         if (batch.isEmpty()) {
             draining.set(false);
@@ -729,23 +753,23 @@ public final class RedisBroker implements Broker, SessionEvents, AutoCloseable {
             }
             return;
         }
-        List<String> args = new ArrayList<>(3 + batch.size() * 2);
+        List<String> args = new ArrayList<>(3 + entries * 2);
         args.add(epoch);
         args.add(Integer.toString(settings.logLength()));
         args.add(keys.prefix());
         for (Pending p : batch) {
-            args.add(p.kind());
-            args.add(p.value());
+            args.addAll(p.kindsAndValues());
         }
         redis.execute(Scripts.APPEND, List.of(keys.epoch(), keys.seq(), keys.log()), args)
                 .next()
                 .timeout(settings.timeout())
                 .subscribe(first -> {
-                    for (int i = 0; i < batch.size(); i++) {
-                        Sinks.One<Long> done = batch.get(i).done();
-                        if (done != null) {
-                            done.tryEmitValue(first + i);
+                    long seq = first;
+                    for (Pending p : batch) {
+                        if (p.done() != null) {
+                            p.done().tryEmitValue(seq);
                         }
+                        seq += p.entries();
                     }
                     draining.set(false);
                     drain();
