@@ -1,24 +1,59 @@
 package io.pushgate.transport.sse;
 
 import java.nio.charset.StandardCharsets;
+import java.util.function.Supplier;
 
+import io.netty.channel.Channel;
 import io.pushgate.core.Disconnect;
 import io.pushgate.core.Frame;
+import io.pushgate.core.Outlet;
 import io.pushgate.core.Session;
 import io.pushgate.core.Transport;
+
+import org.jspecify.annotations.Nullable;
 
 import reactor.core.publisher.Mono;
 import reactor.core.publisher.Sinks;
 
 /**
- * One SSE stream as a {@link Transport}. Closing it cuts the live stream; the handler then writes a
- * {@code close} event and ends the response. A graceful close needs nothing from here: the session's
- * frames complete after the queue is written.
+ * One SSE stream as a {@link Transport}. Closing it cuts the live stream: queued events are dropped and
+ * a {@code close} event ends the response. A graceful close needs nothing from here: the session's
+ * outlet completes after the queue is written, then writes the close event.
  */
 final class SseConnection implements Transport {
 
     private final Sinks.One<Disconnect> closed = Sinks.one();
-    private volatile @org.jspecify.annotations.Nullable Session session;
+    private volatile @Nullable Session session;
+    private final @Nullable Channel channel;
+    private final Supplier<byte[]> closeEvent;
+    private volatile @Nullable SseChannelOutlet outlet;
+
+    /**
+     * @param channel    the connection's channel, written to directly; {@code null} to go through the
+     *                   response's reactive body instead
+     * @param closeEvent the {@code close} event that ends the stream
+     */
+    SseConnection(@Nullable Channel channel,
+                  Supplier<byte[]> closeEvent) {
+        this.channel = channel;
+        this.closeEvent = closeEvent;
+    }
+
+    /** Writes events straight to the channel when there is one; see {@link SseChannelOutlet}. */
+    @Override
+    public @Nullable Outlet outlet(int capacity) {
+        if (channel == null) {
+            return null;
+        }
+        SseChannelOutlet own = new SseChannelOutlet(channel, capacity, closeEvent);
+        outlet = own;
+        return own;
+    }
+
+    /** The direct outlet, once the session has one. */
+    @Nullable SseChannelOutlet channelOutlet() {
+        return outlet;
+    }
 
     void attach(Session session) {
         this.session = session;
@@ -40,6 +75,10 @@ final class SseConnection implements Transport {
 
     @Override
     public void close(Disconnect disconnect) {
+        SseChannelOutlet own = outlet;
+        if (own != null) {
+            own.cut();
+        }
         closed.tryEmitValue(disconnect);
     }
 

@@ -2,7 +2,9 @@ package io.pushgate.transport.sse;
 
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.concurrent.atomic.AtomicReference;
 
+import io.netty.channel.Channel;
 import io.pushgate.codec.JsonFrames;
 import io.pushgate.core.ClientClaims;
 import io.pushgate.core.Disconnect;
@@ -10,11 +12,13 @@ import io.pushgate.core.PushNode;
 import io.pushgate.core.Session;
 import io.pushgate.core.history.Cursor;
 import io.pushgate.security.SecurityConfig;
+import io.pushgate.web.NettyChannels;
 import io.pushgate.web.Problem;
 import io.pushgate.web.ProblemWriter;
 
 import org.jspecify.annotations.Nullable;
 import org.springframework.beans.factory.DisposableBean;
+import org.springframework.core.io.buffer.DataBuffer;
 import org.springframework.http.MediaType;
 import org.springframework.http.server.reactive.ServerHttpResponse;
 import org.springframework.web.bind.annotation.GetMapping;
@@ -71,10 +75,13 @@ public class SseHandler implements DisposableBean {
         } catch (IllegalArgumentException e) {
             return problems.write(exchange, Problem.badRequest("Last-Event-ID is not a cursor this server issued"));
         }
-        SseConnection connection = new SseConnection();
+        Channel channel = NettyChannels.of(exchange);
+        AtomicReference<@Nullable Session> opened = new AtomicReference<>();
+        SseConnection connection = new SseConnection(channel, () -> closeEvent(opened.get()));
         Session session = node.connect(claims, connection, (s, cursor) -> frames.welcome(s.clientId(), s.uid(),
                 settings.heartbeat().toMillis(),
                 s.groups(), cursor), resumeFrom);
+        opened.set(session);
         if (session == null) {
             Disconnect refusal = node.refusal();
             return problems.write(exchange, Problem.sessionRefused(refusal.equals(Disconnect.SHUTDOWN), refusal.reason()));
@@ -85,13 +92,29 @@ public class SseHandler implements DisposableBean {
         response.getHeaders().set("X-Accel-Buffering", "no");
 
         connection.attach(session);
+        SseChannelOutlet direct = connection.channelOutlet();
+        if (channel != null && direct != null) {
+            // Reactor Netty writes the headers, then retry:; the events follow, written to the channel
+            // directly by the outlet from the next turn of the event loop; the response ends after them
+            Flux<DataBuffer> framing = Flux.concat(
+                    Mono.just(response.bufferFactory().wrap(retry)),
+                    Mono.defer(() -> {
+                        channel.eventLoop().execute(direct::open);
+                        return direct.done().then(Mono.<DataBuffer>empty());
+                    }));
+            return ended(response.writeWith(framing), connection, session);
+        }
         Flux<byte[]> body = Flux.concat(
                 Mono.just(retry),
                 session.frames().map(SseConnection::encode).takeUntilOther(connection.cut()),
                 Mono.fromSupplier(() -> closeEvent(session)));
         // writeWith, not writeAndFlushWith: Reactor Netty flushes whenever it has written everything
         // available, so a lone event still leaves at once, while a burst shares one flush
-        return response.writeWith(body.map(bytes -> response.bufferFactory().wrap(bytes)))
+        return ended(response.writeWith(body.map(bytes -> response.bufferFactory().wrap(bytes))), connection, session);
+    }
+
+    private Mono<Void> ended(Mono<Void> writing, SseConnection connection, Session session) {
+        return writing
                 .takeUntilOther(connection.cut().delayElement(CUT_GRACE)) // a peer that stopped reading
                 .onErrorResume(e -> Mono.empty())
                 .doFinally(signal -> {
@@ -100,8 +123,8 @@ public class SseHandler implements DisposableBean {
                 });
     }
 
-    private byte[] closeEvent(Session session) {
-        Disconnect d = session.disconnect();
+    private byte[] closeEvent(@Nullable Session session) {
+        Disconnect d = session == null ? null : session.disconnect();
         if (d == null) {
             d = CLIENT_GONE;
         }

@@ -1,20 +1,16 @@
 package io.pushgate.transport.ws;
 
-import io.netty.channel.Channel;
-
-import org.jspecify.annotations.Nullable;
 import io.pushgate.core.ClientClaims;
 import io.pushgate.core.history.Cursor;
+import io.pushgate.web.NettyChannels;
 import io.pushgate.web.Problem;
 import io.pushgate.web.ProblemWriter;
 
-import org.springframework.http.server.reactive.ServerHttpResponseDecorator;
 import org.springframework.web.reactive.socket.WebSocketHandler;
 import org.springframework.web.reactive.socket.server.WebSocketService;
 import org.springframework.web.server.ServerWebExchange;
 
 import reactor.core.publisher.Mono;
-import reactor.netty.Connection;
 
 /**
  * Hands the claims verified during the handshake to the connection. Spring copies only
@@ -46,17 +42,8 @@ final class ClaimsBindingWebSocketService implements WebSocketService {
                     return problems.write(exchange, Problem.badRequest("cursor is malformed; use the id of the last message received"));
                 }
             }
-            return delegate.handleRequest(exchange, push.forHandshake(claims, cursor, channel(exchange)));
+            return delegate.handleRequest(exchange, push.forHandshake(claims, cursor, NettyChannels.of(exchange)));
         }
         return delegate.handleRequest(exchange, handler);
-    }
-
-    /**
-     * The connection's Netty channel, the same before and after the upgrade: the transport writes frames
-     * to it directly, and closes it when a close frame cannot get through to a stalled client.
-     */
-    private static @Nullable Channel channel(ServerWebExchange exchange) {
-        Object response = ServerHttpResponseDecorator.getNativeResponse(exchange.getResponse());
-        return response instanceof Connection connection ? connection.channel() : null;
     }
 }

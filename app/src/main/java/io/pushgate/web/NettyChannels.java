@@ -1,0 +1,25 @@
+package io.pushgate.web;
+
+import io.netty.channel.Channel;
+
+import org.jspecify.annotations.Nullable;
+import org.springframework.http.server.reactive.ServerHttpResponseDecorator;
+import org.springframework.web.server.ServerWebExchange;
+
+import reactor.netty.Connection;
+
+/** The Netty channel under a WebFlux exchange, for transports that write to it directly. */
+public final class NettyChannels {
+
+    private NettyChannels() {
+    }
+
+    /**
+     * The connection's channel, the same before and after a WebSocket upgrade, or {@code null} when
+     * the server is not Reactor Netty.
+     */
+    public static @Nullable Channel of(ServerWebExchange exchange) {
+        Object response = ServerHttpResponseDecorator.getNativeResponse(exchange.getResponse());
+        return response instanceof Connection connection ? connection.channel() : null;
+    }
+}
