@@ -573,6 +573,9 @@ public final class RedisBroker implements Broker, SessionEvents, AutoCloseable {
     public Mono<List<PublishResult>> publish(List<Publication> publications) {
         return Mono.defer(() -> {
             requireSynced();
+            if (publications.isEmpty()) {
+                return Mono.just(List.<PublishResult>of());
+            }
             long ts = clock.millis();
             List<String> entries = new ArrayList<>(publications.size() * 2);
             List<java.util.function.LongFunction<PublishResult>> answers = new ArrayList<>(publications.size());
@@ -760,30 +763,38 @@ public final class RedisBroker implements Broker, SessionEvents, AutoCloseable {
         for (Pending p : batch) {
             args.addAll(p.kindsAndValues());
         }
-        redis.execute(Scripts.APPEND, List.of(keys.epoch(), keys.seq(), keys.log()), args)
-                .next()
-                .timeout(settings.timeout())
-                .subscribe(first -> {
-                    long seq = first;
-                    for (Pending p : batch) {
-                        if (p.done() != null) {
-                            p.done().tryEmitValue(seq);
+        try {
+            redis.execute(Scripts.APPEND, List.of(keys.epoch(), keys.seq(), keys.log()), args)
+                    .next()
+                    .switchIfEmpty(Mono.error(() -> new IllegalStateException("the append script answered nothing")))
+                    .timeout(settings.timeout())
+                    .subscribe(first -> {
+                        long seq = first;
+                        for (Pending p : batch) {
+                            if (p.done() != null) {
+                                p.done().tryEmitValue(seq);
+                            }
+                            seq += p.entries();
                         }
-                        seq += p.entries();
-                    }
-                    draining.set(false);
-                    drain();
-                }, error -> {
-                    BrokerUnavailableException failure = new BrokerUnavailableException("Redis cannot be reached", error);
-                    for (Pending p : batch) {
-                        if (p.done() != null) {
-                            p.done().tryEmitError(failure);
-                        }
-                    }
-                    down(error).subscribe();
-                    draining.set(false);
-                    drain();
-                });
+                        draining.set(false);
+                        drain();
+                    }, error -> failed(batch, error));
+        } catch (RuntimeException e) { // never leave the queue without a drainer
+            failed(batch, e);
+        }
+    }
+
+    /** The batch did not reach Redis: its callers get a 503, this node restates itself when Redis is back. */
+    private void failed(List<Pending> batch, Throwable error) {
+        BrokerUnavailableException failure = new BrokerUnavailableException("Redis cannot be reached", error);
+        for (Pending p : batch) {
+            if (p.done() != null) {
+                p.done().tryEmitError(failure);
+            }
+        }
+        down(error).subscribe();
+        draining.set(false);
+        drain();
     }
 
     // ---- stats -----------------------------------------------------------------------------------------

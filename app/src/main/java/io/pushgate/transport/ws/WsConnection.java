@@ -10,6 +10,8 @@ import io.netty.handler.codec.TooLongFrameException;
 import io.netty.handler.codec.http.websocketx.CorruptedWebSocketFrameException;
 
 import io.netty.channel.Channel;
+import io.netty.channel.socket.DuplexChannel;
+import io.netty.handler.codec.http.websocketx.CloseWebSocketFrame;
 import io.pushgate.codec.JsonFrames;
 import io.pushgate.core.Broker;
 import io.pushgate.core.ClientClaims;
@@ -133,7 +135,11 @@ final class WsConnection implements Transport {
         if (own != null && channel != null) {
             Runnable drainThenClose = () -> {
                 own.run();
-                ws.close(status).subscribe(null, e -> { });
+                closeHandshake(channel, status);
+                Session s = session;
+                if (s != null) {
+                    node.disconnected(s); // it can receive nothing more: out of presence now, not when the peer answers
+                }
             };
             if (channel.eventLoop().inEventLoop()) {
                 drainThenClose.run();
@@ -144,6 +150,26 @@ final class WsConnection implements Transport {
             ws.close(status).subscribe(null, e -> { });
         }
         closeTimer = Schedulers.parallel().schedule(this::abort, CLOSE_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
+    }
+
+    /**
+     * Sends the close frame, then shuts down only the output: the peer reads the frame, answers with its
+     * own and closes, and the connection ends when that arrives (or {@link #abort} cuts it). Closing the
+     * socket at once, as Reactor Netty's own close does, resets it when frames the client sent are still
+     * unread, and a client whose socket is reset may never see the close code (it reports 1006).
+     */
+    private static void closeHandshake(Channel channel, CloseStatus status) {
+        if (!channel.isActive()) {
+            return;
+        }
+        channel.writeAndFlush(new CloseWebSocketFrame(status.getCode(), status.getReason()))
+                .addListener(sent -> {
+                    if (channel instanceof DuplexChannel duplex && sent.isSuccess()) {
+                        duplex.shutdownOutput();
+                    } else {
+                        channel.close();
+                    }
+                });
     }
 
     /**
