@@ -97,13 +97,10 @@ public final class Roster {
     public int reach(Target target) {
         Set<String> excluded = target.excludeClients();
         if (target.all()) {
-            int count = clients.size();
-            for (String id : excluded) {
-                if (clients.containsKey(id)) {
-                    count--;
-                }
-            }
-            return count;
+            return countExcept(clients.keySet(), excluded);
+        }
+        if (target.uids().size() == 1 && target.groups().isEmpty() && target.clients().isEmpty()) {
+            return countExcept(uids.getOrDefault(target.uids().get(0), Set.of()), excluded); // the common case: no set built
         }
         Set<String> reached = new java.util.HashSet<>();
         for (String uid : target.uids()) {
@@ -119,6 +116,16 @@ public final class Roster {
         }
         reached.removeAll(excluded);
         return reached.size();
+    }
+
+    private static int countExcept(Set<String> ids, Set<String> excluded) {
+        int count = ids.size();
+        for (String id : excluded) {
+            if (ids.contains(id)) {
+                count--;
+            }
+        }
+        return count;
     }
 
     public boolean isOnline(String uid) {

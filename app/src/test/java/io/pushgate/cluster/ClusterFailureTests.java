@@ -9,6 +9,7 @@ import static org.awaitility.Awaitility.await;
 import java.time.Duration;
 
 import io.pushgate.support.ClusterNode;
+import io.pushgate.support.Closer;
 import io.pushgate.support.RedisServer;
 import io.pushgate.support.SseTestClient;
 import io.pushgate.support.TestSecrets;
@@ -44,15 +45,7 @@ class ClusterFailureTests {
 
     @AfterEach
     void stopCluster() {
-        for (AutoCloseable c : new AutoCloseable[] {b, a, redis}) {
-            try {
-                if (c != null) {
-                    c.close();
-                }
-            } catch (Exception ignored) {
-                // already stopped by the test
-            }
-        }
+        Closer.closeAll(b, a, redis);
     }
 
     @Test

@@ -8,6 +8,7 @@ import java.util.ArrayList;
 import java.util.List;
 
 import io.pushgate.support.ClusterNode;
+import io.pushgate.support.Closer;
 import io.pushgate.support.PollTestClient;
 import io.pushgate.support.RedisServer;
 import io.pushgate.support.SseTestClient;
@@ -41,15 +42,7 @@ class ClusterTests {
 
     @AfterAll
     static void stopCluster() {
-        if (b != null) {
-            b.close();
-        }
-        if (a != null) {
-            a.close();
-        }
-        if (redis != null) {
-            redis.close();
-        }
+        Closer.closeAll(b, a, redis);
     }
 
     // ---- delivery ----------------------------------------------------------------------------------

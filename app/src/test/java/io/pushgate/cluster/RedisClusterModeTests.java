@@ -6,6 +6,7 @@ import java.util.HashSet;
 import java.util.Set;
 
 import io.pushgate.support.ClusterNode;
+import io.pushgate.support.Closer;
 import io.pushgate.support.RedisClusterServers;
 
 import org.junit.jupiter.api.AfterAll;
@@ -33,15 +34,7 @@ class RedisClusterModeTests extends RedisTopologyBehaviour {
 
     @AfterAll
     static void stopCluster() {
-        for (AutoCloseable c : new AutoCloseable[] {b, a, redis}) {
-            try {
-                if (c != null) {
-                    c.close();
-                }
-            } catch (Exception e) {
-                System.err.println("could not stop " + c + ": " + e);
-            }
-        }
+        Closer.closeAll(b, a, redis);
     }
 
     @Override

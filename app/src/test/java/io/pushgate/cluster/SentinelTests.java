@@ -3,6 +3,7 @@ package io.pushgate.cluster;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.pushgate.support.ClusterNode;
+import io.pushgate.support.Closer;
 import io.pushgate.support.RedisSentinel;
 import io.pushgate.support.RedisServer;
 
@@ -32,15 +33,7 @@ class SentinelTests extends RedisTopologyBehaviour {
 
     @AfterAll
     static void stopCluster() {
-        for (AutoCloseable c : new AutoCloseable[] {b, a, sentinel, master}) {
-            try {
-                if (c != null) {
-                    c.close();
-                }
-            } catch (Exception e) {
-                System.err.println("could not stop " + c + ": " + e);
-            }
-        }
+        Closer.closeAll(b, a, sentinel, master);
     }
 
     @Override

@@ -160,11 +160,6 @@ public final class RedisBroker implements Broker, SessionEvents, AutoCloseable {
                 .subscribe();
     }
 
-    /** Whether the node has caught up with the cluster once; for start-up and tests. */
-    public boolean isStarted() {
-        return started;
-    }
-
     /**
      * Waits until the node has caught up with the cluster (its history read from the log, the other
      * nodes' sessions known), so that it opens its port ready to resume any client's cursor. Gives up
@@ -605,34 +600,34 @@ public final class RedisBroker implements Broker, SessionEvents, AutoCloseable {
 
     @Override
     public Mono<Integer> joinUid(String uid, String group) {
-        return command(() -> {
-            int limit = node.limits().groupsPerSession();
-            int sessions = 0;
-            for (String clientId : roster.sessionsOf(uid)) {
-                Roster.Member m = roster.client(clientId);
-                if (m != null && (m.groups().contains(group) || m.groups().size() < limit)) {
-                    sessions++;
-                }
-            }
-            node.hub().joinUid(uid, group);
-            Set<String> all = new HashSet<>(node.hub().groupsOfUid(uid));
-            return append(LogEntry.JOIN_UID, LogEntry.fields(self, uid, group, LogEntry.items(all))).thenReturn(sessions);
-        });
+        int limit = node.limits().groupsPerSession();
+        return uidMembership(LogEntry.JOIN_UID, uid, group,
+                groups -> groups.contains(group) || groups.size() < limit, () -> node.hub().joinUid(uid, group));
     }
 
     @Override
     public Mono<Integer> leaveUid(String uid, String group) {
+        return uidMembership(LogEntry.LEAVE_UID, uid, group,
+                groups -> groups.contains(group), () -> node.hub().leaveUid(uid, group));
+    }
+
+    /**
+     * Applies a backend membership change here at once and sends it to the other nodes, with the uid's
+     * groups after it for the hash a restarting node reads. @return the uid's sessions it {@code counts}
+     */
+    private Mono<Integer> uidMembership(String kind, String uid, String group,
+                                        java.util.function.Predicate<Set<String>> counts, Runnable applyHere) {
         return command(() -> {
             int sessions = 0;
             for (String clientId : roster.sessionsOf(uid)) {
                 Roster.Member m = roster.client(clientId);
-                if (m != null && m.groups().contains(group)) {
+                if (m != null && counts.test(m.groups())) {
                     sessions++;
                 }
             }
-            node.hub().leaveUid(uid, group);
-            Set<String> all = new HashSet<>(node.hub().groupsOfUid(uid));
-            return append(LogEntry.LEAVE_UID, LogEntry.fields(self, uid, group, LogEntry.items(all))).thenReturn(sessions);
+            applyHere.run();
+            String all = LogEntry.items(node.hub().groupsOfUid(uid));
+            return append(kind, LogEntry.fields(self, uid, group, all)).thenReturn(sessions);
         });
     }
 

@@ -100,7 +100,7 @@ public class SseHandler implements DisposableBean {
                     Mono.just(response.bufferFactory().wrap(retry)),
                     Mono.defer(() -> {
                         channel.eventLoop().execute(direct::open);
-                        return direct.done().then(Mono.<DataBuffer>empty());
+                        return direct.drained().then(Mono.<DataBuffer>empty());
                     }));
             return ended(response.writeWith(framing), connection, session);
         }

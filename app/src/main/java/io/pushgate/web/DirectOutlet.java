@@ -1,0 +1,163 @@
+package io.pushgate.web;
+
+import java.util.Queue;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelOutboundBuffer;
+import io.pushgate.core.Frame;
+import io.pushgate.core.Outlet;
+
+import reactor.core.publisher.Flux;
+import reactor.core.publisher.Mono;
+import reactor.core.publisher.Sinks;
+import reactor.util.concurrent.Queues;
+
+/**
+ * A session's outlet that writes frames straight to its Netty channel, with no reactive pipeline per
+ * message: publishers on any thread enqueue, and one task on the channel's event loop writes everything
+ * queued and flushes once. A broadcast to many sessions therefore costs one queue offer per session on
+ * the publisher's thread and one write plus one flush per session on its loop, however many frames
+ * each flush carries. Transports (WebSocket, SSE) say how a frame is written.
+ *
+ * <p>The bound covers frames waiting here plus buffers Netty holds for a peer that is not reading:
+ * past {@code capacity} an offer is refused ({@link Offer#FULL}) and the node closes the session as
+ * slow. Frames given with {@link #offerFirst} (welcome, replayed history) are outside the bound and
+ * are written before waiting bounded frames.
+ */
+public abstract class DirectOutlet implements Outlet, Runnable {
+
+    protected final Channel channel;
+    private final int capacity;
+    private final Queue<Frame> first = Queues.<Frame>unboundedMultiproducer().get();
+    /** Set after an offer to {@link #first}: a drain skips that rarely used queue, and its cache miss, otherwise. */
+    private volatile boolean hasFirst;
+    private final Queue<Frame> bounded = Queues.<Frame>unboundedMultiproducer().get();
+    private final AtomicInteger waiting = new AtomicInteger();
+    private final AtomicBoolean scheduled = new AtomicBoolean();
+    private final Sinks.Empty<Void> drained = Sinks.empty();
+    /** Buffers Netty still holds unwritten, as of the last drain; read by offers on other threads. */
+    private volatile int inNetty;
+    private volatile boolean completed;
+
+    protected DirectOutlet(Channel channel, int capacity) {
+        this.channel = channel;
+        this.capacity = capacity;
+    }
+
+    @Override
+    public final Offer offer(Frame frame) {
+        if (completed) {
+            return Offer.CLOSED;
+        }
+        if (waiting.incrementAndGet() + inNetty > capacity) {
+            waiting.decrementAndGet();
+            return Offer.FULL;
+        }
+        bounded.offer(frame);
+        schedule(true);
+        return Offer.QUEUED;
+    }
+
+    @Override
+    public final Offer offerFirst(Frame frame) {
+        if (completed) {
+            return Offer.CLOSED;
+        }
+        first.offer(frame);
+        hasFirst = true;
+        schedule(false);
+        return Offer.QUEUED;
+    }
+
+    @Override
+    public void complete() {
+        completed = true;
+        schedule(false);
+    }
+
+    @Override
+    public final Flux<Frame> frames() {
+        return Flux.empty();
+    }
+
+    /** Completes on the event loop once {@link #complete()} was called and everything before it was written. */
+    public final Mono<Void> drained() {
+        return drained.asMono();
+    }
+
+    /** Whether the drain may write yet; a subclass that must wait for its response headers says no until then. */
+    protected boolean ready() {
+        return true;
+    }
+
+    /**
+     * Runs the drain on the event loop; {@code delayable} drains (bounded frames) may be batched by a
+     * subclass, welcomes, replays and the end never are.
+     */
+    protected void dispatch(boolean delayable) {
+        channel.eventLoop().execute(this);
+    }
+
+    /** Called on the event loop before a drain writes: a subclass may {@link #discardWaiting()} here. */
+    protected void beforeDrain() {
+    }
+
+    /** Writes one frame without flushing. @return whether anything was written */
+    protected abstract boolean write(Frame frame);
+
+    /** Called on the event loop once completed and empty, before the flush. @return whether it wrote */
+    protected boolean writeEnd() {
+        return false;
+    }
+
+    /** Drops every frame not yet written. Call on the event loop. */
+    protected final void discardWaiting() {
+        first.clear();
+        while (bounded.poll() != null) {
+            waiting.decrementAndGet();
+        }
+    }
+
+    /** Asks for a drain (again), if one may run; a subclass calls it when {@link #ready()} turns true. */
+    protected final void schedule(boolean delayable) {
+        if (ready() && scheduled.compareAndSet(false, true)) {
+            dispatch(delayable);
+        }
+    }
+
+    /** The drain, on the channel's event loop. */
+    @Override
+    public final void run() {
+        scheduled.set(false);
+        if (!ready()) {
+            return;
+        }
+        beforeDrain();
+        boolean wrote = false;
+        Frame frame;
+        if (hasFirst) {
+            hasFirst = false; // an offer after this sets it again and schedules another drain
+            while ((frame = first.poll()) != null) {
+                wrote |= write(frame);
+            }
+        }
+        while ((frame = bounded.poll()) != null) {
+            waiting.decrementAndGet();
+            wrote |= write(frame);
+        }
+        boolean ended = completed && first.isEmpty() && bounded.isEmpty();
+        if (ended) {
+            wrote |= writeEnd();
+        }
+        if (wrote) {
+            channel.flush();
+        }
+        ChannelOutboundBuffer pending = channel.unsafe().outboundBuffer();
+        inNetty = pending == null ? 0 : pending.size();
+        if (ended) {
+            drained.tryEmitEmpty(); // later writes on this loop (a close frame, the end of a response) follow
+        }
+    }
+}
