@@ -52,7 +52,8 @@ class BackendApiTests {
                 .expectBody().jsonPath("$.type").isEqualTo("urn:pushgate:problem:invalid-api-key");
         // a client token is not an API key
         api.client().get().uri("/api/v1/stats").header(HttpHeaders.AUTHORIZATION, "Bearer " + token("someone"))
-                .exchange().expectStatus().isUnauthorized();
+                .exchange().expectStatus().isUnauthorized()
+                .expectBody().jsonPath("$.type").isEqualTo("urn:pushgate:problem:invalid-api-key");
     }
 
     @Test

@@ -191,10 +191,11 @@ class ClusterTests {
             JsonNode published = b.api().publish("{\"to\":{\"groups\":[\"" + group + "\"]},\"data\":1}");
             assertThat(onA.nextMessage().path("id").asString()).isEqualTo(published.path("id").asString());
 
-            b.api().client().delete().uri("/api/v1/clients/" + clientId).exchange().expectStatus().isOk();
+            b.api().delete("/api/v1/clients/" + clientId, 200);
             assertThat(onA.awaitClose().code()).isEqualTo(4403);
         }
-        b.api().client().delete().uri("/api/v1/clients/b-nobody").exchange().expectStatus().isNotFound();
+        assertThat(b.api().delete("/api/v1/clients/b-nobody", 404).path("type").asString())
+                .isEqualTo("urn:pushgate:problem:client-not-found");
     }
 
     @Test

@@ -13,6 +13,7 @@ import tools.jackson.databind.json.JsonMapper;
 public final class Api {
 
     private static final JsonMapper JSON = JsonMapper.builder().build();
+    private static final Duration TIMEOUT = Duration.ofSeconds(10);
 
     private final WebTestClient client;
     private final int port;
@@ -21,7 +22,7 @@ public final class Api {
         this.port = port;
         this.client = WebTestClient.bindToServer()
                 .baseUrl("http://localhost:" + port)
-                .responseTimeout(Duration.ofSeconds(10))
+                .responseTimeout(TIMEOUT)
                 .defaultHeader(HttpHeaders.AUTHORIZATION, "Bearer " + TestSecrets.API_KEY)
                 .build();
     }
@@ -40,8 +41,25 @@ public final class Api {
 
     /** POSTs JSON and returns the parsed answer, asserting the status. */
     public JsonNode post(String path, String json, int status) {
-        byte[] body = client.post().uri(path).contentType(MediaType.APPLICATION_JSON).bodyValue(json)
-                .exchange().expectStatus().isEqualTo(status).expectBody().returnResult().getResponseBody();
+        return answered("POST " + path, () -> client.post().uri(path).contentType(MediaType.APPLICATION_JSON)
+                .bodyValue(json).exchange().expectStatus().isEqualTo(status).expectBody().returnResult().getResponseBody());
+    }
+
+    /**
+     * Runs one exchange and parses its body. An exchange not answered within the response timeout fails
+     * with the server's threads printed, which is what tells a stall on a lock from a lost request.
+     */
+    private static JsonNode answered(String what, java.util.function.Supplier<byte[]> exchange) {
+        byte[] body;
+        try {
+            body = exchange.get();
+        } catch (IllegalStateException e) {
+            if (e.getMessage() == null || !e.getMessage().startsWith("Timeout on blocking read")) {
+                throw e;
+            }
+            throw new AssertionError("no answer to " + what + " within " + TIMEOUT.toSeconds() + " s; "
+                    + ThreadDump.print("no answer to " + what), e);
+        }
         return JSON.readTree(body == null ? new byte[0] : body);
     }
 
@@ -50,9 +68,8 @@ public final class Api {
     }
 
     public JsonNode get(String path, int status) {
-        byte[] body = client.get().uri(path).exchange().expectStatus().isEqualTo(status)
-                .expectBody().returnResult().getResponseBody();
-        return JSON.readTree(body == null ? new byte[0] : body);
+        return answered("GET " + path, () -> client.get().uri(path).exchange().expectStatus().isEqualTo(status)
+                .expectBody().returnResult().getResponseBody());
     }
 
     public JsonNode get(String path) {
@@ -60,14 +77,12 @@ public final class Api {
     }
 
     public JsonNode put(String path, int status) {
-        byte[] body = client.put().uri(path).exchange().expectStatus().isEqualTo(status)
-                .expectBody().returnResult().getResponseBody();
-        return JSON.readTree(body == null ? new byte[0] : body);
+        return answered("PUT " + path, () -> client.put().uri(path).exchange().expectStatus().isEqualTo(status)
+                .expectBody().returnResult().getResponseBody());
     }
 
     public JsonNode delete(String path, int status) {
-        byte[] body = client.delete().uri(path).exchange().expectStatus().isEqualTo(status)
-                .expectBody().returnResult().getResponseBody();
-        return JSON.readTree(body == null ? new byte[0] : body);
+        return answered("DELETE " + path, () -> client.delete().uri(path).exchange().expectStatus().isEqualTo(status)
+                .expectBody().returnResult().getResponseBody());
     }
 }

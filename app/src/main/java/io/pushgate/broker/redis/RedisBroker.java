@@ -98,6 +98,8 @@ public final class RedisBroker implements Broker, SessionEvents, AutoCloseable {
 
     private final Queue<Pending> queue = new ConcurrentLinkedQueue<>();
     private final AtomicBoolean draining = new AtomicBoolean();
+    /** {@link System#nanoTime()} when the script call in flight was sent; 0 when none is. For diagnosis. */
+    private volatile long callSentAt;
 
     /** Whether the log is being read and this node's sessions are stated in Redis. */
     private volatile boolean synced;
@@ -724,12 +726,24 @@ public final class RedisBroker implements Broker, SessionEvents, AutoCloseable {
         return append(List.of(kind, value));
     }
 
-    /** Queues entries to append together; completes with the first one's sequence number, the others follow it. */
+    /**
+     * Queues entries to append together; completes with the first one's sequence number, the others follow
+     * it. Never waits forever: each script call gives up after the Redis timeout, so an answer later than
+     * twice that means the queue itself is stuck, which is logged with its state and answered as Redis
+     * being unavailable instead of leaving the caller's request hanging.
+     */
     private Mono<Long> append(List<String> kindsAndValues) {
         Sinks.One<Long> done = Sinks.one();
         queue.add(new Pending(kindsAndValues, done));
         drain();
-        return done.asMono();
+        Duration bound = settings.timeout().multipliedBy(2);
+        return done.asMono().timeout(bound, Mono.defer(() -> {
+            long since = callSentAt;
+            log.error("An append to the Redis log had no answer within {} ms: {} entries queued, {}", bound.toMillis(),
+                    queue.size(), since == 0 ? "no script call in flight" :
+                            "a script call in flight for " + (System.nanoTime() - since) / 1_000_000 + " ms");
+            return Mono.error(new BrokerUnavailableException("Redis did not answer in time", null));
+        }));
     }
 
     /** Sends what is queued, one script call at a time, so entries reach the log in queue order. */
@@ -758,6 +772,7 @@ public final class RedisBroker implements Broker, SessionEvents, AutoCloseable {
         for (Pending p : batch) {
             args.addAll(p.kindsAndValues());
         }
+        callSentAt = System.nanoTime();
         try {
             redis.execute(Scripts.APPEND, List.of(keys.epoch(), keys.seq(), keys.log()), args)
                     .next()
@@ -771,6 +786,7 @@ public final class RedisBroker implements Broker, SessionEvents, AutoCloseable {
                             }
                             seq += p.entries();
                         }
+                        callSentAt = 0;
                         draining.set(false);
                         drain();
                     }, error -> failed(batch, error));
@@ -788,6 +804,7 @@ public final class RedisBroker implements Broker, SessionEvents, AutoCloseable {
             }
         }
         down(error).subscribe();
+        callSentAt = 0;
         draining.set(false);
         drain();
     }
