@@ -1,5 +1,7 @@
 package io.pushgate.api;
 
+import io.pushgate.core.Broker;
+import io.pushgate.security.ApiKeys;
 import io.pushgate.web.JsonBodies;
 
 import org.springframework.context.annotation.Bean;
@@ -19,5 +21,16 @@ public class ApiConfig {
     @Bean
     PublicationReader publicationReader(JsonMapper mapper, ApiSettings settings) {
         return new PublicationReader(mapper, settings.maxTargets());
+    }
+
+    @Bean
+    PublishRequests publishRequests(PublicationReader reader, ApiSettings settings) {
+        return new PublishRequests(reader, settings.maxBatch());
+    }
+
+    @Bean
+    DirectPublishing directPublishing(Broker broker, JsonBodies bodies, PublishRequests requests, ApiKeys keys,
+                                      JsonMapper mapper) {
+        return new DirectPublishing(broker, bodies, requests, keys, mapper);
     }
 }

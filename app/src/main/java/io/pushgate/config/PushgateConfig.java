@@ -5,6 +5,7 @@ import java.time.Clock;
 import java.util.Arrays;
 
 import io.pushgate.api.ApiSettings;
+import io.pushgate.api.DirectPublishing;
 import io.pushgate.codec.JsonFrames;
 import io.pushgate.core.Broker;
 import io.pushgate.core.Limits;
@@ -24,11 +25,14 @@ import io.pushgate.web.ProblemWriter;
 
 import org.springframework.boot.context.properties.EnableConfigurationProperties;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnProperty;
+import org.springframework.boot.reactor.netty.NettyServerCustomizer;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 import org.springframework.core.env.Environment;
 import org.springframework.web.cors.reactive.CorsConfigurationSource;
 
+import io.netty.channel.ChannelPipeline;
+import reactor.netty.NettyPipeline;
 import tools.jackson.databind.json.JsonMapper;
 
 /** Builds the node and its adapters from {@link PushgateProperties}. */
@@ -106,7 +110,25 @@ public class PushgateConfig {
     @Bean
     ApiSettings apiSettings(PushgateProperties properties) {
         PushgateProperties.Api api = properties.api();
-        return new ApiSettings((int) Math.min(Integer.MAX_VALUE, api.maxBodySize().toBytes()), api.maxBatch(), api.maxTargets());
+        return new ApiSettings((int) Math.min(Integer.MAX_VALUE, api.maxBodySize().toBytes()), api.maxBatch(), api.maxTargets(),
+                api.directPublish());
+    }
+
+    /**
+     * Puts {@link DirectPublishing}'s handler right after the HTTP codec of every connection, so that
+     * publish requests are answered before WebFlux; the handler steps aside for anything else.
+     */
+    @Bean
+    NettyServerCustomizer directPublishRoute(DirectPublishing route, ApiSettings settings) {
+        if (!settings.directPublish()) {
+            return server -> server;
+        }
+        return server -> server.doOnChannelInit((observer, channel, remote) -> {
+            ChannelPipeline pipeline = channel.pipeline();
+            if (pipeline.get(NettyPipeline.HttpCodec) != null) {
+                pipeline.addAfter(NettyPipeline.HttpCodec, "pushgate.directPublish", route.newHandler());
+            }
+        });
     }
 
     @Bean

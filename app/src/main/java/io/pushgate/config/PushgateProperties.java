@@ -32,9 +32,12 @@ public record PushgateProperties(@DefaultValue Node node, @DefaultValue Auth aut
      * @param maxBodySize  the largest API request body; larger gets 413
      * @param maxBatch     publishes in one {@code messages:batch} request
      * @param maxTargets   uids + groups + clients in one publish
+     * @param directPublish answer publish requests from the Netty pipeline, ahead of WebFlux and the
+     *                     security chain (same answers, a fraction of the CPU); off sends them all through WebFlux
      */
     public record Api(@DefaultValue List<String> keys, @DefaultValue("1MB") DataSize maxBodySize,
-                      @DefaultValue("1000") int maxBatch, @DefaultValue("10000") int maxTargets) {
+                      @DefaultValue("1000") int maxBatch, @DefaultValue("10000") int maxTargets,
+                      @DefaultValue("true") boolean directPublish) {
     }
 
     /**

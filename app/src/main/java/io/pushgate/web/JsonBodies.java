@@ -48,12 +48,22 @@ public final class JsonBodies {
                     out.writeBytes(chunk);
                     return out;
                 })
-                .flatMap(out -> out.size() == 0
-                        ? Mono.error(new ProblemException(Problem.badRequest("the request body is empty; send a JSON document")))
-                        : Mono.just(parse(out.toByteArray())));
+                .map(out -> parse(out.toByteArray()));
     }
 
-    private JsonNode parse(byte[] bytes) {
+    /** The largest body {@link #read} takes. */
+    public int maxBytes() {
+        return maxBytes;
+    }
+
+    /** Parses a body read whole by the caller, refusing it as {@link #read} would. */
+    public JsonNode parse(byte[] bytes) {
+        if (bytes.length == 0) {
+            throw new ProblemException(Problem.badRequest("the request body is empty; send a JSON document"));
+        }
+        if (bytes.length > maxBytes) {
+            throw tooLarge();
+        }
         try {
             return mapper.readTree(bytes);
         } catch (JacksonException e) {

@@ -38,7 +38,8 @@ public final class ProblemErrors implements WebExceptionHandler {
         return writer.write(exchange, problem(error));
     }
 
-    static Problem problem(Throwable error) {
+    /** The problem that answers {@code error}: its own when it carries one, else one by its kind. */
+    public static Problem problem(Throwable error) {
         if (error instanceof ProblemException known) {
             return known.problem();
         }

@@ -1,0 +1,193 @@
+package io.pushgate.api;
+
+import java.util.ArrayDeque;
+
+import io.netty.buffer.ByteBuf;
+import io.netty.channel.ChannelDuplexHandler;
+import io.netty.channel.ChannelFutureListener;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelPromise;
+import io.netty.handler.codec.http.HttpContent;
+import io.netty.handler.codec.http.HttpHeaderNames;
+import io.netty.handler.codec.http.HttpRequest;
+import io.netty.handler.codec.http.HttpUtil;
+import io.netty.handler.codec.http.HttpVersion;
+import io.netty.handler.codec.http.LastHttpContent;
+import io.netty.util.ReferenceCountUtil;
+
+import org.jspecify.annotations.Nullable;
+
+/**
+ * One connection's share of {@link DirectPublishing}, between the HTTP codec and Reactor Netty.
+ *
+ * <p>Guarantees, on a keep-alive connection that mixes both kinds of request:
+ * <ul>
+ * <li>answers leave in the order the requests came: a request is taken here only when no request handed
+ * on to WebFlux is still unanswered, and while one taken here is being answered, whatever the client
+ * sent after it waits (reading pauses) and is handled once the answer is written;</li>
+ * <li>a request not taken here reaches WebFlux untouched;</li>
+ * <li>the connection is closed after the answer when the client asked for that ({@code Connection:
+ * close}, HTTP/1.0 without keep-alive).</li>
+ * </ul>
+ * All state is touched on the channel's event loop only.
+ */
+final class DirectPublishHandler extends ChannelDuplexHandler {
+
+    private final DirectPublishing route;
+
+    /** Requests handed on whose response has not ended yet. */
+    private int handedOn;
+    /** The request being read or answered here. */
+    private @Nullable Taken taken;
+    /** What arrived while an answer was pending, in order. */
+    private final ArrayDeque<Object> waiting = new ArrayDeque<>(4);
+
+    private static final class Taken {
+        final String path;
+        final HttpVersion version;
+        final boolean keepAlive;
+        final ByteBuf body;
+        boolean answering;
+
+        Taken(String path, HttpVersion version, boolean keepAlive, ByteBuf body) {
+            this.path = path;
+            this.version = version;
+            this.keepAlive = keepAlive;
+            this.body = body;
+        }
+    }
+
+    DirectPublishHandler(DirectPublishing route) {
+        this.route = route;
+    }
+
+    @Override
+    public void channelRead(ChannelHandlerContext ctx, Object msg) {
+        Taken current = taken;
+        if (!replaying && (current != null && current.answering || !waiting.isEmpty())) {
+            waiting.add(msg);
+            if (ctx.channel().config().isAutoRead()) {
+                paused = true;
+                ctx.channel().config().setAutoRead(false);
+            }
+            return;
+        }
+        if (msg instanceof HttpRequest request && current == null) {
+            String path = handedOn == 0 ? route.takes(request) : null;
+            if (path == null) {
+                handedOn++;
+                boolean upgrade = request.headers().contains(HttpHeaderNames.UPGRADE);
+                ctx.fireChannelRead(msg);
+                if (upgrade && ctx.pipeline().context(this) != null) {
+                    ctx.pipeline().remove(this); // a WebSocket from here on: nothing more to take
+                }
+                return;
+            }
+            int length = (int) HttpUtil.getContentLength(request, 0L);
+            taken = new Taken(path, request.protocolVersion(), HttpUtil.isKeepAlive(request), ctx.alloc().heapBuffer(length));
+        }
+        Taken reading = taken;
+        if (reading != null && msg instanceof HttpContent content) {
+            try {
+                reading.body.writeBytes(content.content());
+            } finally {
+                content.release();
+            }
+            if (msg instanceof LastHttpContent) {
+                answer(ctx, reading);
+            } else {
+                readMore(ctx); // the rest of the body: nobody else asks for it
+            }
+            return;
+        }
+        if (reading != null) {
+            ReferenceCountUtil.release(msg); // the request head itself
+            readMore(ctx);
+            return;
+        }
+        ctx.fireChannelRead(msg);
+    }
+
+    /** Whether messages from {@link #waiting} are being handled, in order. */
+    private boolean replaying;
+    /** Whether this handler turned auto-read off, to turn it back on once nothing waits. */
+    private boolean paused;
+
+    private void answer(ChannelHandlerContext ctx, Taken request) {
+        request.answering = true;
+        byte[] body = new byte[request.body.readableBytes()];
+        request.body.readBytes(body);
+        request.body.release();
+        route.publish(request.path, body).subscribe(answer -> {
+            if (ctx.executor().inEventLoop()) {
+                write(ctx, request, answer);
+            } else {
+                ctx.executor().execute(() -> write(ctx, request, answer));
+            }
+        }, error -> ctx.channel().close()); // publish() answers every failure itself: this cannot happen
+    }
+
+    private void write(ChannelHandlerContext ctx, Taken request, DirectPublishing.Answer answer) {
+        var written = ctx.writeAndFlush(answer.response(ctx.alloc(), request.version, request.keepAlive));
+        taken = null;
+        if (!request.keepAlive) {
+            written.addListener(ChannelFutureListener.CLOSE);
+            release();
+            return;
+        }
+        boolean outer = !replaying; // an answer written synchronously during a replay continues that replay
+        replaying = true;
+        try {
+            while (!waiting.isEmpty() && (taken == null || !taken.answering)) {
+                channelRead(ctx, waiting.poll());
+            }
+        } finally {
+            replaying = !outer;
+        }
+        if (waiting.isEmpty() && taken == null) {
+            if (paused) {
+                paused = false;
+                ctx.channel().config().setAutoRead(true);
+            } else {
+                readMore(ctx); // the next request: Reactor Netty asks for it only after its own answers
+            }
+        }
+    }
+
+    /** Reactor Netty reads on demand (auto-read off): asks for the next bytes when it would not. */
+    private static void readMore(ChannelHandlerContext ctx) {
+        if (!ctx.channel().config().isAutoRead()) {
+            ctx.read();
+        }
+    }
+
+    @Override
+    public void write(ChannelHandlerContext ctx, Object msg, ChannelPromise promise) {
+        if (msg instanceof LastHttpContent && handedOn > 0) {
+            handedOn--; // WebFlux ended a response
+        }
+        ctx.write(msg, promise);
+    }
+
+    @Override
+    public void channelInactive(ChannelHandlerContext ctx) {
+        release();
+        ctx.fireChannelInactive();
+    }
+
+    @Override
+    public void handlerRemoved(ChannelHandlerContext ctx) {
+        release();
+    }
+
+    private void release() {
+        Taken current = taken;
+        if (current != null && !current.answering && current.body.refCnt() > 0) {
+            current.body.release();
+        }
+        Object msg;
+        while ((msg = waiting.poll()) != null) {
+            ReferenceCountUtil.release(msg);
+        }
+    }
+}
