@@ -505,7 +505,9 @@ public final class PushNode implements AutoCloseable {
             }
             return reached;
         }
-        Set<Session> seen = new HashSet<>();
+        // a session reached through several of the target's streams gets the message once; one stream needs no check
+        int streams = target.groups().size() + target.uids().size() + target.clients().size();
+        Set<Session> seen = streams > 1 ? new HashSet<>() : null;
         for (String group : target.groups()) {
             Frame frame = record(publication, Address.group(group), seq, ts, keepUntil, id);
             reached += deliver(hub.groupView(group), frame, seq, excluded, seen);

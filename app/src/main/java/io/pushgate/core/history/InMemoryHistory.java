@@ -34,7 +34,8 @@ public final class InMemoryHistory implements History {
     private final java.util.concurrent.atomic.AtomicLong total = new java.util.concurrent.atomic.AtomicLong();
     private final Map<String, Deque<Entry>> offline = new ConcurrentHashMap<>();
 
-    private record Appended(Address stream, long seq) {
+    /** The stream itself, not its address: evicting needs no map lookup. */
+    private record Appended(Stream stream, long seq) {
     }
 
     public InMemoryHistory(Duration window, int maxPerStream, Clock clock) {
@@ -82,14 +83,21 @@ public final class InMemoryHistory implements History {
 
     @Override
     public void append(Address stream, Entry entry) {
-        Stream s = streams.computeIfAbsent(stream, k -> new Stream());
-        synchronized (s) {
-            s.entries.addLast(entry);
-            total.incrementAndGet();
-            total.addAndGet(-s.trim(clock.millis(), maxPerStream));
+        Stream s;
+        while (true) {
+            s = streams.computeIfAbsent(stream, k -> new Stream());
+            synchronized (s) {
+                if (s.detached) {
+                    continue; // a sweep just forgot it as empty: append to its successor instead
+                }
+                s.entries.addLast(entry);
+                total.incrementAndGet();
+                total.addAndGet(-s.trim(clock.millis(), maxPerStream));
+                break;
+            }
         }
         synchronized (order) {
-            order.addLast(new Appended(stream, entry.seq()));
+            order.addLast(new Appended(s, entry.seq()));
             while (total.get() > maxTotal && !order.isEmpty()) {
                 evict(order.pollFirst());
             }
@@ -98,10 +106,7 @@ public final class InMemoryHistory implements History {
 
     /** Drops the entry if it is still its stream's oldest; it may have been trimmed already. */
     private void evict(Appended appended) {
-        Stream s = streams.get(appended.stream());
-        if (s == null) {
-            return;
-        }
+        Stream s = appended.stream();
         synchronized (s) {
             Entry head = s.entries.peekFirst();
             if (head != null && head.seq() == appended.seq()) {
@@ -190,6 +195,7 @@ public final class InMemoryHistory implements History {
                 total.addAndGet(-s.trim(now, maxPerStream));
                 if (s.entries.isEmpty()) {
                     streams.remove(address, s);
+                    s.detached = true;
                 }
             }
         });
@@ -209,10 +215,7 @@ public final class InMemoryHistory implements History {
     }
 
     private boolean isGone(Appended appended) {
-        Stream s = streams.get(appended.stream());
-        if (s == null) {
-            return true;
-        }
+        Stream s = appended.stream();
         synchronized (s) {
             Entry head = s.entries.peekFirst();
             return head == null || head.seq() > appended.seq();
@@ -228,6 +231,8 @@ public final class InMemoryHistory implements History {
         final ArrayDeque<Entry> entries = new ArrayDeque<>();
         /** Highest sequence number dropped because the stream was full; a resume from before it has a gap. */
         long evictedSeq = -1;
+        /** Forgotten by a sweep while empty; an append that raced with it goes to the stream that replaces it. */
+        boolean detached;
 
         /** @return how many entries were dropped */
         int trim(long now, int max) {
