@@ -83,8 +83,10 @@ final class DirectPublishHandler extends ChannelDuplexHandler {
                 }
                 return;
             }
+            // grows as the body comes, up to what was declared: a slow client declaring a large body holds little
             int length = (int) HttpUtil.getContentLength(request, 0L);
-            taken = new Taken(path, request.protocolVersion(), HttpUtil.isKeepAlive(request), ctx.alloc().heapBuffer(length));
+            ByteBuf body = ctx.alloc().heapBuffer(Math.min(length, 8192), Math.max(length, 1));
+            taken = new Taken(path, request.protocolVersion(), HttpUtil.isKeepAlive(request), body);
         }
         Taken reading = taken;
         if (reading != null && msg instanceof HttpContent content) {

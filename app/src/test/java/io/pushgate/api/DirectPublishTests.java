@@ -139,6 +139,22 @@ class DirectPublishTests {
     }
 
     @Test
+    void aBodyArrivingInPiecesIsReadWhole() {
+        String uid = TestSecrets.uniqueUid("pieces");
+        String body = "{\"to\":{\"uids\":[\"" + uid + "\"]},\"data\":\"" + "y".repeat(1500) + "\"}";
+        String request = post(MESSAGES, body);
+        int cut = request.indexOf("\r\n\r\n") + 4;
+        try (WsTestClient client = ws(uid); RawHttp http = RawHttp.connect(port)) {
+            long before = route.served();
+            http.send(request.substring(0, cut)).send(request.substring(cut, cut + 700)).send(request.substring(cut + 700));
+            Response answer = http.read();
+            assertThat(answer.status()).isEqualTo(200);
+            assertThat(route.served()).isEqualTo(before + 1);
+            assertThat(client.nextMessage().path("data").asString()).hasSize(1500);
+        }
+    }
+
+    @Test
     void theConnectionIsClosedAfterTheAnswerWhenTheClientAskedForThat() {
         String body = "{\"to\":{\"all\":true},\"data\":1}";
         try (RawHttp http = RawHttp.connect(port)) {
