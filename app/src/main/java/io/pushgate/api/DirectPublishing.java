@@ -7,9 +7,11 @@ import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
 import io.netty.channel.ChannelHandler;
 import io.netty.handler.codec.http.DefaultFullHttpResponse;
+import io.netty.handler.codec.http.DefaultHttpHeadersFactory;
 import io.netty.handler.codec.http.FullHttpResponse;
 import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpHeaders;
+import io.netty.handler.codec.http.HttpHeadersFactory;
 import io.netty.handler.codec.http.HttpMethod;
 import io.netty.handler.codec.http.HttpRequest;
 import io.netty.handler.codec.http.HttpResponseStatus;
@@ -133,13 +135,17 @@ public final class DirectPublishing {
     private static final String JSON = "application/json";
     private static final String PROBLEM_JSON = "application/problem+json";
 
+    /** Every header set here is a constant or a number: checking each one's characters again is waste. */
+    private static final HttpHeadersFactory HEADERS = DefaultHttpHeadersFactory.headersFactory().withValidation(false);
+    private static final HttpHeadersFactory TRAILERS = DefaultHttpHeadersFactory.trailersFactory().withValidation(false);
+
     /** An answer to write: status, content type and body. */
     record Answer(HttpResponseStatus status, String contentType, byte[] body) {
 
         /** The response, with the headers Spring Security puts on every API answer. */
         FullHttpResponse response(ByteBufAllocator alloc, HttpVersion version, boolean keepAlive) {
             ByteBuf content = alloc.buffer(body.length).writeBytes(body);
-            FullHttpResponse response = new DefaultFullHttpResponse(version, status, content);
+            FullHttpResponse response = new DefaultFullHttpResponse(version, status, content, HEADERS, TRAILERS);
             HttpHeaders headers = response.headers();
             headers.set(HttpHeaderNames.CONTENT_TYPE, contentType);
             headers.set(HttpHeaderNames.CONTENT_LENGTH, body.length);
