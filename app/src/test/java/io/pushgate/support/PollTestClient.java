@@ -161,7 +161,7 @@ public final class PollTestClient {
         } catch (ExecutionException e) {
             throw new AssertionError("poll failed", e.getCause());
         } catch (InterruptedException | TimeoutException e) {
-            throw new AssertionError("poll not answered within " + WAIT, e);
+            throw new AssertionError("poll not answered within " + WAIT + "; " + ThreadDump.print("no poll answer"), e);
         }
     }
 

@@ -310,7 +310,7 @@ public final class RawWebSocket implements AutoCloseable {
     public Frame next() {
         Frame frame = poll(WAIT);
         if (frame == null) {
-            throw new AssertionError("no frame within " + WAIT);
+            throw new AssertionError("no frame within " + WAIT + "; " + ThreadDump.print("no raw WebSocket frame"));
         }
         return frame;
     }

@@ -175,7 +175,7 @@ public final class SseTestClient implements AutoCloseable {
                 throw new AssertionError(e);
             }
             if (event == null) {
-                throw new AssertionError("no matching event within " + timeout + (ended.isDone() ? " (stream ended)" : "")
+                throw new AssertionError("no matching event within " + timeout + (ended.isDone() ? " (stream ended)" : "; " + ThreadDump.print("no SSE event"))
                         + "; skipped " + skipped);
             }
             if (wanted.test(event)) {

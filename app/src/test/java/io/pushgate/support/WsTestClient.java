@@ -111,7 +111,8 @@ public final class WsTestClient implements AutoCloseable {
         try {
             String text = frames.poll(WAIT.toMillis(), TimeUnit.MILLISECONDS);
             if (text == null) {
-                throw new AssertionError("no frame within " + WAIT + (closed.isDone() ? "; closed " + closed.join() : ""));
+                throw new AssertionError("no frame within " + WAIT + (closed.isDone() ? "; closed " + closed.join() : "")
+                        + "; " + ThreadDump.print("no WebSocket frame"));
             }
             return JSON.readTree(text);
         } catch (InterruptedException e) {
@@ -138,7 +139,8 @@ public final class WsTestClient implements AutoCloseable {
                 throw new AssertionError(e);
             }
         }
-        throw new AssertionError("no matching frame within " + WAIT + "; skipped " + skipped);
+        throw new AssertionError("no matching frame within " + WAIT + "; skipped " + skipped + "; "
+                + ThreadDump.print("no matching WebSocket frame"));
     }
 
     public JsonNode nextOfType(String type) {
