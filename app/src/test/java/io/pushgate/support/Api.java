@@ -4,8 +4,12 @@ import java.time.Duration;
 
 import org.springframework.http.HttpHeaders;
 import org.springframework.http.MediaType;
+import org.springframework.http.client.reactive.ReactorClientHttpConnector;
 import org.springframework.test.web.reactive.server.WebTestClient;
 
+import reactor.netty.http.client.HttpClient;
+import reactor.netty.resources.ConnectionProvider;
+import reactor.netty.resources.LoopResources;
 import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.json.JsonMapper;
 
@@ -14,13 +18,21 @@ public final class Api {
 
     private static final JsonMapper JSON = JsonMapper.builder().build();
     private static final Duration TIMEOUT = Duration.ofSeconds(10);
+    /**
+     * The API client's own connections and event loops, shared by every {@code Api}: by default
+     * Reactor Netty's client runs on the same global loops as the servers of the test contexts, so
+     * work on a server's loop could hold up a test's request to another server.
+     */
+    private static final ReactorClientHttpConnector CONNECTOR = new ReactorClientHttpConnector(
+            HttpClient.create(ConnectionProvider.create("test-api", 64))
+                    .runOn(LoopResources.create("test-api", 2, true)));
 
     private final WebTestClient client;
     private final int port;
 
     public Api(int port) {
         this.port = port;
-        this.client = WebTestClient.bindToServer()
+        this.client = WebTestClient.bindToServer(CONNECTOR)
                 .baseUrl("http://localhost:" + port)
                 .responseTimeout(TIMEOUT)
                 .defaultHeader(HttpHeaders.AUTHORIZATION, "Bearer " + TestSecrets.API_KEY)
