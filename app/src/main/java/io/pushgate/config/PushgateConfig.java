@@ -20,6 +20,7 @@ import io.pushgate.transport.poll.PollSettings;
 import io.pushgate.transport.sse.SseSettings;
 import io.pushgate.transport.ws.PushWebSocketHandler;
 import io.pushgate.transport.ws.WsSettings;
+import io.pushgate.web.EventLoopTicks;
 import io.pushgate.web.ProblemErrors;
 import io.pushgate.web.ProblemWriter;
 
@@ -116,16 +117,19 @@ public class PushgateConfig {
 
     /**
      * Puts {@link DirectPublishing}'s handler right after the HTTP codec of every connection, so that
-     * publish requests are answered before WebFlux; the handler steps aside for anything else.
+     * publish requests are answered before WebFlux; the handler steps aside for anything else. Every
+     * loop that serves a connection gets an {@link EventLoopTicks} tick.
      */
     @Bean
     NettyServerCustomizer directPublishRoute(DirectPublishing route, ApiSettings settings) {
-        if (!settings.directPublish()) {
-            return server -> server;
-        }
-        return server -> server.doOnChannelInit((observer, channel, remote) -> {
+        return server -> server.doOnBind(bind -> {
+            // before the first connection, since handing a connection to its loop is itself such a task
+            EventLoopTicks.ensureAll(bind.loopResources().onServer(bind.isPreferNative()));
+            EventLoopTicks.ensureAll(bind.loopResources().onServerSelect(bind.isPreferNative()));
+        }).doOnChannelInit((observer, channel, remote) -> {
+            EventLoopTicks.ensure(channel.eventLoop());
             ChannelPipeline pipeline = channel.pipeline();
-            if (pipeline.get(NettyPipeline.HttpCodec) != null) {
+            if (settings.directPublish() && pipeline.get(NettyPipeline.HttpCodec) != null) {
                 pipeline.addAfter(NettyPipeline.HttpCodec, "pushgate.directPublish", route.newHandler());
             }
         });

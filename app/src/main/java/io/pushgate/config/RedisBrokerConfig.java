@@ -4,14 +4,18 @@ import java.time.Clock;
 import java.time.Duration;
 
 import io.lettuce.core.ClientOptions;
+import io.lettuce.core.resource.NettyCustomizer;
+import io.netty.channel.Channel;
 import io.pushgate.broker.redis.PublicationCodec;
 import io.pushgate.broker.redis.RedisBroker;
 import io.pushgate.broker.redis.RedisSettings;
 import io.pushgate.core.PushNode;
+import io.pushgate.web.EventLoopTicks;
 
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnProperty;
+import org.springframework.boot.data.redis.autoconfigure.ClientResourcesBuilderCustomizer;
 import org.springframework.boot.data.redis.autoconfigure.LettuceClientConfigurationBuilderCustomizer;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
@@ -57,5 +61,16 @@ public class RedisBrokerConfig {
                     .disconnectedBehavior(ClientOptions.DisconnectedBehavior.REJECT_COMMANDS)
                     .build());
         };
+    }
+
+    /** The Redis client's loops tick too: a command handed to an idle one must not wait for its next I/O. */
+    @Bean
+    ClientResourcesBuilderCustomizer pushgateRedisLoopTicks() {
+        return builder -> builder.nettyCustomizer(new NettyCustomizer() {
+            @Override
+            public void afterChannelInitialized(Channel channel) {
+                EventLoopTicks.ensure(channel.eventLoop());
+            }
+        });
     }
 }

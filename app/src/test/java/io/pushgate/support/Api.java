@@ -23,9 +23,13 @@ public final class Api {
      * Reactor Netty's client runs on the same global loops as the servers of the test contexts, so
      * work on a server's loop could hold up a test's request to another server.
      */
+    private static final LoopResources LOOPS = LoopResources.create("test-api", 2, true);
     private static final ReactorClientHttpConnector CONNECTOR = new ReactorClientHttpConnector(
-            HttpClient.create(ConnectionProvider.create("test-api", 64))
-                    .runOn(LoopResources.create("test-api", 2, true)));
+            HttpClient.create(ConnectionProvider.create("test-api", 64)).runOn(LOOPS));
+
+    static {
+        io.pushgate.web.EventLoopTicks.ensureAll(LOOPS.onClient(true)); // as the server's loops, see there
+    }
 
     private final WebTestClient client;
     private final int port;
