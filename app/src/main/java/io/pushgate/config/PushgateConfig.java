@@ -121,7 +121,7 @@ public class PushgateConfig {
      * loop that serves a connection gets an {@link EventLoopTicks} tick.
      */
     @Bean
-    NettyServerCustomizer directPublishRoute(DirectPublishing route, ApiSettings settings) {
+    NettyServerCustomizer serverPipeline(DirectPublishing route, ApiSettings settings) {
         return server -> server.doOnBind(bind -> {
             // before the first connection, since handing a connection to its loop is itself such a task
             EventLoopTicks.ensureAll(bind.loopResources().onServer(bind.isPreferNative()));
