@@ -10,7 +10,8 @@ import sys
 import xml.etree.ElementTree as ET
 
 MAX_LINES = 60
-KEEP = ("WARN", "ERROR", "Exception", "---- thread dump", "\" BLOCKED", "owned by", "    at io.pushgate.")
+KEEP = ("WARN", "ERROR", "Exception", "---- thread dump", "\" BLOCKED", "\" RUNNABLE", "\" WAITING", "owned by",
+        "at io.pushgate.", "at app//io.pushgate.")
 SKIP = ("LEAK:", "ResourceLeakDetector", "Connection is already closed")
 
 out = []
@@ -35,7 +36,7 @@ for path in sorted(glob.glob("*/target/surefire-reports/TEST-*.xml") + glob.glob
             for element in case.iter(tag):
                 logged.extend((element.text or "").splitlines())
         shown = [l for l in logged if any(k in l for k in KEEP) and not any(k in l for k in SKIP)]
-        out.extend("   > " + l[:300] for l in shown[-25:])
+        out.extend("   > " + l[:300] for l in shown[-30:])
 
 if out:
     print("==== failed tests, in short (from the test reports) ====")
