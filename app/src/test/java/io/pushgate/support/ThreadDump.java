@@ -4,8 +4,9 @@ import java.lang.management.ManagementFactory;
 import java.lang.management.ThreadInfo;
 
 /**
- * The threads worth reading when a test waited in vain: those blocked on a monitor or lock, and those
- * running or parked inside pushgate's own code. Printed to the test's output, so a CI failure that
+ * The threads worth reading when a test waited in vain: those blocked on a monitor or lock, those
+ * running or parked inside pushgate's own code, and where each event loop (Netty's, Reactor Netty's,
+ * Lettuce's) stands. Printed to the test's output, so a CI failure that
  * cannot be reproduced at will still says where the server stood.
  */
 public final class ThreadDump {
@@ -27,7 +28,10 @@ public final class ThreadDump {
             for (StackTraceElement frame : thread.getStackTrace()) {
                 ours |= frame.getClassName().startsWith("io.pushgate.") && !frame.getClassName().startsWith("io.pushgate.support.ThreadDump");
             }
-            if (!isBlocked && !ours) {
+            String name = thread.getThreadName().toLowerCase(java.util.Locale.ROOT);
+            boolean loop = name.contains("epoll") || name.contains("nio") || name.contains("eventloop")
+                    || name.contains("reactor-http") || name.contains("lettuce") || name.contains("test-api");
+            if (!isBlocked && !ours && !loop) {
                 continue;
             }
             blocked += isBlocked ? 1 : 0;
@@ -41,7 +45,8 @@ public final class ThreadDump {
             }
             out.append('\n');
             StackTraceElement[] stack = thread.getStackTrace();
-            for (int i = 0; i < Math.min(FRAMES, stack.length); i++) {
+            int frames = isBlocked || ours ? FRAMES : 3; // an event loop: only where it is (asleep in epoll_wait?)
+            for (int i = 0; i < Math.min(frames, stack.length); i++) {
                 out.append("    at ").append(stack[i]).append('\n');
             }
         }
