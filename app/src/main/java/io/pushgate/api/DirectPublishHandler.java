@@ -39,8 +39,8 @@ final class DirectPublishHandler extends ChannelDuplexHandler {
     private int handedOn;
     /** The request being read or answered here. */
     private @Nullable Taken taken;
-    /** What arrived while an answer was pending, in order. */
-    private final ArrayDeque<Object> waiting = new ArrayDeque<>(4);
+    /** What arrived while an answer was pending, in order; made when first needed (most connections never are). */
+    private @Nullable ArrayDeque<Object> waiting;
 
     private static final class Taken {
         final String path;
@@ -64,7 +64,10 @@ final class DirectPublishHandler extends ChannelDuplexHandler {
     @Override
     public void channelRead(ChannelHandlerContext ctx, Object msg) {
         Taken current = taken;
-        if (!replaying && (current != null && current.answering || !waiting.isEmpty())) {
+        if (!replaying && (current != null && current.answering || hasWaiting())) {
+            if (waiting == null) {
+                waiting = new ArrayDeque<>(4);
+            }
             waiting.add(msg);
             if (ctx.channel().config().isAutoRead()) {
                 paused = true;
@@ -110,6 +113,10 @@ final class DirectPublishHandler extends ChannelDuplexHandler {
         ctx.fireChannelRead(msg);
     }
 
+    private boolean hasWaiting() {
+        return waiting != null && !waiting.isEmpty();
+    }
+
     /** Whether messages from {@link #waiting} are being handled, in order. */
     private boolean replaying;
     /** Whether this handler turned auto-read off, to turn it back on once nothing waits. */
@@ -140,13 +147,13 @@ final class DirectPublishHandler extends ChannelDuplexHandler {
         boolean outer = !replaying; // an answer written synchronously during a replay continues that replay
         replaying = true;
         try {
-            while (!waiting.isEmpty() && (taken == null || !taken.answering)) {
+            while (waiting != null && !waiting.isEmpty() && (taken == null || !taken.answering)) {
                 channelRead(ctx, waiting.poll());
             }
         } finally {
             replaying = !outer;
         }
-        if (waiting.isEmpty() && taken == null) {
+        if (!hasWaiting() && taken == null) {
             if (paused) {
                 paused = false;
                 ctx.channel().config().setAutoRead(true);
@@ -188,7 +195,7 @@ final class DirectPublishHandler extends ChannelDuplexHandler {
             current.body.release();
         }
         Object msg;
-        while ((msg = waiting.poll()) != null) {
+        while (waiting != null && (msg = waiting.poll()) != null) {
             ReferenceCountUtil.release(msg);
         }
     }
