@@ -118,7 +118,8 @@ public class PushgateConfig {
     /**
      * Puts {@link DirectPublishing}'s handler right after the HTTP codec of every connection, so that
      * publish requests are answered before WebFlux; the handler steps aside for anything else. Every
-     * loop the server runs on gets an {@link EventLoopTicks} tick once, when it binds, not per connection.
+     * loop the server runs on gets an {@link EventLoopTicks} tick, when it binds and, should one be missing,
+     * when a connection lands on it.
      */
     @Bean
     NettyServerCustomizer serverPipeline(DirectPublishing route, ApiSettings settings) {
@@ -127,6 +128,7 @@ public class PushgateConfig {
             EventLoopTicks.ensureAll(bind.loopResources().onServer(bind.isPreferNative()));
             EventLoopTicks.ensureAll(bind.loopResources().onServerSelect(bind.isPreferNative()));
         }).doOnChannelInit((observer, channel, remote) -> {
+            EventLoopTicks.ensure(channel.eventLoop()); // in case a connection lands on a loop the bind did not list
             ChannelPipeline pipeline = channel.pipeline();
             if (settings.directPublish() && pipeline.get(NettyPipeline.HttpCodec) != null) {
                 pipeline.addAfter(NettyPipeline.HttpCodec, "pushgate.directPublish", route.newHandler());

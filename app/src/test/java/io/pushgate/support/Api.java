@@ -19,13 +19,14 @@ public final class Api {
     private static final JsonMapper JSON = JsonMapper.builder().build();
     private static final Duration TIMEOUT = Duration.ofSeconds(10);
     /**
-     * The API client's own connections and event loops, shared by every {@code Api}: by default
-     * Reactor Netty's client runs on the same global loops as the servers of the test contexts, so
-     * work on a server's loop could hold up a test's request to another server.
+     * The API client's own event loops, shared by every {@code Api}: by default Reactor Netty's client
+     * runs on the same global loops as the servers of the test contexts, so work on a server's loop
+     * could hold up a test's request to another server. No connection pool: a connection kept from an
+     * earlier test to a port that a later test's server now uses must never carry a request.
      */
     private static final LoopResources LOOPS = LoopResources.create("test-api", 2, true);
     private static final ReactorClientHttpConnector CONNECTOR = new ReactorClientHttpConnector(
-            HttpClient.create(ConnectionProvider.create("test-api", 64)).runOn(LOOPS));
+            HttpClient.create(ConnectionProvider.newConnection()).runOn(LOOPS));
 
     static {
         io.pushgate.web.EventLoopTicks.ensureAll(LOOPS.onClient(true)); // as the server's loops, see there
