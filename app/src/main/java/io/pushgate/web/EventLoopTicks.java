@@ -16,9 +16,10 @@ import io.netty.util.concurrent.EventExecutor;
  * <p>Why: work handed to a loop from another thread (an answer completed on the Redis client's thread,
  * a connection accepted by the boss loop) relies on waking the loop. On these machines a request was
  * seen, rarely, to stay unanswered until the client gave up 10 s later, with no thread blocked and
- * nothing logged: the signature of a task queued on an idle loop whose wake-up was lost, which then
- * waits for the loop's next I/O event or timer. With a tick, such a task waits at most one tick. A
- * busy loop wakes far more often anyway; an idle one pays ten wake-ups a second.
+ * nothing logged. One explanation that fits is a task queued on an idle loop whose wake-up was lost,
+ * which then waits for the loop's next I/O event or timer (the cause is not confirmed). With a tick,
+ * such a task waits at most one tick. A busy loop wakes far more often anyway; an idle one pays ten
+ * wake-ups a second.
  */
 public final class EventLoopTicks {
 
