@@ -18,6 +18,7 @@ import io.pushgate.security.CorsPolicy;
 import io.pushgate.security.HmacTokens;
 import io.pushgate.transport.poll.PollSettings;
 import io.pushgate.transport.sse.SseSettings;
+import io.pushgate.transport.ws.DirectWebSocket;
 import io.pushgate.transport.ws.PushWebSocketHandler;
 import io.pushgate.transport.ws.WsSettings;
 import io.pushgate.web.EventLoopTicks;
@@ -99,13 +100,18 @@ public class PushgateConfig {
     WsSettings wsSettings(PushgateProperties properties) {
         PushgateProperties.Ws ws = properties.ws();
         return new WsSettings(ws.heartbeat(), ws.authTimeout(), (int) ws.maxFrameBytes().toBytes(),
-                ws.framesPerSecond(), ws.frameBurst(), ws.maxBadFrames(), ws.writeDelay());
+                ws.framesPerSecond(), ws.frameBurst(), ws.maxBadFrames(), ws.writeDelay(), ws.direct());
     }
 
     @Bean(destroyMethod = "close")
     PushWebSocketHandler pushWebSocketHandler(PushNode node, Broker broker, HmacTokens tokens, JsonFrames frames, JsonMapper mapper,
                                               WsSettings settings) {
         return new PushWebSocketHandler(node, broker, tokens, frames, mapper, settings);
+    }
+
+    @Bean
+    DirectWebSocket directWebSocket(PushWebSocketHandler handler, PushgateProperties properties) {
+        return new DirectWebSocket(handler, CorsPolicy.webSocketOrigins(properties.cors().allowedOrigins()));
     }
 
     @Bean
@@ -116,13 +122,14 @@ public class PushgateConfig {
     }
 
     /**
-     * Puts {@link DirectPublishing}'s handler right after the HTTP codec of every connection, so that
-     * publish requests are answered before WebFlux; the handler steps aside for anything else. Every
+     * Puts {@link DirectWebSocket}'s and {@link DirectPublishing}'s handlers right after the HTTP codec of
+     * every connection, so that {@code /ws} upgrades and publish requests are served before WebFlux; the
+     * handlers step aside for anything else. Every
      * loop the server runs on gets an {@link EventLoopTicks} tick, when it binds and, should one be missing,
      * when a connection lands on it.
      */
     @Bean
-    NettyServerCustomizer serverPipeline(DirectPublishing route, ApiSettings settings) {
+    NettyServerCustomizer serverPipeline(DirectPublishing route, ApiSettings settings, DirectWebSocket webSocket) {
         return server -> server.doOnBind(bind -> {
             // before the first connection, since handing a connection to its loop is itself such a task
             EventLoopTicks.ensureAll(bind.loopResources().onServer(bind.isPreferNative()));
@@ -132,6 +139,9 @@ public class PushgateConfig {
             ChannelPipeline pipeline = channel.pipeline();
             if (settings.directPublish() && pipeline.get(NettyPipeline.HttpCodec) != null) {
                 pipeline.addAfter(NettyPipeline.HttpCodec, "pushgate.directPublish", route.newHandler());
+            }
+            if (webSocket.enabled() && pipeline.get(NettyPipeline.HttpCodec) != null) {
+                pipeline.addAfter(NettyPipeline.HttpCodec, "pushgate.directWebSocket", webSocket.newHandler());
             }
         });
     }

@@ -1,7 +1,9 @@
 package io.pushgate.security;
 
 import java.util.List;
+import java.util.function.Predicate;
 
+import org.jspecify.annotations.Nullable;
 import org.springframework.web.cors.CorsConfiguration;
 import org.springframework.web.cors.reactive.CorsConfigurationSource;
 import org.springframework.web.cors.reactive.UrlBasedCorsConfigurationSource;
@@ -22,8 +24,29 @@ public final class CorsPolicy {
 
     public static CorsConfigurationSource of(List<String> allowedOrigins) {
         UrlBasedCorsConfigurationSource source = new UrlBasedCorsConfigurationSource();
-        if (allowedOrigins.isEmpty()) {
+        CorsConfiguration config = configuration(allowedOrigins);
+        if (config == null) {
             return source;
+        }
+        for (String path : List.of("/ws", "/sse", "/poll", "/client/**")) {
+            source.registerCorsConfiguration(path, config);
+        }
+        return source;
+    }
+
+    /**
+     * Whether a page from an origin may open {@code /ws} by the list alone: yes when no list is set or the
+     * origin is on it. A no is not yet a refusal: the page may be from pushgate's own origin, which
+     * {@link WebSocketOriginFilter} works out from the whole request.
+     */
+    public static Predicate<String> webSocketOrigins(List<String> allowedOrigins) {
+        CorsConfiguration config = configuration(allowedOrigins);
+        return config == null ? origin -> true : origin -> config.checkOrigin(origin) != null;
+    }
+
+    private static @Nullable CorsConfiguration configuration(List<String> allowedOrigins) {
+        if (allowedOrigins.isEmpty()) {
+            return null;
         }
         CorsConfiguration config = new CorsConfiguration();
         boolean any = allowedOrigins.contains("*");
@@ -37,9 +60,6 @@ public final class CorsPolicy {
         config.setAllowedMethods(List.of("GET", "POST", "OPTIONS"));
         config.setAllowedHeaders(List.of("Authorization", "Content-Type", "Last-Event-ID"));
         config.setMaxAge(3600L);
-        for (String path : List.of("/ws", "/sse", "/poll", "/client/**")) {
-            source.registerCorsConfiguration(path, config);
-        }
-        return source;
+        return config;
     }
 }

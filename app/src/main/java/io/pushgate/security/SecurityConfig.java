@@ -65,7 +65,7 @@ public class SecurityConfig {
         });
         AuthenticationWebFilter filter = new AuthenticationWebFilter(manager);
         filter.setServerAuthenticationConverter(exchange -> {
-            String key = ClientTokenConverter.bearer(exchange.getRequest().getHeaders().getFirst(HttpHeaders.AUTHORIZATION));
+            String key = ClientTokens.bearer(exchange.getRequest().getHeaders().getFirst(HttpHeaders.AUTHORIZATION));
             return key == null ? Mono.empty() : Mono.just(Credential.presented(key));
         });
         filter.setSecurityContextRepository(NoOpServerSecurityContextRepository.getInstance());

@@ -246,8 +246,16 @@ public final class RawWebSocket implements AutoCloseable {
 
     /** Sends one final, masked frame, as a client must. */
     public RawWebSocket send(int opcode, byte[] payload) {
+        return send(opcode, payload, true);
+    }
+
+    /**
+     * Sends one masked frame; {@code fin} false makes it the first or a middle fragment of a message,
+     * whose later fragments are sent with {@link #CONTINUATION}.
+     */
+    public RawWebSocket send(int opcode, byte[] payload, boolean fin) {
         ByteArrayOutputStream frame = new ByteArrayOutputStream(payload.length + 14);
-        frame.write(0x80 | opcode);
+        frame.write((fin ? 0x80 : 0) | opcode);
         int length = payload.length;
         if (length < 126) {
             frame.write(0x80 | length);

@@ -2,17 +2,24 @@ package io.pushgate.transport.ws;
 
 import java.util.List;
 
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
 import io.pushgate.codec.JsonFrames;
-import io.pushgate.core.ClientClaims;
 import io.pushgate.core.Broker;
+import io.pushgate.core.ClientClaims;
 import io.pushgate.core.PushNode;
 import io.pushgate.core.TokenVerifier;
 import io.pushgate.core.history.Cursor;
+import io.pushgate.security.ClientTokens;
 import io.pushgate.security.SecurityConfig;
 
 import org.jspecify.annotations.Nullable;
+import org.springframework.core.io.buffer.DataBuffer;
+import org.springframework.core.io.buffer.NettyDataBuffer;
+import org.springframework.web.reactive.socket.CloseStatus;
 import org.springframework.web.reactive.socket.WebSocketHandler;
+import org.springframework.web.reactive.socket.WebSocketMessage;
 import org.springframework.web.reactive.socket.WebSocketSession;
 
 import reactor.core.Disposable;
@@ -20,11 +27,13 @@ import reactor.core.publisher.Mono;
 import tools.jackson.databind.json.JsonMapper;
 
 /**
- * Serves {@code /ws}. The handshake has already passed the client security chain: a token given in
- * the query, the {@code Authorization} header or the subprotocols was verified there, and its claims
- * arrive as the exchange attribute {@link #CLAIMS_ATTRIBUTE}, bound to the connection by
- * {@link ClaimsBindingWebSocketService}. Without one, the client has
- * {@link WsSettings#authTimeout()} to send an {@code auth} frame.
+ * Serves {@code /ws} upgrades that WebFlux makes: those {@link DirectWebSocket} does not take (it is
+ * off, or the request needs WebFlux's answer, such as a same-origin page when an origin list is set).
+ * The handshake has passed the client security chain: a token given in the query, the
+ * {@code Authorization} header or the subprotocols was verified there, and its claims arrive as the
+ * exchange attribute {@link #CLAIMS_ATTRIBUTE}, bound to the connection by
+ * {@link ClaimsBindingWebSocketService}. Without one, the client has {@link WsSettings#authTimeout()} to
+ * send an {@code auth} frame. The protocol itself is {@link WsConnection}'s, the same as for a direct upgrade.
  */
 public final class PushWebSocketHandler implements WebSocketHandler {
 
@@ -32,27 +41,15 @@ public final class PushWebSocketHandler implements WebSocketHandler {
     public static final String CLAIMS_ATTRIBUTE = SecurityConfig.CLIENT_CLAIMS_ATTRIBUTE;
 
     /** Echoed when the client offers {@code bearer, <token>} as subprotocols, as browsers require. */
-    public static final String BEARER_PROTOCOL = "bearer";
+    public static final String BEARER_PROTOCOL = ClientTokens.BEARER_PROTOCOL;
 
-    private final PushNode node;
-    private final Broker broker;
-    private final TokenVerifier verifier;
-    private final JsonFrames frames;
-    private final JsonMapper mapper;
-    private final WsSettings settings;
-    private final DelayedDrains.Registry drains;
-
+    private final WsConnection.Shared shared;
     private final Disposable heartbeats;
 
     public PushWebSocketHandler(PushNode node, Broker broker, TokenVerifier verifier, JsonFrames frames, JsonMapper mapper,
                                 WsSettings settings) {
-        this.node = node;
-        this.broker = broker;
-        this.verifier = verifier;
-        this.frames = frames;
-        this.mapper = mapper;
-        this.settings = settings;
-        this.drains = new DelayedDrains.Registry(settings.writeDelay());
+        this.shared = new WsConnection.Shared(node, broker, verifier, frames, mapper, settings,
+                new DelayedDrains.Registry(settings.writeDelay()));
         this.heartbeats = node.heartbeats("websocket", settings.heartbeat());
     }
 
@@ -61,20 +58,25 @@ public final class PushWebSocketHandler implements WebSocketHandler {
         heartbeats.dispose();
     }
 
+    WsConnection.Shared shared() {
+        return shared;
+    }
+
     @Override
     public List<String> getSubProtocols() {
         return List.of(BEARER_PROTOCOL);
     }
 
+    /** Without the channel under the session there is nothing to write to: refused at once. */
     @Override
     public Mono<Void> handle(WebSocketSession session) {
-        return new WsConnection(session, null, drains, node, broker, verifier, frames, mapper, settings).run(null, null);
+        return session.close(CloseStatus.SERVER_ERROR);
     }
 
     /**
      * This handler for one handshake: with the claims of the token the security chain already verified
      * (or {@code null}), the cursor given as {@code ?cursor=} to resume from (or {@code null}), and the
-     * connection's Netty channel, written to directly (or {@code null} to go through Spring's session).
+     * connection's Netty channel, which the connection writes to directly.
      */
     WebSocketHandler forHandshake(@Nullable ClientClaims claims, @Nullable Cursor resumeFrom, @Nullable Channel channel) {
         return new WebSocketHandler() {
@@ -85,8 +87,33 @@ public final class PushWebSocketHandler implements WebSocketHandler {
 
             @Override
             public Mono<Void> handle(WebSocketSession session) {
-                return new WsConnection(session, channel, drains, node, broker, verifier, frames, mapper, settings).run(claims, resumeFrom);
+                return channel == null ? PushWebSocketHandler.this.handle(session) : serve(session, channel, claims, resumeFrom);
             }
         };
+    }
+
+    /** Feeds what WebFlux reads to the connection; done when the client has gone. */
+    private Mono<Void> serve(WebSocketSession session, Channel channel, @Nullable ClientClaims claims,
+                             @Nullable Cursor resumeFrom) {
+        WsConnection connection = new WsConnection(channel, shared);
+        connection.open(claims, resumeFrom);
+        return session.receive()
+                .doOnNext(message -> onMessage(connection, message))
+                .doOnError(connection::onBrokenFrame)
+                .then()
+                .onErrorResume(e -> Mono.empty()) // a dropped socket ends the inbound with an error: a normal end here
+                .doFinally(signal -> connection.closed());
+    }
+
+    private static void onMessage(WsConnection connection, WebSocketMessage message) {
+        switch (message.getType()) {
+            case TEXT -> connection.onText(buffer(message.getPayload()));
+            case BINARY -> connection.onBinary();
+            case PING, PONG -> connection.onControl();
+        }
+    }
+
+    private static ByteBuf buffer(DataBuffer payload) {
+        return payload instanceof NettyDataBuffer netty ? netty.getNativeBuffer() : Unpooled.wrappedBuffer(payload.asByteBuffer());
     }
 }

@@ -6,12 +6,16 @@ import java.time.Instant;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 
-import io.netty.handler.codec.TooLongFrameException;
-import io.netty.handler.codec.http.websocketx.CorruptedWebSocketFrameException;
-
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
+import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.socket.DuplexChannel;
+import io.netty.handler.codec.TooLongFrameException;
 import io.netty.handler.codec.http.websocketx.CloseWebSocketFrame;
+import io.netty.handler.codec.http.websocketx.CorruptedWebSocketFrameException;
+import io.netty.handler.codec.http.websocketx.TextWebSocketFrame;
+import io.netty.util.concurrent.ScheduledFuture;
 import io.pushgate.codec.JsonFrames;
 import io.pushgate.core.Broker;
 import io.pushgate.core.ClientClaims;
@@ -19,10 +23,9 @@ import io.pushgate.core.Disconnect;
 import io.pushgate.core.Frame;
 import io.pushgate.core.Hub;
 import io.pushgate.core.InvalidTokenException;
-import io.pushgate.core.Outlet;
 import io.pushgate.core.Names;
+import io.pushgate.core.Outlet;
 import io.pushgate.core.Publication;
-import io.pushgate.core.PublishResult;
 import io.pushgate.core.PushNode;
 import io.pushgate.core.Session;
 import io.pushgate.core.Target;
@@ -32,25 +35,19 @@ import io.pushgate.core.Transport;
 import io.pushgate.core.history.Cursor;
 
 import org.jspecify.annotations.Nullable;
-import org.springframework.web.reactive.socket.CloseStatus;
-import org.springframework.web.reactive.socket.WebSocketMessage;
-import org.springframework.web.reactive.socket.WebSocketSession;
 
-import reactor.core.Disposable;
-import reactor.core.publisher.Flux;
-import reactor.core.publisher.Mono;
-import reactor.core.publisher.Sinks;
-import reactor.core.scheduler.Schedulers;
-import reactor.util.concurrent.Queues;
 import tools.jackson.databind.json.JsonMapper;
 
 /**
  * The protocol state of one WebSocket connection: authentication, heartbeat, client frames, token
- * refresh, and the pump from the core session's queue to the socket.
+ * refresh, and the close handshake. It knows only the connection's Netty channel, so the same state
+ * serves an upgrade taken straight from Netty ({@link DirectWebSocket}) and one made through WebFlux
+ * ({@link PushWebSocketHandler}): each feeds it the frames it reads and tells it when the channel is gone.
  *
- * <p>Inbound frames are handled one at a time on the connection's event loop and never block; all
- * outbound frames, replies included, go through the session's bounded queue, so their order is the
- * order in which they were produced.
+ * <p>Every {@code on...} method is called on the channel's event loop, one at a time, and none blocks.
+ * Outbound frames go through the session's bounded outlet, which writes straight to the channel, so
+ * their order is the order in which they were produced; only replies to frames sent before
+ * authentication, when there is no session yet, are written directly.
  */
 final class WsConnection implements Transport {
 
@@ -60,54 +57,33 @@ final class WsConnection implements Transport {
      * a client that reads nothing would otherwise keep its connection, and its place in presence, forever.
      */
     static final Duration CLOSE_TIMEOUT = Duration.ofSeconds(5);
-
-    private final WebSocketSession ws;
-    private final @Nullable Channel channel;
-    private volatile @Nullable ChannelOutlet outlet;
-    private final PushNode node;
-    private final Broker broker;
-    private final DelayedDrains.Registry drains;
-    private final TokenVerifier verifier;
-    private final JsonFrames frames;
-    private final JsonMapper mapper;
-    private final WsSettings settings;
-    private final TokenBucket bucket;
-    /** Two heartbeats: a peer silent for longer is closed. */
-    private final long silentLimitNanos;
-    private final Sinks.One<Session> ready = Sinks.one();
-    /** Replies sent before authentication, when there is no session queue yet; completed on start. */
-    private volatile Sinks.@Nullable Many<Frame> early;
     /** Queued after each text ping: written as a WebSocket ping control frame, which browsers answer. */
     private static final Frame CONTROL_PING = ChannelOutlet.CONTROL_PING;
-    private static final byte[] NO_BYTES = new byte[0];
+
+    private final Channel channel;
+    private final Shared shared;
+    private final TokenBucket bucket;
+    private volatile @Nullable ChannelOutlet outlet;
     private volatile @Nullable Session session;
     private volatile long lastSeenNanos = System.nanoTime();
-    /** Set by whichever close comes first: a close now, or the close after a graceful flush. */
+    /** Set by whichever close comes first: a close now, a close after a graceful flush, the client's close. */
     private final AtomicBoolean closing = new AtomicBoolean();
-    private @Nullable Disposable authTimer;
+    private @Nullable ScheduledFuture<?> authTimer;
+    private volatile @Nullable ScheduledFuture<?> closeTimer;
     private @Nullable Cursor resumeFrom;
-    private volatile @Nullable Disposable closeTimer;
     private int badFrames;
     private int tooBig;
     private int overRate;
 
-    /**
-     * @param channel the connection's Netty channel: frames are written to it directly and it is cut when a
-     *                close frame cannot get through; {@code null} to use only Spring's session
-     */
-    WsConnection(WebSocketSession ws, @Nullable Channel channel, DelayedDrains.Registry drains, PushNode node, Broker broker, TokenVerifier verifier, JsonFrames frames,
-                 JsonMapper mapper, WsSettings settings) {
-        this.ws = ws;
+    /** What every WebSocket connection of the node shares. */
+    record Shared(PushNode node, Broker broker, TokenVerifier verifier, JsonFrames frames, JsonMapper mapper,
+                  WsSettings settings, DelayedDrains.Registry drains) {
+    }
+
+    WsConnection(Channel channel, Shared shared) {
         this.channel = channel;
-        this.node = node;
-        this.broker = broker;
-        this.drains = drains;
-        this.verifier = verifier;
-        this.frames = frames;
-        this.mapper = mapper;
-        this.settings = settings;
-        this.bucket = new TokenBucket(settings.framesPerSecond(), settings.frameBurst(), System.nanoTime());
-        this.silentLimitNanos = settings.heartbeat().multipliedBy(2).toNanos();
+        this.shared = shared;
+        this.bucket = new TokenBucket(shared.settings.framesPerSecond(), shared.settings.frameBurst(), System.nanoTime());
     }
 
     @Override
@@ -121,48 +97,110 @@ final class WsConnection implements Transport {
     }
 
     /**
-     * Sends the close frame once, whoever asks first (a close now, or the close after a graceful flush),
-     * after the frames already queued; a peer that does not take it within {@link #CLOSE_TIMEOUT} is cut.
-     * A connection that is already gone gets no close frame: sending one from inside the inbound's error
-     * signal makes Reactor Netty signal that error again, and it is logged as dropped.
+     * The upgrade is done: starts the session with the claims of the token the handshake carried, or
+     * gives the client {@link WsSettings#authTimeout()} to send an {@code auth} frame.
+     *
+     * @param resumeFrom the cursor given as {@code ?cursor=} to resume from, or {@code null}
      */
-    private void sendClose(Disconnect disconnect) {
-        if (!ws.isOpen() || !closing.compareAndSet(false, true)) {
+    void open(@Nullable ClientClaims handshakeClaims, @Nullable Cursor resumeFrom) {
+        this.resumeFrom = resumeFrom;
+        if (handshakeClaims != null) {
+            start(handshakeClaims);
+        } else {
+            authTimer = channel.eventLoop().schedule(() -> {
+                if (session == null) {
+                    close(Disconnect.AUTH_TIMEOUT);
+                }
+            }, shared.settings.authTimeout().toMillis(), TimeUnit.MILLISECONDS);
+        }
+    }
+
+    /** The channel is gone: the session ends and leaves presence. */
+    void closed() {
+        Session s = session;
+        if (s != null) {
+            s.close(CLIENT_GONE);
+        }
+        cancel(authTimer);
+        cancel(closeTimer);
+        if (s != null) {
+            shared.node.disconnected(s);
+        }
+    }
+
+    /**
+     * The client's close frame. When the server's went first this is the answer, and the connection
+     * ends; otherwise it is echoed, as RFC 6455 asks, and the connection ends once the echo is written.
+     */
+    void onCloseFrame(CloseWebSocketFrame frame) {
+        lastSeenNanos = System.nanoTime();
+        if (!closing.compareAndSet(false, true)) {
+            channel.close();
             return;
         }
-        CloseStatus status = new CloseStatus(disconnect.code(), disconnect.reason());
-        ChannelOutlet own = outlet;
-        if (own != null && channel != null) {
-            Runnable drainThenClose = () -> {
-                own.run();
-                closeHandshake(channel, status);
-                Session s = session;
-                if (s != null) {
-                    node.disconnected(s); // it can receive nothing more: out of presence now, not when the peer answers
-                }
-            };
-            if (channel.eventLoop().inEventLoop()) {
-                drainThenClose.run();
-            } else {
-                channel.eventLoop().execute(drainThenClose);
-            }
+        channel.writeAndFlush(new CloseWebSocketFrame(true, 0, frame.content().retainedDuplicate()))
+                .addListener(ChannelFutureListener.CLOSE);
+    }
+
+    /** A ping or pong from the client: proof of life. */
+    void onControl() {
+        lastSeenNanos = System.nanoTime();
+    }
+
+    /**
+     * A frame the decoder could not accept: over the hard size limit (1009), or broken (with the close
+     * code the decoder chose). The client is told why before the connection ends.
+     */
+    void onBrokenFrame(Throwable error) {
+        if (error instanceof TooLongFrameException) {
+            close(Disconnect.FRAME_TOO_BIG);
+        } else if (error instanceof CorruptedWebSocketFrameException corrupt) {
+            int code = corrupt.closeStatus().code();
+            close(code == Disconnect.FRAME_TOO_BIG.code() ? Disconnect.FRAME_TOO_BIG
+                    : new Disconnect(code, corrupt.closeStatus().reasonText()));
         } else {
-            ws.close(status).subscribe(null, e -> { });
+            channel.close();
         }
-        closeTimer = Schedulers.parallel().schedule(this::abort, CLOSE_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
+    }
+
+    /**
+     * Sends the close frame once, whoever asks first, after the frames already queued; a peer that does
+     * not take it within {@link #CLOSE_TIMEOUT} is cut. Called from any thread.
+     */
+    private void sendClose(Disconnect disconnect) {
+        if (!channel.isActive() || !closing.compareAndSet(false, true)) {
+            return;
+        }
+        Runnable drainThenClose = () -> {
+            ChannelOutlet own = outlet;
+            if (own != null) {
+                own.run();
+            }
+            closeHandshake(disconnect);
+            Session s = session;
+            if (s != null) {
+                shared.node.disconnected(s); // it can receive nothing more: out of presence now, not when the peer answers
+            }
+        };
+        if (channel.eventLoop().inEventLoop()) {
+            drainThenClose.run();
+        } else {
+            channel.eventLoop().execute(drainThenClose);
+        }
+        closeTimer = channel.eventLoop().schedule(this::abort, CLOSE_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
     }
 
     /**
      * Sends the close frame, then shuts down only the output: the peer reads the frame, answers with its
      * own and closes, and the connection ends when that arrives (or {@link #abort} cuts it). Closing the
-     * socket at once, as Reactor Netty's own close does, resets it when frames the client sent are still
-     * unread, and a client whose socket is reset may never see the close code (it reports 1006).
+     * socket at once resets it when frames the client sent are still unread, and a client whose socket is
+     * reset may never see the close code (it reports 1006).
      */
-    private static void closeHandshake(Channel channel, CloseStatus status) {
+    private void closeHandshake(Disconnect disconnect) {
         if (!channel.isActive()) {
             return;
         }
-        channel.writeAndFlush(new CloseWebSocketFrame(status.getCode(), status.getReason()))
+        channel.writeAndFlush(new CloseWebSocketFrame(disconnect.code(), disconnect.reason()))
                 .addListener(sent -> {
                     if (channel instanceof DuplexChannel duplex && sent.isSuccess()) {
                         duplex.shutdownOutput();
@@ -174,97 +212,32 @@ final class WsConnection implements Transport {
 
     /**
      * Ends the connection without waiting for the close frame to get through, and takes the session out
-     * of presence at once rather than when the socket's reactive pipeline has wound down.
+     * of presence at once rather than when the channel has wound down.
      */
     private void abort() {
-        if (channel != null) {
-            channel.close();
-        }
+        channel.close();
         Session s = session;
         if (s != null) {
-            node.disconnected(s);
+            shared.node.disconnected(s);
         }
     }
 
-    /** Writes straight to the channel when there is one; see {@link ChannelOutlet}. */
+    /** Writes straight to the channel; see {@link ChannelOutlet}. */
     @Override
-    public @Nullable Outlet outlet(int capacity) {
-        if (channel == null) {
-            return null;
-        }
+    public Outlet outlet(int capacity) {
+        DelayedDrains.Registry drains = shared.drains;
         ChannelOutlet own = new ChannelOutlet(channel, capacity, drains.enabled() ? drains.of(channel.eventLoop()) : null);
         outlet = own;
         return own;
     }
 
-    Mono<Void> run(@Nullable ClientClaims handshakeClaims, @Nullable Cursor resumeFrom) {
-        this.resumeFrom = resumeFrom;
-        if (handshakeClaims != null) {
-            start(handshakeClaims);
-        } else {
-            early = Sinks.many().unicast().onBackpressureBuffer(Queues.<Frame>get(16).get());
-            authTimer = Schedulers.parallel().schedule(() -> {
-                if (session == null) {
-                    close(Disconnect.AUTH_TIMEOUT);
-                }
-            }, settings.authTimeout().toMillis(), TimeUnit.MILLISECONDS);
-        }
-        Mono<Void> inbound = ws.receive()
-                .doOnNext(this::onFrame)
-                .doOnError(this::onInboundError)
-                .then()
-                .doFinally(signal -> {
-                    Session s = session;
-                    if (s != null) {
-                        s.close(CLIENT_GONE);
-                    }
-                    endEarly();
-                    ready.tryEmitEmpty();
-                });
-        Mono<Void> live = ready.asMono().flatMap(s -> {
-            ChannelOutlet own = outlet;
-            return own != null ? own.drained() : ws.send(s.frames().map(this::text));
-        });
-        // only a connection that still has to authenticate needs a way to answer before its session exists
-        Sinks.@Nullable Many<Frame> before = early;
-        Mono<Void> send = (before == null ? Mono.<Void>empty() : ws.send(before.asFlux().map(this::text)))
-                .then(live)
-                .then(Mono.fromRunnable(this::closeAfterFlush));
-        // a dropped socket ends both sides with an error; that is the normal end of a connection here
-        return Mono.when(inbound.onErrorResume(e -> Mono.empty()), send.onErrorResume(e -> Mono.empty()))
-                .doFinally(signal -> cleanUp());
-    }
-
-    /** Once the queue has been written out after a graceful close, send the close frame it asked for. */
+    /** Once the outlet has written everything after a graceful close, sends the close frame it asked for. */
     private void closeAfterFlush() {
         Session s = session;
         Disconnect reason = s == null ? null : s.disconnect();
         if (reason != null) {
             sendClose(reason);
         }
-    }
-
-    private void endEarly() {
-        Sinks.@Nullable Many<Frame> before = early;
-        if (before != null) {
-            before.tryEmitComplete();
-        }
-    }
-
-    private void cleanUp() {
-        dispose(authTimer);
-        dispose(closeTimer);
-        Session s = session;
-        if (s != null) {
-            node.disconnected(s);
-        }
-    }
-
-    private WebSocketMessage text(Frame frame) {
-        if (frame == CONTROL_PING) {
-            return ws.pingMessage(factory -> factory.wrap(NO_BYTES));
-        }
-        return new WebSocketMessage(WebSocketMessage.Type.TEXT, ws.bufferFactory().wrap(frame.json()));
     }
 
     /** A node heartbeat tick: close a peer silent for two heartbeats, else ping it both ways. */
@@ -274,7 +247,7 @@ final class WsConnection implements Transport {
         if (s == null) {
             return;
         }
-        if (System.nanoTime() - lastSeenNanos > silentLimitNanos) {
+        if (System.nanoTime() - lastSeenNanos > shared.settings.heartbeat().toNanos() * 2) {
             s.close(Disconnect.HEARTBEAT_TIMEOUT);
             return;
         }
@@ -288,33 +261,37 @@ final class WsConnection implements Transport {
             close(Disconnect.TOKEN_EXPIRED);
             return;
         }
-        Session s = node.connect(claims, this, (registered, cursor) -> frames.welcome(registered.clientId(),
-                registered.uid(), settings.heartbeat().toMillis(), registered.groups(), cursor), resumeFrom);
+        Session s = shared.node.connect(claims, this, (registered, cursor) -> shared.frames.welcome(registered.clientId(),
+                registered.uid(), shared.settings.heartbeat().toMillis(), registered.groups(), cursor), resumeFrom);
         if (s == null) {
-            close(node.refusal());
+            close(shared.node.refusal());
             return;
         }
         session = s;
-        dispose(authTimer);
-        endEarly();
-        ready.tryEmitValue(s);
+        cancel(authTimer);
+        ChannelOutlet own = outlet;
+        if (own != null) {
+            own.drained().subscribe(null, null, this::closeAfterFlush);
+        }
     }
 
     private static boolean expired(ClientClaims claims) {
         return !claims.expiresAt().isAfter(Instant.now());
     }
 
-    private void onFrame(WebSocketMessage message) {
+    /** A binary frame: refused, since the protocol is JSON text. */
+    void onBinary() {
         lastSeenNanos = System.nanoTime();
-        if (message.getType() == WebSocketMessage.Type.PING || message.getType() == WebSocketMessage.Type.PONG) {
-            return;
-        }
+        refuse(session, new ClientFrame.BadFrame("bad_frame", "binary frames are not accepted; send JSON text", null));
+    }
+
+    /** A whole text frame: checked against the size and rate limits, then parsed and handled. */
+    void onText(ByteBuf payload) {
+        lastSeenNanos = System.nanoTime();
         Session s = session;
-        if (message.getType() == WebSocketMessage.Type.BINARY) {
-            refuse(s, new ClientFrame.BadFrame("bad_frame", "binary frames are not accepted; send JSON text", null));
-            return;
-        }
-        if (message.getPayload().readableByteCount() > settings.maxFrameBytes()) {
+        WsSettings settings = shared.settings;
+        JsonFrames frames = shared.frames;
+        if (payload.readableBytes() > settings.maxFrameBytes()) {
             reply(s, frames.error(null, "frame_too_big", "frames are limited to " + settings.maxFrameBytes() + " bytes"));
             if (++tooBig >= 2) {
                 close(Disconnect.FRAME_TOO_BIG);
@@ -330,10 +307,10 @@ final class WsConnection implements Transport {
             return;
         }
         overRate = 0;
-        String text = message.getPayload().toString(StandardCharsets.UTF_8);
+        String text = payload.toString(StandardCharsets.UTF_8);
         ClientFrame frame;
         try {
-            frame = ClientFrame.parse(mapper, text);
+            frame = ClientFrame.parse(shared.mapper, text);
             if (s == null) {
                 handleUnauthenticated(frame);
             } else {
@@ -345,29 +322,23 @@ final class WsConnection implements Transport {
         }
     }
 
-    /** A frame over the hard limit ends the inbound side with an error; tell the client why (1009). */
-    private void onInboundError(Throwable error) {
-        if (error instanceof TooLongFrameException || error instanceof CorruptedWebSocketFrameException corrupt
-                && corrupt.closeStatus().code() == Disconnect.FRAME_TOO_BIG.code()) {
-            close(Disconnect.FRAME_TOO_BIG);
-        }
-    }
-
     private void refuse(@Nullable Session s, ClientFrame.BadFrame bad) {
-        reply(s, frames.error(bad.ref, bad.code, bad.getMessage()));
-        if (++badFrames >= settings.maxBadFrames()) {
+        reply(s, shared.frames.error(bad.ref, bad.code, bad.getMessage()));
+        if (++badFrames >= shared.settings.maxBadFrames()) {
             close(Disconnect.BAD_FRAMES);
         }
     }
 
+    /**
+     * Replies through the session's outlet, or straight to the channel before authentication. A client
+     * that floods frames before authenticating and reads nothing gets no more replies once the channel
+     * stops being writable: dropping them then is fine, and its rate limit closes it soon.
+     */
     private void reply(@Nullable Session s, Frame frame) {
         if (s != null) {
             s.send(frame);
-        } else {
-            Sinks.@Nullable Many<Frame> before = early;
-            if (before != null) {
-                before.tryEmitNext(frame); // full means a flood before auth: dropping replies is fine then
-            }
+        } else if (channel.isWritable()) {
+            channel.writeAndFlush(new TextWebSocketFrame(Unpooled.wrappedBuffer(frame.json())), channel.voidPromise());
         }
     }
 
@@ -381,7 +352,7 @@ final class WsConnection implements Transport {
                     resumeFrom = cursor(frame.cursor(), frame.ref());
                 }
                 try {
-                    start(verifier.verify(frame.token()));
+                    start(shared.verifier.verify(frame.token()));
                 } catch (InvalidTokenException e) {
                     close(new Disconnect(4401, e.getMessage()));
                     return;
@@ -392,14 +363,14 @@ final class WsConnection implements Transport {
                 }
             }
             case "ping" -> {
-                reply(null, frames.pong());
+                reply(null, shared.frames.pong());
                 if (frame.ref() != null) {
-                    reply(null, frames.ok(frame.ref(), null));
+                    reply(null, shared.frames.ok(frame.ref(), null));
                 }
             }
             case "pong" -> {
                 if (frame.ref() != null) {
-                    reply(null, frames.ok(frame.ref(), null));
+                    reply(null, shared.frames.ok(frame.ref(), null));
                 }
             }
             default -> throw new ClientFrame.BadFrame("unauthorized", "send an auth frame first", frame.ref());
@@ -410,13 +381,13 @@ final class WsConnection implements Transport {
         switch (frame.type()) {
             case "pong" -> ok(s, frame);
             case "ping" -> {
-                s.send(frames.pong());
+                s.send(shared.frames.pong());
                 ok(s, frame);
             }
             case "join" -> join(s, frame);
             case "leave" -> {
                 String group = group(frame);
-                node.hub().leave(s, group);
+                shared.node.hub().leave(s, group);
                 ok(s, frame);
             }
             case "publish" -> publish(s, frame);
@@ -432,9 +403,9 @@ final class WsConnection implements Transport {
         if (!s.claims().groups().contains(group)) {
             throw new ClientFrame.BadFrame("forbidden", "the token does not allow joining this group", frame.ref());
         }
-        if (node.hub().join(s, group) == Hub.Join.TOO_MANY_GROUPS) {
+        if (shared.node.hub().join(s, group) == Hub.Join.TOO_MANY_GROUPS) {
             throw new ClientFrame.BadFrame("too_many_groups", "a session may be in at most "
-                    + node.limits().groupsPerSession() + " groups", frame.ref());
+                    + shared.node.limits().groupsPerSession() + " groups", frame.ref());
         }
         ok(s, frame);
     }
@@ -451,22 +422,22 @@ final class WsConnection implements Transport {
         }
         String data = frame.dataJson() == null ? "null" : frame.dataJson();
         Long ref = frame.ref();
-        broker.publish(new Publication(Target.group(group), event, data, 0)).subscribe(result -> {
+        shared.broker.publish(new Publication(Target.group(group), event, data, 0)).subscribe(result -> {
             if (ref != null) {
-                s.send(frames.ok(ref, g -> {
+                s.send(shared.frames.ok(ref, g -> {
                     g.writeStringProperty("id", result.id());
                     g.writeNumberProperty("sessions", result.sessions());
                 }));
             }
-        }, error -> s.send(frames.error(ref, "unavailable",
+        }, error -> s.send(shared.frames.error(ref, "unavailable",
                 "the cluster's broker cannot be reached, so this was not published; retry later")));
     }
 
     private void resume(Session s, ClientFrame frame) throws ClientFrame.BadFrame {
         Cursor cursor = cursor(frame.cursor(), frame.ref());
-        int replayed = node.resume(s, cursor);
+        int replayed = shared.node.resume(s, cursor);
         if (frame.ref() != null) {
-            s.send(frames.ok(frame.ref(), g -> {
+            s.send(shared.frames.ok(frame.ref(), g -> {
                 g.writeNumberProperty("replayed", Math.max(0, replayed));
                 g.writeBooleanProperty("reset", replayed < 0);
             }));
@@ -490,7 +461,7 @@ final class WsConnection implements Transport {
         }
         ClientClaims claims;
         try {
-            claims = verifier.verify(frame.token());
+            claims = shared.verifier.verify(frame.token());
         } catch (InvalidTokenException e) {
             throw new ClientFrame.BadFrame("invalid_token", e.getMessage(), frame.ref());
         }
@@ -512,7 +483,7 @@ final class WsConnection implements Transport {
 
     private void ok(Session s, ClientFrame frame) {
         if (frame.ref() != null) {
-            s.send(frames.ok(frame.ref(), null));
+            s.send(shared.frames.ok(frame.ref(), null));
         }
     }
 
@@ -520,9 +491,9 @@ final class WsConnection implements Transport {
         return text.length() <= 32 ? text : text.substring(0, 32) + "…";
     }
 
-    private static void dispose(@Nullable Disposable disposable) {
-        if (disposable != null) {
-            disposable.dispose();
+    private static void cancel(@Nullable ScheduledFuture<?> timer) {
+        if (timer != null) {
+            timer.cancel(false);
         }
     }
 }

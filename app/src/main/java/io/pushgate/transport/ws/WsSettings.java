@@ -14,16 +14,12 @@ import java.time.Duration;
  * @param frameBurst        frames a client may send at once above the rate
  * @param maxBadFrames      consecutive malformed or refused frames before closing with 4400
  * @param writeDelay        how long a session's frames may wait to be written together (0: at once)
+ * @param direct            whether upgrades are served straight from Netty ({@link DirectWebSocket})
  */
 public record WsSettings(Duration heartbeat, Duration authTimeout, int maxFrameBytes, double framesPerSecond,
-                         int frameBurst, int maxBadFrames, Duration writeDelay) {
+                         int frameBurst, int maxBadFrames, Duration writeDelay, boolean direct) {
 
-    public WsSettings(Duration heartbeat, Duration authTimeout, int maxFrameBytes, double framesPerSecond,
-                      int frameBurst, int maxBadFrames) {
-        this(heartbeat, authTimeout, maxFrameBytes, framesPerSecond, frameBurst, maxBadFrames, Duration.ZERO);
-    }
-
-    /** Frames over this never reach the handler: Reactor Netty closes with 1009 itself. */
+    /** Frames over this never reach the connection: the decoder refuses them, and the client is closed with 1009. */
     public int hardFrameLimit() {
         return (int) Math.min(Integer.MAX_VALUE, Math.max(maxFrameBytes * 4L, 65536L));
     }

@@ -1,0 +1,66 @@
+package io.pushgate.security;
+
+import java.util.List;
+
+import org.jspecify.annotations.Nullable;
+
+/**
+ * Where a client presents its token, in this order: {@code Authorization: Bearer}, the
+ * {@code bearer, <token>} subprotocol pair, the {@code token} query parameter, then the
+ * {@code pushgate_token} cookie. One rule for requests through WebFlux ({@link ClientTokenConverter})
+ * and for the WebSocket upgrade served straight from Netty, so both find the same token.
+ */
+public final class ClientTokens {
+
+    /** The query parameter carrying a token. */
+    public static final String QUERY_PARAMETER = "token";
+    /** For EventSource, which cannot send headers: a cookie set by the site (same-site, or CORS with credentials). */
+    public static final String COOKIE = "pushgate_token";
+    /** The subprotocol that announces a token as the next subprotocol; echoed back on the upgrade. */
+    public static final String BEARER_PROTOCOL = "bearer";
+
+    private ClientTokens() {
+    }
+
+    /**
+     * @param authorization   the {@code Authorization} header
+     * @param protocolHeaders every {@code Sec-WebSocket-Protocol} header, each a comma-separated list
+     * @param query           the {@code token} query parameter
+     * @param cookie          the {@code pushgate_token} cookie
+     * @return the token, or {@code null} when none is presented
+     */
+    public static @Nullable String find(@Nullable String authorization, List<String> protocolHeaders,
+                                        @Nullable String query, @Nullable String cookie) {
+        String bearer = bearer(authorization);
+        if (bearer != null) {
+            return bearer;
+        }
+        boolean announced = false;
+        for (String header : protocolHeaders) {
+            for (String entry : header.split(",")) {
+                String protocol = entry.trim();
+                if (protocol.isEmpty()) {
+                    continue;
+                }
+                if (announced) {
+                    return protocol;
+                }
+                announced = BEARER_PROTOCOL.equals(protocol);
+            }
+        }
+        if (query != null && !query.isBlank()) {
+            return query;
+        }
+        return cookie == null || cookie.isBlank() ? null : cookie;
+    }
+
+    /** The credential of an {@code Authorization: Bearer <credential>} header, or {@code null}. */
+    public static @Nullable String bearer(@Nullable String authorization) {
+        if (authorization == null || authorization.length() < 7
+                || !authorization.regionMatches(true, 0, "Bearer ", 0, 7)) {
+            return null;
+        }
+        String value = authorization.substring(7).trim();
+        return value.isEmpty() ? null : value;
+    }
+}
