@@ -22,6 +22,7 @@ public final class Hub {
     private final Map<String, Session> clients = new ConcurrentHashMap<>();
     // hash maps, not sorted ones: every publish looks its uids up here, and ordered presence pages come
     // from the Roster
+    /** Each uid's sessions: immutable sets, replaced on each change (see {@link SmallSets}). */
     private final Map<String, Set<Session>> uids = new ConcurrentHashMap<>();
     private final Map<String, Set<Session>> groups = new ConcurrentHashMap<>();
     /** Groups the backend put a uid in: applied to the uid's sessions now and to those that come later. */
@@ -56,16 +57,18 @@ public final class Hub {
         }
         Set<String> wanted = new java.util.LinkedHashSet<>(session.claims().groups());
         wanted.addAll(uidGroups.getOrDefault(session.uid(), Set.of()));
+        Set<String> joined = Set.of();
         for (String group : wanted) {
-            if (session.mutableGroups().size() >= limits.groupsPerSession()) {
+            if (joined.size() >= limits.groupsPerSession()) {
                 break;
             }
-            session.mutableGroups().add(group);
+            joined = SmallSets.with(joined, group);
         }
+        session.groups(joined);
         greet.accept(session);
         clients.put(session.clientId(), session);
-        uids.computeIfAbsent(session.uid(), k -> ConcurrentHashMap.newKeySet()).add(session);
-        for (String group : session.mutableGroups()) {
+        uids.compute(session.uid(), (uid, sessions) -> SmallSets.with(sessions == null ? Set.of() : sessions, session));
+        for (String group : session.groups()) {
             groups.computeIfAbsent(group, k -> ConcurrentHashMap.newKeySet()).add(session);
         }
         events.connected(session);
@@ -77,25 +80,28 @@ public final class Hub {
         if (!clients.remove(session.clientId(), session)) {
             return;
         }
-        removeFrom(uids, session.uid(), session);
-        for (String group : session.mutableGroups()) {
+        uids.computeIfPresent(session.uid(), (uid, sessions) -> {
+            Set<Session> left = SmallSets.without(sessions, session);
+            return left.isEmpty() ? null : left;
+        });
+        for (String group : session.groups()) {
             removeFrom(groups, group, session);
         }
         events.disconnected(session);
-        session.mutableGroups().clear();
+        session.groups(Set.of());
     }
 
     public synchronized Join join(Session session, String group) {
-        if (session.mutableGroups().contains(group)) {
+        if (session.groups().contains(group)) {
             return Join.ALREADY_MEMBER;
         }
-        if (session.mutableGroups().size() >= limits.groupsPerSession()) {
+        if (session.groups().size() >= limits.groupsPerSession()) {
             return Join.TOO_MANY_GROUPS;
         }
         if (!clients.containsKey(session.clientId())) {
             return Join.ALREADY_MEMBER; // closed meanwhile: nothing to index
         }
-        session.mutableGroups().add(group);
+        session.groups(SmallSets.with(session.groups(), group));
         groups.computeIfAbsent(group, k -> ConcurrentHashMap.newKeySet()).add(session);
         events.joined(session, group);
         return Join.JOINED;
@@ -103,9 +109,10 @@ public final class Hub {
 
     /** @return whether the session was in the group */
     public synchronized boolean leave(Session session, String group) {
-        if (!session.mutableGroups().remove(group)) {
+        if (!session.groups().contains(group)) {
             return false;
         }
+        session.groups(SmallSets.without(session.groups(), group));
         removeFrom(groups, group, session);
         events.left(session, group);
         return true;

@@ -23,11 +23,12 @@ import org.jspecify.annotations.Nullable;
  */
 public final class Roster {
 
-    /** One session somewhere in the cluster. */
+    /** One session somewhere in the cluster; {@code groups} is immutable (a join or leave replaces the member). */
     public record Member(String clientId, String uid, String node, Set<String> groups) {
     }
 
     private final Map<String, Member> clients = new ConcurrentHashMap<>();
+    /** Each uid's client ids: immutable sets, replaced on each change (see {@link SmallSets}). */
     private final NavigableMap<String, Set<String>> uids = new ConcurrentSkipListMap<>();
     private final NavigableMap<String, Map<String, String>> groups = new ConcurrentSkipListMap<>();
     private final Map<String, Set<String>> nodes = new ConcurrentHashMap<>();
@@ -36,9 +37,8 @@ public final class Roster {
         if (clients.containsKey(clientId)) {
             return;
         }
-        Set<String> own = ConcurrentHashMap.newKeySet();
-        clients.put(clientId, new Member(clientId, uid, node, own));
-        uids.computeIfAbsent(uid, k -> ConcurrentHashMap.newKeySet()).add(clientId);
+        clients.put(clientId, new Member(clientId, uid, node, Set.of()));
+        uids.compute(uid, (k, ids) -> SmallSets.with(ids == null ? Set.of() : ids, clientId));
         nodes.computeIfAbsent(node, k -> ConcurrentHashMap.newKeySet()).add(clientId);
         for (String group : groupNames) {
             joined(clientId, group);
@@ -50,7 +50,10 @@ public final class Roster {
         if (member == null) {
             return;
         }
-        removeFrom(uids, member.uid(), clientId);
+        uids.computeIfPresent(member.uid(), (k, ids) -> {
+            Set<String> left = SmallSets.without(ids, clientId);
+            return left.isEmpty() ? null : left;
+        });
         removeFrom(nodes, member.node(), clientId);
         for (String group : member.groups()) {
             Map<String, String> members = groups.get(group);
@@ -65,14 +68,16 @@ public final class Roster {
 
     public synchronized void joined(String clientId, String group) {
         Member member = clients.get(clientId);
-        if (member != null && member.groups().add(group)) {
+        if (member != null && !member.groups().contains(group)) {
+            clients.put(clientId, new Member(clientId, member.uid(), member.node(), SmallSets.with(member.groups(), group)));
             groups.computeIfAbsent(group, k -> new ConcurrentHashMap<>()).put(clientId, member.uid());
         }
     }
 
     public synchronized void left(String clientId, String group) {
         Member member = clients.get(clientId);
-        if (member != null && member.groups().remove(group)) {
+        if (member != null && member.groups().contains(group)) {
+            clients.put(clientId, new Member(clientId, member.uid(), member.node(), SmallSets.without(member.groups(), group)));
             Map<String, String> members = groups.get(group);
             if (members != null) {
                 members.remove(clientId);

@@ -1,8 +1,7 @@
 package io.pushgate.core;
 
 import java.util.Set;
-import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicIntegerFieldUpdater;
 
 import reactor.core.publisher.Flux;
 
@@ -18,8 +17,11 @@ public final class Session {
     private final String clientId;
     private final Transport transport;
     private final Outlet outbox;
-    private final Set<String> groups = ConcurrentHashMap.newKeySet();
-    private final AtomicBoolean closed = new AtomicBoolean();
+    /** Immutable, replaced on each change (see {@link SmallSets}); changed only under the {@link Hub}'s lock. */
+    private volatile Set<String> groups = Set.of();
+    /** An updated field, not an atomic object: a node holds one session per connection. */
+    private volatile int closed;
+    private static final AtomicIntegerFieldUpdater<Session> CLOSED = AtomicIntegerFieldUpdater.newUpdater(Session.class, "closed");
     private volatile ClientClaims claims;
     private final Runnable onOverflow;
     private volatile @org.jspecify.annotations.Nullable Disconnect disconnect;
@@ -95,18 +97,19 @@ public final class Session {
     }
 
     void heartbeat(Frame ping) {
-        if (!closed.get()) {
+        if (closed == 0) {
             transport.heartbeat(ping);
         }
     }
 
-    /** The groups this session is in now; a read-only view. */
+    /** The groups this session is in now: an immutable snapshot. */
     public Set<String> groups() {
-        return java.util.Collections.unmodifiableSet(groups);
+        return groups;
     }
 
-    Set<String> mutableGroups() {
-        return groups;
+    /** Called under the {@link Hub}'s lock. */
+    void groups(Set<String> changed) {
+        groups = changed;
     }
 
     /**
@@ -136,7 +139,7 @@ public final class Session {
 
     /** Closes the connection now, dropping queued frames; the first reason given to a session is the one sent. */
     public void close(Disconnect disconnect) {
-        if (closed.compareAndSet(false, true)) {
+        if (CLOSED.compareAndSet(this, 0, 1)) {
             this.disconnect = disconnect;
             outbox.complete();
         }
@@ -150,7 +153,7 @@ public final class Session {
      * graceful shutdown, so nothing accepted before it is lost.
      */
     public void closeAfterFlush(Disconnect disconnect) {
-        if (closed.compareAndSet(false, true)) {
+        if (CLOSED.compareAndSet(this, 0, 1)) {
             this.disconnect = disconnect;
             outbox.complete();
         }
@@ -162,7 +165,7 @@ public final class Session {
     }
 
     public boolean isClosed() {
-        return closed.get();
+        return closed != 0;
     }
 
     @Override

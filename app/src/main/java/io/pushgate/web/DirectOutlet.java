@@ -1,13 +1,14 @@
 package io.pushgate.web;
 
 import java.util.Queue;
-import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicIntegerFieldUpdater;
 
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelOutboundBuffer;
 import io.pushgate.core.Frame;
 import io.pushgate.core.Outlet;
+
+import org.jspecify.annotations.Nullable;
 
 import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
@@ -34,9 +35,16 @@ public abstract class DirectOutlet implements Outlet, Runnable {
     /** Set after an offer to {@link #first}: a drain skips that rarely used queue, and its cache miss, otherwise. */
     private volatile boolean hasFirst;
     private final Queue<Frame> bounded = Queues.<Frame>unboundedMultiproducer().get();
-    private final AtomicInteger waiting = new AtomicInteger();
-    private final AtomicBoolean scheduled = new AtomicBoolean();
-    private final Sinks.Empty<Void> drained = Sinks.empty();
+    // field updaters rather than atomics: an idle node holds one outlet per session, and each atomic is an object
+    private static final AtomicIntegerFieldUpdater<DirectOutlet> WAITING =
+            AtomicIntegerFieldUpdater.newUpdater(DirectOutlet.class, "waiting");
+    private static final AtomicIntegerFieldUpdater<DirectOutlet> SCHEDULED =
+            AtomicIntegerFieldUpdater.newUpdater(DirectOutlet.class, "scheduled");
+    private volatile int waiting;
+    private volatile int scheduled;
+    /** Made when a transport first asks for {@link #drained()}; most wait through {@link #onDrained()} instead. */
+    private volatile Sinks.@Nullable Empty<Void> drained;
+    private volatile boolean drainedAll;
     /** Buffers Netty still holds unwritten, as of the last drain; read by offers on other threads. */
     private volatile int inNetty;
     private volatile boolean completed;
@@ -51,8 +59,8 @@ public abstract class DirectOutlet implements Outlet, Runnable {
         if (completed) {
             return Offer.CLOSED;
         }
-        if (waiting.incrementAndGet() + inNetty > capacity) {
-            waiting.decrementAndGet();
+        if (WAITING.incrementAndGet(this) + inNetty > capacity) {
+            WAITING.decrementAndGet(this);
             return Offer.FULL;
         }
         bounded.offer(frame);
@@ -82,9 +90,27 @@ public abstract class DirectOutlet implements Outlet, Runnable {
         return Flux.empty();
     }
 
-    /** Completes on the event loop once {@link #complete()} was called and everything before it was written. */
+    /**
+     * Completes on the event loop once {@link #complete()} was called and everything before it was
+     * written (at once, if that has happened already).
+     */
     public final Mono<Void> drained() {
-        return drained.asMono();
+        Sinks.Empty<Void> sink = drained;
+        if (sink == null) {
+            sink = Sinks.empty();
+            drained = sink;
+        }
+        if (drainedAll) {
+            sink.tryEmitEmpty(); // the drain ended before the sink was there to be told
+        }
+        return sink.asMono();
+    }
+
+    /**
+     * Called on the event loop once {@link #complete()} was called and everything before it was written;
+     * later writes on this loop (a close frame, the end of a response) follow what the outlet wrote.
+     */
+    protected void onDrained() {
     }
 
     /** Whether the drain may write yet; a subclass that must wait for its response headers says no until then. */
@@ -116,13 +142,13 @@ public abstract class DirectOutlet implements Outlet, Runnable {
     protected final void discardWaiting() {
         first.clear();
         while (bounded.poll() != null) {
-            waiting.decrementAndGet();
+            WAITING.decrementAndGet(this);
         }
     }
 
     /** Asks for a drain (again), if one may run; a subclass calls it when {@link #ready()} turns true. */
     protected final void schedule(boolean delayable) {
-        if (ready() && scheduled.compareAndSet(false, true)) {
+        if (ready() && SCHEDULED.compareAndSet(this, 0, 1)) {
             dispatch(delayable);
         }
     }
@@ -130,7 +156,7 @@ public abstract class DirectOutlet implements Outlet, Runnable {
     /** The drain, on the channel's event loop. */
     @Override
     public final void run() {
-        scheduled.set(false);
+        scheduled = 0;
         if (!ready()) {
             return;
         }
@@ -144,7 +170,7 @@ public abstract class DirectOutlet implements Outlet, Runnable {
             }
         }
         while ((frame = bounded.poll()) != null) {
-            waiting.decrementAndGet();
+            WAITING.decrementAndGet(this);
             wrote |= write(frame);
         }
         boolean ended = completed && first.isEmpty() && bounded.isEmpty();
@@ -157,7 +183,12 @@ public abstract class DirectOutlet implements Outlet, Runnable {
         ChannelOutboundBuffer pending = channel.unsafe().outboundBuffer();
         inNetty = pending == null ? 0 : pending.size();
         if (ended) {
-            drained.tryEmitEmpty(); // later writes on this loop (a close frame, the end of a response) follow
+            drainedAll = true;
+            onDrained();
+            Sinks.@Nullable Empty<Void> sink = drained;
+            if (sink != null) {
+                sink.tryEmitEmpty();
+            }
         }
     }
 }

@@ -20,18 +20,22 @@ final class ChannelOutlet extends DirectOutlet {
     static final Frame CONTROL_PING = Frame.control(new byte[0]);
 
     private final @Nullable DelayedDrains delayed;
-
-    ChannelOutlet(Channel channel, int capacity) {
-        this(channel, capacity, null);
-    }
+    private final Runnable drainedAll;
 
     /**
-     * @param delayed where bounded frames wait up to {@code pushgate.ws.write-delay} to be written
-     *                together with one flush; {@code null} drains at the next turn of the loop
+     * @param delayed    where bounded frames wait up to {@code pushgate.ws.write-delay} to be written
+     *                   together with one flush; {@code null} drains at the next turn of the loop
+     * @param drainedAll run on the event loop once the outlet is complete and has written everything
      */
-    ChannelOutlet(Channel channel, int capacity, @Nullable DelayedDrains delayed) {
+    ChannelOutlet(Channel channel, int capacity, @Nullable DelayedDrains delayed, Runnable drainedAll) {
         super(channel, capacity);
         this.delayed = delayed;
+        this.drainedAll = drainedAll;
+    }
+
+    @Override
+    protected void onDrained() {
+        drainedAll.run();
     }
 
     @Override

@@ -13,7 +13,6 @@ import io.netty.handler.codec.http.EmptyHttpHeaders;
 import io.netty.handler.codec.http.FullHttpRequest;
 import io.netty.handler.codec.http.HttpRequest;
 import io.netty.handler.codec.http.LastHttpContent;
-import io.netty.handler.codec.http.websocketx.WebSocketFrameAggregator;
 import io.netty.handler.codec.http.websocketx.WebSocketServerHandshaker;
 import io.netty.handler.codec.http.websocketx.WebSocketServerHandshakerFactory;
 import io.netty.util.ReferenceCountUtil;
@@ -110,9 +109,7 @@ final class DirectUpgradeHandler extends ChannelDuplexHandler {
             return;
         }
         WsConnection connection = new WsConnection(channel, route.shared());
-        pipeline.replace(this, "pushgate.ws", new WsFrameHandler(connection));
-        pipeline.addBefore("pushgate.ws", "pushgate.wsAggregator",
-                new WebSocketFrameAggregator(route.shared().settings().hardFrameLimit()));
+        pipeline.replace(this, "pushgate.ws", new WsFrameHandler(connection, route.shared().settings().hardFrameLimit()));
         handshaker.handshake(channel, full).addListener(done -> {
             if (done.isSuccess()) {
                 route.upgraded();

@@ -4,7 +4,7 @@ import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicIntegerFieldUpdater;
 
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
@@ -67,7 +67,9 @@ final class WsConnection implements Transport {
     private volatile @Nullable Session session;
     private volatile long lastSeenNanos = System.nanoTime();
     /** Set by whichever close comes first: a close now, a close after a graceful flush, the client's close. */
-    private final AtomicBoolean closing = new AtomicBoolean();
+    private volatile int closing;
+    private static final AtomicIntegerFieldUpdater<WsConnection> CLOSING =
+            AtomicIntegerFieldUpdater.newUpdater(WsConnection.class, "closing");
     private @Nullable ScheduledFuture<?> authTimer;
     private volatile @Nullable ScheduledFuture<?> closeTimer;
     private @Nullable Cursor resumeFrom;
@@ -134,7 +136,7 @@ final class WsConnection implements Transport {
      */
     void onCloseFrame(CloseWebSocketFrame frame) {
         lastSeenNanos = System.nanoTime();
-        if (!closing.compareAndSet(false, true)) {
+        if (!CLOSING.compareAndSet(this, 0, 1)) {
             channel.close();
             return;
         }
@@ -168,7 +170,7 @@ final class WsConnection implements Transport {
      * not take it within {@link #CLOSE_TIMEOUT} is cut. Called from any thread.
      */
     private void sendClose(Disconnect disconnect) {
-        if (!channel.isActive() || !closing.compareAndSet(false, true)) {
+        if (!channel.isActive() || !CLOSING.compareAndSet(this, 0, 1)) {
             return;
         }
         Runnable drainThenClose = () -> {
@@ -226,7 +228,8 @@ final class WsConnection implements Transport {
     @Override
     public Outlet outlet(int capacity) {
         DelayedDrains.Registry drains = shared.drains;
-        ChannelOutlet own = new ChannelOutlet(channel, capacity, drains.enabled() ? drains.of(channel.eventLoop()) : null);
+        ChannelOutlet own = new ChannelOutlet(channel, capacity, drains.enabled() ? drains.of(channel.eventLoop()) : null,
+                this::closeAfterFlush);
         outlet = own;
         return own;
     }
@@ -269,10 +272,6 @@ final class WsConnection implements Transport {
         }
         session = s;
         cancel(authTimer);
-        ChannelOutlet own = outlet;
-        if (own != null) {
-            own.drained().subscribe(null, null, this::closeAfterFlush);
-        }
     }
 
     private static boolean expired(ClientClaims claims) {

@@ -93,6 +93,21 @@ class DirectWebSocketTests {
     }
 
     @Test
+    void aMessageWhoseFragmentsTogetherPassTheHardLimitClosesWith1009() {
+        try (RawWebSocket client = RawWebSocket.connect(port, "/ws?token=" + token(uniqueUid("huge")))) {
+            client.nextOfType("welcome");
+            byte[] piece = new byte[100 * 1024]; // the hard limit is 4 x 64 KiB; each fragment alone is under it
+            java.util.Arrays.fill(piece, (byte) 'x');
+
+            client.send(RawWebSocket.TEXT, piece, false);
+            client.send(RawWebSocket.CONTINUATION, piece, false);
+            client.send(RawWebSocket.CONTINUATION, piece, true);
+
+            assertThat(client.awaitClose(RawWebSocket.WAIT).closeCode()).isEqualTo(1009);
+        }
+    }
+
+    @Test
     void aClientCloseIsEchoedWithItsCodeAndEndsTheConnection() {
         try (RawWebSocket client = RawWebSocket.connect(port, "/ws?token=" + token(uniqueUid("bye")))) {
             client.nextOfType("welcome");
