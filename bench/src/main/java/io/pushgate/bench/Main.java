@@ -95,6 +95,7 @@ public final class Main {
         Clients clients = new Clients(o, group, channelType, epoll, metrics, tracker, new Hs256(o.jwtSecret), tokenExpiry);
 
         long sessionsBaseline = probe.sessions();
+        double rssColdPerConn = warm(group, channelType, epoll, tokenExpiry, sessionsBaseline);
         long rssBefore = probe.rssKib();
         long heapBefore = o.serverGc ? probe.heapUsedAfterGcKib() : -1;
 
@@ -226,6 +227,7 @@ public final class Main {
             r.put("server_pid", o.serverPid)
                     .put("server_rss_before_mb", rssBefore / 1024.0).put("server_rss_after_mb", rssAfter / 1024.0)
                     .put("server_rss_per_conn_kb", ok > 0 ? (rssAfter - rssBefore) / (double) ok : Double.NaN)
+                    .put("warm_cycles", o.warmCycles).put("server_rss_cold_per_conn_kb", rssColdPerConn)
                     .put("server_heap_before_mb", heapBefore < 0 ? Double.NaN : heapBefore / 1024.0)
                     .put("server_heap_after_mb", heapAfter < 0 ? Double.NaN : heapAfter / 1024.0)
                     .put("server_heap_per_conn_kb", heapBefore < 0 || heapAfter < 0 || ok == 0 ? Double.NaN
@@ -282,28 +284,75 @@ public final class Main {
         };
     }
 
+    /**
+     * The warm cycles ({@code --warm-cycles}): opens and closes every connection as the measured phase
+     * will, with their own counters, and waits until the server holds none of them again.
+     *
+     * @return the RSS growth per connection of the first burst, or NaN without warm cycles
+     */
+    private double warm(EventLoopGroup group, Class<? extends Channel> channelType, boolean epoll, long tokenExpiry,
+                        long sessionsBaseline) throws InterruptedException {
+        double coldPerConn = Double.NaN;
+        for (int cycle = 0; cycle < o.warmCycles; cycle++) {
+            phase = "warm";
+            Metrics warmMetrics = new Metrics();
+            Tracker warmTracker = new Tracker(o.uidOffset, warmMetrics, o.connections, 0);
+            Clients warmClients = new Clients(o, group, channelType, epoll, warmMetrics, warmTracker,
+                    new Hs256(o.jwtSecret), tokenExpiry);
+            List<Session> warmSessions = new ArrayList<>(o.connections);
+            for (Session s : sessions) {
+                warmSessions.add(new Session(s.index, s.uid, s.group, s.groups, false));
+            }
+            long rss0 = probe.rssKib();
+            connectAll(warmClients, group, warmSessions, warmMetrics);
+            long opened = warmSessions.stream().filter(s -> s.welcomed).count();
+            if (cycle == 0 && opened > 0) {
+                coldPerConn = (probe.rssKib() - rss0) / (double) opened;
+            }
+            log("warm cycle %d: %d connections opened, closing them", cycle + 1, opened);
+            for (Session s : warmSessions) {
+                Clients.close(s);
+            }
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+            while ((warmMetrics.open.get() > 0 || sessionsBaseline >= 0 && probe.sessions() > sessionsBaseline)
+                    && System.nanoTime() < deadline) {
+                Thread.sleep(100);
+            }
+        }
+        return coldPerConn;
+    }
+
     private void connectAll(Clients clients, EventLoopGroup group) throws InterruptedException {
+        connectAll(clients, group, sessions, metrics);
+    }
+
+    private void connectAll(Clients clients, EventLoopGroup group, List<Session> targets, Metrics counters)
+            throws InterruptedException {
         Semaphore permits = new Semaphore(o.connectConcurrency);
-        for (Session s : sessions) {
+        for (Session s : targets) {
             permits.acquire();
-            attempt(clients, group, s, 0, permits);
+            attempt(clients, group, s, 0, permits, counters);
         }
         permits.acquire(o.connectConcurrency);
         permits.release(o.connectConcurrency);
     }
 
     private void attempt(Clients clients, EventLoopGroup group, Session s, int tries, Semaphore permits) {
+        attempt(clients, group, s, tries, permits, metrics);
+    }
+
+    private void attempt(Clients clients, EventLoopGroup group, Session s, int tries, Semaphore permits, Metrics counters) {
         clients.open(s, s.index).whenComplete((done, error) -> {
             if (error == null) {
                 permits.release();
                 return;
             }
             if (tries < o.connectRetries) {
-                metrics.connectRetries.increment();
+                counters.connectRetries.increment();
                 long backoff = Math.min(2000, 100L << tries);
-                group.schedule(() -> attempt(clients, group, s, tries + 1, permits), backoff, TimeUnit.MILLISECONDS);
+                group.schedule(() -> attempt(clients, group, s, tries + 1, permits, counters), backoff, TimeUnit.MILLISECONDS);
             } else {
-                metrics.connectFailures.increment();
+                counters.connectFailures.increment();
                 if (errorsLogged.getAndIncrement() < 10) {
                     log("connect %s failed: %s", s.uid, error);
                 }

@@ -38,6 +38,10 @@ final class Options {
               --server-pid P              server process: RSS and CPU time from /proc/P
               --server-gc true            with --server-pid: heap used after a full GC (jcmd) before connecting
                                           and after the measured phase, per connection (false)
+              --warm-cycles N             before the baseline, open and close all connections N times, so
+                                          that the young generation a connect burst uses is already resident
+                                          and the RSS growth is what the sessions keep; the first burst's
+                                          growth is reported as server_rss_cold_per_conn_kb (0)
               --event NAME                event name of published messages (bench)
             Progress goes to stderr every second; one JSON line of results goes to stdout.
             """;
@@ -68,6 +72,7 @@ final class Options {
     final long serverPid;
     final String event;
     final boolean serverGc;
+    final int warmCycles;
 
     Options(String[] args) {
         Map<String, String> m = parse(args);
@@ -103,6 +108,7 @@ final class Options {
         serverPid = Long.parseLong(take(m, "server-pid", "0"));
         event = take(m, "event", "bench");
         serverGc = Boolean.parseBoolean(take(m, "server-gc", "false"));
+        warmCycles = Integer.parseInt(take(m, "warm-cycles", "0"));
         if (!m.isEmpty()) {
             throw new IllegalArgumentException("unknown option(s): " + m.keySet());
         }
