@@ -17,11 +17,14 @@ import io.pushgate.security.ApiKeys;
 import io.pushgate.security.CorsPolicy;
 import io.pushgate.security.HmacTokens;
 import io.pushgate.transport.poll.PollSettings;
+import io.pushgate.transport.sse.DirectSse;
 import io.pushgate.transport.sse.SseSettings;
+import io.pushgate.transport.sse.SseStreams;
 import io.pushgate.transport.ws.DirectWebSocket;
 import io.pushgate.transport.ws.PushWebSocketHandler;
 import io.pushgate.transport.ws.WsSettings;
 import io.pushgate.web.EventLoopTicks;
+import io.pushgate.web.HttpStage;
 import io.pushgate.web.ProblemErrors;
 import io.pushgate.web.ProblemWriter;
 
@@ -122,14 +125,15 @@ public class PushgateConfig {
     }
 
     /**
-     * Puts {@link DirectWebSocket}'s and {@link DirectPublishing}'s handlers right after the HTTP codec of
-     * every connection, so that {@code /ws} upgrades and publish requests are served before WebFlux; the
-     * handlers step aside for anything else. Every
+     * Puts {@link DirectWebSocket}'s, {@link DirectSse}'s and {@link DirectPublishing}'s handlers right
+     * after the HTTP codec of every connection, in that order, so that {@code /ws} upgrades, {@code /sse}
+     * streams and publish requests are served before WebFlux; the handlers step aside for anything else. Every
      * loop the server runs on gets an {@link EventLoopTicks} tick, when it binds and, should one be missing,
      * when a connection lands on it.
      */
     @Bean
-    NettyServerCustomizer serverPipeline(DirectPublishing route, ApiSettings settings, DirectWebSocket webSocket) {
+    NettyServerCustomizer serverPipeline(DirectPublishing route, ApiSettings settings, DirectWebSocket webSocket,
+                                         DirectSse sse) {
         return server -> server.doOnBind(bind -> {
             // before the first connection, since handing a connection to its loop is itself such a task
             EventLoopTicks.ensureAll(bind.loopResources().onServer(bind.isPreferNative()));
@@ -138,17 +142,30 @@ public class PushgateConfig {
             EventLoopTicks.ensure(channel.eventLoop()); // in case a connection lands on a loop the bind did not list
             ChannelPipeline pipeline = channel.pipeline();
             if (settings.directPublish() && pipeline.get(NettyPipeline.HttpCodec) != null) {
-                pipeline.addAfter(NettyPipeline.HttpCodec, "pushgate.directPublish", route.newHandler());
+                pipeline.addAfter(NettyPipeline.HttpCodec, HttpStage.PUBLISH, route.newHandler());
+            }
+            if (sse.enabled() && pipeline.get(NettyPipeline.HttpCodec) != null) {
+                pipeline.addAfter(NettyPipeline.HttpCodec, HttpStage.SSE, sse.newHandler());
             }
             if (webSocket.enabled() && pipeline.get(NettyPipeline.HttpCodec) != null) {
-                pipeline.addAfter(NettyPipeline.HttpCodec, "pushgate.directWebSocket", webSocket.newHandler());
+                pipeline.addAfter(NettyPipeline.HttpCodec, HttpStage.WEBSOCKET, webSocket.newHandler());
             }
         });
     }
 
     @Bean
     SseSettings sseSettings(PushgateProperties properties) {
-        return new SseSettings(properties.sse().heartbeat(), properties.sse().retry());
+        return new SseSettings(properties.sse().heartbeat(), properties.sse().retry(), properties.sse().direct());
+    }
+
+    @Bean(destroyMethod = "close")
+    SseStreams sseStreams(PushNode node, JsonFrames frames, SseSettings settings) {
+        return new SseStreams(node, frames, settings);
+    }
+
+    @Bean
+    DirectSse directSse(SseStreams streams, HmacTokens tokens, SseSettings settings) {
+        return new DirectSse(streams, tokens, settings.direct());
     }
 
     @Bean

@@ -86,8 +86,11 @@ public record PushgateProperties(@DefaultValue Node node, @DefaultValue Auth aut
     /**
      * @param heartbeat a comment line this often keeps proxies from closing an idle stream
      * @param retry     the reconnect delay sent to EventSource once, as {@code retry:}
+     * @param direct    serve streams straight from Netty rather than through WebFlux: the same stream,
+     *                  a fraction of the memory per connection
      */
-    public record Sse(@DefaultValue("15s") Duration heartbeat, @DefaultValue("3s") Duration retry) {
+    public record Sse(@DefaultValue("15s") Duration heartbeat, @DefaultValue("3s") Duration retry,
+                      @DefaultValue("true") boolean direct) {
     }
 
     /**

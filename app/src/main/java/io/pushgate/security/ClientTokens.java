@@ -2,6 +2,13 @@ package io.pushgate.security;
 
 import java.util.List;
 
+import io.netty.handler.codec.http.HttpHeaderNames;
+import io.netty.handler.codec.http.HttpHeaders;
+import io.netty.handler.codec.http.HttpRequest;
+import io.netty.handler.codec.http.QueryStringDecoder;
+import io.netty.handler.codec.http.cookie.Cookie;
+import io.netty.handler.codec.http.cookie.ServerCookieDecoder;
+
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -52,6 +59,30 @@ public final class ClientTokens {
             return query;
         }
         return cookie == null || cookie.isBlank() ? null : cookie;
+    }
+
+    /** The token a request read straight from Netty carries, or {@code null}; {@code uri} is its decoded URI. */
+    public static @Nullable String find(HttpRequest request, QueryStringDecoder uri) {
+        HttpHeaders headers = request.headers();
+        return find(headers.get(HttpHeaderNames.AUTHORIZATION), headers.getAll(HttpHeaderNames.SEC_WEBSOCKET_PROTOCOL),
+                parameter(uri, QUERY_PARAMETER), cookie(headers));
+    }
+
+    /** The first value of a query parameter, or {@code null}. */
+    public static @Nullable String parameter(QueryStringDecoder uri, String name) {
+        List<String> values = uri.parameters().get(name);
+        return values == null || values.isEmpty() ? null : values.get(0);
+    }
+
+    private static @Nullable String cookie(HttpHeaders headers) {
+        for (String header : headers.getAll(HttpHeaderNames.COOKIE)) {
+            for (Cookie cookie : ServerCookieDecoder.LAX.decodeAll(header)) {
+                if (COOKIE.equals(cookie.name())) {
+                    return cookie.value();
+                }
+            }
+        }
+        return null;
     }
 
     /** The credential of an {@code Authorization: Bearer <credential>} header, or {@code null}. */

@@ -7,28 +7,42 @@ import io.netty.channel.Channel;
 import io.pushgate.core.Frame;
 import io.pushgate.web.DirectOutlet;
 
+import org.jspecify.annotations.Nullable;
+
 /**
  * An SSE stream's outlet: events go straight to the Netty channel (see {@link DirectOutlet}), and the
  * HTTP codec turns each buffer into a chunk of the response.
  *
- * <p>Reactor Netty still owns the response: it writes the headers and the {@code retry:} line, and
- * ends the response when {@link #drained()} completes. Nothing is written here before {@link #open()},
- * which the handler calls on the event loop once the headers are out; {@code drained()} completes on
- * the event loop after the close event, so the end of the response follows it.
+ * <p>Whoever owns the response (Reactor Netty for {@link SseHandler}, {@link DirectSse}'s handler
+ * otherwise) writes the headers and the {@code retry:} line, and ends the response once the close event
+ * is out: when {@link #drained()} completes, or in the {@code afterEnd} callback. Nothing is written
+ * here before {@link #open()}, which the owner calls on the event loop once the headers are out.
  */
 final class SseChannelOutlet extends DirectOutlet {
 
     private final Supplier<byte[]> closeEvent;
+    private final @Nullable Runnable afterEnd;
     private volatile boolean opened;
     /** The server ended the stream: what is still queued is dropped, the close event goes out at once. */
     private volatile boolean cut;
     /** The close event is written: nothing more is. Set on the event loop. */
     private volatile boolean ended;
 
-    /** @param closeEvent the {@code close} event, asked for once when the stream ends */
-    SseChannelOutlet(Channel channel, int capacity, Supplier<byte[]> closeEvent) {
+    /**
+     * @param closeEvent the {@code close} event, asked for once when the stream ends
+     * @param afterEnd   run on the event loop once the close event is written, or {@code null}
+     */
+    SseChannelOutlet(Channel channel, int capacity, Supplier<byte[]> closeEvent, @Nullable Runnable afterEnd) {
         super(channel, capacity);
         this.closeEvent = closeEvent;
+        this.afterEnd = afterEnd;
+    }
+
+    @Override
+    protected void onDrained() {
+        if (afterEnd != null) {
+            afterEnd.run();
+        }
     }
 
     /** Ends the stream now: queued events are dropped and the close event is written next. */

@@ -26,17 +26,19 @@ final class SseConnection implements Transport {
     private volatile @Nullable Session session;
     private final @Nullable Channel channel;
     private final Supplier<byte[]> closeEvent;
+    private final @Nullable Runnable afterEnd;
     private volatile @Nullable SseChannelOutlet outlet;
 
     /**
      * @param channel    the connection's channel, written to directly; {@code null} to go through the
      *                   response's reactive body instead
      * @param closeEvent the {@code close} event that ends the stream
+     * @param afterEnd   run on the event loop once the close event is written, or {@code null}
      */
-    SseConnection(@Nullable Channel channel,
-                  Supplier<byte[]> closeEvent) {
+    SseConnection(@Nullable Channel channel, Supplier<byte[]> closeEvent, @Nullable Runnable afterEnd) {
         this.channel = channel;
         this.closeEvent = closeEvent;
+        this.afterEnd = afterEnd;
     }
 
     /** Writes events straight to the channel when there is one; see {@link SseChannelOutlet}. */
@@ -45,7 +47,7 @@ final class SseConnection implements Transport {
         if (channel == null) {
             return null;
         }
-        SseChannelOutlet own = new SseChannelOutlet(channel, capacity, closeEvent);
+        SseChannelOutlet own = new SseChannelOutlet(channel, capacity, closeEvent, afterEnd);
         outlet = own;
         return own;
     }

@@ -1,7 +1,5 @@
 package io.pushgate.transport.ws;
 
-import java.util.List;
-
 import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelDuplexHandler;
@@ -17,10 +15,9 @@ import io.netty.handler.codec.http.websocketx.WebSocketServerHandshaker;
 import io.netty.handler.codec.http.websocketx.WebSocketServerHandshakerFactory;
 import io.netty.util.ReferenceCountUtil;
 import io.pushgate.security.ClientTokens;
+import io.pushgate.web.HttpStage;
 
 import org.jspecify.annotations.Nullable;
-
-import reactor.netty.NettyPipeline;
 
 /**
  * One connection's share of {@link DirectWebSocket}, right after the HTTP codec. It takes a {@code /ws}
@@ -32,11 +29,6 @@ import reactor.netty.NettyPipeline;
  * All state is touched on the channel's event loop only.
  */
 final class DirectUpgradeHandler extends ChannelDuplexHandler {
-
-    /** Handlers of an HTTP exchange that must not act on a WebSocket; those present are removed. */
-    private static final List<String> HTTP_ONLY = List.of(NettyPipeline.HttpTrafficHandler, NettyPipeline.IdleTimeoutHandler,
-            NettyPipeline.ReadTimeoutHandler, NettyPipeline.AccessLogHandler, NettyPipeline.HttpMetricsHandler,
-            NettyPipeline.CompressionHandler, "pushgate.directPublish");
 
     private final DirectWebSocket route;
     /** Requests handed on whose response has not ended yet. */
@@ -95,11 +87,7 @@ final class DirectUpgradeHandler extends ChannelDuplexHandler {
         admission = null;
         Channel channel = ctx.channel();
         ChannelPipeline pipeline = ctx.pipeline();
-        for (String name : HTTP_ONLY) {
-            if (pipeline.get(name) != null) {
-                pipeline.remove(name);
-            }
-        }
+        HttpStage.leave(pipeline, this);
         FullHttpRequest full = new DefaultFullHttpRequest(request.protocolVersion(), request.method(), request.uri(),
                 Unpooled.EMPTY_BUFFER, request.headers(), EmptyHttpHeaders.INSTANCE);
         WebSocketServerHandshaker handshaker = new WebSocketServerHandshakerFactory(request.uri(),

@@ -1,6 +1,5 @@
 package io.pushgate.transport.ws;
 
-import java.util.List;
 import java.util.concurrent.atomic.LongAdder;
 import java.util.function.Predicate;
 
@@ -11,8 +10,6 @@ import io.netty.handler.codec.http.HttpHeaders;
 import io.netty.handler.codec.http.HttpMethod;
 import io.netty.handler.codec.http.HttpRequest;
 import io.netty.handler.codec.http.QueryStringDecoder;
-import io.netty.handler.codec.http.cookie.Cookie;
-import io.netty.handler.codec.http.cookie.ServerCookieDecoder;
 import io.netty.handler.codec.http.websocketx.WebSocketDecoderConfig;
 import io.pushgate.core.ClientClaims;
 import io.pushgate.core.InvalidTokenException;
@@ -106,7 +103,7 @@ public final class DirectWebSocket {
             return null;
         }
         Cursor cursor = null;
-        String cursorText = first(uri, "cursor");
+        String cursorText = ClientTokens.parameter(uri, "cursor");
         if (cursorText != null && !cursorText.isEmpty()) {
             try {
                 cursor = Cursor.parse(cursorText);
@@ -114,9 +111,7 @@ public final class DirectWebSocket {
                 return null;
             }
         }
-        String token = ClientTokens.find(headers.get(HttpHeaderNames.AUTHORIZATION),
-                headers.getAll(HttpHeaderNames.SEC_WEBSOCKET_PROTOCOL), first(uri, ClientTokens.QUERY_PARAMETER),
-                cookie(headers));
+        String token = ClientTokens.find(request, uri);
         if (token == null) {
             return new Admission(null, cursor);
         }
@@ -127,19 +122,4 @@ public final class DirectWebSocket {
         }
     }
 
-    private static @Nullable String first(QueryStringDecoder uri, String name) {
-        List<String> values = uri.parameters().get(name);
-        return values == null || values.isEmpty() ? null : values.get(0);
-    }
-
-    private static @Nullable String cookie(HttpHeaders headers) {
-        for (String header : headers.getAll(HttpHeaderNames.COOKIE)) {
-            for (Cookie cookie : ServerCookieDecoder.LAX.decodeAll(header)) {
-                if (ClientTokens.COOKIE.equals(cookie.name())) {
-                    return cookie.value();
-                }
-            }
-        }
-        return null;
-    }
 }

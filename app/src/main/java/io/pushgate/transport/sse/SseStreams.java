@@ -1,0 +1,112 @@
+package io.pushgate.transport.sse;
+
+import java.nio.charset.StandardCharsets;
+import java.util.concurrent.atomic.AtomicReference;
+
+import io.netty.channel.Channel;
+import io.pushgate.codec.JsonFrames;
+import io.pushgate.core.ClientClaims;
+import io.pushgate.core.Disconnect;
+import io.pushgate.core.PushNode;
+import io.pushgate.core.Session;
+import io.pushgate.core.history.Cursor;
+
+import org.jspecify.annotations.Nullable;
+
+import reactor.core.Disposable;
+
+/**
+ * What opening an SSE stream means, the same whether WebFlux serves the request ({@link SseHandler}) or
+ * the Netty pipeline does ({@link DirectSse}): a session whose first event is the {@code welcome}
+ * (then missed messages when resuming), an outlet that writes events straight to the channel, the
+ * {@code close} event that ends a stream, and one heartbeat for every stream of the node.
+ */
+public final class SseStreams implements AutoCloseable {
+
+    /** The header, and the query parameter for clients that cannot set it, naming the cursor to resume from. */
+    static final String LAST_EVENT_ID = "Last-Event-ID";
+    static final String LAST_EVENT_ID_PARAMETER = "lastEventId";
+    static final Disconnect CLIENT_GONE = new Disconnect(1000, "closed by client");
+
+    private final PushNode node;
+    private final JsonFrames frames;
+    private final SseSettings settings;
+    private final byte[] retry;
+    private final Disposable heartbeats;
+
+    public SseStreams(PushNode node, JsonFrames frames, SseSettings settings) {
+        this.node = node;
+        this.frames = frames;
+        this.settings = settings;
+        this.retry = ("retry: " + settings.retry().toMillis() + "\n\n").getBytes(StandardCharsets.UTF_8);
+        this.heartbeats = node.heartbeats("sse", settings.heartbeat());
+    }
+
+    /** Stops the heartbeat. */
+    @Override
+    public void close() {
+        heartbeats.dispose();
+    }
+
+    /** A stream whose session is registered and greeted; nothing is written until its outlet is opened. */
+    record Opened(Session session, SseConnection connection, @Nullable SseChannelOutlet outlet) {
+    }
+
+    /**
+     * Registers the session of a new stream.
+     *
+     * @param channel  the connection's channel, which the outlet writes to; {@code null} to queue
+     *                 events for the response's reactive body instead
+     * @param afterEnd run on the event loop once the close event is written; {@code null} when the
+     *                 caller waits for {@link SseChannelOutlet#drained()} instead
+     * @return the stream, or {@code null} when the node refused the session ({@link #refusal()} says why)
+     */
+    @Nullable Opened open(@Nullable Channel channel, ClientClaims claims, @Nullable Cursor resumeFrom,
+                          @Nullable Runnable afterEnd) {
+        AtomicReference<@Nullable Session> opened = new AtomicReference<>();
+        SseConnection connection = new SseConnection(channel, () -> closeEvent(opened.get()), afterEnd);
+        Session session = node.connect(claims, connection, (s, cursor) -> frames.welcome(s.clientId(), s.uid(),
+                settings.heartbeat().toMillis(), s.groups(), cursor), resumeFrom);
+        if (session == null) {
+            return null;
+        }
+        opened.set(session);
+        connection.attach(session);
+        return new Opened(session, connection, connection.channelOutlet());
+    }
+
+    /** Why the last {@link #open} was refused: too many sessions for the uid, or the node is shutting down. */
+    Disconnect refusal() {
+        return node.refusal();
+    }
+
+    /** The stream has ended: the session closes and leaves presence. */
+    void ended(Session session) {
+        session.close(CLIENT_GONE);
+        node.disconnected(session);
+    }
+
+    /** The {@code retry:} line every stream starts with. */
+    byte[] retry() {
+        return retry;
+    }
+
+    /** The {@code close} event that ends a stream, with the session's reason. */
+    byte[] closeEvent(@Nullable Session session) {
+        Disconnect d = session == null ? null : session.disconnect();
+        if (d == null) {
+            d = CLIENT_GONE;
+        }
+        return SseConnection.encode(frames.close(d.code(), d.reason()));
+    }
+
+    /**
+     * The cursor to resume from: the {@code Last-Event-ID} header, else the {@code lastEventId} parameter.
+     *
+     * @throws IllegalArgumentException when one is given that this server did not issue
+     */
+    static @Nullable Cursor cursor(@Nullable String header, @Nullable String parameter) {
+        String text = header == null || header.isBlank() ? parameter : header;
+        return text == null || text.isBlank() ? null : Cursor.parse(text.trim());
+    }
+}
