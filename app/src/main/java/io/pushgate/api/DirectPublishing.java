@@ -24,6 +24,7 @@ import io.pushgate.security.ApiKeys;
 import io.pushgate.web.JsonBodies;
 import io.pushgate.web.Problem;
 import io.pushgate.web.ProblemErrors;
+import io.pushgate.web.SecurityHeaders;
 
 import org.jspecify.annotations.Nullable;
 
@@ -152,10 +153,7 @@ public final class DirectPublishing {
             headers.set(HttpHeaderNames.CACHE_CONTROL, "no-cache, no-store, max-age=0, must-revalidate");
             headers.set(HttpHeaderNames.PRAGMA, "no-cache");
             headers.set(HttpHeaderNames.EXPIRES, "0");
-            headers.set("X-Content-Type-Options", "nosniff");
-            headers.set("X-Frame-Options", "DENY");
-            headers.set("X-XSS-Protection", "0");
-            headers.set("Referrer-Policy", "no-referrer");
+            SecurityHeaders.addTo(headers);
             HttpUtil.setKeepAlive(response, keepAlive);
             return response;
         }

@@ -21,6 +21,7 @@ import io.pushgate.core.InvalidTokenException;
 import io.pushgate.core.TokenVerifier;
 import io.pushgate.core.history.Cursor;
 import io.pushgate.security.ClientTokens;
+import io.pushgate.web.SecurityHeaders;
 
 import org.jspecify.annotations.Nullable;
 
@@ -117,10 +118,7 @@ public final class DirectSse {
         headers.set(HttpHeaderNames.CONTENT_TYPE, "text/event-stream;charset=UTF-8");
         headers.set(HttpHeaderNames.CACHE_CONTROL, "no-cache");
         headers.set("X-Accel-Buffering", "no");
-        headers.set("X-Content-Type-Options", "nosniff");
-        headers.set("X-Frame-Options", "DENY");
-        headers.set("X-XSS-Protection", "0");
-        headers.set("Referrer-Policy", "no-referrer");
+        SecurityHeaders.addTo(headers);
         return response;
     }
 }
