@@ -64,6 +64,14 @@ class ArchitectureTests {
     }
 
     @Test
+    void compatibilityAdaptersKnowOnlyTheCore() {
+        noClasses().that().resideInAPackage("io.pushgate.compat..")
+                .should().dependOnClassesThat().resideInAnyPackage("io.pushgate.transport..", "io.pushgate.api..",
+                        "io.pushgate.security..", "io.pushgate.config..", "io.pushgate.broker..")
+                .check(classes);
+    }
+
+    @Test
     void brokersKnowOnlyTheCore() {
         noClasses().that().resideInAPackage("io.pushgate.broker..")
                 .should().dependOnClassesThat().resideInAnyPackage("io.pushgate.transport..", "io.pushgate.api..",

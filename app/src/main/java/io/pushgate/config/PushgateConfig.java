@@ -7,6 +7,7 @@ import java.util.Arrays;
 import io.pushgate.api.ApiSettings;
 import io.pushgate.api.DirectPublishing;
 import io.pushgate.codec.JsonFrames;
+import io.pushgate.compat.WebMsgSender;
 import io.pushgate.core.Broker;
 import io.pushgate.core.Limits;
 import io.pushgate.core.LocalBroker;
@@ -35,6 +36,8 @@ import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 import org.springframework.core.env.Environment;
 import org.springframework.web.cors.reactive.CorsConfigurationSource;
+import org.springframework.web.reactive.function.server.RouterFunction;
+import org.springframework.web.reactive.function.server.ServerResponse;
 
 import io.netty.channel.ChannelPipeline;
 import reactor.netty.NettyPipeline;
@@ -110,6 +113,13 @@ public class PushgateConfig {
     PushWebSocketHandler pushWebSocketHandler(PushNode node, Broker broker, HmacTokens tokens, JsonFrames frames, JsonMapper mapper,
                                               WsSettings settings) {
         return new PushWebSocketHandler(node, broker, tokens, frames, mapper, settings);
+    }
+
+    @Bean
+    @ConditionalOnProperty(name = "pushgate.compat.web-msg-sender.enabled", havingValue = "true")
+    RouterFunction<ServerResponse> webMsgSenderRoutes(Broker broker, JsonMapper mapper, PushgateProperties properties) {
+        PushgateProperties.WebMsgSender compat = properties.compat().webMsgSender();
+        return new WebMsgSender(broker, mapper, compat.allowedFrom(), compat.key()).routes();
     }
 
     @Bean

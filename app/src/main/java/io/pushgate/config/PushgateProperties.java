@@ -17,7 +17,22 @@ public record PushgateProperties(@DefaultValue Node node, @DefaultValue Auth aut
                                  @DefaultValue Ws ws, @DefaultValue SessionLimits session,
                                  @DefaultValue Shutdown shutdown, @DefaultValue History history,
                                  @DefaultValue Sse sse, @DefaultValue Poll poll, @DefaultValue Cors cors,
-                                 @DefaultValue("memory") String broker, @DefaultValue Redis redis) {
+                                 @DefaultValue("memory") String broker, @DefaultValue Redis redis,
+                                 @DefaultValue Compat compat) {
+
+    /** The compatibility endpoints for the systems pushgate replaces; each is off unless switched on. */
+    public record Compat(@DefaultValue WebMsgSender webMsgSender) {
+    }
+
+    /**
+     * @param enabled     serve web-msg-sender's push port at {@code /compat/web-msg-sender}
+     * @param allowedFrom client addresses it takes requests from ({@code *}: any); loopback by default, since
+     *                    web-msg-sender's port had no authentication
+     * @param key         when set, requests must also carry it as the field {@code key}
+     */
+    public record WebMsgSender(@DefaultValue("false") boolean enabled,
+                               @DefaultValue({"127.0.0.1", "::1"}) List<String> allowedFrom, @Nullable String key) {
+    }
 
     /** @param id this node's id, a prefix of its client ids; random when unset */
     public record Node(@Nullable String id) {
