@@ -8,6 +8,7 @@ import io.pushgate.api.ApiSettings;
 import io.pushgate.api.DirectPublishing;
 import io.pushgate.codec.JsonFrames;
 import io.pushgate.compat.WebMsgSender;
+import io.pushgate.compat.WorkermanTextPort;
 import io.pushgate.core.Broker;
 import io.pushgate.core.Limits;
 import io.pushgate.core.LocalBroker;
@@ -120,6 +121,13 @@ public class PushgateConfig {
     RouterFunction<ServerResponse> webMsgSenderRoutes(Broker broker, JsonMapper mapper, PushgateProperties properties) {
         PushgateProperties.WebMsgSender compat = properties.compat().webMsgSender();
         return new WebMsgSender(broker, mapper, compat.allowedFrom(), compat.key()).routes();
+    }
+
+    @Bean
+    @ConditionalOnProperty(name = "pushgate.compat.text-port.enabled", havingValue = "true")
+    WorkermanTextPort workermanTextPort(Broker broker, JsonMapper mapper, PushgateProperties properties) {
+        PushgateProperties.TextPort text = properties.compat().textPort();
+        return new WorkermanTextPort(broker, mapper, text.host(), text.port(), text.event(), text.maxLineBytes());
     }
 
     @Bean

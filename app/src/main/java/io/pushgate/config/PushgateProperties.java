@@ -21,7 +21,19 @@ public record PushgateProperties(@DefaultValue Node node, @DefaultValue Auth aut
                                  @DefaultValue Compat compat) {
 
     /** The compatibility endpoints for the systems pushgate replaces; each is off unless switched on. */
-    public record Compat(@DefaultValue WebMsgSender webMsgSender) {
+    public record Compat(@DefaultValue WebMsgSender webMsgSender, @DefaultValue TextPort textPort) {
+    }
+
+    /**
+     * @param enabled      serve Workerman's inner Text port: one JSON object a line in, {@code ok}/{@code fail} out
+     * @param host         the address to bind; loopback by default, since the port has no authentication
+     * @param port         the port (Workerman's push.php used 5678); 0 picks a free one
+     * @param event        the event of the messages it publishes
+     * @param maxLineBytes the longest line taken; a longer one ends the connection
+     */
+    public record TextPort(@DefaultValue("false") boolean enabled, @DefaultValue("127.0.0.1") String host,
+                           @DefaultValue("5678") int port, @DefaultValue("message") String event,
+                           @DefaultValue("65536") int maxLineBytes) {
     }
 
     /**

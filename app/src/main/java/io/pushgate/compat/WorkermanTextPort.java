@@ -1,0 +1,116 @@
+package io.pushgate.compat;
+
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+
+import io.netty.handler.codec.LineBasedFrameDecoder;
+import io.pushgate.core.Broker;
+import io.pushgate.core.Names;
+import io.pushgate.core.Publication;
+import io.pushgate.core.Target;
+
+import org.jspecify.annotations.Nullable;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.springframework.context.SmartLifecycle;
+
+import reactor.core.publisher.Mono;
+import reactor.netty.DisposableServer;
+import reactor.netty.tcp.TcpServer;
+import tools.jackson.core.JacksonException;
+import tools.jackson.databind.JsonNode;
+import tools.jackson.databind.json.JsonMapper;
+import tools.jackson.databind.node.ObjectNode;
+
+/**
+ * Workerman's inner Text port (push.php's {@code Text://0.0.0.0:5678}): a backend writes one JSON
+ * object a line, {@code {"uid":"…", …}}, and reads {@code ok} (the uid has a session here or elsewhere
+ * in the cluster, and got the message) or {@code fail} a line back, answers in the order of the lines.
+ * Every field besides {@code uid} is the message's data, as an object; the event is
+ * {@code pushgate.compat.text-port.event}. A line that is not such an object, or too long, gets
+ * {@code fail}; a line over the limit ends the connection.
+ *
+ * <p>The port has no authentication, as Workerman's had none: it is off by default and binds to
+ * loopback unless told otherwise.
+ */
+public final class WorkermanTextPort implements SmartLifecycle {
+
+    private static final Logger log = LoggerFactory.getLogger(WorkermanTextPort.class);
+
+    private final Broker broker;
+    private final JsonMapper mapper;
+    private final String host;
+    private final int port;
+    private final String event;
+    private final int maxLineBytes;
+    private volatile @Nullable DisposableServer server;
+
+    /** @param port the port to bind; 0 picks a free one ({@link #port()} says which) */
+    public WorkermanTextPort(Broker broker, JsonMapper mapper, String host, int port, String event, int maxLineBytes) {
+        this.broker = broker;
+        this.mapper = mapper;
+        this.host = host;
+        this.port = port;
+        this.event = event;
+        this.maxLineBytes = maxLineBytes;
+    }
+
+    /** The bound port, once started. */
+    public int port() {
+        DisposableServer bound = server;
+        return bound == null ? -1 : bound.port();
+    }
+
+    @Override
+    public void start() {
+        server = TcpServer.create().host(host).port(port)
+                .doOnConnection(c -> c.addHandlerLast(new LineBasedFrameDecoder(maxLineBytes)))
+                .handle((in, out) -> out.sendString(in.receive().asString(StandardCharsets.UTF_8)
+                        .concatMap(this::answer)
+                        .map(answer -> answer + "\n")))
+                .bindNow(Duration.ofSeconds(10));
+        log.info("Workerman Text compatibility port on {}:{}", host, port());
+    }
+
+    @Override
+    public void stop() {
+        DisposableServer bound = server;
+        server = null;
+        if (bound != null) {
+            bound.disposeNow(Duration.ofSeconds(5));
+        }
+    }
+
+    @Override
+    public boolean isRunning() {
+        return server != null;
+    }
+
+    /** Before the web server stops, with the other traffic that publishes. */
+    @Override
+    public int getPhase() {
+        return Integer.MAX_VALUE - 1;
+    }
+
+    private Mono<String> answer(String line) {
+        ObjectNode data;
+        String uid;
+        try {
+            JsonNode parsed = mapper.readTree(line);
+            if (!(parsed instanceof ObjectNode object) || !object.path("uid").isValueNode()) {
+                return Mono.just("fail");
+            }
+            uid = object.path("uid").asString();
+            data = object.deepCopy();
+            data.remove("uid");
+        } catch (JacksonException e) {
+            return Mono.just("fail");
+        }
+        if (!Names.isValid(uid)) {
+            return Mono.just("fail");
+        }
+        return broker.publish(new Publication(Target.uid(uid), event, mapper.writeValueAsString(data), 0))
+                .map(result -> result.online().isEmpty() ? "fail" : "ok")
+                .onErrorReturn("fail");
+    }
+}
