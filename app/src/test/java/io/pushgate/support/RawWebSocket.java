@@ -20,6 +20,8 @@ import java.util.List;
 import java.util.Locale;
 import java.util.function.Predicate;
 
+import org.jspecify.annotations.Nullable;
+
 import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.json.JsonMapper;
 
@@ -159,7 +161,58 @@ public final class RawWebSocket implements AutoCloseable {
         }
     }
 
+    /**
+     * Connects, sends {@code before} (one whole HTTP/1.1 request, kept alive) and then upgrades
+     * {@code pathAndQuery} on the same connection: after reading the first answer, or, when
+     * {@code pipelined}, right behind the first request, before its answer. The first answer's status
+     * line is added to {@code firstStatus}; it must come before the upgrade's.
+     */
+    public static RawWebSocket connectAfter(int port, String before, boolean pipelined, String pathAndQuery,
+                                            List<String> firstStatus) {
+        Socket socket = new Socket();
+        try {
+            socket.setTcpNoDelay(true);
+            socket.connect(new InetSocketAddress("localhost", port), (int) WAIT.toMillis());
+            socket.setSoTimeout((int) WAIT.toMillis());
+            RawWebSocket ws = new RawWebSocket(socket);
+            if (pipelined) {
+                ws.handshake("localhost:" + port, pathAndQuery, before, firstStatus); // one write: one read on the server
+            } else {
+                ws.out.write(before.getBytes(StandardCharsets.US_ASCII));
+                ws.out.flush();
+                firstStatus.add(ws.readAnswer());
+                ws.handshake("localhost:" + port, pathAndQuery);
+            }
+            return ws;
+        } catch (IOException e) {
+            closeQuietly(socket);
+            throw new IllegalStateException("connect failed", e);
+        } catch (RuntimeException e) {
+            closeQuietly(socket);
+            throw e;
+        }
+    }
+
+    /** Reads one whole HTTP answer with a {@code Content-Length} body; returns its status line. */
+    private String readAnswer() throws IOException {
+        String status = readLine();
+        int length = 0;
+        for (String line = readLine(); !line.isEmpty(); line = readLine()) {
+            if (line.toLowerCase(Locale.ROOT).startsWith("content-length:")) {
+                length = Integer.parseInt(line.substring(line.indexOf(':') + 1).trim());
+            }
+        }
+        in.readNBytes(length);
+        return status;
+    }
+
     private void handshake(String host, String pathAndQuery) throws IOException {
+        handshake(host, pathAndQuery, "", null);
+    }
+
+    /** @param before requests written in the same write, ahead of the upgrade; their answer comes first */
+    private void handshake(String host, String pathAndQuery, String before, @Nullable List<String> firstStatus)
+            throws IOException {
         byte[] nonce = new byte[16];
         RANDOM.nextBytes(nonce);
         String key = Base64.getEncoder().encodeToString(nonce);
@@ -170,10 +223,13 @@ public final class RawWebSocket implements AutoCloseable {
                 + "Sec-WebSocket-Key: " + key + "\r\n"
                 + "Sec-WebSocket-Version: 13\r\n"
                 + "\r\n";
-        out.write(request.getBytes(StandardCharsets.US_ASCII));
+        out.write((before + request).getBytes(StandardCharsets.US_ASCII));
         out.flush();
 
         socket.setSoTimeout((int) WAIT.toMillis());
+        if (firstStatus != null) {
+            firstStatus.add(readAnswer()); // pipelined: the earlier request is answered first
+        }
         List<String> lines = new ArrayList<>();
         for (String line = readLine(); !line.isEmpty(); line = readLine()) {
             lines.add(line);

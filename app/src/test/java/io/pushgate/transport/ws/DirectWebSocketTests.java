@@ -2,10 +2,14 @@ package io.pushgate.transport.ws;
 
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 
 import io.pushgate.support.Api;
+import io.pushgate.support.PollTestClient;
 import io.pushgate.support.PushgateIntegrationTest;
 import io.pushgate.support.RawWebSocket;
+import io.pushgate.support.TestSecrets;
 
 import org.junit.jupiter.api.Nested;
 import org.junit.jupiter.api.Test;
@@ -64,6 +68,23 @@ class DirectWebSocketTests {
                 .isThrownBy(() -> RawWebSocket.connect(port, "/ws?token=" + token(uniqueUid("c")) + "&cursor=nonsense").close())
                 .satisfies(refused -> assertThat(refused.status).isEqualTo(400));
         assertThat(direct.upgrades()).isEqualTo(before);
+    }
+
+    /** nginx keeps upstream connections alive: an upgrade may follow an API request on the same one. */
+    @Test
+    void anUpgradeAfterAnAnsweredRequestOnTheSameConnectionIsServedStraightFromNetty() {
+        String uid = uniqueUid("after");
+        long before = direct.upgrades();
+        List<String> firstStatus = new ArrayList<>();
+        try (RawWebSocket client = RawWebSocket.connectAfter(port, statsRequest(), false, "/ws?token=" + token(uid), firstStatus)) {
+            assertThat(firstStatus).containsExactly("HTTP/1.1 200 OK");
+            assertThat(client.nextOfType("welcome").path("uid").asString()).isEqualTo(uid);
+            assertThat(direct.upgrades()).isEqualTo(before + 1);
+        }
+    }
+
+    private static String statsRequest() {
+        return "GET /api/v1/stats HTTP/1.1\r\nHost: localhost\r\nAuthorization: Bearer " + TestSecrets.API_KEY + "\r\n\r\n";
     }
 
     @Test
@@ -137,6 +158,29 @@ class DirectWebSocketTests {
 
                 client.sendText("{\"type\":\"ping\",\"ref\":1}");
                 assertThat(client.nextJson(frame -> frame.path("ref").asLong() == 1).path("ok").asBoolean()).isTrue();
+            }
+        }
+    }
+
+    @Nested
+    @TestPropertySource(properties = "pushgate.poll.hold=500ms")
+    class ShortPollHold {
+
+        @LocalServerPort
+        int pollPort;
+
+        /** A long-poll is answered later, after the hold: an upgrade behind it on the connection waits. */
+        @Test
+        void anUpgradePipelinedBehindAHeldPollIsAnsweredAfterThePoll() {
+            String pollUid = uniqueUid("held");
+            String cursor = new PollTestClient(pollPort, token(pollUid)).poll().cursor();
+            String heldPoll = "GET /poll?token=" + token(pollUid) + "&cursor=" + cursor + " HTTP/1.1\r\nHost: localhost\r\n\r\n";
+            String uid = uniqueUid("behind-poll");
+            List<String> firstStatus = new ArrayList<>();
+
+            try (RawWebSocket client = RawWebSocket.connectAfter(pollPort, heldPoll, true, "/ws?token=" + token(uid), firstStatus)) {
+                assertThat(firstStatus).containsExactly("HTTP/1.1 200 OK");
+                assertThat(client.nextOfType("welcome").path("uid").asString()).isEqualTo(uid);
             }
         }
     }
