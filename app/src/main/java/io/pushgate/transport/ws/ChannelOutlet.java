@@ -52,14 +52,17 @@ final class ChannelOutlet extends DirectOutlet {
         if (!channel.isActive()) {
             return false;
         }
+        // the void promise: nobody waits on a frame's write, and a promise per write (with the encoder's
+        // combiner and a promise per encoded buffer) was a tenth of the fan-out's Java time. A failed write
+        // (peer gone) reaches the pipeline's exception handler instead, which ends the connection.
         if (frame == CONTROL_PING) {
-            channel.write(new PingWebSocketFrame());
+            channel.write(new PingWebSocketFrame(), channel.voidPromise());
         } else {
             // the payload bytes are shared by every session (a wrapper, no copy); Netty's frame encoder adds
             // the 2-4 byte header into a pooled direct buffer. Pre-encoding the whole frame once into a
             // shared direct buffer measured slower (5.7 vs 5.0 us per delivery): the read-only wrapper
-            // takes Netty's slower write path. A failed write (peer gone) fails only its own promise.
-            channel.write(new TextWebSocketFrame(Unpooled.wrappedBuffer(frame.json())));
+            // takes Netty's slower write path.
+            channel.write(new TextWebSocketFrame(Unpooled.wrappedBuffer(frame.json())), channel.voidPromise());
         }
         return true;
     }
