@@ -19,7 +19,6 @@ import io.netty.handler.codec.http.HttpUtil;
 import io.netty.handler.codec.http.HttpVersion;
 import io.pushgate.core.Broker;
 import io.pushgate.core.Publication;
-import io.pushgate.core.PublishResult;
 import io.pushgate.security.ApiKeys;
 import io.pushgate.web.JsonBodies;
 import io.pushgate.web.Problem;
