@@ -182,8 +182,8 @@ public class PushgateConfig {
     }
 
     @Bean
-    DirectSse directSse(SseStreams streams, HmacTokens tokens, SseSettings settings) {
-        return new DirectSse(streams, tokens, settings.direct());
+    DirectSse directSse(SseStreams streams, HmacTokens tokens, SseSettings settings, PushgateProperties properties) {
+        return new DirectSse(streams, tokens, settings.direct(), CorsPolicy.configuration(properties.cors().allowedOrigins()));
     }
 
     @Bean

@@ -44,7 +44,8 @@ public final class CorsPolicy {
         return config == null ? origin -> true : origin -> config.checkOrigin(origin) != null;
     }
 
-    private static @Nullable CorsConfiguration configuration(List<String> allowedOrigins) {
+    /** The rules for the client endpoints, or {@code null} when no origin list is set (no CORS answers). */
+    public static @Nullable CorsConfiguration configuration(List<String> allowedOrigins) {
         if (allowedOrigins.isEmpty()) {
             return null;
         }

@@ -24,6 +24,7 @@ import io.pushgate.security.ClientTokens;
 import io.pushgate.web.SecurityHeaders;
 
 import org.jspecify.annotations.Nullable;
+import org.springframework.web.cors.CorsConfiguration;
 
 /**
  * Serves {@code GET /sse} straight from Netty, without WebFlux. A WebFlux exchange stays alive for as
@@ -32,8 +33,9 @@ import org.jspecify.annotations.Nullable;
  * here holds Netty's channel with its HTTP codec and the session, and writes the same bytes.
  *
  * <p>Only a stream that would be accepted is taken here: HTTP/1.1 {@code GET /sse} without a body,
- * without {@code Origin} (so no CORS answer is due: browsers send it on cross-origin streams only),
- * with a token that verifies and a well-formed {@code Last-Event-ID}, and a session the node accepts.
+ * without {@code Origin} (browsers send it on cross-origin streams only) or from an origin on
+ * {@code pushgate.cors.allowed-origins} (answered with the CORS headers WebFlux gives it), with a token
+ * that verifies and a well-formed {@code Last-Event-ID}, and a session the node accepts.
  * Everything else, refusals included, goes on to WebFlux ({@link SseHandler}) and gets the same answer
  * as ever. The stream ends after its {@code close} event with the end of the chunked response, and the
  * connection is closed with it.
@@ -47,12 +49,15 @@ public final class DirectSse {
     private final SseStreams streams;
     private final TokenVerifier verifier;
     private final boolean enabled;
+    private final @Nullable CorsConfiguration cors;
     private final LongAdder taken = new LongAdder();
 
-    public DirectSse(SseStreams streams, TokenVerifier verifier, boolean enabled) {
+    /** @param cors the cross-origin rules for {@code /sse}, or {@code null} when no origin list is set */
+    public DirectSse(SseStreams streams, TokenVerifier verifier, boolean enabled, @Nullable CorsConfiguration cors) {
         this.streams = streams;
         this.verifier = verifier;
         this.enabled = enabled;
+        this.cors = cors;
     }
 
     /** Whether {@code pushgate.sse.direct} is on. */
@@ -78,8 +83,11 @@ public final class DirectSse {
         taken.increment();
     }
 
-    /** A stream taken here: the token's claims and the cursor to resume from. */
-    record Admission(ClientClaims claims, @Nullable Cursor cursor) {
+    /**
+     * A stream taken here: the token's claims, the cursor to resume from, and for a cross-origin page the
+     * {@code Access-Control-Allow-Origin} to answer with.
+     */
+    record Admission(ClientClaims claims, @Nullable Cursor cursor, @Nullable String allowOrigin) {
     }
 
     /** The admission of a stream this path takes, or {@code null} to hand the request to WebFlux. */
@@ -89,9 +97,16 @@ public final class DirectSse {
             return null;
         }
         HttpHeaders headers = request.headers();
-        if (headers.contains(HttpHeaderNames.ORIGIN) || HttpUtil.getContentLength(request, 0L) != 0
-                || HttpUtil.isTransferEncodingChunked(request)) {
+        if (HttpUtil.getContentLength(request, 0L) != 0 || HttpUtil.isTransferEncodingChunked(request)) {
             return null;
+        }
+        String origin = headers.get(HttpHeaderNames.ORIGIN);
+        String allowOrigin = null;
+        if (origin != null) {
+            allowOrigin = cors == null ? null : cors.checkOrigin(origin);
+            if (allowOrigin == null) {
+                return null; // not on the list: WebFlux refuses it, or serves a page of pushgate's own origin
+            }
         }
         QueryStringDecoder uri = new QueryStringDecoder(request.uri());
         if (!PATH.equals(uri.path())) {
@@ -104,17 +119,26 @@ public final class DirectSse {
         try {
             Cursor cursor = SseStreams.cursor(headers.get(SseStreams.LAST_EVENT_ID),
                     ClientTokens.parameter(uri, SseStreams.LAST_EVENT_ID_PARAMETER));
-            return new Admission(verifier.verify(token), cursor);
+            return new Admission(verifier.verify(token), cursor, allowOrigin);
         } catch (InvalidTokenException | IllegalArgumentException e) {
             return null;
         }
     }
 
-    /** The response head, with the headers WebFlux and Spring Security give a stream. */
-    static HttpResponse head() {
+    /** The response head, with the headers WebFlux, its CORS processing and Spring Security give a stream. */
+    HttpResponse head(Admission admission) {
         HttpResponse response = new DefaultHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.OK, HEADERS);
         HttpHeaders headers = response.headers();
         headers.set(HttpHeaderNames.TRANSFER_ENCODING, HttpHeaderValues.CHUNKED);
+        if (admission.allowOrigin() != null && cors != null) {
+            headers.add(HttpHeaderNames.VARY, "Origin");
+            headers.add(HttpHeaderNames.VARY, "Access-Control-Request-Method");
+            headers.add(HttpHeaderNames.VARY, "Access-Control-Request-Headers");
+            headers.set(HttpHeaderNames.ACCESS_CONTROL_ALLOW_ORIGIN, admission.allowOrigin());
+            if (Boolean.TRUE.equals(cors.getAllowCredentials())) {
+                headers.set(HttpHeaderNames.ACCESS_CONTROL_ALLOW_CREDENTIALS, "true");
+            }
+        }
         headers.set(HttpHeaderNames.CONTENT_TYPE, "text/event-stream;charset=UTF-8");
         headers.set(HttpHeaderNames.CACHE_CONTROL, "no-cache");
         headers.set("X-Accel-Buffering", "no");

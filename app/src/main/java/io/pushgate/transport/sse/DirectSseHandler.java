@@ -43,7 +43,7 @@ final class DirectSseHandler extends HttpTakeover<DirectSse.Admission> {
         route.took();
         HttpStage.leave(ctx.pipeline(), this);
         ctx.pipeline().replace(this, "pushgate.sse", stream);
-        channel.write(DirectSse.head());
+        channel.write(route.head(admission));
         channel.writeAndFlush(Unpooled.wrappedBuffer(streams.retry()));
         channel.config().setAutoRead(true);
         outlet.open(); // the welcome, then whatever was queued since

@@ -79,6 +79,41 @@ class DirectSseTests {
     }
 
     @Nested
+    @TestPropertySource(properties = "pushgate.cors.allowed-origins=https://app.example.com")
+    class AllowedOrigins {
+
+        @LocalServerPort
+        int corsPort;
+
+        @Autowired
+        DirectSse corsDirect;
+
+        @Test
+        void aStreamFromAnAllowedOriginIsServedDirectlyWithTheCorsHeadersWebFluxWouldGive() {
+            long before = corsDirect.taken();
+            try (SseTestClient sse = SseTestClient.open(corsPort, "token=" + token(uniqueUid("cors")),
+                    Map.of("Origin", "https://app.example.com"))) {
+                assertThat(sse.next().event()).isEqualTo("welcome");
+                assertThat(corsDirect.taken()).isEqualTo(before + 1);
+                assertThat(sse.header("Access-Control-Allow-Origin")).isEqualTo("https://app.example.com");
+                assertThat(sse.header("Access-Control-Allow-Credentials")).isEqualTo("true");
+                assertThat(sse.headers().allValues("Vary"))
+                        .containsExactly("Origin", "Access-Control-Request-Method", "Access-Control-Request-Headers");
+            }
+        }
+
+        @Test
+        void aStreamFromAnOriginNotOnTheListIsRefusedByWebFlux() {
+            long before = corsDirect.taken();
+            try (SseTestClient sse = SseTestClient.open(corsPort, "token=" + token(uniqueUid("cors-no")),
+                    Map.of("Origin", "https://evil.example.com"))) {
+                assertThat(sse.status()).isEqualTo(403);
+            }
+            assertThat(corsDirect.taken()).isEqualTo(before);
+        }
+    }
+
+    @Nested
     @TestPropertySource(properties = "pushgate.session.max-per-uid=1")
     class OneSessionPerUid {
 
