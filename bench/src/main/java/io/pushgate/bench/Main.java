@@ -337,10 +337,6 @@ public final class Main {
         permits.release(o.connectConcurrency);
     }
 
-    private void attempt(Clients clients, EventLoopGroup group, Session s, int tries, Semaphore permits) {
-        attempt(clients, group, s, tries, permits, metrics);
-    }
-
     private void attempt(Clients clients, EventLoopGroup group, Session s, int tries, Semaphore permits, Metrics counters) {
         clients.open(s, s.index).whenComplete((done, error) -> {
             if (error == null) {
