@@ -2,8 +2,8 @@ package io.pushgate.compat;
 
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
-import java.security.MessageDigest;
 import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
 import java.util.List;
 import java.util.Set;
 
@@ -17,6 +17,7 @@ import org.springframework.http.HttpStatus;
 import org.springframework.http.MediaType;
 import org.springframework.http.codec.multipart.FormFieldPart;
 import org.springframework.http.codec.multipart.Part;
+import org.springframework.util.LinkedMultiValueMap;
 import org.springframework.util.MultiValueMap;
 import org.springframework.web.reactive.function.server.RouterFunction;
 import org.springframework.web.reactive.function.server.RouterFunctions;
@@ -94,7 +95,7 @@ public final class WebMsgSender {
         MediaType type = request.headers().contentType().orElse(null);
         if (type != null && MediaType.MULTIPART_FORM_DATA.isCompatibleWith(type)) {
             return request.multipartData().map(parts -> {
-                var fields = new org.springframework.util.LinkedMultiValueMap<String, String>();
+                MultiValueMap<String, String> fields = new LinkedMultiValueMap<>();
                 parts.forEach((name, values) -> {
                     for (Part part : values) {
                         if (part instanceof FormFieldPart field) {

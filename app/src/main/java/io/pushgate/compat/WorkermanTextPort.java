@@ -101,8 +101,8 @@ public final class WorkermanTextPort implements SmartLifecycle {
                 return Mono.just("fail");
             }
             uid = object.path("uid").asString();
-            data = object.deepCopy();
-            data.remove("uid");
+            object.remove("uid"); // the rest is the message's data
+            data = object;
         } catch (JacksonException e) {
             return Mono.just("fail");
         }

@@ -1,7 +1,7 @@
 package io.pushgate.transport.sse;
 
 import java.nio.charset.StandardCharsets;
-import java.util.function.Supplier;
+import java.util.function.Function;
 
 import io.netty.channel.Channel;
 import io.pushgate.core.Disconnect;
@@ -25,17 +25,17 @@ final class SseConnection implements Transport {
     private final Sinks.One<Disconnect> closed = Sinks.one();
     private volatile @Nullable Session session;
     private final @Nullable Channel channel;
-    private final Supplier<byte[]> closeEvent;
+    private final Function<@Nullable Session, byte[]> closeEvent;
     private final @Nullable Runnable afterEnd;
     private volatile @Nullable SseChannelOutlet outlet;
 
     /**
      * @param channel    the connection's channel, written to directly; {@code null} to go through the
      *                   response's reactive body instead
-     * @param closeEvent the {@code close} event that ends the stream
+     * @param closeEvent the {@code close} event that ends the stream, for the session once attached
      * @param afterEnd   run on the event loop once the close event is written, or {@code null}
      */
-    SseConnection(@Nullable Channel channel, Supplier<byte[]> closeEvent, @Nullable Runnable afterEnd) {
+    SseConnection(@Nullable Channel channel, Function<@Nullable Session, byte[]> closeEvent, @Nullable Runnable afterEnd) {
         this.channel = channel;
         this.closeEvent = closeEvent;
         this.afterEnd = afterEnd;
@@ -47,7 +47,7 @@ final class SseConnection implements Transport {
         if (channel == null) {
             return null;
         }
-        SseChannelOutlet own = new SseChannelOutlet(channel, capacity, closeEvent, afterEnd);
+        SseChannelOutlet own = new SseChannelOutlet(channel, capacity, () -> closeEvent.apply(session), afterEnd);
         outlet = own;
         return own;
     }

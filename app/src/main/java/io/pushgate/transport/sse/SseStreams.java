@@ -1,7 +1,6 @@
 package io.pushgate.transport.sse;
 
 import java.nio.charset.StandardCharsets;
-import java.util.concurrent.atomic.AtomicReference;
 
 import io.netty.channel.Channel;
 import io.pushgate.codec.JsonFrames;
@@ -63,14 +62,12 @@ public final class SseStreams implements AutoCloseable {
      */
     @Nullable Opened open(@Nullable Channel channel, ClientClaims claims, @Nullable Cursor resumeFrom,
                           @Nullable Runnable afterEnd) {
-        AtomicReference<@Nullable Session> opened = new AtomicReference<>();
-        SseConnection connection = new SseConnection(channel, () -> closeEvent(opened.get()), afterEnd);
+        SseConnection connection = new SseConnection(channel, this::closeEvent, afterEnd);
         Session session = node.connect(claims, connection, (s, cursor) -> frames.welcome(s.clientId(), s.uid(),
                 settings.heartbeat().toMillis(), s.groups(), cursor), resumeFrom);
         if (session == null) {
             return null;
         }
-        opened.set(session);
         connection.attach(session);
         return new Opened(session, connection, connection.channelOutlet());
     }
