@@ -1,6 +1,5 @@
 package io.pushgate.security;
 
-import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.security.GeneralSecurityException;
 import java.security.MessageDigest;
@@ -8,7 +7,6 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.Base64;
 import java.util.Date;
 import java.util.List;
 import java.util.Set;
@@ -34,6 +32,8 @@ import io.pushgate.core.ClientClaims;
 import io.pushgate.core.InvalidTokenException;
 import io.pushgate.core.Names;
 import io.pushgate.core.TokenVerifier;
+
+import org.jspecify.annotations.Nullable;
 
 /**
  * Verifies and issues HS256 client tokens with the claims of the contract: {@code sub} (uid,
@@ -61,13 +61,28 @@ public final class HmacTokens implements TokenVerifier {
     /** Duplicate names are refused: a claim read twice must not mean two things to two parsers. */
     private static final JsonFactory JSON = JsonFactory.builder().enable(StreamReadFeature.STRICT_DUPLICATE_DETECTION).build();
 
-    private static final Base64.Decoder BASE64URL = Base64.getUrlDecoder();
+    /** The value of each base64url character, -1 for any other ASCII character. */
+    private static final byte[] BASE64URL = new byte[128];
+
+    static {
+        Arrays.fill(BASE64URL, (byte) -1);
+        String alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+        for (int i = 0; i < alphabet.length(); i++) {
+            BASE64URL[alphabet.charAt(i)] = (byte) i;
+        }
+    }
 
     /**
      * One keyed MAC per thread: verifying runs on event loops, and a {@code Mac} is neither thread-safe
      * nor cheap to look up (nimbus's verifier looked one up per token, several kilobytes of garbage).
      */
     private final ThreadLocal<Mac> macs;
+
+    /**
+     * The encoded header last found acceptable. A backend signs every token with the same header, so
+     * the header is decoded and parsed once, not once per connect; a race only costs a re-check.
+     */
+    private volatile @Nullable String knownHeader;
     private final MACSigner signer;
 
     public HmacTokens(String secret) {
@@ -105,10 +120,15 @@ public final class HmacTokens implements TokenVerifier {
         }
         // a character beyond Latin-1 becomes '?', which no part of a compact JWS may hold: refused below
         byte[] ascii = compact.getBytes(StandardCharsets.ISO_8859_1);
-        byte[] header = base64url(ascii, 0, dot1);
+        String known = knownHeader;
+        boolean headerKnown = known != null && known.length() == dot1 && compact.startsWith(known);
+        byte[] header = headerKnown ? null : base64url(ascii, 0, dot1);
         byte[] claims = base64url(ascii, dot1 + 1, dot2);
         byte[] signature = base64url(ascii, dot2 + 1, ascii.length);
-        checkHeader(header);
+        if (!headerKnown) {
+            checkHeader(header);
+            knownHeader = compact.substring(0, dot1);
+        }
         Mac mac = macs.get();
         mac.update(ascii, 0, dot2);
         if (!MessageDigest.isEqual(mac.doFinal(), signature)) {
@@ -117,13 +137,37 @@ public final class HmacTokens implements TokenVerifier {
         return claims(claims);
     }
 
+    /**
+     * Decodes base64url as RFC 7515 writes it (no padding), tolerating the padding some hand-made
+     * signers leave. Written out rather than through {@link java.util.Base64} to decode a part of the
+     * token's bytes without a buffer wrapper or a copy of the part.
+     */
     private static byte[] base64url(byte[] ascii, int from, int to) throws InvalidTokenException {
-        try {
-            ByteBuffer decoded = BASE64URL.decode(ByteBuffer.wrap(ascii, from, to - from));
-            return decoded.limit() == decoded.array().length ? decoded.array() : Arrays.copyOf(decoded.array(), decoded.limit());
-        } catch (IllegalArgumentException e) {
+        for (int padding = 0; padding < 2 && to > from && ascii[to - 1] == '='; padding++) {
+            to--;
+        }
+        int length = to - from;
+        if (length % 4 == 1) {
             throw new InvalidTokenException("malformed token");
         }
+        byte[] out = new byte[length * 3 / 4];
+        int o = 0;
+        int bits = 0;
+        int acc = 0;
+        for (int i = from; i < to; i++) {
+            int c = ascii[i];
+            int sextet = c >= 0 && c < BASE64URL.length ? BASE64URL[c] : -1;
+            if (sextet < 0) {
+                throw new InvalidTokenException("malformed token");
+            }
+            acc = acc << 6 | sextet;
+            bits += 6;
+            if (bits >= 8) {
+                bits -= 8;
+                out[o++] = (byte) (acc >> bits);
+            }
+        }
+        return out;
     }
 
     /** Only {@code HS256}, and no critical extension: this node understands none, so it must refuse them (RFC 7515 §4.1.11). */

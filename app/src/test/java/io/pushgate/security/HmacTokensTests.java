@@ -86,6 +86,26 @@ class HmacTokensTests {
     }
 
     @Test
+    void paddedPartsAreTolerated() throws InvalidTokenException {
+        String unpadded = signed("{\"alg\":\"HS256\"}", "{\"sub\":\"pad\",\"exp\":" + inOneHour() + "}");
+        String[] parts = unpadded.split("\\.");
+        String input = parts[0] + "==." + parts[1] + "=";
+        assertThat(tokens.verify(input + "." + mac(input) + "=").uid()).isEqualTo("pad");
+    }
+
+    @Test
+    void aHeaderOnceAcceptedDoesNotLetAnotherThrough() throws InvalidTokenException {
+        String claims = "{\"sub\":\"t\",\"exp\":" + inOneHour() + "}";
+        assertThat(tokens.verify(signed(HS256, claims)).uid()).isEqualTo("t");
+
+        assertRefused(signed("{\"alg\":\"none\",\"typ\":\"JWT\"}", claims), "token must be signed with HS256");
+        String sameHeaderOtherSecret = new HmacTokens("another-secret-that-is-32-bytes-or-more!").issue("t", Duration.ofMinutes(1), List.of(), List.of());
+        assertThat(tokens.verify(tokens.issue("t", Duration.ofMinutes(1), List.of(), List.of())).uid()).isEqualTo("t");
+        assertRefused(sameHeaderOtherSecret, "bad token signature");
+        assertThat(tokens.verify(signed(HS256, claims)).uid()).isEqualTo("t");
+    }
+
+    @Test
     void expiredTokenIsRefusedButTheClockSkewIsTolerated() throws InvalidTokenException {
         long now = Instant.now().getEpochSecond();
         assertRefused(signed(HS256, "{\"sub\":\"g\",\"exp\":" + (now - 60) + "}"), "token expired");
@@ -132,7 +152,7 @@ class HmacTokensTests {
 
     @ParameterizedTest
     @ValueSource(strings = {"", "not-a-jwt", "a.b", "a.b.c.d", ".e30.", "e30.e30.e30.e30", "!!.e30.sig", "e30.!!.sig", "e30.e30.!!",
-            "eyJhbGciOiJIUzI1NiJ9x.e30.e30", "éé.e30.e30", "W10.e30.e30", "eyJhbGciOiJIUzI1NiJ9fQ.e30.e30"})
+            "eyJhbGciOiJIUzI1NiJ9x.e30.e30", "eyJhbGciOiJIUzI1NiJ9===.e30.e30", "éé.e30.e30", "e+0.e30.e30", "e/0.e30.e30", "W10.e30.e30", "eyJhbGciOiJIUzI1NiJ9fQ.e30.e30"})
     void malformedTokenIsRefused(String token) {
         assertRefused(token, "malformed token");
     }
@@ -228,10 +248,14 @@ class HmacTokensTests {
 
     private static String signed(String header, String claims) {
         String input = b64(header) + "." + b64(claims);
+        return input + "." + mac(input);
+    }
+
+    private static String mac(String signingInput) {
         try {
             Mac mac = Mac.getInstance("HmacSHA256");
             mac.init(new SecretKeySpec(SECRET.getBytes(StandardCharsets.UTF_8), "HmacSHA256"));
-            return input + "." + Base64.getUrlEncoder().withoutPadding().encodeToString(mac.doFinal(input.getBytes(StandardCharsets.US_ASCII)));
+            return Base64.getUrlEncoder().withoutPadding().encodeToString(mac.doFinal(signingInput.getBytes(StandardCharsets.US_ASCII)));
         } catch (Exception e) {
             throw new IllegalStateException(e);
         }
