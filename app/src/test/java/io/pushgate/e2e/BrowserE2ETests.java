@@ -1,11 +1,9 @@
 package io.pushgate.e2e;
 
-import java.io.File;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
@@ -23,9 +21,6 @@ import org.junit.jupiter.api.io.TempDir;
 import org.openqa.selenium.By;
 import org.openqa.selenium.WebDriver;
 import org.openqa.selenium.WebElement;
-import org.openqa.selenium.chrome.ChromeDriver;
-import org.openqa.selenium.chrome.ChromeDriverService;
-import org.openqa.selenium.chrome.ChromeOptions;
 import org.openqa.selenium.support.ui.WebDriverWait;
 import org.springframework.boot.test.web.server.LocalServerPort;
 
@@ -54,8 +49,6 @@ class BrowserE2ETests {
 
     static final Duration WAIT = Duration.ofSeconds(20);
     static final JsonMapper JSON = JsonMapper.builder().build();
-    static final String CHROMIUM = System.getProperty("pushgate.e2e.chromium", "/usr/bin/chromium");
-    static final String CHROMEDRIVER = System.getProperty("pushgate.e2e.chromedriver", "/usr/bin/chromedriver");
 
     @LocalServerPort
     int port;
@@ -76,20 +69,7 @@ class BrowserE2ETests {
         nginx = Nginx.start(dir.resolve("proxy"), "pushgate.conf", port, certs);
         subpath = Nginx.start(dir.resolve("subpath"), "pushgate-subpath.conf", port, certs);
 
-        Path profile = Files.createDirectories(dir.resolve("chromium-profile"));
-        ChromeOptions options = new ChromeOptions();
-        options.setBinary(CHROMIUM);
-        options.addArguments("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
-                "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync",
-                "--user-data-dir=" + profile,
-                "--ignore-certificate-errors-spki-list=" + ca.serverSpkiSha256());
-        ChromeDriverService service = new ChromeDriverService.Builder()
-                .usingDriverExecutable(new File(CHROMEDRIVER))
-                .usingAnyFreePort()
-                .withLogFile(dir.resolve("chromedriver.log").toFile())
-                .build();
-        browser = new ChromeDriver(service, options);
-        browser.manage().timeouts().pageLoadTimeout(WAIT);
+        browser = Chromium.start(dir, ca.serverSpkiSha256());
     }
 
     @AfterEach
