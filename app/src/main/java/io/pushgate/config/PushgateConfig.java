@@ -3,12 +3,14 @@ package io.pushgate.config;
 import java.security.SecureRandom;
 import java.time.Clock;
 import java.util.Arrays;
+import java.util.Map;
 
 import io.pushgate.api.ApiSettings;
 import io.pushgate.api.DirectPublishing;
 import io.pushgate.codec.JsonFrames;
 import io.pushgate.compat.WebMsgSender;
 import io.pushgate.compat.WorkermanTextPort;
+import io.pushgate.compat.socketio.SocketIoServer;
 import io.pushgate.core.Broker;
 import io.pushgate.core.Limits;
 import io.pushgate.core.LocalBroker;
@@ -35,13 +37,19 @@ import org.springframework.boot.autoconfigure.condition.ConditionalOnProperty;
 import org.springframework.boot.reactor.netty.NettyServerCustomizer;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
+import org.springframework.core.Ordered;
 import org.springframework.core.env.Environment;
 import org.springframework.web.cors.reactive.CorsConfigurationSource;
 import org.springframework.web.reactive.function.server.RouterFunction;
 import org.springframework.web.reactive.function.server.ServerResponse;
+import org.springframework.web.reactive.handler.SimpleUrlHandlerMapping;
+import org.springframework.web.reactive.socket.server.WebSocketService;
+import org.springframework.web.reactive.socket.server.support.HandshakeWebSocketService;
+import org.springframework.web.reactive.socket.server.upgrade.ReactorNettyRequestUpgradeStrategy;
 
 import io.netty.channel.ChannelPipeline;
 import reactor.netty.NettyPipeline;
+import reactor.netty.http.server.WebsocketServerSpec;
 import tools.jackson.databind.json.JsonMapper;
 
 /** Builds the node and its adapters from {@link PushgateProperties}. */
@@ -121,6 +129,23 @@ public class PushgateConfig {
     RouterFunction<ServerResponse> webMsgSenderRoutes(Broker broker, JsonMapper mapper, PushgateProperties properties) {
         PushgateProperties.WebMsgSender compat = properties.compat().webMsgSender();
         return new WebMsgSender(broker, mapper, compat.allowedFrom(), compat.key()).routes();
+    }
+
+    @Bean
+    @ConditionalOnProperty(name = "pushgate.compat.socket-io.enabled", havingValue = "true")
+    SocketIoServer socketIoServer(PushNode node, HmacTokens tokens, JsonMapper mapper, PushgateProperties properties) {
+        PushgateProperties.SocketIo compat = properties.compat().socketIo();
+        WebSocketService webSockets = new HandshakeWebSocketService(new ReactorNettyRequestUpgradeStrategy(
+                () -> WebsocketServerSpec.builder().maxFramePayloadLength(compat.maxPayload())));
+        return new SocketIoServer(node, tokens, mapper, webSockets, CorsPolicy.webSocketOrigins(properties.cors().allowedOrigins()),
+                compat.trustLogin(), compat.pingInterval(), compat.pingTimeout(), compat.maxPayload());
+    }
+
+    /** {@code /socket.io/} goes to the Socket.IO server before any other mapping looks at it. */
+    @Bean
+    @ConditionalOnProperty(name = "pushgate.compat.socket-io.enabled", havingValue = "true")
+    SimpleUrlHandlerMapping socketIoMapping(SocketIoServer server) {
+        return new SimpleUrlHandlerMapping(Map.of(SocketIoServer.PATH, server, "/socket.io", server), Ordered.HIGHEST_PRECEDENCE);
     }
 
     @Bean

@@ -21,7 +21,21 @@ public record PushgateProperties(@DefaultValue Node node, @DefaultValue Auth aut
                                  @DefaultValue Compat compat) {
 
     /** The compatibility endpoints for the systems pushgate replaces; each is off unless switched on. */
-    public record Compat(@DefaultValue WebMsgSender webMsgSender, @DefaultValue TextPort textPort) {
+    public record Compat(@DefaultValue WebMsgSender webMsgSender, @DefaultValue TextPort textPort,
+                         @DefaultValue SocketIo socketIo) {
+    }
+
+    /**
+     * @param enabled      serve Socket.IO v4 clients at {@code /socket.io/}
+     * @param trustLogin   let {@code emit('login', uid)} bind a uid without a token, as web-msg-sender did
+     *                     (any page can then claim any uid: only for pages that already trusted that)
+     * @param pingInterval how often the server pings (Engine.IO {@code pingInterval})
+     * @param pingTimeout  how long a ping may go unanswered (Engine.IO {@code pingTimeout})
+     * @param maxPayload   the largest polling body or WebSocket frame taken, in bytes
+     */
+    public record SocketIo(@DefaultValue("false") boolean enabled, @DefaultValue("false") boolean trustLogin,
+                           @DefaultValue("25s") Duration pingInterval, @DefaultValue("20s") Duration pingTimeout,
+                           @DefaultValue("1000000") int maxPayload) {
     }
 
     /**

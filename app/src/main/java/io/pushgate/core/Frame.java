@@ -8,7 +8,7 @@ import org.jspecify.annotations.Nullable;
  * One outbound unit, encoded once and shared by every session it goes to.
  *
  * <p>{@link #json()} is the frame as WebSocket and long-poll clients get it. A transport that wraps it
- * differently (SSE adds {@code id:}/{@code event:} lines) derives its bytes once per frame through
+ * differently (SSE adds {@code id:}/{@code event:} lines, Socket.IO makes an event packet) derives its bytes once per frame through
  * {@link #derived(Function)}, so that wrapping is also done once per publish, not once per session.
  */
 public final class Frame {
@@ -16,7 +16,7 @@ public final class Frame {
     private final byte[] json;
     private final @Nullable String id;
     private final @Nullable String event;
-    private volatile byte @Nullable [] derived;
+    private volatile @Nullable Derived derived;
 
     /**
      * @param json  the complete JSON text of the frame, UTF-8; never mutated after construction
@@ -48,15 +48,21 @@ public final class Frame {
 
     /**
      * The transport-specific bytes of this frame, computed by the first caller and then shared by every
-     * session. Only one derivation per frame is kept: one transport (SSE) uses it. Racing first callers
-     * may both compute; one result wins, which is harmless for a pure function.
+     * session. Each transport that wraps frames (SSE, Socket.IO) passes its own encoder, always the same
+     * instance (a constant), and gets its own bytes. Racing first callers may both compute; one result
+     * is kept, which is harmless for a pure function.
      */
     public byte[] derived(Function<Frame, byte[]> encode) {
-        byte[] bytes = derived;
-        if (bytes == null) {
-            bytes = encode.apply(this);
-            derived = bytes;
+        for (Derived d = derived; d != null; d = d.next()) {
+            if (d.encode() == encode) {
+                return d.bytes();
+            }
         }
+        byte[] bytes = encode.apply(this);
+        derived = new Derived(encode, bytes, derived);
         return bytes;
+    }
+
+    private record Derived(Function<Frame, byte[]> encode, byte[] bytes, @Nullable Derived next) {
     }
 }

@@ -89,9 +89,12 @@ final class SseConnection implements Transport {
         return closed.asMono();
     }
 
+    /** The key of the SSE form among a frame's derived forms: one constant instance. */
+    private static final Function<Frame, byte[]> RENDER = SseConnection::render;
+
     /** The SSE form of a frame: {@code id:} (messages only), {@code event:}, {@code data:}; built once per frame. */
     static byte[] encode(Frame frame) {
-        return frame.derived(SseConnection::render);
+        return frame.derived(RENDER);
     }
 
     private static byte[] render(Frame frame) {

@@ -1,0 +1,270 @@
+package io.pushgate.compat.socketio;
+
+import java.nio.charset.StandardCharsets;
+import java.security.SecureRandom;
+import java.time.Duration;
+import java.util.Base64;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Predicate;
+
+import io.pushgate.core.PushNode;
+import io.pushgate.core.TokenVerifier;
+
+import org.jspecify.annotations.Nullable;
+import org.springframework.core.io.buffer.DataBuffer;
+import org.springframework.core.io.buffer.DataBufferLimitException;
+import org.springframework.core.io.buffer.DataBufferUtils;
+import org.springframework.http.HttpHeaders;
+import org.springframework.http.HttpMethod;
+import org.springframework.http.HttpStatus;
+import org.springframework.http.MediaType;
+import org.springframework.http.server.reactive.ServerHttpRequest;
+import org.springframework.http.server.reactive.ServerHttpResponse;
+import org.springframework.web.reactive.socket.WebSocketHandler;
+import org.springframework.web.reactive.socket.WebSocketMessage;
+import org.springframework.web.reactive.socket.WebSocketSession;
+import org.springframework.web.reactive.socket.server.WebSocketService;
+import org.springframework.web.server.ServerWebExchange;
+import org.springframework.web.server.WebHandler;
+
+import reactor.core.publisher.Mono;
+import reactor.core.publisher.Sinks;
+import reactor.core.scheduler.Scheduler;
+import reactor.core.scheduler.Schedulers;
+import reactor.util.concurrent.Queues;
+import tools.jackson.databind.json.JsonMapper;
+
+/**
+ * Socket.IO v4 at {@code /socket.io/}: Engine.IO 4 over long-polling with the upgrade to WebSocket, or
+ * WebSocket alone, so a stock {@code socket.io-client} (and the pages of web-msg-sender and PHPSocketIO
+ * users) connects unchanged. Only what a push client needs is served: namespace {@code /}, server events,
+ * and the client's {@code login}; binary packets and other namespaces are refused.
+ *
+ * <p>Errors are the reference server's: HTTP 400 with {@code {"code":N,"message":…}} (0 unknown
+ * transport, 1 unknown session, 3 bad request, 5 unsupported protocol version: Engine.IO 3 clients,
+ * socket.io 2 and older, are not served). Polling needs every request of a session on the node that
+ * holds it: behind a load balancer, make {@code /socket.io/} sticky (nginx {@code ip_hash}) or connect
+ * with {@code transports: ["websocket"]}.
+ */
+public final class SocketIoServer implements WebHandler {
+
+    public static final String PATH = "/socket.io/";
+
+    private static final SecureRandom RANDOM = new SecureRandom();
+    private static final MediaType TEXT = new MediaType("text", "plain", StandardCharsets.UTF_8);
+
+    private final SocketIoSockets sockets;
+    private final WebSocketService webSockets;
+    private final Predicate<String> originAllowed;
+    private final Duration pingInterval;
+    private final Duration pingTimeout;
+    private final int maxPayload;
+    private final int capacity;
+    private final Map<String, EngineSession> sessions = new ConcurrentHashMap<>();
+    private final Scheduler timers = Schedulers.parallel();
+    /** Not the server itself: WebFlux would then take every request for a WebSocket handshake. */
+    private final WebSocketHandler webSocketHandler = this::handleSocket;
+
+    /**
+     * @param originAllowed whether a page of this origin may poll (its answers get CORS headers) and
+     *                      open the WebSocket; a request without {@code Origin} is not a page's
+     * @param trustLogin    whether {@code emit('login', uid)} binds a uid without a token
+     */
+    public SocketIoServer(PushNode node, TokenVerifier tokens, JsonMapper mapper, WebSocketService webSockets,
+                          Predicate<String> originAllowed, boolean trustLogin, Duration pingInterval,
+                          Duration pingTimeout, int maxPayload) {
+        this.sockets = new SocketIoSockets(node, tokens, mapper, trustLogin);
+        this.webSockets = webSockets;
+        this.originAllowed = originAllowed;
+        this.pingInterval = pingInterval;
+        this.pingTimeout = pingTimeout;
+        this.maxPayload = maxPayload;
+        this.capacity = node.limits().queueCapacity();
+    }
+
+    /** Sessions open now; for tests and stats. */
+    public int sessionCount() {
+        return sessions.size();
+    }
+
+    @Override
+    public Mono<Void> handle(ServerWebExchange exchange) {
+        ServerHttpRequest request = exchange.getRequest();
+        ServerHttpResponse response = exchange.getResponse();
+        String origin = request.getHeaders().getOrigin();
+        if (origin != null) {
+            if (!originAllowed.test(origin)) {
+                return error(response, HttpStatus.FORBIDDEN, 4, "Forbidden");
+            }
+            HttpHeaders headers = response.getHeaders();
+            headers.setAccessControlAllowOrigin(origin);
+            headers.setAccessControlAllowCredentials(true);
+            headers.add(HttpHeaders.VARY, HttpHeaders.ORIGIN);
+        }
+        if (request.getMethod() == HttpMethod.OPTIONS) {
+            response.getHeaders().setAccessControlAllowMethods(java.util.List.of(HttpMethod.GET, HttpMethod.POST));
+            response.getHeaders().setAccessControlAllowHeaders(java.util.List.of("content-type"));
+            response.getHeaders().setAccessControlMaxAge(Duration.ofHours(1));
+            response.setStatusCode(HttpStatus.NO_CONTENT);
+            return response.setComplete();
+        }
+        String eio = request.getQueryParams().getFirst("EIO");
+        if (!"4".equals(eio)) {
+            return error(response, HttpStatus.BAD_REQUEST, 5, "Unsupported protocol version");
+        }
+        String transport = request.getQueryParams().getFirst("transport");
+        String sid = request.getQueryParams().getFirst("sid");
+        if ("websocket".equals(transport)) {
+            if (request.getMethod() != HttpMethod.GET || !"websocket".equalsIgnoreCase(request.getHeaders().getUpgrade())) {
+                return error(response, HttpStatus.BAD_REQUEST, 3, "Bad request");
+            }
+            if (sid != null && !sessions.containsKey(sid)) {
+                return error(response, HttpStatus.BAD_REQUEST, 1, "Session ID unknown");
+            }
+            return webSockets.handleRequest(exchange, webSocketHandler);
+        }
+        if (!"polling".equals(transport)) {
+            return error(response, HttpStatus.BAD_REQUEST, 0, "Transport unknown");
+        }
+        response.getHeaders().setCacheControl("no-store");
+        if (sid == null) {
+            if (request.getMethod() != HttpMethod.GET) {
+                return error(response, HttpStatus.BAD_REQUEST, 2, "Bad handshake method");
+            }
+            return text(response, openPacket(open(null), true));
+        }
+        EngineSession engine = sessions.get(sid);
+        if (engine == null) {
+            return error(response, HttpStatus.BAD_REQUEST, 1, "Session ID unknown");
+        }
+        if (request.getMethod() == HttpMethod.GET) {
+            return engine.poll()
+                    .flatMap(body -> text(response, body))
+                    .onErrorResume(IllegalStateException.class, e -> error(response, HttpStatus.BAD_REQUEST, 3, "Bad request"));
+        }
+        if (request.getMethod() == HttpMethod.POST) {
+            return DataBufferUtils.join(request.getBody(), maxPayload)
+                    .map(SocketIoServer::utf8)
+                    .defaultIfEmpty("")
+                    .flatMap(body -> {
+                        engine.receive(body);
+                        response.getHeaders().setContentType(new MediaType("text", "html", StandardCharsets.UTF_8));
+                        return write(response, "ok");
+                    })
+                    .onErrorResume(DataBufferLimitException.class, e -> {
+                        engine.close("payload too large", false);
+                        return error(response, HttpStatus.PAYLOAD_TOO_LARGE, 3, "Bad request");
+                    });
+        }
+        return error(response, HttpStatus.BAD_REQUEST, 3, "Bad request");
+    }
+
+    /** A WebSocket: a session of its own ({@code 0} first), or the upgrade of a polling one. */
+    private Mono<Void> handleSocket(WebSocketSession ws) {
+        String sid = queryParameter(ws, "sid");
+        Sinks.Many<String> out = Sinks.many().unicast().onBackpressureBuffer(Queues.<String>get(capacity + 2).get());
+        EngineSession engine;
+        if (sid == null) {
+            engine = open(out);
+            out.tryEmitNext(openPacket(engine, false));
+        } else {
+            engine = sessions.get(sid);
+        }
+        if (engine == null) {
+            return ws.close();
+        }
+        EngineSession session = engine;
+        Mono<Void> input = ws.receive()
+                .map(WebSocketMessage::getPayloadAsText)
+                .doOnNext(text -> onWebSocketText(session, out, text))
+                .then()
+                .doFinally(signal -> {
+                    if (session.carriedBy(out)) {
+                        session.close("transport close", false);
+                    }
+                    out.tryEmitComplete();
+                });
+        Mono<Void> output = ws.send(out.asFlux().map(ws::textMessage)).then(ws.close());
+        return Mono.when(input, output);
+    }
+
+    private static void onWebSocketText(EngineSession engine, Sinks.Many<String> out, String text) {
+        if (text.isEmpty()) {
+            return;
+        }
+        if (engine.carriedBy(out)) {
+            engine.onPacket(text);
+        } else if (text.equals("2probe")) {
+            engine.probe(out);
+        } else if (text.equals("5")) {
+            engine.upgrade(out);
+        } else {
+            out.tryEmitComplete(); // anything else while probing: the probe failed, polling goes on
+        }
+    }
+
+    /** Opens a session, carried by {@code socket} when it is a WebSocket's from the start. */
+    private EngineSession open(Sinks.@Nullable Many<String> socket) {
+        EngineSession engine = new EngineSession(newId(), capacity, sockets);
+        if (socket != null) {
+            engine.attach(socket);
+        }
+        sessions.put(engine.sid, engine);
+        sockets.opened(engine, sessions::remove);
+        long every = pingInterval.toNanos();
+        engine.pinger(timers.schedulePeriodically(() -> engine.tick(pingTimeout.toNanos()), every, every, TimeUnit.NANOSECONDS));
+        return engine;
+    }
+
+    private String openPacket(EngineSession engine, boolean polling) {
+        return "0{\"sid\":\"" + engine.sid + "\",\"upgrades\":" + (polling ? "[\"websocket\"]" : "[]")
+                + ",\"pingInterval\":" + pingInterval.toMillis() + ",\"pingTimeout\":" + pingTimeout.toMillis()
+                + ",\"maxPayload\":" + maxPayload + "}";
+    }
+
+    /** 20 characters of base64url, like the reference server's ids. */
+    static String newId() {
+        byte[] bytes = new byte[15];
+        RANDOM.nextBytes(bytes);
+        return Base64.getUrlEncoder().withoutPadding().encodeToString(bytes);
+    }
+
+    private static @Nullable String queryParameter(WebSocketSession ws, String name) {
+        String query = ws.getHandshakeInfo().getUri().getRawQuery();
+        if (query == null) {
+            return null;
+        }
+        for (String pair : query.split("&")) {
+            if (pair.startsWith(name + "=")) {
+                return pair.substring(name.length() + 1);
+            }
+        }
+        return null;
+    }
+
+    private static String utf8(DataBuffer buffer) {
+        try {
+            return buffer.toString(StandardCharsets.UTF_8);
+        } finally {
+            DataBufferUtils.release(buffer);
+        }
+    }
+
+    private static Mono<Void> text(ServerHttpResponse response, String body) {
+        response.getHeaders().setContentType(TEXT);
+        return write(response, body);
+    }
+
+    private static Mono<Void> write(ServerHttpResponse response, String body) {
+        byte[] bytes = body.getBytes(StandardCharsets.UTF_8);
+        return response.writeWith(Mono.fromSupplier(() -> response.bufferFactory().wrap(bytes)));
+    }
+
+    private static Mono<Void> error(ServerHttpResponse response, HttpStatus status, int code, String message) {
+        response.setStatusCode(status);
+        response.getHeaders().setContentType(MediaType.APPLICATION_JSON);
+        return write(response, "{\"code\":" + code + ",\"message\":\"" + message + "\"}");
+    }
+}

@@ -1,0 +1,247 @@
+package io.pushgate.compat.socketio;
+
+import java.nio.charset.StandardCharsets;
+import java.time.Instant;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.Consumer;
+import java.util.function.Function;
+
+import io.pushgate.core.ClientClaims;
+import io.pushgate.core.Disconnect;
+import io.pushgate.core.Frame;
+import io.pushgate.core.InvalidTokenException;
+import io.pushgate.core.Names;
+import io.pushgate.core.PushNode;
+import io.pushgate.core.Session;
+import io.pushgate.core.TokenVerifier;
+import io.pushgate.core.Transport;
+
+import org.jspecify.annotations.Nullable;
+
+import reactor.core.Disposable;
+import tools.jackson.core.JacksonException;
+import tools.jackson.databind.JsonNode;
+import tools.jackson.databind.json.JsonMapper;
+import tools.jackson.databind.node.ArrayNode;
+
+/**
+ * The Socket.IO layer (protocol 5) over Engine.IO sessions: namespace {@code /} only, joined with
+ * {@code auth: {token}} (a pushgate client token) or, when {@code trustLogin} is on, by emitting
+ * {@code login} with a uid as web-msg-sender's pages do. A joined socket is a pushgate session of
+ * transport {@code socket.io}; every message it gets arrives as a Socket.IO event named after the
+ * message's {@code event}, with its {@code data} as the one argument.
+ *
+ * <p>A kick (4403) is a Socket.IO disconnect, after which the client does not reconnect; any other end
+ * (token expired, slow client, shutdown) is an Engine.IO close, after which it reconnects, asking its
+ * {@code auth} function again.
+ */
+final class SocketIoSockets implements EngineSession.Listener {
+
+    /** Sessions bound by {@code login} have no token, so no expiry: they end with their connection. */
+    private static final Instant NEVER = Instant.parse("9999-12-31T23:59:59Z");
+
+    private final PushNode node;
+    private final TokenVerifier tokens;
+    private final boolean trustLogin;
+    /** The event packet of a message frame (without the Engine.IO 4), derived once per publish. */
+    private final Function<Frame, byte[]> eventPacket;
+    private final JsonMapper mapper;
+    private final Map<EngineSession, Socket> sockets = new ConcurrentHashMap<>();
+
+    SocketIoSockets(PushNode node, TokenVerifier tokens, JsonMapper mapper, boolean trustLogin) {
+        this.node = node;
+        this.tokens = tokens;
+        this.mapper = mapper;
+        this.trustLogin = trustLogin;
+        this.eventPacket = frame -> {
+            JsonNode message = mapper.readTree(frame.json());
+            ArrayNode args = mapper.createArrayNode();
+            args.add(message.path("event").isString() ? message.path("event").asString() : "message");
+            args.add(message.path("data"));
+            return ("2" + mapper.writeValueAsString(args)).getBytes(StandardCharsets.UTF_8);
+        };
+    }
+
+    /** A new Engine.IO session; {@code forget} drops it from the server's registry when it ends. */
+    void opened(EngineSession engine, Consumer<String> forget) {
+        sockets.put(engine, new Socket(engine, forget));
+    }
+
+    @Override
+    public void onMessage(EngineSession engine, String packet) {
+        Socket socket = sockets.get(engine);
+        if (socket == null || packet.isEmpty()) {
+            return;
+        }
+        switch (packet.charAt(0)) {
+            case '0' -> socket.connect(packet.substring(1));
+            case '1' -> socket.leave();
+            case '2' -> socket.event(packet.substring(1));
+            default -> {
+                // acks (3) need nothing; binary packets (5, 6) are not served: a push client sends none
+            }
+        }
+    }
+
+    @Override
+    public void onClose(EngineSession engine, String reason) {
+        Socket socket = sockets.remove(engine);
+        if (socket != null) {
+            socket.gone();
+        }
+    }
+
+    /** The socket of namespace {@code /} of one Engine.IO session, and its pushgate session once joined. */
+    private final class Socket implements Transport {
+
+        private final EngineSession engine;
+        private final Consumer<String> forget;
+        private boolean joined;
+        private @Nullable Session session;
+        private @Nullable Disposable frames;
+
+        Socket(EngineSession engine, Consumer<String> forget) {
+            this.engine = engine;
+            this.forget = forget;
+        }
+
+        synchronized void connect(String rest) {
+            if (rest.startsWith("/") && !rest.startsWith("/,")) {
+                int comma = rest.indexOf(',');
+                String namespace = comma < 0 ? rest : rest.substring(0, comma);
+                engine.send("4" + namespace + ",{\"message\":\"Invalid namespace\"}");
+                return;
+            }
+            if (joined) {
+                return;
+            }
+            String auth = rest.startsWith("/,") ? rest.substring(2) : rest;
+            String token = null;
+            if (!auth.isEmpty()) {
+                try {
+                    JsonNode node = mapper.readTree(auth);
+                    token = node.path("token").isString() ? node.path("token").asString() : null;
+                } catch (JacksonException e) {
+                    refuse("auth must be a JSON object");
+                    return;
+                }
+            }
+            if (token == null) {
+                if (!trustLogin) {
+                    refuse("unauthorized: connect with auth {token}");
+                    return;
+                }
+                joined = true; // the uid comes with login
+                engine.send("40{\"sid\":\"" + engine.sid + "\"}");
+                return;
+            }
+            ClientClaims claims;
+            try {
+                claims = tokens.verify(token);
+            } catch (InvalidTokenException e) {
+                refuse(e.getMessage());
+                return;
+            }
+            String refused = start(claims);
+            if (refused != null) {
+                refuse(refused);
+                return;
+            }
+            joined = true;
+            Session started = session;
+            engine.send("40{\"sid\":\"" + (started != null ? started.clientId() : engine.sid) + "\"}");
+        }
+
+        private void refuse(String message) {
+            engine.send("44" + mapper.writeValueAsString(Map.of("message", message)));
+        }
+
+        /** @return why the node refused the session, or {@code null} when it is open */
+        private @Nullable String start(ClientClaims claims) {
+            Session s = node.connect(claims, this, (registered, cursor) -> Frame.control(new byte[0]), null);
+            if (s == null) {
+                return node.refusal().reason();
+            }
+            session = s;
+            frames = s.frames().subscribe(frame -> {
+                if (frame.id() != null) { // a message: control frames (welcome, pings, resets) are pushgate's own
+                    engine.send("4" + new String(frame.derived(eventPacket), StandardCharsets.UTF_8));
+                }
+            });
+            return null;
+        }
+
+        synchronized void event(String rest) {
+            int at = 0;
+            while (at < rest.length() && Character.isDigit(rest.charAt(at))) {
+                at++;
+            }
+            String ack = rest.substring(0, at);
+            JsonNode args;
+            try {
+                args = mapper.readTree(rest.substring(at));
+            } catch (JacksonException e) {
+                return;
+            }
+            if (!args.isArray() || args.isEmpty()) {
+                return;
+            }
+            if (args.path(0).isString() && "login".equals(args.path(0).asString()) && trustLogin && joined && session == null) {
+                JsonNode uid = args.path(1);
+                String name = uid.isString() || uid.isIntegralNumber() ? uid.asString() : null;
+                if (name != null && Names.isValid(name)) {
+                    String refused = start(new ClientClaims(name, Set.of(), Set.of(), NEVER));
+                    if (refused != null) {
+                        engine.close(refused, false);
+                        return;
+                    }
+                }
+            }
+            if (!ack.isEmpty()) {
+                engine.send("43" + ack + "[]");
+            }
+        }
+
+        synchronized void leave() {
+            joined = false;
+            end();
+        }
+
+        void gone() {
+            synchronized (this) {
+                joined = false;
+            }
+            end();
+            forget.accept(engine.sid);
+        }
+
+        private void end() {
+            Session s;
+            Disposable subscription;
+            synchronized (this) {
+                s = session;
+                subscription = frames;
+                session = null;
+                frames = null;
+            }
+            if (subscription != null) {
+                subscription.dispose();
+            }
+            if (s != null) {
+                node.disconnected(s);
+            }
+        }
+
+        @Override
+        public String name() {
+            return "socket.io";
+        }
+
+        @Override
+        public void close(Disconnect disconnect) {
+            engine.close(disconnect.reason(), disconnect.code() == Disconnect.KICKED.code());
+        }
+    }
+}
