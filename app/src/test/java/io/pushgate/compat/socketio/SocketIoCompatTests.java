@@ -7,6 +7,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import java.util.List;
 
 import io.pushgate.support.Api;
+import io.pushgate.support.NodeSocketIoClient;
 import io.pushgate.support.PushgateIntegrationTest;
 import io.pushgate.support.TestSecrets;
 

@@ -1,4 +1,4 @@
-package io.pushgate.compat.socketio;
+package io.pushgate.support;
 
 import java.io.BufferedReader;
 import java.io.IOException;
@@ -9,6 +9,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
@@ -21,9 +22,9 @@ import tools.jackson.databind.json.JsonMapper;
  * The stock {@code socket.io-client} from npm, run by Node.js ({@code app/src/test/node/socketio-client.js},
  * installed by {@code npm ci} in that folder): each line it prints is one thing the client reported.
  */
-final class NodeSocketIoClient implements AutoCloseable {
+public final class NodeSocketIoClient implements AutoCloseable {
 
-    static final Duration WAIT = Duration.ofSeconds(20);
+    public static final Duration WAIT = Duration.ofSeconds(20);
     static final Path HOME = Path.of("src/test/node").toAbsolutePath();
     private static final JsonMapper JSON = JsonMapper.builder().build();
 
@@ -49,17 +50,23 @@ final class NodeSocketIoClient implements AutoCloseable {
     }
 
     /** @param options the client's options as JSON: transports, upgrade, auth, login */
-    static NodeSocketIoClient start(int port, String options) {
+    public static NodeSocketIoClient start(int port, String options) {
+        return start("http://127.0.0.1:" + port, options, Map.of());
+    }
+
+    /** @param env more environment, e.g. {@code NODE_EXTRA_CA_CERTS} for a test CA */
+    public static NodeSocketIoClient start(String url, String options, Map<String, String> env) {
         if (!Files.isDirectory(HOME.resolve("node_modules/socket.io-client"))) {
             throw new IllegalStateException("socket.io-client is not installed: run npm ci in " + HOME);
         }
         try {
             Path errors = Files.createTempFile("socketio-client", ".err");
-            Process process = new ProcessBuilder(System.getProperty("pushgate.e2e.node", "node"), "socketio-client.js",
-                    "http://127.0.0.1:" + port, options)
+            ProcessBuilder builder = new ProcessBuilder(System.getProperty("pushgate.e2e.node", "node"), "socketio-client.js",
+                    url, options)
                     .directory(HOME.toFile())
-                    .redirectError(errors.toFile())
-                    .start();
+                    .redirectError(errors.toFile());
+            builder.environment().putAll(env);
+            Process process = builder.start();
             return new NodeSocketIoClient(process, errors);
         } catch (IOException e) {
             throw new IllegalStateException("cannot start node", e);
@@ -67,7 +74,7 @@ final class NodeSocketIoClient implements AutoCloseable {
     }
 
     /** The next line that matches, skipping others (they stay in {@link #seen()}). */
-    JsonNode await(Predicate<JsonNode> wanted, String what) {
+    public JsonNode await(Predicate<JsonNode> wanted, String what) {
         long deadline = System.nanoTime() + WAIT.toNanos();
         try {
             while (true) {
@@ -88,20 +95,20 @@ final class NodeSocketIoClient implements AutoCloseable {
     }
 
     /** A line with {@code field} the client printed already, or the next one. */
-    JsonNode reported(String field) {
+    public JsonNode reported(String field) {
         return seen.stream().filter(line -> line.has(field)).findFirst().orElseGet(() -> awaitField(field));
     }
 
-    JsonNode awaitField(String field) {
+    public JsonNode awaitField(String field) {
         return await(line -> line.has(field), field);
     }
 
     /** The next event the server emitted to the client. */
-    JsonNode awaitEvent(String event) {
+    public JsonNode awaitEvent(String event) {
         return await(line -> event.equals(line.path("event").asString("")), "event " + event);
     }
 
-    List<JsonNode> seen() {
+    public List<JsonNode> seen() {
         return seen;
     }
 
