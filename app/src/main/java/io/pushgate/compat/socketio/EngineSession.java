@@ -83,18 +83,14 @@ final class EngineSession {
             synchronized (this) {
                 twice = parked != null;
                 if (!twice) {
-                    if (closed) {
-                        sink.success("1");
-                        return;
-                    }
-                    if (webSocket != null) {
-                        sink.success("6");
+                    if (webSocket != null && !closed) {
+                        sink.success("6"); // a poll that lost the race with the upgrade
                         return;
                     }
                     parked = sink;
                     sink.onDispose(() -> unpark(sink));
-                    if (!queue.isEmpty() || upgrading) {
-                        releaseParked();
+                    if (!queue.isEmpty() || upgrading || closed) {
+                        releaseParked(); // an ended session answers what was left and close (1)
                     }
                 }
             }

@@ -168,7 +168,6 @@ public final class SocketIoServer implements WebHandler {
         EngineSession engine;
         if (sid == null) {
             engine = open(out);
-            out.tryEmitNext(openPacket(engine, false));
         } else {
             engine = sessions.get(sid);
         }
@@ -209,6 +208,7 @@ public final class SocketIoServer implements WebHandler {
     private EngineSession open(Sinks.@Nullable Many<String> socket) {
         EngineSession engine = new EngineSession(newId(), capacity, sockets);
         if (socket != null) {
+            socket.tryEmitNext(openPacket(engine, false)); // first, before anything the session may send
             engine.attach(socket);
         }
         sessions.put(engine.sid, engine);

@@ -169,6 +169,10 @@ final class SocketIoSockets implements EngineSession.Listener {
                 if (frame.id() != null) { // a message: control frames (welcome, pings, resets) are pushgate's own
                     engine.send("4" + new String(frame.derived(eventPacket), StandardCharsets.UTF_8));
                 }
+            }, error -> close(Disconnect.SHUTDOWN), () -> {
+                // everything queued is out (a graceful shutdown): end the connection as the session says
+                Disconnect why = s.disconnect();
+                close(why != null ? why : Disconnect.SHUTDOWN);
             });
             return null;
         }
