@@ -253,8 +253,4 @@ final class EngineSession {
             queue.add(packet);
         }
     }
-
-    synchronized boolean isClosed() {
-        return closed;
-    }
 }

@@ -4,6 +4,7 @@ import java.nio.charset.StandardCharsets;
 import java.security.SecureRandom;
 import java.time.Duration;
 import java.util.Base64;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
@@ -84,11 +85,6 @@ public final class SocketIoServer implements WebHandler {
         this.capacity = node.limits().queueCapacity();
     }
 
-    /** Sessions open now; for tests and stats. */
-    public int sessionCount() {
-        return sessions.size();
-    }
-
     @Override
     public Mono<Void> handle(ServerWebExchange exchange) {
         ServerHttpRequest request = exchange.getRequest();
@@ -104,8 +100,8 @@ public final class SocketIoServer implements WebHandler {
             headers.add(HttpHeaders.VARY, HttpHeaders.ORIGIN);
         }
         if (request.getMethod() == HttpMethod.OPTIONS) {
-            response.getHeaders().setAccessControlAllowMethods(java.util.List.of(HttpMethod.GET, HttpMethod.POST));
-            response.getHeaders().setAccessControlAllowHeaders(java.util.List.of("content-type"));
+            response.getHeaders().setAccessControlAllowMethods(List.of(HttpMethod.GET, HttpMethod.POST));
+            response.getHeaders().setAccessControlAllowHeaders(List.of("content-type"));
             response.getHeaders().setAccessControlMaxAge(Duration.ofHours(1));
             response.setStatusCode(HttpStatus.NO_CONTENT);
             return response.setComplete();
@@ -128,6 +124,11 @@ public final class SocketIoServer implements WebHandler {
         if (!"polling".equals(transport)) {
             return error(response, HttpStatus.BAD_REQUEST, 0, "Transport unknown");
         }
+        return polling(request, response, sid);
+    }
+
+    /** The handshake ({@code GET} without {@code sid}), a long-poll ({@code GET}) or packets from the client ({@code POST}). */
+    private Mono<Void> polling(ServerHttpRequest request, ServerHttpResponse response, @Nullable String sid) {
         response.getHeaders().setCacheControl("no-store");
         if (sid == null) {
             if (request.getMethod() != HttpMethod.GET) {

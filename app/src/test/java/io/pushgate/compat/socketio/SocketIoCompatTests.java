@@ -120,6 +120,17 @@ class SocketIoCompatTests {
     }
 
     @Test
+    void aPageOfAnotherOriginMayPoll() {
+        api.client().get().uri("/socket.io/?EIO=4&transport=polling").header("Origin", "https://app.example").exchange()
+                .expectStatus().isOk()
+                .expectHeader().valueEquals("Access-Control-Allow-Origin", "https://app.example")
+                .expectHeader().valueEquals("Access-Control-Allow-Credentials", "true")
+                .expectBody(String.class).value(open -> assertThat(open)
+                        .startsWith("0{\"sid\":\"").contains("\"upgrades\":[\"websocket\"]", "\"pingInterval\":300", "\"pingTimeout\":2000",
+                                "\"maxPayload\":1000000"));
+    }
+
+    @Test
     void anOldEngineIoClientIsToldItsProtocolIsNotServed() {
         String answer = api.client().get().uri("/socket.io/?EIO=3&transport=polling").exchange()
                 .expectStatus().isBadRequest().expectBody(String.class).returnResult().getResponseBody();
