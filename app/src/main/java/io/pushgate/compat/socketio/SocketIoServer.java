@@ -186,7 +186,10 @@ public final class SocketIoServer implements WebHandler {
                     }
                     out.tryEmitComplete();
                 });
-        Mono<Void> output = ws.send(out.asFlux().map(ws::textMessage)).then(ws.close());
+        // deferred, and only while open: Reactor Netty makes the close frame when close() is called, and
+        // a close Mono never subscribed (the peer went first) would leak that frame's buffer
+        Mono<Void> output = ws.send(out.asFlux().map(ws::textMessage))
+                .then(Mono.defer(() -> ws.isOpen() ? ws.close() : Mono.<Void>empty()));
         return Mono.when(input, output);
     }
 
