@@ -14,6 +14,10 @@ import reactor.core.publisher.Sinks;
  * first (a held {@code GET} takes everything queued) or a WebSocket, from the start or after the
  * upgrade probe. Packets keep their order across the upgrade: one queue, drained by whichever transport
  * owns the session. Every method locks the session; none blocks.
+ *
+ * <p>Engine.IO 3 (socket.io-client 1 and 2, as web-msg-sender's pages load) differs in three ways
+ * handled here: a polling body frames each packet with its length ({@code 6:4hello}), the client
+ * pings and the server answers, and the open packet has no {@code maxPayload}.
  */
 final class EngineSession {
 
@@ -30,6 +34,8 @@ final class EngineSession {
     }
 
     final String sid;
+    /** Engine.IO 3 rather than 4. */
+    final boolean eio3;
     private final int capacity;
     private final Listener listener;
     private final ArrayDeque<String> queue = new ArrayDeque<>();
@@ -41,8 +47,10 @@ final class EngineSession {
     private long pongAt;
     private @Nullable Disposable pinger;
 
-    EngineSession(String sid, int capacity, Listener listener) {
+    EngineSession(String sid, boolean eio3, int capacity, Listener listener) {
         this.sid = sid;
+        this.eio3 = eio3;
+        this.pongAt = System.nanoTime(); // Engine.IO 3: the client's first ping is due within an interval
         this.capacity = capacity;
         this.listener = listener;
     }
@@ -115,12 +123,13 @@ final class EngineSession {
         }
         parked = null;
         if (queue.isEmpty()) {
-            sink.success(closed ? "1" : "6");
-            return;
+            queue.add(closed ? "1" : "6");
         }
         StringBuilder body = new StringBuilder();
         for (String packet : queue) {
-            if (body.length() > 0) {
+            if (eio3) {
+                body.append(packet.length()).append(':'); // in UTF-16 units, as JavaScript counts them
+            } else if (body.length() > 0) {
                 body.append(SEPARATOR);
             }
             body.append(packet);
@@ -129,8 +138,15 @@ final class EngineSession {
         sink.success(body.toString());
     }
 
-    /** A polling {@code POST} body: packets separated by {@link #SEPARATOR}. */
+    /**
+     * A polling {@code POST} body: packets separated by {@link #SEPARATOR} (Engine.IO 4) or each after its
+     * length and a colon (Engine.IO 3). A malformed Engine.IO 3 body ends the session.
+     */
     void receive(String body) {
+        if (eio3) {
+            receiveFramed(body);
+            return;
+        }
         int from = 0;
         while (from <= body.length()) {
             int end = body.indexOf(SEPARATOR, from);
@@ -144,6 +160,25 @@ final class EngineSession {
         }
     }
 
+    private void receiveFramed(String body) {
+        int at = 0;
+        while (at < body.length()) {
+            int colon = body.indexOf(':', at);
+            int length;
+            try {
+                length = colon < 0 ? -1 : Integer.parseInt(body, at, colon, 10);
+            } catch (NumberFormatException e) {
+                length = -1;
+            }
+            if (length < 1 || colon + 1 + length > body.length()) {
+                close("bad payload", false);
+                return;
+            }
+            onPacket(body.substring(colon + 1, colon + 1 + length));
+            at = colon + 1 + length;
+        }
+    }
+
     /** One Engine.IO packet from the client, over either transport. */
     void onPacket(String packet) {
         switch (packet.charAt(0)) {
@@ -154,8 +189,16 @@ final class EngineSession {
             }
             case '4' -> listener.onMessage(this, packet.substring(1));
             case '1' -> close("client closed", false);
+            case '2' -> {
+                if (eio3) { // Engine.IO 3: the client pings, the server answers with the same payload
+                    synchronized (this) {
+                        pongAt = System.nanoTime();
+                    }
+                    send("3" + packet.substring(1));
+                }
+            }
             default -> {
-                // 2 (a client ping: Engine.IO 3 only), 6 (noop) and anything unknown: nothing to do
+                // 6 (noop) and anything unknown: nothing to do
             }
         }
     }
@@ -198,11 +241,22 @@ final class EngineSession {
     }
 
     /**
-     * A ping tick: ends the session when the last ping got no pong in time, else sends the next ping.
+     * A ping tick: ends the session when the last ping got no pong in time, else sends the next ping
+     * (Engine.IO 3: ends it when the client has not pinged for an interval and a timeout).
      * Engine.IO 4 pings from the server and the client answers, so browsers' throttled background
      * timers cannot cause false timeouts.
      */
-    void tick(long pingTimeoutNanos) {
+    void tick(long pingIntervalNanos, long pingTimeoutNanos) {
+        if (eio3) { // the client pings: end the session when it has been silent too long
+            boolean silent;
+            synchronized (this) {
+                silent = System.nanoTime() - pongAt > pingIntervalNanos + pingTimeoutNanos;
+            }
+            if (silent) {
+                close("ping timeout", false);
+            }
+            return;
+        }
         boolean timedOut;
         synchronized (this) {
             long now = System.nanoTime();

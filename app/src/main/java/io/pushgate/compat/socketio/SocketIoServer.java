@@ -43,9 +43,13 @@ import tools.jackson.databind.json.JsonMapper;
  * users) connects unchanged. Only what a push client needs is served: namespace {@code /}, server events,
  * and the client's {@code login}; binary packets and other namespaces are refused.
  *
+ * <p>socket.io-client 1 and 2 (Engine.IO 3, Socket.IO protocol 4, what web-msg-sender's pages load)
+ * are served too, as the reference server does with {@code allowEIO3}: they join namespace {@code /}
+ * at once, with a {@code token} in the query ({@code io(url, {query: {token}})}) or by {@code login}.
+ * JSONP polling is not served.
+ *
  * <p>Errors are the reference server's: HTTP 400 with {@code {"code":N,"message":…}} (0 unknown
- * transport, 1 unknown session, 3 bad request, 5 unsupported protocol version: Engine.IO 3 clients,
- * socket.io 2 and older, are not served). Polling needs every request of a session on the node that
+ * transport, 1 unknown session, 3 bad request, 5 unsupported protocol version). Polling needs every request of a session on the node that
  * holds it: behind a load balancer, make {@code /socket.io/} sticky (nginx {@code ip_hash}) or connect
  * with {@code transports: ["websocket"]}.
  */
@@ -107,8 +111,11 @@ public final class SocketIoServer implements WebHandler {
             return response.setComplete();
         }
         String eio = request.getQueryParams().getFirst("EIO");
-        if (!"4".equals(eio)) {
+        if (!"4".equals(eio) && !"3".equals(eio)) {
             return error(response, HttpStatus.BAD_REQUEST, 5, "Unsupported protocol version");
+        }
+        if (request.getQueryParams().getFirst("j") != null) {
+            return error(response, HttpStatus.BAD_REQUEST, 3, "Bad request"); // JSONP polling: not served
         }
         String transport = request.getQueryParams().getFirst("transport");
         String sid = request.getQueryParams().getFirst("sid");
@@ -124,17 +131,19 @@ public final class SocketIoServer implements WebHandler {
         if (!"polling".equals(transport)) {
             return error(response, HttpStatus.BAD_REQUEST, 0, "Transport unknown");
         }
-        return polling(request, response, sid);
+        return polling(request, response, sid, "3".equals(eio));
     }
 
     /** The handshake ({@code GET} without {@code sid}), a long-poll ({@code GET}) or packets from the client ({@code POST}). */
-    private Mono<Void> polling(ServerHttpRequest request, ServerHttpResponse response, @Nullable String sid) {
+    private Mono<Void> polling(ServerHttpRequest request, ServerHttpResponse response, @Nullable String sid, boolean eio3) {
         response.getHeaders().setCacheControl("no-store");
         if (sid == null) {
             if (request.getMethod() != HttpMethod.GET) {
                 return error(response, HttpStatus.BAD_REQUEST, 2, "Bad handshake method");
             }
-            return text(response, openPacket(open(null), true));
+            EngineSession engine = open(null, eio3, request.getQueryParams().getFirst("token"));
+            String packet = openPacket(engine, true);
+            return text(response, eio3 ? packet.length() + ":" + packet : packet);
         }
         EngineSession engine = sessions.get(sid);
         if (engine == null) {
@@ -168,7 +177,7 @@ public final class SocketIoServer implements WebHandler {
         Sinks.Many<String> out = Sinks.many().unicast().onBackpressureBuffer(Queues.<String>get(capacity + 2).get());
         EngineSession engine;
         if (sid == null) {
-            engine = open(out);
+            engine = open(out, "3".equals(queryParameter(ws, "EIO")), queryParameter(ws, "token"));
         } else {
             engine = sessions.get(sid);
         }
@@ -208,9 +217,12 @@ public final class SocketIoServer implements WebHandler {
         }
     }
 
-    /** Opens a session, carried by {@code socket} when it is a WebSocket's from the start. */
-    private EngineSession open(Sinks.@Nullable Many<String> socket) {
-        EngineSession engine = new EngineSession(newId(), capacity, sockets);
+    /**
+     * Opens a session, carried by {@code socket} when it is a WebSocket's from the start. An Engine.IO 3
+     * client is connected to namespace {@code /} at once, with the {@code token} of its query if any.
+     */
+    private EngineSession open(Sinks.@Nullable Many<String> socket, boolean eio3, @Nullable String token) {
+        EngineSession engine = new EngineSession(newId(), eio3, capacity, sockets);
         if (socket != null) {
             socket.tryEmitNext(openPacket(engine, false)); // first, before anything the session may send
             engine.attach(socket);
@@ -218,14 +230,17 @@ public final class SocketIoServer implements WebHandler {
         sessions.put(engine.sid, engine);
         sockets.opened(engine, sessions::remove);
         long every = pingInterval.toNanos();
-        engine.pinger(timers.schedulePeriodically(() -> engine.tick(pingTimeout.toNanos()), every, every, TimeUnit.NANOSECONDS));
+        engine.pinger(timers.schedulePeriodically(() -> engine.tick(every, pingTimeout.toNanos()), every, every, TimeUnit.NANOSECONDS));
+        if (eio3) {
+            sockets.connectImplicitly(engine, token);
+        }
         return engine;
     }
 
     private String openPacket(EngineSession engine, boolean polling) {
         return "0{\"sid\":\"" + engine.sid + "\",\"upgrades\":" + (polling ? "[\"websocket\"]" : "[]")
                 + ",\"pingInterval\":" + pingInterval.toMillis() + ",\"pingTimeout\":" + pingTimeout.toMillis()
-                + ",\"maxPayload\":" + maxPayload + "}";
+                + (engine.eio3 ? "" : ",\"maxPayload\":" + maxPayload) + "}";
     }
 
     /** 20 characters of base64url, like the reference server's ids. */

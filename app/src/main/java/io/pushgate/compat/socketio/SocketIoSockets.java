@@ -69,6 +69,17 @@ final class SocketIoSockets implements EngineSession.Listener {
         sockets.put(engine, new Socket(engine, forget));
     }
 
+    /**
+     * Protocol 4 (socket.io-client 1 and 2) joins namespace {@code /} with the handshake: with the
+     * query's token, or waiting for {@code login} when that is trusted; refused otherwise.
+     */
+    void connectImplicitly(EngineSession engine, @Nullable String token) {
+        Socket socket = sockets.get(engine);
+        if (socket != null) {
+            socket.join(token);
+        }
+    }
+
     @Override
     public void onMessage(EngineSession engine, String packet) {
         Socket socket = sockets.get(engine);
@@ -128,13 +139,18 @@ final class SocketIoSockets implements EngineSession.Listener {
                     return;
                 }
             }
+            join(token);
+        }
+
+        /** Joins namespace {@code /} with a token, or without one when login is trusted. */
+        synchronized void join(@Nullable String token) {
             if (token == null) {
                 if (!trustLogin) {
-                    refuse("unauthorized: connect with auth {token}");
+                    refuse(engine.eio3 ? "unauthorized: connect with the query token=…" : "unauthorized: connect with auth {token}");
                     return;
                 }
                 joined = true; // the uid comes with login
-                engine.send("40{\"sid\":\"" + engine.sid + "\"}");
+                accept(engine.sid);
                 return;
             }
             ClientClaims claims;
@@ -151,11 +167,17 @@ final class SocketIoSockets implements EngineSession.Listener {
             }
             joined = true;
             Session started = session;
-            engine.send("40{\"sid\":\"" + (started != null ? started.clientId() : engine.sid) + "\"}");
+            accept(started != null ? started.clientId() : engine.sid);
         }
 
+        /** Protocol 5 names the socket; protocol 4 (Engine.IO 3) has no payload. */
+        private void accept(String socketId) {
+            engine.send(engine.eio3 ? "40" : "40{\"sid\":\"" + socketId + "\"}");
+        }
+
+        /** Protocol 5 sends an object with the message; protocol 4, the message as a JSON string. */
         private void refuse(String message) {
-            engine.send("44" + mapper.writeValueAsString(Map.of("message", message)));
+            engine.send("44" + mapper.writeValueAsString(engine.eio3 ? message : Map.of("message", message)));
         }
 
         /** @return why the node refused the session, or {@code null} when it is open */

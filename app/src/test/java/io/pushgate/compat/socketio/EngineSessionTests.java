@@ -16,17 +16,21 @@ class EngineSessionTests {
 
     final List<String> messages = new ArrayList<>();
     final List<String> closes = new ArrayList<>();
-    final EngineSession engine = new EngineSession("sid", 3, new EngineSession.Listener() {
-        @Override
-        public void onMessage(EngineSession session, String packet) {
-            messages.add(packet);
-        }
+    final EngineSession engine = session(false);
 
-        @Override
-        public void onClose(EngineSession session, String reason) {
-            closes.add(reason);
-        }
-    });
+    EngineSession session(boolean eio3) {
+        return new EngineSession("sid", eio3, 3, new EngineSession.Listener() {
+            @Override
+            public void onMessage(EngineSession session, String packet) {
+                messages.add(packet);
+            }
+
+            @Override
+            public void onClose(EngineSession session, String reason) {
+                closes.add(reason);
+            }
+        });
+    }
 
     @Test
     void aPollTakesEverythingQueuedJoinedByTheRecordSeparator() {
@@ -106,15 +110,53 @@ class EngineSessionTests {
 
     @Test
     void aPingThatGetsNoPongInTimeEndsTheSession() {
-        engine.tick(-1); // a timeout of -1: any wait is past it
+        engine.tick(0, -1); // a timeout of -1: any wait is past it
         assertThat(closes).isEmpty();
         engine.onPacket("3");
-        engine.tick(-1); // answered: the next ping goes out
+        engine.tick(0, -1); // answered: the next ping goes out
         assertThat(closes).isEmpty();
 
-        engine.tick(-1); // not answered
+        engine.tick(0, -1); // not answered
 
         assertThat(closes).containsExactly("ping timeout");
         StepVerifier.create(engine.poll()).expectNext("2\u001e2\u001e1").verifyComplete();
+    }
+
+    @Test
+    void engineIo3FramesEachPacketWithItsLengthInUtf16Units() {
+        EngineSession old = session(true);
+        old.send("40");
+        old.send("42[\"new_msg\",\"数据\"]");
+
+        StepVerifier.create(old.poll()).expectNext("2:4018:42[\"new_msg\",\"数据\"]").verifyComplete();
+        StepVerifier.create(old.poll()).expectSubscription().then(() -> old.close("done", false)).expectNext("1:1").verifyComplete();
+    }
+
+    @Test
+    void engineIo3ReadsFramedPostsAndAnswersTheClientsPings() {
+        EngineSession old = session(true);
+        old.receive("2:4013:42[\"login\",7]1:2");
+
+        assertThat(messages).containsExactly("0", "2[\"login\",7]");
+        StepVerifier.create(old.poll()).expectNext("1:3").verifyComplete();
+    }
+
+    @Test
+    void aMalformedEngineIo3PostEndsTheSession() {
+        EngineSession old = session(true);
+        old.receive("9:42");
+
+        assertThat(closes).containsExactly("bad payload");
+    }
+
+    @Test
+    void anEngineIo3ClientThatStopsPingingIsClosed() {
+        EngineSession old = session(true);
+        old.tick(Long.MAX_VALUE / 4, 0); // pinged recently enough
+        assertThat(closes).isEmpty();
+
+        old.tick(-1, 0);
+
+        assertThat(closes).containsExactly("ping timeout");
     }
 }

@@ -24,8 +24,8 @@ import tools.jackson.databind.JsonNode;
 
 /**
  * A page written for a Socket.IO server (web-msg-sender's, PHPSocketIO's) keeps its client code: the
- * stock {@code socket.io-client} 4 from npm, run by Node.js, connects over long-polling and upgrades to
- * WebSocket (or uses one of them alone), and gets every message as a Socket.IO event.
+ * stock {@code socket.io-client} 4 and 2 from npm, run by Node.js, connect over long-polling and upgrade
+ * to WebSocket (or use one of them alone), and get every message as a Socket.IO event.
  */
 @Tag("e2e")
 @PushgateIntegrationTest
@@ -130,9 +130,37 @@ class SocketIoCompatTests {
                                 "\"maxPayload\":1000000"));
     }
 
+    /** socket.io-client 2 (Engine.IO 3): the token in the query, packets framed by length, the client pinging. */
+    @ParameterizedTest
+    @ValueSource(strings = {"[\"polling\",\"websocket\"]", "[\"polling\"]", "[\"websocket\"]"})
+    void socketIoClient2ConnectsWithTheTokenInItsQuery(String transports) {
+        String uid = uniqueUid("sio2");
+        String options = "{\"version\":2,\"transports\":" + transports + ",\"events\":[\"new_msg\",\"late\"],"
+                + "\"query\":{\"token\":\"" + token(uid, List.of(), List.of()) + "\"}}";
+        try (NodeSocketIoClient client = NodeSocketIoClient.start(port, options)) {
+            client.awaitField("connect");
+            if (transports.contains(",")) {
+                assertThat(client.reported("upgrade").path("upgrade").asString()).isEqualTo("websocket");
+            }
+            publish(uid, "new_msg", "{\"text\":\"数据\",\"n\":1}");
+            assertThat(client.awaitEvent("new_msg").path("args").toString()).isEqualTo("[{\"text\":\"数据\",\"n\":1}]");
+
+            publishAfterPings(client, uid); // the client pings every 300 ms; the server answers
+            assertThat(client.awaitEvent("late").path("args").toString()).isEqualTo("[\"still here\"]");
+            assertThat(client.seen()).noneMatch(line -> line.has("disconnect"));
+        }
+    }
+
     @Test
-    void anOldEngineIoClientIsToldItsProtocolIsNotServed() {
-        String answer = api.client().get().uri("/socket.io/?EIO=3&transport=polling").exchange()
+    void socketIoClient2WithoutATokenGetsAnError() {
+        try (NodeSocketIoClient client = NodeSocketIoClient.start(port, "{\"version\":2}")) {
+            assertThat(client.awaitField("error").path("error").asString()).isEqualTo("unauthorized: connect with the query token=…");
+        }
+    }
+
+    @Test
+    void anotherEngineIoVersionIsToldItsProtocolIsNotServed() {
+        String answer = api.client().get().uri("/socket.io/?EIO=2&transport=polling").exchange()
                 .expectStatus().isBadRequest().expectBody(String.class).returnResult().getResponseBody();
         assertThat(answer).isEqualTo("{\"code\":5,\"message\":\"Unsupported protocol version\"}");
     }
@@ -162,6 +190,25 @@ class SocketIoCompatTests {
                 publish(uid, "new_msg", "\"&lt;b&gt;hi&lt;/b&gt;\"");
 
                 assertThat(client.awaitEvent("new_msg").path("args").toString()).isEqualTo("[\"&lt;b&gt;hi&lt;/b&gt;\"]");
+            }
+        }
+    }
+
+    /** web-msg-sender's page as it was: socket.io-client 2, io(url), login on connect, on('new_msg'). */
+    @Nested
+    @TestPropertySource(properties = "pushgate.compat.socket-io.trust-login=true")
+    class TrustedLoginFromSocketIoClient2 {
+
+        @Test
+        void loginBindsTheUidAndItsMessagesArrive() {
+            String uid = uniqueUid("sio2-login");
+            try (NodeSocketIoClient client = NodeSocketIoClient.start(port, "{\"version\":2,\"login\":\"" + uid + "\"}")) {
+                client.awaitField("connect");
+                awaitSessionsOf(uid, 1);
+
+                publish(uid, "new_msg", "\"hi\"");
+
+                assertThat(client.awaitEvent("new_msg").path("args").toString()).isEqualTo("[\"hi\"]");
             }
         }
     }
