@@ -138,7 +138,7 @@ public class PushgateConfig {
         WebSocketService webSockets = new HandshakeWebSocketService(new ReactorNettyRequestUpgradeStrategy(
                 () -> WebsocketServerSpec.builder().maxFramePayloadLength(compat.maxPayload())));
         return new SocketIoServer(node, tokens, mapper, webSockets, CorsPolicy.webSocketOrigins(properties.cors().allowedOrigins()),
-                compat.trustLogin(), compat.pingInterval(), compat.pingTimeout(), compat.maxPayload());
+                compat.trustLogin(), compat.pingInterval(), compat.pingTimeout(), compat.maxPayload(), compat.maxSessions());
     }
 
     /** {@code /socket.io/} goes to the Socket.IO server before any other mapping looks at it. */

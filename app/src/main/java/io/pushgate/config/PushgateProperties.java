@@ -32,10 +32,11 @@ public record PushgateProperties(@DefaultValue Node node, @DefaultValue Auth aut
      * @param pingInterval how often the server pings (Engine.IO {@code pingInterval})
      * @param pingTimeout  how long a ping may go unanswered (Engine.IO {@code pingTimeout})
      * @param maxPayload   the largest polling body or WebSocket frame taken, in bytes
+     * @param maxSessions  Engine.IO sessions open at once on this node, authenticated or not; more handshakes get 503
      */
     public record SocketIo(@DefaultValue("false") boolean enabled, @DefaultValue("false") boolean trustLogin,
                            @DefaultValue("25s") Duration pingInterval, @DefaultValue("20s") Duration pingTimeout,
-                           @DefaultValue("1000000") int maxPayload) {
+                           @DefaultValue("1000000") int maxPayload, @DefaultValue("100000") int maxSessions) {
     }
 
     /**

@@ -49,7 +49,9 @@ import tools.jackson.databind.json.JsonMapper;
  * JSONP polling is not served.
  *
  * <p>Errors are the reference server's: HTTP 400 with {@code {"code":N,"message":…}} (0 unknown
- * transport, 1 unknown session, 3 bad request, 5 unsupported protocol version). Polling needs every request of a session on the node that
+ * transport, 1 unknown session, 3 bad request, 5 unsupported protocol version), and 503 once
+ * {@code maxSessions} Engine.IO sessions are open (each handshake opens one before the client
+ * authenticates, so they are bounded). Polling needs every request of a session on the node that
  * holds it: behind a load balancer, make {@code /socket.io/} sticky (nginx {@code ip_hash}) or connect
  * with {@code transports: ["websocket"]}.
  */
@@ -66,6 +68,7 @@ public final class SocketIoServer implements WebHandler {
     private final Duration pingInterval;
     private final Duration pingTimeout;
     private final int maxPayload;
+    private final int maxSessions;
     private final int capacity;
     private final Map<String, EngineSession> sessions = new ConcurrentHashMap<>();
     private final Scheduler timers = Schedulers.parallel();
@@ -76,16 +79,18 @@ public final class SocketIoServer implements WebHandler {
      * @param originAllowed whether a page of this origin may poll (its answers get CORS headers) and
      *                      open the WebSocket; a request without {@code Origin} is not a page's
      * @param trustLogin    whether {@code emit('login', uid)} binds a uid without a token
+     * @param maxSessions   Engine.IO sessions open at once, past which handshakes get 503
      */
     public SocketIoServer(PushNode node, TokenVerifier tokens, JsonMapper mapper, WebSocketService webSockets,
                           Predicate<String> originAllowed, boolean trustLogin, Duration pingInterval,
-                          Duration pingTimeout, int maxPayload) {
+                          Duration pingTimeout, int maxPayload, int maxSessions) {
         this.sockets = new SocketIoSockets(node, tokens, mapper, trustLogin);
         this.webSockets = webSockets;
         this.originAllowed = originAllowed;
         this.pingInterval = pingInterval;
         this.pingTimeout = pingTimeout;
         this.maxPayload = maxPayload;
+        this.maxSessions = maxSessions;
         this.capacity = node.limits().queueCapacity();
     }
 
@@ -126,6 +131,9 @@ public final class SocketIoServer implements WebHandler {
             if (sid != null && !sessions.containsKey(sid)) {
                 return error(response, HttpStatus.BAD_REQUEST, 1, "Session ID unknown");
             }
+            if (sid == null && sessions.size() >= maxSessions) {
+                return error(response, HttpStatus.SERVICE_UNAVAILABLE, 3, "Too many sessions");
+            }
             return webSockets.handleRequest(exchange, webSocketHandler);
         }
         if (!"polling".equals(transport)) {
@@ -140,6 +148,9 @@ public final class SocketIoServer implements WebHandler {
         if (sid == null) {
             if (request.getMethod() != HttpMethod.GET) {
                 return error(response, HttpStatus.BAD_REQUEST, 2, "Bad handshake method");
+            }
+            if (sessions.size() >= maxSessions) {
+                return error(response, HttpStatus.SERVICE_UNAVAILABLE, 3, "Too many sessions");
             }
             EngineSession engine = open(null, eio3, request.getQueryParams().getFirst("token"));
             String packet = openPacket(engine, true);

@@ -194,6 +194,32 @@ class SocketIoCompatTests {
         }
     }
 
+    /** Each handshake opens a session before anyone authenticates: past the cap, a handshake is refused. */
+    @Nested
+    @TestPropertySource(properties = "pushgate.compat.socket-io.max-sessions=2")
+    class SessionCap {
+
+        @Test
+        void handshakesPastTheCapGet503UntilASessionEnds() {
+            String first = handshake(200);
+            handshake(200);
+
+            assertThat(api.client().get().uri("/socket.io/?EIO=4&transport=polling").exchange()
+                    .expectStatus().isEqualTo(503).expectBody(String.class).returnResult().getResponseBody())
+                    .isEqualTo("{\"code\":3,\"message\":\"Too many sessions\"}");
+
+            api.client().post().uri("/socket.io/?EIO=4&transport=polling&sid=" + first).bodyValue("1").exchange()
+                    .expectStatus().isOk(); // the client closes its session
+            handshake(200);
+        }
+
+        private String handshake(int status) {
+            String open = api.client().get().uri("/socket.io/?EIO=4&transport=polling").exchange()
+                    .expectStatus().isEqualTo(status).expectBody(String.class).returnResult().getResponseBody();
+            return open.substring("0{\"sid\":\"".length(), open.indexOf('"', "0{\"sid\":\"".length()));
+        }
+    }
+
     /** web-msg-sender's page as it was: socket.io-client 2, io(url), login on connect, on('new_msg'). */
     @Nested
     @TestPropertySource(properties = "pushgate.compat.socket-io.trust-login=true")
