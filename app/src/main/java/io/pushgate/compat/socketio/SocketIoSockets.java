@@ -27,8 +27,9 @@ import tools.jackson.databind.json.JsonMapper;
 import tools.jackson.databind.node.ArrayNode;
 
 /**
- * The Socket.IO layer (protocol 5) over Engine.IO sessions: namespace {@code /} only, joined with
- * {@code auth: {token}} (a pushgate client token) or, when {@code trustLogin} is on, by emitting
+ * The Socket.IO layer over Engine.IO sessions (protocol 5, and protocol 4 for Engine.IO 3 clients):
+ * namespace {@code /} only, joined with {@code auth: {token}} (a pushgate client token; protocol 4: the
+ * handshake's {@code token} query parameter) or, when {@code trustLogin} is on, by emitting
  * {@code login} with a uid as web-msg-sender's pages do. A joined socket is a pushgate session of
  * transport {@code socket.io}; every message it gets arrives as a Socket.IO event named after the
  * message's {@code event}, with its {@code data} as the one argument.
@@ -59,7 +60,12 @@ final class SocketIoSockets implements EngineSession.Listener {
             JsonNode message = mapper.readTree(frame.json());
             ArrayNode args = mapper.createArrayNode();
             args.add(message.path("event").isString() ? message.path("event").asString() : "message");
-            args.add(message.path("data"));
+            JsonNode data = message.path("data");
+            if (data.isMissingNode()) {
+                args.addNull();
+            } else {
+                args.add(data);
+            }
             return ("2" + mapper.writeValueAsString(args)).getBytes(StandardCharsets.UTF_8);
         };
     }
