@@ -102,7 +102,7 @@
   Client.prototype.open = function () {
     this.stop();
     if (!this.order.length) {
-      this.setState('closed');
+      this.state = 'closed';
       this.emit('error', new Error('no usable transport'));
       return this;
     }
@@ -116,7 +116,7 @@
   /** Closes for good: no reconnect. open() starts again, resuming from the last cursor. */
   Client.prototype.close = function () {
     this.stop();
-    this.setState('closed');
+    this.state = 'closed';
     return this;
   };
 
@@ -132,14 +132,10 @@
     this.failPending('closed');
   };
 
-  Client.prototype.setState = function (state) {
-    this.state = state;
-  };
-
   Client.prototype.attempt = function (freshToken) {
     var self = this;
     var gen = ++this.generation;
-    this.setState('connecting');
+    this.state = 'connecting';
     this.obtainToken(freshToken).then(function (token) {
       if (gen !== self.generation) return;
       self.token = token;
@@ -183,7 +179,7 @@
         self.tokenRetried = false;
         self.clientId = frame.clientId || null;
         if (frame.cursor && !self.cursor) self.cursor = frame.cursor;
-        self.setState('open');
+        self.state = 'open';
         if (name === 'ws') self.scheduleRefresh(gen);
         self.emit('open', frame, name);
       },
@@ -270,7 +266,7 @@
     if (!info.established) this.index = 0;      // nothing worked: start over after a pause
     var factor = info.code === 4429 ? 4 : 1;
     var delay = Math.min(this.maxDelay, this.minDelay * factor * Math.pow(2, this.retries++)) * (0.5 + Math.random() / 2);
-    this.setState('reconnecting');
+    this.state = 'reconnecting';
     this.emit('close', { code: info.code, reason: info.reason || '', reconnecting: true, delay: delay });
     this.retryTimer = setTimeout(function () {
       if (gen === self.generation) self.attempt(fresh);
@@ -279,7 +275,7 @@
 
   Client.prototype.finish = function (info) {
     this.transport = null;
-    this.setState('closed');
+    this.state = 'closed';
     this.emit('close', { code: info.code, reason: info.reason || '', reconnecting: false });
   };
 

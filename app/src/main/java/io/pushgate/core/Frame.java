@@ -47,22 +47,23 @@ public final class Frame {
     }
 
     /**
-     * The transport-specific bytes of this frame, computed by the first caller and then shared by every
-     * session. Each transport that wraps frames (SSE, Socket.IO) passes its own encoder, always the same
-     * instance (a constant), and gets its own bytes. Racing first callers may both compute; one result
+     * The transport-specific form of this frame (bytes, text), computed by the first caller and then
+     * shared by every session. Each transport that wraps frames (SSE, Socket.IO) passes its own encoder,
+     * always the same instance (a constant), and gets its own form. Racing first callers may both compute; one result
      * is kept, which is harmless for a pure function.
      */
-    public byte[] derived(Function<Frame, byte[]> encode) {
+    @SuppressWarnings("unchecked") // each encoder is the key of the form it made, so the cast is to its own result type
+    public <T> T derived(Function<Frame, T> encode) {
         for (Derived d = derived; d != null; d = d.next()) {
             if (d.encode() == encode) {
-                return d.bytes();
+                return (T) d.form();
             }
         }
-        byte[] bytes = encode.apply(this);
-        derived = new Derived(encode, bytes, derived);
-        return bytes;
+        T form = encode.apply(this);
+        derived = new Derived(encode, form, derived);
+        return form;
     }
 
-    private record Derived(Function<Frame, byte[]> encode, byte[] bytes, @Nullable Derived next) {
+    private record Derived(Function<Frame, ?> encode, Object form, @Nullable Derived next) {
     }
 }

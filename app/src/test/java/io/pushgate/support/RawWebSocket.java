@@ -142,23 +142,7 @@ public final class RawWebSocket implements AutoCloseable {
      * (0 for the system default) before connecting, so the TCP window it advertises stays that small.
      */
     public static RawWebSocket connect(int port, String pathAndQuery, int receiveBufferBytes) {
-        Socket socket = new Socket();
-        try {
-            if (receiveBufferBytes > 0) {
-                socket.setReceiveBufferSize(receiveBufferBytes);
-            }
-            socket.setTcpNoDelay(true);
-            socket.connect(new InetSocketAddress("localhost", port), (int) WAIT.toMillis());
-            RawWebSocket ws = new RawWebSocket(socket);
-            ws.handshake("localhost:" + port, pathAndQuery);
-            return ws;
-        } catch (IOException e) {
-            closeQuietly(socket);
-            throw new IllegalStateException("connect failed", e);
-        } catch (RuntimeException e) {
-            closeQuietly(socket);
-            throw e;
-        }
+        return open(port, receiveBufferBytes, ws -> ws.handshake("localhost:" + port, pathAndQuery));
     }
 
     /**
@@ -169,12 +153,8 @@ public final class RawWebSocket implements AutoCloseable {
      */
     public static RawWebSocket connectAfter(int port, String before, boolean pipelined, String pathAndQuery,
                                             List<String> firstStatus) {
-        Socket socket = new Socket();
-        try {
-            socket.setTcpNoDelay(true);
-            socket.connect(new InetSocketAddress("localhost", port), (int) WAIT.toMillis());
-            socket.setSoTimeout((int) WAIT.toMillis());
-            RawWebSocket ws = new RawWebSocket(socket);
+        return open(port, 0, ws -> {
+            ws.socket.setSoTimeout((int) WAIT.toMillis());
             if (pipelined) {
                 ws.handshake("localhost:" + port, pathAndQuery, before, firstStatus); // one write: one read on the server
             } else {
@@ -183,6 +163,24 @@ public final class RawWebSocket implements AutoCloseable {
                 firstStatus.add(ws.readAnswer());
                 ws.handshake("localhost:" + port, pathAndQuery);
             }
+        });
+    }
+
+    /** What a new connection does before it is handed out: its handshake, and anything before it. */
+    private interface Opening {
+        void on(RawWebSocket ws) throws IOException;
+    }
+
+    private static RawWebSocket open(int port, int receiveBufferBytes, Opening opening) {
+        Socket socket = new Socket();
+        try {
+            if (receiveBufferBytes > 0) {
+                socket.setReceiveBufferSize(receiveBufferBytes);
+            }
+            socket.setTcpNoDelay(true);
+            socket.connect(new InetSocketAddress("localhost", port), (int) WAIT.toMillis());
+            RawWebSocket ws = new RawWebSocket(socket);
+            opening.on(ws);
             return ws;
         } catch (IOException e) {
             closeQuietly(socket);

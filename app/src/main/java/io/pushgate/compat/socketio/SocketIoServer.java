@@ -23,7 +23,6 @@ import org.springframework.http.HttpStatus;
 import org.springframework.http.MediaType;
 import org.springframework.http.server.reactive.ServerHttpRequest;
 import org.springframework.http.server.reactive.ServerHttpResponse;
-import org.springframework.web.reactive.socket.WebSocketHandler;
 import org.springframework.web.reactive.socket.WebSocketMessage;
 import org.springframework.web.reactive.socket.WebSocketSession;
 import org.springframework.web.reactive.socket.server.WebSocketService;
@@ -72,8 +71,6 @@ public final class SocketIoServer implements WebHandler {
     private final int capacity;
     private final Map<String, EngineSession> sessions = new ConcurrentHashMap<>();
     private final Scheduler timers = Schedulers.parallel();
-    /** Not the server itself: WebFlux would then take every request for a WebSocket handshake. */
-    private final WebSocketHandler webSocketHandler = this::handleSocket;
 
     /**
      * @param originAllowed whether a page of this origin may poll (its answers get CORS headers) and
@@ -134,7 +131,8 @@ public final class SocketIoServer implements WebHandler {
             if (sid == null && sessions.size() >= maxSessions) {
                 return error(response, HttpStatus.SERVICE_UNAVAILABLE, 3, "Too many sessions");
             }
-            return webSockets.handleRequest(exchange, webSocketHandler);
+            String token = request.getQueryParams().getFirst("token");
+            return webSockets.handleRequest(exchange, ws -> handleSocket(ws, sid, "3".equals(eio), token));
         }
         if (!"polling".equals(transport)) {
             return error(response, HttpStatus.BAD_REQUEST, 0, "Transport unknown");
@@ -182,13 +180,16 @@ public final class SocketIoServer implements WebHandler {
         return error(response, HttpStatus.BAD_REQUEST, 3, "Bad request");
     }
 
-    /** A WebSocket: a session of its own ({@code 0} first), or the upgrade of a polling one. */
-    private Mono<Void> handleSocket(WebSocketSession ws) {
-        String sid = queryParameter(ws, "sid");
+    /**
+     * A WebSocket: a session of its own ({@code 0} first), or the upgrade of polling session {@code sid}.
+     * The server is not itself the {@code WebSocketHandler}: WebFlux would then take every request for a
+     * WebSocket handshake.
+     */
+    private Mono<Void> handleSocket(WebSocketSession ws, @Nullable String sid, boolean eio3, @Nullable String token) {
         Sinks.Many<String> out = Sinks.many().unicast().onBackpressureBuffer(Queues.<String>get(capacity + 2).get());
         EngineSession engine;
         if (sid == null) {
-            engine = open(out, "3".equals(queryParameter(ws, "EIO")), queryParameter(ws, "token"));
+            engine = open(out, eio3, token);
         } else {
             engine = sessions.get(sid);
         }
@@ -259,19 +260,6 @@ public final class SocketIoServer implements WebHandler {
         byte[] bytes = new byte[15];
         RANDOM.nextBytes(bytes);
         return Base64.getUrlEncoder().withoutPadding().encodeToString(bytes);
-    }
-
-    private static @Nullable String queryParameter(WebSocketSession ws, String name) {
-        String query = ws.getHandshakeInfo().getUri().getRawQuery();
-        if (query == null) {
-            return null;
-        }
-        for (String pair : query.split("&")) {
-            if (pair.startsWith(name + "=")) {
-                return pair.substring(name.length() + 1);
-            }
-        }
-        return null;
     }
 
     private static String utf8(DataBuffer buffer) {

@@ -1,6 +1,5 @@
 package io.pushgate.compat.socketio;
 
-import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.util.Map;
 import java.util.Set;
@@ -46,8 +45,8 @@ final class SocketIoSockets implements EngineSession.Listener {
     private final PushNode node;
     private final TokenVerifier tokens;
     private final boolean trustLogin;
-    /** The event packet of a message frame (without the Engine.IO 4), derived once per publish. */
-    private final Function<Frame, byte[]> eventPacket;
+    /** The Engine.IO packet of a message frame's Socket.IO event ({@code 42[…]}), made once per publish. */
+    private final Function<Frame, String> eventPacket;
     private final JsonMapper mapper;
     private final Map<EngineSession, Socket> sockets = new ConcurrentHashMap<>();
 
@@ -66,7 +65,7 @@ final class SocketIoSockets implements EngineSession.Listener {
             } else {
                 args.add(data);
             }
-            return ("2" + mapper.writeValueAsString(args)).getBytes(StandardCharsets.UTF_8);
+            return "42" + mapper.writeValueAsString(args);
         };
     }
 
@@ -195,7 +194,7 @@ final class SocketIoSockets implements EngineSession.Listener {
             session = s;
             frames = s.frames().subscribe(frame -> {
                 if (frame.id() != null) { // a message: control frames (welcome, pings, resets) are pushgate's own
-                    engine.send("4" + new String(frame.derived(eventPacket), StandardCharsets.UTF_8));
+                    engine.send(frame.derived(eventPacket));
                 }
             }, error -> close(Disconnect.SHUTDOWN), () -> {
                 // everything queued is out (a graceful shutdown): end the connection as the session says
