@@ -9,6 +9,8 @@
 # Environment: PORT (18080), SERVER_CPU (0), GEN_CPU (1), SERVER_HEAP (1g), GEN_HEAP (2g),
 #   GENERATORS (1; 2 splits --connections over two generator processes, for more than ~19,900),
 #   SERVER_OPTS (extra server arguments), SERVER_JVM_OPTS (extra JVM options, e.g. a JFR recording),
+#   SERVER_JAVA (java: the server's JVM, e.g. /usr/lib/jvm/temurin-25-jdk-amd64/bin/java; the
+#   generator runs on the default java and reads the server's heap with the server JDK's jcmd),
 #   LOG_DIR (bench/target),
 #   BROKER (memory; redis starts a redis-server on REDIS_PORT, 16379, pinned to REDIS_CPU, GEN_CPU by
 #   default, and runs the nodes with pushgate.broker=redis), NODES (1; more starts that many nodes on
@@ -30,6 +32,8 @@ esac
 shift
 
 PORT=${PORT:-18080}
+SERVER_JAVA=$(command -v "${SERVER_JAVA:-java}")
+GEN_JAVA=$(command -v java)
 SERVER_CPU=${SERVER_CPU:-0}
 GEN_CPU=${GEN_CPU:-1}
 SERVER_HEAP=${SERVER_HEAP:-1g}
@@ -78,13 +82,21 @@ if [[ $BROKER == redis ]]; then
   broker_opts=(--pushgate.broker=redis --spring.data.redis.port="$REDIS_PORT")
 fi
 
+# a server left from another run would answer in place of this one's, which could not bind
+for ((n = 0; n < NODES; n++)); do
+  if (exec 3<>"/dev/tcp/127.0.0.1/$((PORT + n))") 2>/dev/null; then
+    echo "port $((PORT + n)) is in use (another bench run?); set PORT to run beside it" >&2
+    exit 1
+  fi
+done
+
 ws_urls=""
 api_urls=""
 for ((n = 0; n < NODES; n++)); do
   port=$((PORT + n))
   server_log="$LOG_DIR/server-$scenario-$n.log"
   # shellcheck disable=SC2086
-  taskset -c "$SERVER_CPU" java -Xms"$SERVER_HEAP" -Xmx"$SERVER_HEAP" -XX:+UseG1GC -XX:MaxGCPauseMillis=50 \
+  taskset -c "$SERVER_CPU" "$SERVER_JAVA" -Xms"$SERVER_HEAP" -Xmx"$SERVER_HEAP" -XX:+UseG1GC -XX:MaxGCPauseMillis=50 \
     -Dreactor.netty.ioWorkerCount=1 ${SERVER_JVM_OPTS:-} \
     -jar "$SERVER_JAR" --server.port="$port" --pushgate.node.id="n$n" "${broker_opts[@]}" \
     --pushgate.auth.jwt-secret="$JWT_SECRET" --pushgate.api.keys="$API_KEY" \
@@ -114,7 +126,7 @@ redis_report() { # Redis calls per publish: one EVALSHA appends a batch of publi
 }
 
 generator() { # generator N-of-GENERATORS, extra args
-  taskset -c "$GEN_CPU" java -Xms"$GEN_HEAP" -Xmx"$GEN_HEAP" -XX:+UseParallelGC -jar "$BENCH_JAR" \
+  PATH="$(dirname "$SERVER_JAVA"):$PATH" taskset -c "$GEN_CPU" "$GEN_JAVA" -Xms"$GEN_HEAP" -Xmx"$GEN_HEAP" -XX:+UseParallelGC -jar "$BENCH_JAR" \
     --scenario "$scenario" --ws-url "$ws_urls" --api-url "$api_urls" \
     --jwt-secret "$JWT_SECRET" --api-key "$API_KEY" --server-pid "$server_pid" "${defaults[@]}" "$@"
 }

@@ -94,12 +94,17 @@ final class ServerProbe {
         }
         try {
             jcmd("GC.run");
-            java.util.regex.Matcher m = java.util.regex.Pattern.compile("heap\\s+total \\d+K, used (\\d+)K")
-                    .matcher(jcmd("GC.heap_info"));
-            return m.find() ? Long.parseLong(m.group(1)) : -1;
+            return usedKib(jcmd("GC.heap_info"));
         } catch (Exception e) {
             return -1;
         }
+    }
+
+    /** The {@code used} figure of a {@code GC.heap_info} answer, in KiB, or -1. */
+    static long usedKib(String heapInfo) {
+        // JDK 17: "heap   total 1048576K, used 40313K"; JDK 25: "heap   total reserved 1048576K, committed …, used …"
+        java.util.regex.Matcher m = java.util.regex.Pattern.compile("heap\\s+total [^\\n]*?, used (\\d+)K").matcher(heapInfo);
+        return m.find() ? Long.parseLong(m.group(1)) : -1;
     }
 
     private String jcmd(String command) throws IOException, InterruptedException {
