@@ -7,8 +7,8 @@ import io.pushgate.support.PushgateIntegrationTest;
 import io.pushgate.support.TestSecrets;
 import io.pushgate.support.WsTestClient;
 
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.boot.test.web.server.LocalServerPort;
 import org.springframework.core.io.buffer.DataBuffer;
 import org.springframework.core.io.buffer.DefaultDataBufferFactory;
@@ -32,12 +32,8 @@ class BackendApiTests {
     @LocalServerPort
     int port;
 
+    @Autowired
     Api api;
-
-    @BeforeEach
-    void setUp() {
-        api = new Api(port);
-    }
 
     @Test
     void missingAndWrongApiKeysAreRefusedWithProblems() {

@@ -4,9 +4,9 @@ import io.pushgate.support.Api;
 import io.pushgate.support.PushgateIntegrationTest;
 import io.pushgate.support.WsTestClient;
 
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Nested;
 import org.junit.jupiter.api.Test;
+import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.boot.test.web.server.LocalServerPort;
 import org.springframework.http.HttpStatus;
 import org.springframework.http.client.MultipartBodyBuilder;
@@ -30,12 +30,8 @@ class WebMsgSenderTests {
     @LocalServerPort
     int port;
 
+    @Autowired
     Api api;
-
-    @BeforeEach
-    void setUp() {
-        api = new Api(port);
-    }
 
     @Test
     void aFormPublishToAnOnlineUidAnswersOkAndTheUserGetsNewMsgWithTheContentEscaped() {

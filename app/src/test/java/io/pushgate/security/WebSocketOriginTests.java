@@ -7,9 +7,8 @@ import io.pushgate.support.Api;
 import io.pushgate.support.PushgateIntegrationTest;
 import io.pushgate.support.WsTestClient;
 
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.springframework.boot.test.web.server.LocalServerPort;
+import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.http.MediaType;
 import org.springframework.test.context.TestPropertySource;
 
@@ -27,15 +26,8 @@ import static org.assertj.core.api.Assertions.catchThrowableOfType;
 @TestPropertySource(properties = "pushgate.cors.allowed-origins=https://app.example.com")
 class WebSocketOriginTests {
 
-    @LocalServerPort
-    int port;
-
+    @Autowired
     Api api;
-
-    @BeforeEach
-    void setUp() {
-        api = new Api(port);
-    }
 
     @Test
     void aForeignOriginIsRefusedWith403ProblemBeforeTheUpgrade() {

@@ -100,10 +100,12 @@ final class ServerProbe {
         }
     }
 
+    /** JDK 17: "heap   total 1048576K, used 40313K"; JDK 25: "heap   total reserved 1048576K, committed …, used …". */
+    private static final java.util.regex.Pattern HEAP_USED = java.util.regex.Pattern.compile("heap\\s+total [^\\n]*?, used (\\d+)K");
+
     /** The {@code used} figure of a {@code GC.heap_info} answer, in KiB, or -1. */
     static long usedKib(String heapInfo) {
-        // JDK 17: "heap   total 1048576K, used 40313K"; JDK 25: "heap   total reserved 1048576K, committed …, used …"
-        java.util.regex.Matcher m = java.util.regex.Pattern.compile("heap\\s+total [^\\n]*?, used (\\d+)K").matcher(heapInfo);
+        java.util.regex.Matcher m = HEAP_USED.matcher(heapInfo);
         return m.find() ? Long.parseLong(m.group(1)) : -1;
     }
 

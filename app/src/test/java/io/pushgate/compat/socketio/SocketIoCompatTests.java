@@ -11,12 +11,12 @@ import io.pushgate.support.NodeSocketIoClient;
 import io.pushgate.support.PushgateIntegrationTest;
 import io.pushgate.support.TestSecrets;
 
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Nested;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
+import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.boot.test.web.server.LocalServerPort;
 import org.springframework.test.context.TestPropertySource;
 
@@ -36,12 +36,8 @@ class SocketIoCompatTests {
     @LocalServerPort
     int port;
 
+    @Autowired
     Api api;
-
-    @BeforeEach
-    void setUp() {
-        api = new Api(port);
-    }
 
     @Test
     void theDefaultClientPollsThenUpgradesToWebSocketAndGetsEveryMessageAsAnEvent() {

@@ -10,8 +10,8 @@ import io.pushgate.support.PollTestClient;
 import io.pushgate.support.PushgateIntegrationTest;
 import io.pushgate.support.ShortTimers;
 
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.boot.test.web.server.LocalServerPort;
 
 import tools.jackson.databind.JsonNode;
@@ -30,12 +30,8 @@ class PollTests {
     @LocalServerPort
     int port;
 
+    @Autowired
     Api api;
-
-    @BeforeEach
-    void setUp() {
-        api = new Api(port);
-    }
 
     private String publishTo(String uid, Object data) {
         return api.publish("{\"to\":{\"uids\":[\"" + uid + "\"]},\"event\":\"e\",\"data\":" + data + "}").path("id").asString();

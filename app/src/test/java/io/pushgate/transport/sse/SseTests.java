@@ -9,8 +9,8 @@ import io.pushgate.support.PushgateIntegrationTest;
 import io.pushgate.support.ShortTimers;
 import io.pushgate.support.SseTestClient;
 
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.boot.test.web.server.LocalServerPort;
 
 import tools.jackson.databind.JsonNode;
@@ -28,12 +28,8 @@ class SseTests {
     @LocalServerPort
     int port;
 
+    @Autowired
     Api api;
-
-    @BeforeEach
-    void setUp() {
-        api = new Api(port);
-    }
 
     @Test
     void streamIsUnbufferedEventStreamThatStartsWithRetryThenWelcome() {

@@ -11,6 +11,7 @@ import io.pushgate.support.WsTestClient;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Nested;
 import org.junit.jupiter.api.Test;
+import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.boot.test.web.server.LocalServerPort;
 import org.springframework.test.context.TestPropertySource;
 
@@ -23,15 +24,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 @PushgateIntegrationTest
 class ClientFramesTests {
 
-    @LocalServerPort
-    int port;
-
+    @Autowired
     Api api;
-
-    @BeforeEach
-    void setUp() {
-        api = new Api(port);
-    }
 
     @Test
     void joinOfClaimedGroupRepliesOkAndDelivers() {

@@ -6,9 +6,8 @@ import io.pushgate.support.Api;
 import io.pushgate.support.PushgateIntegrationTest;
 import io.pushgate.support.WsTestClient;
 
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.springframework.boot.test.web.server.LocalServerPort;
+import org.springframework.beans.factory.annotation.Autowired;
 
 import tools.jackson.databind.JsonNode;
 
@@ -19,15 +18,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 @PushgateIntegrationTest
 class DeliveryTests {
 
-    @LocalServerPort
-    int port;
-
+    @Autowired
     Api api;
-
-    @BeforeEach
-    void setUp() {
-        api = new Api(port);
-    }
 
     @Test
     void publishToUidReachesEverySessionOfTheUidAndReportsOffline() {

@@ -8,9 +8,8 @@ import io.pushgate.support.Api;
 import io.pushgate.support.PushgateIntegrationTest;
 import io.pushgate.support.WsTestClient;
 
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.springframework.boot.test.web.server.LocalServerPort;
+import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.http.MediaType;
 
 import tools.jackson.databind.JsonNode;
@@ -34,15 +33,9 @@ class PresenceAndMembershipTests {
     static final Duration GONE = Duration.ofSeconds(5);
     static final JsonMapper JSON = JsonMapper.builder().build();
 
-    @LocalServerPort
-    int port;
 
+    @Autowired
     Api api;
-
-    @BeforeEach
-    void setUp() {
-        api = new Api(port);
-    }
 
     // ------------------------------------------------------------------ presence
 

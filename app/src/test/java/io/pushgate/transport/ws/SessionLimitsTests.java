@@ -9,9 +9,8 @@ import io.pushgate.support.Api;
 import io.pushgate.support.PushgateIntegrationTest;
 import io.pushgate.support.WsTestClient;
 
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.springframework.boot.test.web.server.LocalServerPort;
+import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.http.MediaType;
 import org.springframework.test.context.TestPropertySource;
 
@@ -31,15 +30,8 @@ import static org.awaitility.Awaitility.await;
 })
 class SessionLimitsTests {
 
-    @LocalServerPort
-    int port;
-
+    @Autowired
     Api api;
-
-    @BeforeEach
-    void setUp() {
-        api = new Api(port);
-    }
 
     @Test
     void aSessionOverTheUidLimitIsClosedWith4429AndTheOthersKeepWorking() {

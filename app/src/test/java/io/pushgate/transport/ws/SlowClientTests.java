@@ -9,8 +9,8 @@ import io.pushgate.support.PushgateIntegrationTest;
 import io.pushgate.support.RawWebSocket;
 import io.pushgate.support.WsTestClient;
 
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.boot.test.web.server.LocalServerPort;
 import org.springframework.test.context.TestPropertySource;
 
@@ -48,12 +48,8 @@ class SlowClientTests {
     @LocalServerPort
     int port;
 
+    @Autowired
     Api api;
-
-    @BeforeEach
-    void setUp() {
-        api = new Api(port);
-    }
 
     @Test
     void aClientThatStopsReadingIsDroppedWhileTheOthersGetEveryMessageInOrder() {

@@ -14,13 +14,13 @@ import io.pushgate.support.PushgateIntegrationTest;
 import io.pushgate.support.WsTestClient;
 
 import org.awaitility.Awaitility;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Nested;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.EnumSource;
 import org.junit.jupiter.params.provider.MethodSource;
+import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.boot.test.web.server.LocalServerPort;
 import org.springframework.http.HttpHeaders;
 import org.springframework.http.MediaType;
@@ -44,12 +44,8 @@ class WebSocketAuthTests {
     @LocalServerPort
     int port;
 
+    @Autowired
     Api api;
-
-    @BeforeEach
-    void setUp() {
-        api = new Api(port);
-    }
 
     /** The ways a client can present its token during the handshake. */
     enum Carrier {
