@@ -73,6 +73,7 @@ public final class ClusterNode implements AutoCloseable {
         put(settings, "pushgate.api.keys=" + TestSecrets.API_KEY);
         put(settings, "pushgate.redis.heartbeat=500ms");
         put(settings, "pushgate.redis.node-timeout=1500ms");
+        put(settings, "spring.reactor.netty.shutdown-quiet-period=0s"); // see PushgateIntegrationTest
         for (String property : properties) {
             put(settings, property);
         }
