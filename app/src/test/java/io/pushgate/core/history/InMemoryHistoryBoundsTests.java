@@ -45,6 +45,34 @@ class InMemoryHistoryBoundsTests {
     }
 
     @Test
+    void expiredMessagesBehindOneHeldForDaysAreSweptFromItsStream() {
+        InMemoryHistory history = new InMemoryHistory(Duration.ofMinutes(2), 1000, 1000, 1000, clock);
+        history.append(Address.ALL, entry(1, SEVEN_DAYS));
+        for (long seq = 2; seq <= 500; seq++) {
+            history.append(Address.ALL, entry(seq, 120_000));
+        }
+        clock.millis += 120_001;
+        history.sweep();
+
+        assertThat(history.size()).isEqualTo(1);
+        assertThat(history.indexSize()).isLessThanOrEqualTo(2 + 64);
+    }
+
+    @Test
+    void aStreamTheNodeWideCapEmptiedStillResetsACursorFromBeforeItsLossAfterASweep() {
+        InMemoryHistory history = new InMemoryHistory(Duration.ofMinutes(2), 100, 1, 1, clock);
+        Cursor before = new Cursor(history.epoch(), 0, clock.millis());
+        history.append(Address.uid("a"), entry(1, 120_000));
+        history.append(Address.uid("b"), entry(2, 120_000)); // the cap of one evicts a's only message
+        history.sweep();
+
+        assertThat(history.readAfter(List.of(Address.uid("a")), before, 10).reset()).isTrue();
+        clock.millis += 120_001; // once no cursor from before the loss can resume, the stream is forgotten
+        history.sweep();
+        assertThat(history.streamCount()).isZero();
+    }
+
+    @Test
     void holdsAcrossManyUidsPastTheNodeWideCapLoseTheOldestFirst() {
         InMemoryHistory history = new InMemoryHistory(Duration.ofMinutes(2), 100, 1000, 50, clock);
         for (long seq = 1; seq <= 200; seq++) {
