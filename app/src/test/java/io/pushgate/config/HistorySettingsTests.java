@@ -1,13 +1,18 @@
 package io.pushgate.config;
 
+import java.time.Duration;
+
+import io.pushgate.broker.redis.RedisSettings;
+
 import org.junit.jupiter.api.Test;
 import org.springframework.boot.context.properties.EnableConfigurationProperties;
 import org.springframework.boot.test.context.runner.ApplicationContextRunner;
 import org.springframework.context.annotation.Configuration;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-/** A history setting that would keep nothing stops the node at start-up, naming the setting. */
+/** A history setting (in memory or in Redis) that would keep nothing stops the node at start-up, naming the setting. */
 class HistorySettingsTests {
 
     @Configuration(proxyBeanMethods = false)
@@ -40,5 +45,11 @@ class HistorySettingsTests {
                 assertThat(cause).hasMessageContaining(setting.substring(0, setting.indexOf('=')));
             });
         }
+    }
+
+    @Test
+    void aRedisLogOfNoEntriesIsRefusedByName() {
+        assertThatThrownBy(() -> new RedisSettings("p", Duration.ofSeconds(1), Duration.ofSeconds(3), Duration.ofSeconds(1), 0))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("pushgate.redis.log-length");
     }
 }

@@ -67,7 +67,7 @@ public final class InMemoryHistory implements History {
         this(window, maxPerStream, Integer.MAX_VALUE, Integer.MAX_VALUE, clock);
     }
 
-    /** Holds for offline uids share the history's node-wide cap, counted on their own. */
+    /** Holds for offline uids are capped at {@code maxTotal} too, counted apart from the history. */
     public InMemoryHistory(Duration window, int maxPerStream, int maxTotal, Clock clock) {
         this(window, maxPerStream, maxTotal, maxTotal, clock);
     }
