@@ -91,7 +91,7 @@ public class PushgateConfig {
     @Bean
     History history(PushgateProperties properties) {
         PushgateProperties.History h = properties.history();
-        return new InMemoryHistory(h.window(), h.maxMessages(), h.maxTotalMessages(), Clock.systemUTC());
+        return new InMemoryHistory(h.window(), h.maxMessages(), h.maxTotalMessages(), h.maxHeldMessages(), Clock.systemUTC());
     }
 
     @Bean(destroyMethod = "close")

@@ -120,9 +120,31 @@ public record PushgateProperties(@DefaultValue Node node, @DefaultValue Auth aut
      * @param maxMessages messages per stream; the oldest go first when more arrive
      * @param maxTotalMessages messages on the whole node, all streams together; past it the node's
      *                    oldest message goes first, which bounds memory however many uids get messages
+     *                    and however long their {@code ttl}; a cursor from before a message that went
+     *                    this way gets a reset
+     * @param maxHeldMessages messages held on the whole node for uids that were offline when a {@code ttl}
+     *                    message was published to them (also at most {@code maxMessages} per uid); past
+     *                    it the oldest hold goes first. The uid's next connect without a cursor does not
+     *                    get it; a resume with a cursor still finds it in the uid's stream, or a reset
      */
     public record History(@DefaultValue("2m") Duration window, @DefaultValue("1000") int maxMessages,
-                          @DefaultValue("200000") int maxTotalMessages) {
+                          @DefaultValue("200000") int maxTotalMessages, @DefaultValue("100000") int maxHeldMessages) {
+
+        /** Refuses, at start-up, a setting that would keep nothing or everything. */
+        public History {
+            if (window.isNegative() || window.isZero()) {
+                throw new IllegalArgumentException("pushgate.history.window must be positive, was " + window);
+            }
+            requirePositive("pushgate.history.max-messages", maxMessages);
+            requirePositive("pushgate.history.max-total-messages", maxTotalMessages);
+            requirePositive("pushgate.history.max-held-messages", maxHeldMessages);
+        }
+
+        private static void requirePositive(String name, int value) {
+            if (value < 1) {
+                throw new IllegalArgumentException(name + " must be at least 1, was " + value);
+            }
+        }
     }
 
     /**

@@ -342,11 +342,7 @@ public final class PushNode implements AutoCloseable {
     public void dropHeld(String uid, long upToSeq) {
         publishLock.lock();
         try {
-            for (Entry entry : history.takeOffline(uid)) {
-                if (entry.seq() > upToSeq) {
-                    history.holdForOffline(uid, entry);
-                }
-            }
+            history.dropOffline(uid, upToSeq); // in place: the later holds keep their age for the node-wide cap
         } finally {
             publishLock.unlock();
         }

@@ -42,9 +42,15 @@ public interface History {
      */
     Replay readAfter(List<Address> streams, Cursor after, int limit);
 
-    /** Holds an entry for a uid that had no session when it was published with a ttl. */
+    /**
+     * Holds an entry for a uid that had no session when it was published with a ttl. Holds are bounded
+     * per uid and per node; past a bound the oldest hold goes first.
+     */
     void holdForOffline(String uid, Entry entry);
 
     /** Takes the entries held for the uid whose ttl has not run out, oldest first, and forgets them. */
     List<Entry> takeOffline(String uid);
+
+    /** Forgets the entries held for the uid up to {@code upToSeq} (another node delivered them); later ones stay as they were. */
+    void dropOffline(String uid, long upToSeq);
 }

@@ -5,52 +5,87 @@ import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
-import java.util.Deque;
+import java.util.HashMap;
 import java.util.HashSet;
 import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicLong;
 
 import io.pushgate.core.Address;
 
 /**
  * History in this node's memory: a deque per stream, trimmed on every append and by {@link #sweep()},
  * which the node runs every few seconds so idle streams give their memory back.
+ *
+ * <p>Memory bounds, whatever is published and however long its {@code ttl}:
+ * <ul>
+ * <li>at most {@code maxTotal} messages across all streams, {@code maxPerStream} in one; past either the
+ * oldest goes first, and a cursor from before a message that went this way resets;</li>
+ * <li>the index that finds the node's oldest message holds one record per message still kept plus at
+ * most as many dead ones (it is compacted when half of it is dead), so a message kept for days never
+ * keeps a record of every later publish;</li>
+ * <li>a stream emptied by the node-wide cap is remembered, so that a cursor from before what it lost
+ * resets, only while that matters (a window) and for at most {@code maxTotal} streams; past that the
+ * oldest such memory is folded into one node-wide mark, and cursors from before it reset: never a
+ * silent gap;</li>
+ * <li>at most {@code maxHeld} messages held for offline uids, {@code maxPerStream} per uid; past either
+ * the oldest hold goes first.</li>
+ * </ul>
  */
 public final class InMemoryHistory implements History {
+
+    /** Dead index records tolerated on top of twice the live ones before a compaction. */
+    private static final int COMPACT_SLACK = 64;
 
     private volatile String epoch;
     /** Entries at or below it may be missing here (before this node joined its cluster): resuming from before it resets. */
     private volatile long completeAfter;
+    /** A stream that lost entries up to here was forgotten before that stopped mattering: older cursors reset. */
+    private volatile long forgottenThrough = -1;
     private final Duration window;
     private final int maxPerStream;
     private final Clock clock;
     private final int maxTotal;
+    private final int maxHeld;
     private final Map<Address, Stream> streams = new ConcurrentHashMap<>();
-    /** Every append in order, so the node-wide cap evicts the oldest message of the whole node first. */
-    private final ArrayDeque<Appended> order = new ArrayDeque<>();
-    private final java.util.concurrent.atomic.AtomicLong total = new java.util.concurrent.atomic.AtomicLong();
-    private final Map<String, Deque<Entry>> offline = new ConcurrentHashMap<>();
-
-    /** The stream itself, not its address: evicting needs no map lookup. */
-    private record Appended(Stream stream, long seq) {
-    }
+    /**
+     * Every entry kept, in append order (which is sequence order), so the node-wide cap evicts the node's
+     * oldest message first. Guarded by itself; records of entries gone otherwise are dropped lazily.
+     */
+    private final ArrayDeque<Slot> order = new ArrayDeque<>();
+    /** Streams the node-wide cap emptied while their loss still matters, oldest loss first. Guarded by {@link #order}. */
+    private final ArrayDeque<Stream> emptied = new ArrayDeque<>();
+    /** Entries kept now: slots not {@link Slot#gone}. */
+    private final AtomicLong total = new AtomicLong();
+    /** One lock for every hold: a sweep forgetting a uid and a new hold for it can never interleave. */
+    private final Holds holds = new Holds();
 
     public InMemoryHistory(Duration window, int maxPerStream, Clock clock) {
-        this(window, maxPerStream, Integer.MAX_VALUE, clock);
+        this(window, maxPerStream, Integer.MAX_VALUE, Integer.MAX_VALUE, clock);
+    }
+
+    /** Holds for offline uids are capped at {@code maxTotal} too, counted apart from the history. */
+    public InMemoryHistory(Duration window, int maxPerStream, int maxTotal, Clock clock) {
+        this(window, maxPerStream, maxTotal, maxTotal, clock);
     }
 
     /**
      * @param maxTotal messages kept on the whole node; past it the node's oldest message goes first,
      *                 whatever its stream, so memory stays bounded however many streams there are
+     * @param maxHeld  messages held for offline uids on the whole node; past it the oldest hold goes first
      */
-    public InMemoryHistory(Duration window, int maxPerStream, int maxTotal, Clock clock) {
-        if (window.isNegative() || window.isZero() || maxPerStream < 1 || maxTotal < 1) {
-            throw new IllegalArgumentException("history window and sizes must be positive");
+    public InMemoryHistory(Duration window, int maxPerStream, int maxTotal, int maxHeld, Clock clock) {
+        if (window.isNegative() || window.isZero()) {
+            throw new IllegalArgumentException("history window must be positive");
+        }
+        if (maxPerStream < 1 || maxTotal < 1 || maxHeld < 1) {
+            throw new IllegalArgumentException("history sizes must be positive");
         }
         this.maxTotal = maxTotal;
+        this.maxHeld = maxHeld;
         this.epoch = randomEpoch();
         this.window = window;
         this.maxPerStream = maxPerStream;
@@ -70,12 +105,19 @@ public final class InMemoryHistory implements History {
     @Override
     public synchronized void adopt(String clusterEpoch, long completeAfter) {
         if (!clusterEpoch.equals(epoch)) {
-            streams.clear();
+            streams.forEach((address, s) -> {
+                synchronized (s) {
+                    s.forget(total);
+                    streams.remove(address, s);
+                }
+            });
             synchronized (order) {
                 order.clear();
+                emptied.clear();
             }
-            total.set(0);
-            offline.clear();
+            synchronized (holds) {
+                holds.clear();
+            }
             epoch = clusterEpoch;
         }
         this.completeAfter = Math.max(this.completeAfter, completeAfter);
@@ -83,38 +125,73 @@ public final class InMemoryHistory implements History {
 
     @Override
     public void append(Address stream, Entry entry) {
-        Stream s;
+        long now = clock.millis();
+        Slot slot;
         while (true) {
-            s = streams.computeIfAbsent(stream, k -> new Stream());
+            Stream s = streams.computeIfAbsent(stream, Stream::new);
             synchronized (s) {
                 if (s.detached) {
                     continue; // a sweep just forgot it as empty: append to its successor instead
                 }
-                s.entries.addLast(entry);
+                slot = new Slot(s, entry);
+                s.slots.addLast(slot);
                 total.incrementAndGet();
-                total.addAndGet(-s.trim(clock.millis(), maxPerStream));
+                s.trim(now, maxPerStream, total);
                 break;
             }
         }
         synchronized (order) {
-            order.addLast(new Appended(s, entry.seq()));
+            order.addLast(slot);
             while (total.get() > maxTotal && !order.isEmpty()) {
-                evict(order.pollFirst());
+                evict(order.pollFirst(), now);
+            }
+            compactIfMostlyDead();
+        }
+    }
+
+    /** Caller holds {@link #order}. Drops the entry unless it is gone already. */
+    private void evict(Slot slot, long now) {
+        Stream s = slot.stream;
+        boolean nowEmpty;
+        synchronized (s) {
+            if (slot.gone) {
+                return;
+            }
+            // the node's oldest live entry is its stream's oldest too; anything else is found the slow way
+            if (s.slots.peekFirst() == slot) {
+                s.slots.removeFirst();
+            } else {
+                s.slots.remove(slot);
+            }
+            s.lost(slot, total);
+            nowEmpty = s.slots.isEmpty() && !s.detached;
+        }
+        if (nowEmpty && s.lossMatters(now, window)) {
+            emptied.addLast(s);
+            while (emptied.size() > maxTotal) {
+                Stream oldest = emptied.pollFirst();
+                synchronized (oldest) {
+                    if (oldest.slots.isEmpty() && !oldest.detached && oldest.lossMatters(now, window)) {
+                        forgottenThrough = Math.max(forgottenThrough, oldest.evictedSeq);
+                        detach(oldest);
+                    }
+                }
             }
         }
     }
 
-    /** Drops the entry if it is still its stream's oldest; it may have been trimmed already. */
-    private void evict(Appended appended) {
-        Stream s = appended.stream();
-        synchronized (s) {
-            Entry head = s.entries.peekFirst();
-            if (head != null && head.seq() == appended.seq()) {
-                s.entries.removeFirst();
-                s.evictedSeq = Math.max(s.evictedSeq, head.seq());
-                total.decrementAndGet();
-            }
+    /** Caller holds {@link #order}. Keeps the index within twice the entries kept, plus a little. */
+    private void compactIfMostlyDead() {
+        long live = Math.max(0, total.get());
+        if (order.size() > 2 * live + COMPACT_SLACK) {
+            order.removeIf(slot -> slot.gone);
         }
+    }
+
+    /** Caller holds the stream's monitor. */
+    private void detach(Stream s) {
+        streams.remove(s.address, s);
+        s.detached = true;
     }
 
     /** Messages held now across all streams. */
@@ -122,10 +199,44 @@ public final class InMemoryHistory implements History {
         return total.get();
     }
 
+    /** Records in the index that finds the node's oldest message; for tests of its bound. */
+    int indexSize() {
+        synchronized (order) {
+            return order.size();
+        }
+    }
+
+    /** Messages held for offline uids now. */
+    public int heldCount() {
+        synchronized (holds) {
+            return holds.count;
+        }
+    }
+
+    /** Records in the index that finds the oldest hold; for tests of its bound. */
+    int heldIndexSize() {
+        synchronized (holds) {
+            return holds.order.size();
+        }
+    }
+
+    /** Streams remembered only because they lost messages a live cursor may be missing; for tests of their bound. */
+    int emptiedCount() {
+        synchronized (order) {
+            return emptied.size();
+        }
+    }
+
+    /** Cursors at or after it are answered exactly per stream; before it, they reset. For tests. */
+    long forgottenThrough() {
+        return forgottenThrough;
+    }
+
     @Override
     public Replay readAfter(List<Address> addresses, Cursor after, int limit) {
         long now = clock.millis();
-        if (!after.epoch().equals(epoch) || after.ts() < now - window.toMillis() || after.seq() < completeAfter) {
+        if (!after.epoch().equals(epoch) || after.ts() < now - window.toMillis() || after.seq() < completeAfter
+                || after.seq() < forgottenThrough) {
             return Replay.RESET;
         }
         List<Entry> found = new ArrayList<>();
@@ -136,14 +247,14 @@ public final class InMemoryHistory implements History {
                 continue;
             }
             synchronized (s) {
-                total.addAndGet(-s.trim(now, maxPerStream));
+                s.trim(now, maxPerStream, total);
                 if (s.evictedSeq > after.seq()) {
                     return Replay.RESET;
                 }
-                Iterator<Entry> newest = s.entries.descendingIterator();
+                Iterator<Slot> newest = s.slots.descendingIterator();
                 List<Entry> mine = new ArrayList<>();
                 while (newest.hasNext()) {
-                    Entry e = newest.next();
+                    Entry e = newest.next().entry;
                     if (e.seq() <= after.seq()) {
                         break;
                     }
@@ -163,62 +274,63 @@ public final class InMemoryHistory implements History {
         return new Replay(found, false, false);
     }
 
+    /**
+     * Past the uid's limit ({@code maxPerStream}) or the node's ({@code maxHeld}) the oldest hold goes
+     * first. Nothing marks the loss for the uid: a session that connects without a cursor has no position
+     * a reset could name. One that resumes with a cursor reads the uid's stream instead, where the same
+     * message is kept for its {@code ttl} too, or reset when it went.
+     */
     @Override
     public void holdForOffline(String uid, Entry entry) {
-        Deque<Entry> held = offline.computeIfAbsent(uid, k -> new ArrayDeque<>());
-        synchronized (held) {
-            held.addLast(entry);
-            while (held.size() > maxPerStream) {
-                held.removeFirst();
-            }
+        synchronized (holds) {
+            holds.hold(uid, entry);
         }
     }
 
     @Override
     public List<Entry> takeOffline(String uid) {
-        Deque<Entry> held = offline.remove(uid);
-        if (held == null) {
-            return List.of();
-        }
         long now = clock.millis();
-        synchronized (held) {
-            return held.stream().filter(e -> e.keepUntil() >= now).toList();
+        synchronized (holds) {
+            return holds.take(uid, now);
         }
     }
 
-    /** Drops expired entries everywhere and forgets empty streams. */
+    @Override
+    public void dropOffline(String uid, long upToSeq) {
+        synchronized (holds) {
+            holds.drop(uid, upToSeq);
+        }
+    }
+
+    /**
+     * Drops expired entries everywhere (not only at a stream's head: a message held for days must not
+     * keep the expired ones after it) and forgets empty streams whose losses no longer matter.
+     */
     @Override
     public void sweep() {
         long now = clock.millis();
         streams.forEach((address, s) -> {
             synchronized (s) {
-                total.addAndGet(-s.trim(now, maxPerStream));
-                if (s.entries.isEmpty()) {
-                    streams.remove(address, s);
-                    s.detached = true;
+                s.trim(now, maxPerStream, total);
+                s.dropExpired(now, total);
+                if (s.slots.isEmpty() && !s.lossMatters(now, window)) {
+                    detach(s);
                 }
             }
         });
-        synchronized (order) { // forget appends whose entries are gone, oldest first
-            while (!order.isEmpty() && isGone(order.peekFirst())) {
+        synchronized (order) {
+            while (!order.isEmpty() && order.peekFirst().gone) {
                 order.pollFirst();
             }
-        }
-        offline.forEach((uid, held) -> {
-            synchronized (held) {
-                held.removeIf(e -> e.keepUntil() < now);
-                if (held.isEmpty()) {
-                    offline.remove(uid, held);
+            compactIfMostlyDead();
+            emptied.removeIf(s -> {
+                synchronized (s) {
+                    return s.detached || !s.slots.isEmpty() || !s.lossMatters(now, window);
                 }
-            }
-        });
-    }
-
-    private boolean isGone(Appended appended) {
-        Stream s = appended.stream();
-        synchronized (s) {
-            Entry head = s.entries.peekFirst();
-            return head == null || head.seq() > appended.seq();
+            });
+        }
+        synchronized (holds) {
+            holds.dropExpired(now);
         }
     }
 
@@ -227,27 +339,193 @@ public final class InMemoryHistory implements History {
         return streams.size();
     }
 
+    /** One entry in its stream and in the node's index at once. */
+    private static final class Slot {
+        final Stream stream;
+        final Entry entry;
+        /** Set under the stream's monitor when the entry leaves the stream; read by the index without it. */
+        volatile boolean gone;
+
+        Slot(Stream stream, Entry entry) {
+            this.stream = stream;
+            this.entry = entry;
+        }
+    }
+
     private static final class Stream {
-        final ArrayDeque<Entry> entries = new ArrayDeque<>();
-        /** Highest sequence number dropped because the stream was full; a resume from before it has a gap. */
+        final Address address;
+        final ArrayDeque<Slot> slots = new ArrayDeque<>();
+        /** Highest sequence number evicted (not expired); a resume from before it has a gap. */
         long evictedSeq = -1;
+        /** When that entry was published: once it is older than the window, any cursor from before it resets anyway. */
+        long evictedTs;
         /** Forgotten by a sweep while empty; an append that raced with it goes to the stream that replaces it. */
         boolean detached;
 
-        /** @return how many entries were dropped */
-        int trim(long now, int max) {
-            int dropped = 0;
-            while (!entries.isEmpty()) {
-                Entry head = entries.peekFirst();
-                if (entries.size() > max) {
-                    evictedSeq = Math.max(evictedSeq, head.seq());
-                } else if (head.keepUntil() >= now) {
+        Stream(Address address) {
+            this.address = address;
+        }
+
+        /** Drops entries past the limit (evicted) and expired ones at the head. */
+        void trim(long now, int max, AtomicLong total) {
+            while (!slots.isEmpty()) {
+                Slot head = slots.peekFirst();
+                if (slots.size() > max) {
+                    slots.removeFirst();
+                    lost(head, total);
+                } else if (head.entry.keepUntil() < now) {
+                    slots.removeFirst();
+                    gone(head, total);
+                } else {
                     break;
                 }
-                entries.removeFirst();
-                dropped++;
             }
-            return dropped;
+        }
+
+        /**
+         * An entry that expired is never one a resumable cursor misses: a cursor from before it is at
+         * least as old as the entry, and the entry outlived the window.
+         */
+        void dropExpired(long now, AtomicLong total) {
+            slots.removeIf(slot -> {
+                if (slot.entry.keepUntil() < now) {
+                    gone(slot, total);
+                    return true;
+                }
+                return false;
+            });
+        }
+
+        void lost(Slot slot, AtomicLong total) {
+            if (slot.entry.seq() > evictedSeq) {
+                evictedSeq = slot.entry.seq();
+                evictedTs = slot.entry.ts();
+            }
+            gone(slot, total);
+        }
+
+        static void gone(Slot slot, AtomicLong total) {
+            slot.gone = true;
+            total.decrementAndGet();
+        }
+
+        /** Whether a cursor young enough to resume could still be missing what this stream evicted. */
+        boolean lossMatters(long now, Duration window) {
+            return evictedSeq >= 0 && evictedTs >= now - window.toMillis();
+        }
+
+        void forget(AtomicLong total) {
+            slots.forEach(slot -> gone(slot, total));
+            slots.clear();
+            detached = true;
+        }
+    }
+
+    /** One message held for one uid, in the uid's deque and in the node's index at once. */
+    private static final class Hold {
+        final String uid;
+        final Entry entry;
+        boolean gone;
+
+        Hold(String uid, Entry entry) {
+            this.uid = uid;
+            this.entry = entry;
+        }
+    }
+
+    /** Every hold, guarded by its own monitor. */
+    private final class Holds {
+        final Map<String, ArrayDeque<Hold>> byUid = new HashMap<>();
+        /** Holds in the order they were made, so the node-wide cap drops the oldest first; dead records dropped lazily. */
+        final ArrayDeque<Hold> order = new ArrayDeque<>();
+        int count;
+
+        void hold(String uid, Entry entry) {
+            ArrayDeque<Hold> mine = byUid.computeIfAbsent(uid, k -> new ArrayDeque<>());
+            Hold hold = new Hold(uid, entry);
+            mine.addLast(hold);
+            order.addLast(hold);
+            count++;
+            while (mine.size() > maxPerStream) {
+                gone(mine.removeFirst());
+            }
+            while (count > maxHeld && !order.isEmpty()) {
+                Hold oldest = order.pollFirst();
+                if (!oldest.gone) {
+                    ArrayDeque<Hold> its = byUid.get(oldest.uid);
+                    its.remove(oldest); // its uid's oldest: the head
+                    gone(oldest);
+                    if (its.isEmpty()) {
+                        byUid.remove(oldest.uid);
+                    }
+                }
+            }
+            compact();
+        }
+
+        List<Entry> take(String uid, long now) {
+            ArrayDeque<Hold> mine = byUid.remove(uid);
+            if (mine == null) {
+                return List.of();
+            }
+            List<Entry> taken = new ArrayList<>(mine.size());
+            for (Hold hold : mine) {
+                gone(hold);
+                if (hold.entry.keepUntil() >= now) {
+                    taken.add(hold.entry);
+                }
+            }
+            compact();
+            return taken;
+        }
+
+        void drop(String uid, long upToSeq) {
+            ArrayDeque<Hold> mine = byUid.get(uid);
+            if (mine == null) {
+                return;
+            }
+            mine.removeIf(hold -> {
+                if (hold.entry.seq() <= upToSeq) {
+                    gone(hold);
+                    return true;
+                }
+                return false;
+            });
+            if (mine.isEmpty()) {
+                byUid.remove(uid);
+            }
+            compact();
+        }
+
+        void dropExpired(long now) {
+            byUid.values().removeIf(mine -> {
+                mine.removeIf(hold -> {
+                    if (hold.entry.keepUntil() < now) {
+                        gone(hold);
+                        return true;
+                    }
+                    return false;
+                });
+                return mine.isEmpty();
+            });
+            compact();
+        }
+
+        void clear() {
+            byUid.clear();
+            order.clear();
+            count = 0;
+        }
+
+        private void gone(Hold hold) {
+            hold.gone = true;
+            count--;
+        }
+
+        private void compact() {
+            if (order.size() > 2L * count + COMPACT_SLACK) {
+                order.removeIf(hold -> hold.gone);
+            }
         }
     }
 
