@@ -103,12 +103,23 @@ class InputLimitsTests {
         }
     }
 
+    /**
+     * Over HTTP a token over 8 KiB meets Netty's request limits before the verifier. 16 KiB rather than a
+     * megabyte: the server answers after reading the line and closes, and unread bytes left in its socket
+     * would reset the connection before the answer is read (the verifier's own refusal of a megabyte is
+     * in {@code HmacTokensTests}).
+     */
     @Test
-    void aTokenOfOneMegabyteInTheQueryIsRefusedWithA4xx() {
-        String huge = "A".repeat(1 << 20);
+    void aTokenOver8KiBInTheQueryOrAHeaderIsRefusedWithA4xx() {
+        String huge = "A".repeat(16 * 1024);
         try (RawHttp http = RawHttp.connect(port)) {
             RawHttp.Response response = http.exchange("GET /sse?token=" + huge + " HTTP/1.1\r\nHost: localhost\r\n\r\n");
-            assertThat(response.status()).isBetween(400, 499);
+            assertThat(response.status()).as("the request line is over Netty's limit").isEqualTo(414);
+        }
+        try (RawHttp http = RawHttp.connect(port)) {
+            RawHttp.Response response = http.exchange("GET /sse HTTP/1.1\r\nHost: localhost\r\nAuthorization: Bearer "
+                    + "A".repeat(9000) + "\r\n\r\n");
+            assertThat(response.status()).as("the headers are over Netty's limit").isEqualTo(431);
         }
     }
 
