@@ -38,9 +38,9 @@ final class Scripts {
             for i = 6, #ARGV, 2 do
               local kind, v = ARGV[i], ARGV[i + 1]
               if kind == 'J' then
-                local uid, all = string.match(v, '^[^\31]*\31([^\31]*)\31[^\31]*\31(.*)$')
+                local uid, all = string.match(v, '^[^\\31]*\\31([^\\31]*)\\31[^\\31]*\\31(.*)$')
                 local count = 0
-                for _ in string.gmatch(all, '[^\30]+') do count = count + 1 end
+                for _ in string.gmatch(all, '[^\\30]+') do count = count + 1 end
                 local why = nil
                 if count > maxGroups then
                   why = 'g'
