@@ -70,6 +70,56 @@ public final class RawJson {
         return mapper.writeValueAsString(node);
     }
 
+    /**
+     * A JSON object with one member taken out: that member's value as a tree, and the other members as
+     * the exact text the sender wrote (tokens unchanged, no whitespace between them, order kept).
+     *
+     * @param member the member's value, {@code null} when the object has no such member
+     * @param rest   the object without the member, e.g. {@code {"percent":88}}
+     */
+    public record Split(@Nullable JsonNode member, String rest) {
+    }
+
+    /**
+     * Splits a document that must be one JSON object, as Workerman's Text port lines are
+     * ({@code {"uid":…, …payload}}).
+     *
+     * @return {@code null} when the document is not an object
+     * @throws JacksonException when it is not well-formed JSON within the mapper's constraints
+     */
+    public static @Nullable Split objectWithout(JsonMapper mapper, String json, String member) {
+        try (JsonParser p = mapper.createParser(json)) {
+            if (p.nextToken() != JsonToken.START_OBJECT) {
+                return null;
+            }
+            Source source = new Source(null, json);
+            StringBuilder rest = new StringBuilder(json.length()).append('{');
+            JsonNode removed = null;
+            String name;
+            while ((name = p.nextName()) != null) {
+                int from = (int) source.offset(p.currentTokenLocation()); // the name's opening quote
+                p.nextToken();
+                if (name.equals(member)) {
+                    removed = value(mapper, p);
+                    continue;
+                }
+                if (p.currentToken().isStructStart()) {
+                    p.skipChildren();
+                } else {
+                    p.finishToken();
+                }
+                if (rest.length() > 1) {
+                    rest.append(',');
+                }
+                rest.append(source.compact(from, (int) source.offset(p.currentLocation())));
+            }
+            if (p.nextToken() != null) {
+                throw new tools.jackson.core.exc.StreamReadException(p, "trailing content after the JSON value");
+            }
+            return new Split(removed, rest.append('}').toString());
+        }
+    }
+
     /** Whether {@code e} is a read refused by a {@link tools.jackson.core.StreamReadConstraints} limit. */
     public static boolean isLimit(JacksonException e) {
         return e instanceof StreamConstraintsException;
