@@ -126,14 +126,19 @@ public final class RawJson {
     }
 
     /**
-     * What a refused document broke, for the sender: the nesting limit in plain words, else the
-     * parser's own message.
+     * What a refused document broke, for the sender: the nesting and number limits in plain words, else
+     * the parser's own message.
      */
     public static String reason(JacksonException e, JsonMapper mapper) {
-        if (e instanceof StreamConstraintsException && String.valueOf(e.getOriginalMessage()).contains("nesting depth")) {
-            return "nested deeper than " + mapper.tokenStreamFactory().streamReadConstraints().getMaxNestingDepth() + " levels";
+        String message = String.valueOf(e.getOriginalMessage());
+        var limits = mapper.tokenStreamFactory().streamReadConstraints();
+        if (e instanceof StreamConstraintsException && message.contains("nesting depth")) {
+            return "nested deeper than " + limits.getMaxNestingDepth() + " levels";
         }
-        return String.valueOf(e.getOriginalMessage());
+        if (e instanceof StreamConstraintsException && message.contains("Number value length")) {
+            return "a number is longer than " + limits.getMaxNumberLength() + " characters";
+        }
+        return message;
     }
 
     private static JsonNode document(JsonMapper mapper, JsonParser p, Source source) {

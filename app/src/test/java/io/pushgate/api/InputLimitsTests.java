@@ -5,6 +5,7 @@ import java.util.List;
 import java.util.Map;
 
 import io.pushgate.support.Api;
+import io.pushgate.support.PollTestClient;
 import io.pushgate.support.PushgateIntegrationTest;
 import io.pushgate.support.RawHttp;
 import io.pushgate.support.SseTestClient;
@@ -73,6 +74,9 @@ class InputLimitsTests {
         JsonNode problem = api.post("/api/v1/messages", "{\"to\":{\"all\":true},\"data\":" + deep + "}", 400);
         assertThat(problem.path("type").asString()).isEqualTo("urn:pushgate:problem:bad-request");
         assertThat(problem.path("detail").asString()).contains("nested deeper than 64");
+        JsonNode longNumber = api.post("/api/v1/messages", "{\"to\":{\"all\":true},\"data\":1" + "0".repeat(1000) + "}", 400);
+        assertThat(longNumber.path("type").asString()).isEqualTo("urn:pushgate:problem:bad-request");
+        assertThat(longNumber.path("detail").asString()).contains("a number is longer than 1000 characters");
         // the limit counts the whole document: the body's object and data's arrays
         String deepest = "[".repeat(63) + "]".repeat(63);
         api.post("/api/v1/messages", "{\"to\":{\"uids\":[\"nobody-here\"]},\"data\":" + deepest + "}", 200);
@@ -175,6 +179,11 @@ class InputLimitsTests {
             writer.send("{\"type\":\"publish\",\"ref\":1,\"group\":\"" + group + "\",\"data\": " + EXACT + " }");
             assertThat(writer.nextOfType("reply").path("ok").asBoolean()).isTrue();
             assertThat(reader.nextText("\"type\":\"message\"")).contains("\"data\":" + EXACT + ",");
+            // the same from a client without WebSocket: POST /client/publish
+            PollTestClient poller = new PollTestClient(port, token(uniqueUid("p"), List.of(), List.of(group)));
+            assertThat(poller.command("publish", "{\"group\":\"" + group + "\",\"event\":\"p\",\"data\":" + EXACT + "}")
+                    .status()).isEqualTo(200);
+            assertThat(reader.nextText("\"event\":\"p\"")).contains("\"data\":" + EXACT + ",");
         }
     }
 
