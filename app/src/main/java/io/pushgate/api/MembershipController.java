@@ -4,6 +4,7 @@ import static io.pushgate.api.PresenceController.name;
 
 import io.pushgate.core.Broker;
 import io.pushgate.core.Hub;
+import io.pushgate.core.MembershipLimitException;
 import io.pushgate.web.Problem;
 
 import org.springframework.http.HttpStatus;
@@ -31,7 +32,18 @@ class MembershipController {
     @PutMapping("/api/v1/groups/{group}/uids/{uid}")
     Mono<Answers.UidMembership> addUid(@PathVariable String group, @PathVariable String uid) {
         return broker.joinUid(name("uid", uid), name("group", group))
+                .onErrorMap(MembershipLimitException.class, MembershipController::refused)
                 .map(sessions -> new Answers.UidMembership(group, uid, sessions));
+    }
+
+    /**
+     * A membership cap reached: 409 when this uid is full (deleting one of its memberships makes room),
+     * 429 when the node holds memberships for as many uids as it may (deleting any uid's makes room).
+     */
+    static ApiException refused(MembershipLimitException e) {
+        return new ApiException(e.kind() == MembershipLimitException.Kind.GROUPS_PER_UID
+                ? new Problem("too-many-uid-groups", HttpStatus.CONFLICT, e.getMessage())
+                : new Problem("too-many-membership-uids", HttpStatus.TOO_MANY_REQUESTS, e.getMessage()));
     }
 
     @DeleteMapping("/api/v1/groups/{group}/uids/{uid}")

@@ -41,7 +41,7 @@ class PresenceController {
     @GetMapping("/api/v1/uids")
     Answers.UidPage uids(@RequestParam(required = false) @Nullable String online,
                          @RequestParam(required = false) @Nullable String after,
-                         @RequestParam(required = false) @Nullable Integer limit) {
+                         @RequestParam(required = false) @Nullable String limit) {
         if (online != null && !online.isEmpty() && !online.equals("true")) {
             throw ApiException.badRequest("only online uids are listed: use ?online or ?online=true");
         }
@@ -61,7 +61,7 @@ class PresenceController {
 
     @GetMapping("/api/v1/groups")
     Answers.GroupPage groups(@RequestParam(required = false) @Nullable String after,
-                             @RequestParam(required = false) @Nullable Integer limit) {
+                             @RequestParam(required = false) @Nullable String limit) {
         int size = limit(limit);
         List<String> page = roster.groupNames(after(after), size + 1);
         List<Answers.GroupSummary> groups = new ArrayList<>();
@@ -82,14 +82,16 @@ class PresenceController {
         return after == null || after.isEmpty() ? null : after;
     }
 
-    private static int limit(@Nullable Integer limit) {
-        if (limit == null) {
+    /** Read here rather than bound as a number, so {@code 1.5} or a 20-digit limit gets this message too. */
+    private static int limit(@Nullable String limit) {
+        if (limit == null || limit.isEmpty()) {
             return DEFAULT_LIMIT;
         }
-        if (limit < 1 || limit > MAX_LIMIT) {
-            throw ApiException.badRequest("limit must be from 1 to " + MAX_LIMIT);
+        if (limit.length() > 4 || !limit.chars().allMatch(c -> c >= '0' && c <= '9')
+                || Integer.parseInt(limit) < 1 || Integer.parseInt(limit) > MAX_LIMIT) {
+            throw ApiException.badRequest("limit must be a whole number from 1 to " + MAX_LIMIT);
         }
-        return limit;
+        return Integer.parseInt(limit);
     }
 
     private static List<String> trim(List<String> page, int size) {

@@ -5,6 +5,7 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Set;
 
+import io.pushgate.codec.RawJson;
 import io.pushgate.core.Names;
 import io.pushgate.core.Publication;
 import io.pushgate.core.Target;
@@ -77,12 +78,17 @@ final class PublicationReader {
             }
             event = eventNode.stringValue();
         }
-        JsonNode data = body.get("data");
-        String dataJson = data == null ? "null" : mapper.writeValueAsString(data);
+        // the exact text the backend sent (RawJson): no number is converted and written again
+        String dataJson = RawJson.text(mapper, body.get("data"));
+        if (dataJson == null) {
+            dataJson = "null";
+        }
         int ttl = 0;
         JsonNode ttlNode = body.get("ttl");
         if (ttlNode != null && !ttlNode.isNull()) {
-            if (!ttlNode.isIntegralNumber() || ttlNode.longValue() < 0 || ttlNode.longValue() > MAX_TTL_SECONDS) {
+            // canConvertToLong first: longValue() of 18446744073709551617 fails rather than answer
+            if (!ttlNode.isIntegralNumber() || !ttlNode.canConvertToLong()
+                    || ttlNode.longValue() < 0 || ttlNode.longValue() > MAX_TTL_SECONDS) {
                 throw ApiException.badRequest(where + "ttl must be whole seconds from 0 to " + MAX_TTL_SECONDS);
             }
             ttl = (int) ttlNode.longValue();

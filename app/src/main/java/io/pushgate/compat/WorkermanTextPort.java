@@ -4,6 +4,7 @@ import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 
 import io.netty.handler.codec.LineBasedFrameDecoder;
+import io.pushgate.codec.RawJson;
 import io.pushgate.core.Broker;
 import io.pushgate.core.Names;
 import io.pushgate.core.Publication;
@@ -18,9 +19,7 @@ import reactor.core.publisher.Mono;
 import reactor.netty.DisposableServer;
 import reactor.netty.tcp.TcpServer;
 import tools.jackson.core.JacksonException;
-import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.json.JsonMapper;
-import tools.jackson.databind.node.ObjectNode;
 
 /**
  * Workerman's inner Text port (push.php's {@code Text://0.0.0.0:5678}): a backend writes one JSON
@@ -93,23 +92,24 @@ public final class WorkermanTextPort implements SmartLifecycle {
     }
 
     private Mono<String> answer(String line) {
-        ObjectNode data;
+        String data;
         String uid;
         try {
-            JsonNode parsed = mapper.readTree(line);
-            if (!(parsed instanceof ObjectNode object) || !object.path("uid").isValueNode()) {
+            // the payload is the object's other members as the backend wrote them (RawJson): no number
+            // is converted and written again
+            RawJson.Split split = RawJson.objectWithout(mapper, line, "uid");
+            if (split == null || split.member() == null || !split.member().isValueNode()) {
                 return Mono.just("fail");
             }
-            uid = object.path("uid").asString();
-            object.remove("uid"); // the rest is the message's data
-            data = object;
+            uid = split.member().asString();
+            data = split.rest();
         } catch (JacksonException e) {
             return Mono.just("fail");
         }
         if (!Names.isValid(uid)) {
             return Mono.just("fail");
         }
-        return broker.publish(new Publication(Target.uid(uid), event, mapper.writeValueAsString(data), 0))
+        return broker.publish(new Publication(Target.uid(uid), event, data, 0))
                 .map(result -> result.online().isEmpty() ? "fail" : "ok")
                 .onErrorReturn("fail");
     }

@@ -33,6 +33,7 @@ import io.pushgate.web.ProblemErrors;
 import io.pushgate.web.ProblemWriter;
 
 import org.springframework.boot.context.properties.EnableConfigurationProperties;
+import org.springframework.boot.jackson.autoconfigure.JsonFactoryBuilderCustomizer;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnProperty;
 import org.springframework.boot.reactor.netty.NettyServerCustomizer;
 import org.springframework.context.annotation.Bean;
@@ -50,6 +51,7 @@ import org.springframework.web.reactive.socket.server.upgrade.ReactorNettyReques
 import io.netty.channel.ChannelPipeline;
 import reactor.netty.NettyPipeline;
 import reactor.netty.http.server.WebsocketServerSpec;
+import tools.jackson.core.StreamReadConstraints;
 import tools.jackson.databind.json.JsonMapper;
 
 /** Builds the node and its adapters from {@link PushgateProperties}. */
@@ -71,6 +73,17 @@ public class PushgateConfig {
     @Bean
     ApiKeys apiKeys(Secrets secrets) {
         return new ApiKeys(secrets.apiKeys());
+    }
+
+    /**
+     * Bounds every JSON document the node parses with its mapper ({@code pushgate.json.*}): nesting depth
+     * and number length. Jackson's own defaults (500 levels) are far above what any message needs.
+     */
+    @Bean
+    JsonFactoryBuilderCustomizer jsonReadLimits(PushgateProperties properties) {
+        PushgateProperties.Json json = properties.json();
+        return builder -> builder.streamReadConstraints(StreamReadConstraints.builder()
+                .maxNestingDepth(json.maxDepth()).maxNumberLength(json.maxNumberLength()).build());
     }
 
     @Bean
@@ -101,7 +114,7 @@ public class PushgateConfig {
             id = randomNodeId();
         }
         PushgateProperties.SessionLimits s = properties.session();
-        return new PushNode(id, new Limits(s.queue(), s.maxPerUid(), s.maxGroups()), frames, history, Clock.systemUTC());
+        return new PushNode(id, new Limits(s.queue(), s.maxPerUid(), s.maxGroups(), s.maxGroupsPerUid(), s.maxMembershipUids()), frames, history, Clock.systemUTC());
     }
 
     /** The node runs alone unless {@code pushgate.broker=redis} (see {@code RedisBrokerConfig}). */

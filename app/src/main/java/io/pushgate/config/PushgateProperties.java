@@ -18,7 +18,19 @@ public record PushgateProperties(@DefaultValue Node node, @DefaultValue Auth aut
                                  @DefaultValue Shutdown shutdown, @DefaultValue History history,
                                  @DefaultValue Sse sse, @DefaultValue Poll poll, @DefaultValue Cors cors,
                                  @DefaultValue("memory") String broker, @DefaultValue Redis redis,
-                                 @DefaultValue Compat compat) {
+                                 @DefaultValue Compat compat, @DefaultValue Json json) {
+
+    /**
+     * Limits on every JSON document the node reads: API bodies, client frames, client endpoint bodies and
+     * compat payloads. A document past one is refused as a whole (400, or a {@code bad_frame} error reply)
+     * before any of it is used; without them a body of a few kilobytes of brackets costs a deep recursion.
+     *
+     * @param maxDepth        how deeply arrays and objects may nest, counting the document's own object
+     * @param maxNumberLength the most characters one number may have; the number's text is delivered as
+     *                        sent, never converted, so this only bounds the work of checking it
+     */
+    public record Json(@DefaultValue("64") int maxDepth, @DefaultValue("1000") int maxNumberLength) {
+    }
 
     /** The compatibility endpoints for the systems pushgate replaces; each is off unless switched on. */
     public record Compat(@DefaultValue WebMsgSender webMsgSender, @DefaultValue TextPort textPort,
@@ -102,12 +114,20 @@ public record PushgateProperties(@DefaultValue Node node, @DefaultValue Auth aut
     }
 
     /**
-     * @param queue     frames waiting per session before it is closed as slow (4408)
-     * @param maxPerUid sessions per uid on one node; one more is closed with 4429
-     * @param maxGroups groups per session
+     * @param queue              frames waiting per session before it is closed as slow (4408)
+     * @param maxPerUid          sessions per uid on one node; one more is closed with 4429
+     * @param maxGroups          groups per session
+     * @param maxGroupsPerUid    groups the backend may put one uid in ({@code PUT /api/v1/groups/{g}/uids/{uid}});
+     *                           one more is a 409 {@code too-many-uid-groups}. A uid's sessions still join
+     *                           at most {@code maxGroups} of them
+     * @param maxMembershipUids  uids holding backend memberships, connected or not; a membership for one more
+     *                           uid is a 429 {@code too-many-membership-uids}. Memberships of uids that never
+     *                           connect are held until deleted, so this bounds what they cost; with Redis it
+     *                           is cluster-wide (every node holds every membership)
      */
     public record SessionLimits(@DefaultValue("1024") int queue, @DefaultValue("100") int maxPerUid,
-                                @DefaultValue("100") int maxGroups) {
+                                @DefaultValue("100") int maxGroups, @DefaultValue("1000") int maxGroupsPerUid,
+                                @DefaultValue("100000") int maxMembershipUids) {
     }
 
     /** @param grace how long SIGTERM waits for sessions to flush and close before cutting them */

@@ -118,7 +118,41 @@ public final class Hub {
         return true;
     }
 
-    /** Puts every session of the uid in the group, now and on later connects. @return sessions that joined now */
+    /**
+     * Throws when putting the uid in the group would pass a membership cap of {@link Limits}: the uid is
+     * in {@link Limits#groupsPerUid()} groups already, or it is a new uid and {@link Limits#membershipUids()}
+     * uids hold memberships. A membership the uid already has always passes (joins are idempotent).
+     *
+     * @throws MembershipLimitException naming the cap reached
+     */
+    public synchronized void checkUidMembership(String uid, String group) {
+        Set<String> assigned = uidGroups.get(uid);
+        if (assigned == null) {
+            if (uidGroups.size() >= limits.membershipUids()) {
+                throw new MembershipLimitException(MembershipLimitException.Kind.MEMBERSHIP_UIDS,
+                        "memberships are held for the maximum of " + limits.membershipUids()
+                                + " uids; delete some before adding another uid");
+            }
+        } else if (!assigned.contains(group) && assigned.size() >= limits.groupsPerUid()) {
+            throw new MembershipLimitException(MembershipLimitException.Kind.GROUPS_PER_UID,
+                    "the uid is already in the maximum of " + limits.groupsPerUid() + " groups");
+        }
+    }
+
+    /**
+     * {@link #joinUid} within the membership caps, as one step. @return sessions that joined now
+     *
+     * @throws MembershipLimitException when a cap is reached; nothing changed
+     */
+    public synchronized int joinUidWithinLimits(String uid, String group) {
+        checkUidMembership(uid, group);
+        return joinUid(uid, group);
+    }
+
+    /**
+     * Puts every session of the uid in the group, now and on later connects, without checking the
+     * membership caps: for memberships another node already admitted. @return sessions that joined now
+     */
     public synchronized int joinUid(String uid, String group) {
         uidGroups.computeIfAbsent(uid, k -> ConcurrentHashMap.newKeySet()).add(group);
         int joined = 0;

@@ -27,7 +27,7 @@ public final class LocalBroker implements Broker {
 
     @Override
     public Mono<Integer> joinUid(String uid, String group) {
-        return Mono.fromSupplier(() -> node.hub().joinUid(uid, group));
+        return Mono.fromSupplier(() -> node.hub().joinUidWithinLimits(uid, group));
     }
 
     @Override

@@ -110,8 +110,18 @@ public final class HmacTokens implements TokenVerifier {
         }
     }
 
+    /**
+     * The longest token taken, in characters. A longer one is refused before any of it is decoded or
+     * hashed, so a megabyte presented in an auth frame costs a length check, not a base64 decode, a JSON
+     * parse and an HMAC over it. Real tokens are a few hundred characters.
+     */
+    public static final int MAX_TOKEN_LENGTH = 8192;
+
     @Override
     public ClientClaims verify(String token) throws InvalidTokenException {
+        if (token.length() > MAX_TOKEN_LENGTH) {
+            throw new InvalidTokenException("token is longer than " + MAX_TOKEN_LENGTH + " characters");
+        }
         String compact = token.trim();
         int dot1 = compact.indexOf('.');
         int dot2 = dot1 < 0 ? -1 : compact.indexOf('.', dot1 + 1);

@@ -2,6 +2,8 @@ package io.pushgate.web;
 
 import java.io.ByteArrayOutputStream;
 
+import io.pushgate.codec.RawJson;
+
 import org.springframework.core.io.buffer.DataBufferUtils;
 import org.springframework.http.HttpStatus;
 import org.springframework.http.server.reactive.ServerHttpRequest;
@@ -14,6 +16,8 @@ import tools.jackson.databind.json.JsonMapper;
 /**
  * Reads a request body as a JSON tree without ever holding more than the configured limit: a declared
  * {@code Content-Length} over it is refused before reading, and a streamed body is cut at the limit.
+ * The {@code data} member of the body (or of each batch item) is kept as the exact text sent
+ * ({@link RawJson}); a body nested deeper than the mapper allows ({@code pushgate.json.max-depth}) is a 400.
  */
 public final class JsonBodies {
 
@@ -65,9 +69,11 @@ public final class JsonBodies {
             throw tooLarge();
         }
         try {
-            return mapper.readTree(bytes);
+            return RawJson.read(mapper, bytes);
         } catch (JacksonException e) {
-            throw new ProblemException(Problem.badRequest("the request body is not valid JSON: " + e.getOriginalMessage()));
+            throw new ProblemException(Problem.badRequest(RawJson.isLimit(e)
+                    ? "the request body is refused: " + RawJson.reason(e, mapper)
+                    : "the request body is not valid JSON: " + e.getOriginalMessage()));
         }
     }
 

@@ -59,6 +59,22 @@ class WorkermanTextPortTests {
     }
 
     @Test
+    void thePayloadReachesThePageExactlyAsTheBackendWroteIt() throws Exception {
+        String uid = uniqueUid("text-exact");
+        try (WsTestClient page = WsTestClient.connect(new Api(port).ws("token=" + token(uid)));
+             Socket backend = new Socket("127.0.0.1", textPort.port())) {
+            page.nextOfType("welcome");
+
+            String answer = exchange(backend, "{\"big\":1e999, \"uid\" : \"" + uid
+                    + "\", \"dec\" : 3.141592653589793238462643383279,\"s\":\"a b\\u00e9\"}\n");
+
+            assertThat(answer).isEqualTo("ok");
+            assertThat(page.nextText("\"type\":\"message\""))
+                    .contains("\"data\":{\"big\":1e999,\"dec\":3.141592653589793238462643383279,\"s\":\"a b\\u00e9\"},");
+        }
+    }
+
+    @Test
     void linesAreAnsweredInOrderAndAnOfflineUidOrABadLineGetsFail() throws Exception {
         String uid = uniqueUid("text-order");
         try (WsTestClient page = WsTestClient.connect(new Api(port).ws("token=" + token(uid)));

@@ -59,4 +59,22 @@ class HubTests {
         assertThat(hub.leaveUid("a", "vip")).isEqualTo(2);
         assertThat(session("a").groups()).isEmpty();
     }
+
+    @Test
+    void backendMembershipsStopAtTheirCapsAndAFullUidStillRejoinsItsOwnGroups() {
+        Hub capped = new Hub(new Limits(8, 10, 2, 2, 2));
+        capped.joinUidWithinLimits("u1", "g1");
+        capped.joinUidWithinLimits("u1", "g2");
+        capped.joinUidWithinLimits("u1", "g2");
+        assertThat(org.assertj.core.api.Assertions.catchThrowableOfType(MembershipLimitException.class,
+                () -> capped.joinUidWithinLimits("u1", "g3")).kind()).isEqualTo(MembershipLimitException.Kind.GROUPS_PER_UID);
+        capped.joinUidWithinLimits("u2", "g1");
+        assertThat(org.assertj.core.api.Assertions.catchThrowableOfType(MembershipLimitException.class,
+                () -> capped.joinUidWithinLimits("u3", "g1")).kind()).isEqualTo(MembershipLimitException.Kind.MEMBERSHIP_UIDS);
+        assertThat(capped.groupsOfUid("u1")).containsExactlyInAnyOrder("g1", "g2");
+        assertThat(capped.groupsOfUid("u3")).isEmpty();
+        capped.leaveUid("u2", "g1");
+        capped.joinUidWithinLimits("u3", "g1");
+        assertThat(capped.groupsOfUid("u3")).containsExactly("g1");
+    }
 }

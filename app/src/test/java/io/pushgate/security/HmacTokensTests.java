@@ -200,6 +200,18 @@ class HmacTokensTests {
     }
 
     @Test
+    void aTokenOver8KiBIsRefusedForItsLengthEvenWhenWellSigned() throws InvalidTokenException {
+        String padded = signed(HS256, "{\"sub\":\"big\",\"exp\":" + inOneHour() + ",\"pad\":\"" + "x".repeat(6000) + "\"}");
+        assertThat(padded.length()).isLessThanOrEqualTo(8192);
+        assertThat(tokens.verify(padded).uid()).isEqualTo("big");
+        String over = signed(HS256, "{\"sub\":\"big\",\"exp\":" + inOneHour() + ",\"pad\":\"" + "x".repeat(6200) + "\"}");
+        assertThat(over.length()).isGreaterThan(8192);
+        assertRefused(over, "token is longer than 8192 characters");
+        // a megabyte is refused by its length alone: not a valid base64 character is looked at
+        assertRefused("\u0000".repeat(1 << 20), "token is longer than 8192 characters");
+    }
+
+    @Test
     void refusalNeverQuotesTheToken() {
         String token = signed(HS256, "{\"sub\":\"r\",\"exp\":1}");
         assertThatExceptionOfType(InvalidTokenException.class).isThrownBy(() -> tokens.verify(token))

@@ -143,6 +143,27 @@ public final class WsTestClient implements AutoCloseable {
                 + ThreadDump.print("no matching WebSocket frame"));
     }
 
+    /** The next text frame containing {@code fragment}, as the server wrote it (not parsed), failing after {@link #WAIT}. */
+    public String nextText(String fragment) {
+        long deadline = System.nanoTime() + WAIT.toNanos();
+        List<String> skipped = new ArrayList<>();
+        while (System.nanoTime() < deadline) {
+            try {
+                String text = frames.poll(Math.max(1, (deadline - System.nanoTime()) / 1_000_000), TimeUnit.MILLISECONDS);
+                if (text == null) {
+                    break;
+                }
+                if (text.contains(fragment)) {
+                    return text;
+                }
+                skipped.add(text);
+            } catch (InterruptedException e) {
+                throw new AssertionError(e);
+            }
+        }
+        throw new AssertionError("no frame containing " + fragment + " within " + WAIT + "; skipped " + skipped);
+    }
+
     public JsonNode nextOfType(String type) {
         return next(f -> type.equals(f.path("type").asString()));
     }

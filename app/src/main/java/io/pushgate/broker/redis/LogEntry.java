@@ -41,6 +41,8 @@ record LogEntry(long seq, String kind, String value) {
     /** To the node holding the client: {@code node, clientId, group}. */
     static final String JOIN_CLIENT = "A";
     static final String LEAVE_CLIENT = "B";
+    /** A {@code J} the append script refused (a membership cap was reached): the same value, applied by nobody. */
+    static final String REFUSED_JOIN_UID = "R";
     /** Held messages were delivered: {@code origin, uid, up-to seq}. */
     static final String TOOK_HELD = "o";
 

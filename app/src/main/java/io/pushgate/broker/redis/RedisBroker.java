@@ -17,6 +17,8 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import io.pushgate.core.Broker;
 import io.pushgate.core.BrokerUnavailableException;
 import io.pushgate.core.Hub;
+import io.pushgate.core.Limits;
+import io.pushgate.core.MembershipLimitException;
 import io.pushgate.core.NodeStats;
 import io.pushgate.core.Publication;
 import io.pushgate.core.PublishResult;
@@ -479,6 +481,9 @@ public final class RedisBroker implements Broker, SessionEvents, AutoCloseable {
                     }
                 }
             }
+            case LogEntry.REFUSED_JOIN_UID -> {
+                // refused by the append script: no node applies it (its origin undid it already)
+            }
             case LogEntry.KICK_UID -> {
                 List<String> f = entry.fields(2);
                 if (!f.get(0).equals(self)) {
@@ -600,11 +605,26 @@ public final class RedisBroker implements Broker, SessionEvents, AutoCloseable {
         });
     }
 
+    /**
+     * Checked against the membership caps here first (this node holds every uid's memberships, so it
+     * refuses what it can see), then by the append script against the {@code uidgroups} hash, which settles
+     * races between nodes. A refusal there undoes the join here; nothing was sent to the other nodes.
+     */
     @Override
     public Mono<Integer> joinUid(String uid, String group) {
         int limit = node.limits().groupsPerSession();
-        return uidMembership(LogEntry.JOIN_UID, uid, group,
-                groups -> groups.contains(group) || groups.size() < limit, () -> node.hub().joinUid(uid, group));
+        return command(() -> {
+            node.hub().checkUidMembership(uid, group);
+            boolean had = node.hub().groupsOfUid(uid).contains(group);
+            return uidMembership(LogEntry.JOIN_UID, uid, group,
+                    groups -> groups.contains(group) || groups.size() < limit, () -> node.hub().joinUid(uid, group))
+                    .onErrorResume(MembershipLimitException.class, refused -> {
+                        if (!had) {
+                            node.hub().leaveUid(uid, group);
+                        }
+                        return Mono.error(refused);
+                    });
+        });
     }
 
     @Override
@@ -769,6 +789,8 @@ public final class RedisBroker implements Broker, SessionEvents, AutoCloseable {
         args.add(epoch);
         args.add(Integer.toString(settings.logLength()));
         args.add(keys.prefix());
+        args.add(Integer.toString(node.limits().groupsPerUid()));
+        args.add(Integer.toString(node.limits().membershipUids()));
         for (Pending p : batch) {
             args.addAll(p.kindsAndValues());
         }
@@ -778,13 +800,27 @@ public final class RedisBroker implements Broker, SessionEvents, AutoCloseable {
                     .next()
                     .switchIfEmpty(Mono.error(() -> new IllegalStateException("the append script answered nothing")))
                     .timeout(settings.timeout())
-                    .subscribe(first -> {
-                        long seq = first;
+                    .subscribe(answer -> {
+                        long seq = Long.parseLong(String.valueOf(answer.get(0)));
+                        Map<Integer, String> refused = new HashMap<>();
+                        for (int i = 1; i + 1 < answer.size(); i += 2) {
+                            refused.put(Integer.parseInt(String.valueOf(answer.get(i))), String.valueOf(answer.get(i + 1)));
+                        }
+                        int index = 0;
                         for (Pending p : batch) {
+                            String why = null;
+                            for (int e = 0; e < p.entries() && why == null; e++) {
+                                why = refused.get(index + e);
+                            }
                             if (p.done() != null) {
-                                p.done().tryEmitValue(seq);
+                                if (why == null) {
+                                    p.done().tryEmitValue(seq);
+                                } else {
+                                    p.done().tryEmitError(membershipRefused(why));
+                                }
                             }
                             seq += p.entries();
+                            index += p.entries();
                         }
                         callSentAt = 0;
                         draining.set(false);
@@ -793,6 +829,15 @@ public final class RedisBroker implements Broker, SessionEvents, AutoCloseable {
         } catch (RuntimeException e) { // never leave the queue without a drainer
             failed(batch, e);
         }
+    }
+
+    private MembershipLimitException membershipRefused(String why) {
+        Limits limits = node.limits();
+        return why.equals("g")
+                ? new MembershipLimitException(MembershipLimitException.Kind.GROUPS_PER_UID,
+                        "the uid is already in the maximum of " + limits.groupsPerUid() + " groups")
+                : new MembershipLimitException(MembershipLimitException.Kind.MEMBERSHIP_UIDS,
+                        "the cluster already holds memberships for the maximum of " + limits.membershipUids() + " uids");
     }
 
     /** The batch did not reach Redis: its callers get a 503, this node restates itself when Redis is back. */

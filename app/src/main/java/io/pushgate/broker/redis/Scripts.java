@@ -15,20 +15,45 @@ final class Scripts {
     }
 
     /**
-     * KEYS: epoch, seq, log. ARGV: epoch, max log length, key prefix, then kind/value pairs. Appends each
-     * entry under the next sequence number and keeps the node session hashes and uid memberships in
-     * step. Refuses (PUSHGATE_EPOCH) when Redis lost the epoch, i.e. its data: the node must restate
-     * first. Returns the first sequence number taken; the others follow it.
+     * KEYS: epoch, seq, log. ARGV: epoch, max log length, key prefix, groups per uid, uids with memberships,
+     * then kind/value pairs. Appends each entry under the next sequence number and keeps the node session
+     * hashes and uid memberships in step. Refuses (PUSHGATE_EPOCH) when Redis lost the epoch, i.e. its
+     * data: the node must restate first.
+     *
+     * <p>The {@code uidgroups} hash is bounded here, atomically for the whole cluster: a {@code J} entry
+     * that would give a uid more groups than allowed, or add a uid when the hash already holds the maximum,
+     * is logged as {@code R} (refused: every node skips it, and the sequence has no gap) and the hash is
+     * left alone. Returns {first sequence number taken, then for each refused entry its index in the call
+     * and {@code g} (groups per uid) or {@code u} (uids)}, all as strings; the other numbers follow the first.
      */
-    @SuppressWarnings("rawtypes")
-    static final RedisScript<Long> APPEND = RedisScript.of("""
+    @SuppressWarnings({"rawtypes", "unchecked"})
+    static final RedisScript<List> APPEND = RedisScript.of("""
             if redis.call('GET', KEYS[1]) ~= ARGV[1] then
               return redis.error_reply('PUSHGATE_EPOCH the cluster epoch is gone: Redis lost its data')
             end
             local prefix = ARGV[3]
+            local maxGroups, maxUids = tonumber(ARGV[4]), tonumber(ARGV[5])
             local first = nil
-            for i = 4, #ARGV, 2 do
+            local refused = {}
+            for i = 6, #ARGV, 2 do
               local kind, v = ARGV[i], ARGV[i + 1]
+              if kind == 'J' then
+                local uid, all = string.match(v, '^[^\\31]*\\31([^\\31]*)\\31[^\\31]*\\31(.*)$')
+                local count = 0
+                for _ in string.gmatch(all, '[^\\30]+') do count = count + 1 end
+                local why = nil
+                if count > maxGroups then
+                  why = 'g'
+                elseif redis.call('HEXISTS', prefix .. 'uidgroups', uid) == 0
+                    and redis.call('HLEN', prefix .. 'uidgroups') >= maxUids then
+                  why = 'u'
+                end
+                if why then
+                  kind = 'R'
+                  refused[#refused + 1] = tostring((i - 6) / 2)
+                  refused[#refused + 1] = why
+                end
+              end
               local seq = redis.call('INCR', KEYS[2])
               if not first then first = seq end
               redis.call('XADD', KEYS[3], 'MAXLEN', '~', ARGV[2], seq .. '-0', 'k', kind, 'v', v)
@@ -60,8 +85,10 @@ final class Scripts {
                 end
               end
             end
-            return first
-            """, Long.class);
+            local out = {tostring(first)}
+            for _, x in ipairs(refused) do out[#out + 1] = x end
+            return out
+            """, List.class);
 
     /**
      * KEYS: epoch, seq. ARGV: the epoch this node proposes, the sequence number it has reached. Keeps an

@@ -7,6 +7,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Consumer;
 import java.util.function.Function;
 
+import io.pushgate.codec.RawJson;
 import io.pushgate.core.ClientClaims;
 import io.pushgate.core.Disconnect;
 import io.pushgate.core.Frame;
@@ -23,7 +24,6 @@ import reactor.core.Disposable;
 import tools.jackson.core.JacksonException;
 import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.json.JsonMapper;
-import tools.jackson.databind.node.ArrayNode;
 
 /**
  * The Socket.IO layer over Engine.IO sessions (protocol 5, and protocol 4 for Engine.IO 3 clients):
@@ -56,16 +56,11 @@ final class SocketIoSockets implements EngineSession.Listener {
         this.mapper = mapper;
         this.trustLogin = trustLogin;
         this.eventPacket = frame -> {
-            JsonNode message = mapper.readTree(frame.json());
-            ArrayNode args = mapper.createArrayNode();
-            args.add(message.path("event").isString() ? message.path("event").asString() : "message");
-            JsonNode data = message.path("data");
-            if (data.isMissingNode()) {
-                args.addNull();
-            } else {
-                args.add(data);
-            }
-            return "42" + mapper.writeValueAsString(args);
+            // the message's data is copied as its exact text (RawJson), not parsed and written again
+            JsonNode message = RawJson.read(mapper, frame.json());
+            String event = message.path("event").isString() ? message.path("event").asString() : "message";
+            String data = RawJson.text(mapper, message.get(RawJson.DATA));
+            return "42[" + mapper.writeValueAsString(event) + "," + (data == null ? "null" : data) + "]";
         };
     }
 

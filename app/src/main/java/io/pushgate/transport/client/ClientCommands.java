@@ -1,5 +1,6 @@
 package io.pushgate.transport.client;
 
+import io.pushgate.codec.RawJson;
 import io.pushgate.core.Broker;
 import io.pushgate.core.ClientClaims;
 import io.pushgate.core.Hub;
@@ -89,9 +90,8 @@ public class ClientCommands {
             }
             JsonNode eventNode = body.get("event");
             String event = eventNode == null || eventNode.isNull() ? "message" : text(eventNode, "event");
-            JsonNode data = body.get("data");
-            return broker.publish(new Publication(Target.group(group), event,
-                    data == null ? "null" : mapper.writeValueAsString(data), 0));
+            String data = RawJson.text(mapper, body.get("data")); // as the client wrote it, not re-serialised
+            return broker.publish(new Publication(Target.group(group), event, data == null ? "null" : data, 0));
         }).map(result -> new Published(result.id(), result.sessions()));
     }
 

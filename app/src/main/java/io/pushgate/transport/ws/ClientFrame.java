@@ -1,5 +1,7 @@
 package io.pushgate.transport.ws;
 
+import io.pushgate.codec.RawJson;
+
 import org.jspecify.annotations.Nullable;
 
 import tools.jackson.core.JacksonException;
@@ -9,7 +11,8 @@ import tools.jackson.databind.json.JsonMapper;
 /**
  * One parsed client frame. Only the members its type uses are read; the rest stay {@code null}.
  *
- * @param dataJson the {@code data} member re-serialised as compact JSON, {@code null} when absent
+ * @param dataJson the {@code data} member as the client wrote it ({@link RawJson}: tokens exact, no
+ *                 whitespace between them), {@code null} when absent
  */
 record ClientFrame(String type, @Nullable Long ref, @Nullable String group, @Nullable String event,
                    @Nullable String dataJson, @Nullable String token, @Nullable String cursor) {
@@ -29,8 +32,11 @@ record ClientFrame(String type, @Nullable Long ref, @Nullable String group, @Nul
     static ClientFrame parse(JsonMapper mapper, String text) throws BadFrame {
         JsonNode root;
         try {
-            root = mapper.readTree(text);
+            root = RawJson.read(mapper, text);
         } catch (JacksonException e) {
+            if (RawJson.isLimit(e)) {
+                throw new BadFrame("bad_frame", "frame refused: " + RawJson.reason(e, mapper), null);
+            }
             throw new BadFrame("bad_json", "frame is not valid JSON", null);
         }
         if (root == null || !root.isObject()) {
@@ -50,7 +56,7 @@ record ClientFrame(String type, @Nullable Long ref, @Nullable String group, @Nul
         }
         JsonNode data = root.get("data");
         return new ClientFrame(type.stringValue(), ref, string(root, "group", ref), string(root, "event", ref),
-                data == null ? null : mapper.writeValueAsString(data), string(root, "token", ref),
+                RawJson.text(mapper, data), string(root, "token", ref),
                 string(root, "cursor", ref));
     }
 
