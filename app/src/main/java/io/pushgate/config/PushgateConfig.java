@@ -115,7 +115,8 @@ public class PushgateConfig {
     WsSettings wsSettings(PushgateProperties properties) {
         PushgateProperties.Ws ws = properties.ws();
         return new WsSettings(ws.heartbeat(), ws.authTimeout(), (int) ws.maxFrameBytes().toBytes(),
-                ws.framesPerSecond(), ws.frameBurst(), ws.maxBadFrames(), ws.writeDelay(), ws.direct());
+                ws.framesPerSecond(), ws.frameBurst(), ws.maxBadFrames(), ws.writeDelay(), ws.direct(),
+                ws.maxUnauthenticated(), ws.maxUnauthenticatedPerAddress());
     }
 
     @Bean(destroyMethod = "close")

@@ -94,11 +94,20 @@ public record PushgateProperties(@DefaultValue Node node, @DefaultValue Auth aut
      *                        calls) when many sessions each get many messages
      * @param direct          serve upgrades straight from Netty rather than through WebFlux: the same
      *                        protocol, about a quarter of the memory per connection
+     * @param maxUnauthenticated connections open on the node without a token yet (waiting for their
+     *                        {@code auth} frame, at most {@code auth-timeout}); one more upgrade is refused
+     *                        with a 503 problem. Each holds at most a 16 KiB frame before it authenticates,
+     *                        so the default bounds them to about 160 MiB of frames in the worst case
+     * @param maxUnauthenticatedPerAddress the same per peer address (the connection's own remote address,
+     *                        never a forwarded header); raise it to the node's cap when every client comes
+     *                        through one proxy
      */
     public record Ws(@DefaultValue("25s") Duration heartbeat, @DefaultValue("10s") Duration authTimeout,
                      @DefaultValue("64KB") DataSize maxFrameBytes, @DefaultValue("20") double framesPerSecond,
                      @DefaultValue("40") int frameBurst, @DefaultValue("10") int maxBadFrames,
-                     @DefaultValue("0ms") Duration writeDelay, @DefaultValue("true") boolean direct) {
+                     @DefaultValue("0ms") Duration writeDelay, @DefaultValue("true") boolean direct,
+                     @DefaultValue("10000") int maxUnauthenticated,
+                     @DefaultValue("100") int maxUnauthenticatedPerAddress) {
     }
 
     /**

@@ -13,6 +13,7 @@ import io.pushgate.core.TokenVerifier;
 import io.pushgate.core.history.Cursor;
 import io.pushgate.security.ClientTokens;
 import io.pushgate.security.SecurityConfig;
+import io.pushgate.web.Unauthenticated;
 
 import org.jspecify.annotations.Nullable;
 import org.springframework.core.io.buffer.DataBuffer;
@@ -49,7 +50,8 @@ public final class PushWebSocketHandler implements WebSocketHandler {
     public PushWebSocketHandler(PushNode node, Broker broker, TokenVerifier verifier, JsonFrames frames, JsonMapper mapper,
                                 WsSettings settings) {
         this.shared = new WsConnection.Shared(node, broker, verifier, frames, mapper, settings,
-                new DelayedDrains.Registry(settings.writeDelay()));
+                new DelayedDrains.Registry(settings.writeDelay()),
+                new Unauthenticated(settings.maxUnauthenticated(), settings.maxUnauthenticatedPerAddress()));
         this.heartbeats = node.heartbeats("websocket", settings.heartbeat());
     }
 
@@ -78,7 +80,8 @@ public final class PushWebSocketHandler implements WebSocketHandler {
      * (or {@code null}), the cursor given as {@code ?cursor=} to resume from (or {@code null}), and the
      * connection's Netty channel, which the connection writes to directly.
      */
-    WebSocketHandler forHandshake(@Nullable ClientClaims claims, @Nullable Cursor resumeFrom, @Nullable Channel channel) {
+    WebSocketHandler forHandshake(@Nullable ClientClaims claims, @Nullable Cursor resumeFrom, @Nullable Channel channel,
+                                  Unauthenticated.@Nullable Permit pending) {
         return new WebSocketHandler() {
             @Override
             public List<String> getSubProtocols() {
@@ -87,16 +90,22 @@ public final class PushWebSocketHandler implements WebSocketHandler {
 
             @Override
             public Mono<Void> handle(WebSocketSession session) {
-                return channel == null ? PushWebSocketHandler.this.handle(session) : serve(session, channel, claims, resumeFrom);
+                if (channel == null) {
+                    if (pending != null) {
+                        pending.release();
+                    }
+                    return PushWebSocketHandler.this.handle(session);
+                }
+                return serve(session, channel, claims, resumeFrom, pending);
             }
         };
     }
 
     /** Feeds what WebFlux reads to the connection; done when the client has gone. */
     private Mono<Void> serve(WebSocketSession session, Channel channel, @Nullable ClientClaims claims,
-                             @Nullable Cursor resumeFrom) {
+                             @Nullable Cursor resumeFrom, Unauthenticated.@Nullable Permit pending) {
         WsConnection connection = new WsConnection(channel, shared);
-        connection.open(claims, resumeFrom);
+        connection.open(claims, resumeFrom, pending);
         return session.receive()
                 .doOnNext(message -> onMessage(connection, message))
                 .doOnError(connection::onBrokenFrame)
@@ -109,7 +118,8 @@ public final class PushWebSocketHandler implements WebSocketHandler {
         switch (message.getType()) {
             case TEXT -> connection.onText(buffer(message.getPayload()));
             case BINARY -> connection.onBinary();
-            case PING, PONG -> connection.onControl();
+            case PING -> connection.onPing(buffer(message.getPayload()));
+            case PONG -> connection.onControl();
         }
     }
 

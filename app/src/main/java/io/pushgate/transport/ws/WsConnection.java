@@ -7,6 +7,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicIntegerFieldUpdater;
 
 import io.netty.buffer.ByteBuf;
+import io.netty.buffer.ByteBufUtil;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFutureListener;
@@ -14,6 +15,7 @@ import io.netty.channel.socket.DuplexChannel;
 import io.netty.handler.codec.TooLongFrameException;
 import io.netty.handler.codec.http.websocketx.CloseWebSocketFrame;
 import io.netty.handler.codec.http.websocketx.CorruptedWebSocketFrameException;
+import io.netty.handler.codec.http.websocketx.PongWebSocketFrame;
 import io.netty.handler.codec.http.websocketx.TextWebSocketFrame;
 import io.netty.util.concurrent.ScheduledFuture;
 import io.pushgate.codec.JsonFrames;
@@ -33,6 +35,7 @@ import io.pushgate.core.TokenBucket;
 import io.pushgate.core.TokenVerifier;
 import io.pushgate.core.Transport;
 import io.pushgate.core.history.Cursor;
+import io.pushgate.web.Unauthenticated;
 
 import org.jspecify.annotations.Nullable;
 
@@ -47,7 +50,15 @@ import tools.jackson.databind.json.JsonMapper;
  * <p>Every {@code on...} method is called on the channel's event loop, one at a time, and none blocks.
  * Outbound frames go through the session's bounded outlet, which writes straight to the channel, so
  * their order is the order in which they were produced; only replies to frames sent before
- * authentication, when there is no session yet, are written directly.
+ * authentication, when there is no session yet, and pongs to the client's WebSocket pings are written
+ * directly, and only while the channel is writable.
+ *
+ * <p>Bounds on what a client can make the server hold: the session's queue ({@code pushgate.session.queue},
+ * welcome and replays included); Netty's outbound buffer, which a direct write may fill only up to its
+ * high-water mark (past it a client that asks for more, by a ping or a frame before it authenticated,
+ * is closed with 4408 instead of buffering more); before authentication a 16 KiB frame
+ * ({@link WsSettings#AUTH_FRAME_LIMIT}), and a place among the node's unauthenticated connections
+ * ({@link Unauthenticated}), given back once it authenticates or ends.
  */
 final class WsConnection implements Transport {
 
@@ -73,13 +84,15 @@ final class WsConnection implements Transport {
     private @Nullable ScheduledFuture<?> authTimer;
     private volatile @Nullable ScheduledFuture<?> closeTimer;
     private @Nullable Cursor resumeFrom;
+    /** Its place among unauthenticated connections, while it has one; released once, from the event loop. */
+    private Unauthenticated.@Nullable Permit pending;
     private int badFrames;
     private int tooBig;
     private int overRate;
 
     /** What every WebSocket connection of the node shares. */
     record Shared(PushNode node, Broker broker, TokenVerifier verifier, JsonFrames frames, JsonMapper mapper,
-                  WsSettings settings, DelayedDrains.Registry drains) {
+                  WsSettings settings, DelayedDrains.Registry drains, Unauthenticated unauthenticated) {
     }
 
     WsConnection(Channel channel, Shared shared) {
@@ -103,9 +116,12 @@ final class WsConnection implements Transport {
      * gives the client {@link WsSettings#authTimeout()} to send an {@code auth} frame.
      *
      * @param resumeFrom the cursor given as {@code ?cursor=} to resume from, or {@code null}
+     * @param pending    the connection's place among unauthenticated ones, released once it authenticates
+     *                   or ends; {@code null} with handshake claims
      */
-    void open(@Nullable ClientClaims handshakeClaims, @Nullable Cursor resumeFrom) {
+    void open(@Nullable ClientClaims handshakeClaims, @Nullable Cursor resumeFrom, Unauthenticated.@Nullable Permit pending) {
         this.resumeFrom = resumeFrom;
+        this.pending = pending;
         if (handshakeClaims != null) {
             start(handshakeClaims);
         } else {
@@ -119,6 +135,7 @@ final class WsConnection implements Transport {
 
     /** The channel is gone: the session ends and leaves presence. */
     void closed() {
+        releasePending();
         Session s = session;
         if (s != null) {
             s.close(CLIENT_GONE);
@@ -144,9 +161,27 @@ final class WsConnection implements Transport {
                 .addListener(ChannelFutureListener.CLOSE);
     }
 
-    /** A ping or pong from the client: proof of life. */
+    /** A pong from the client: proof of life. */
     void onControl() {
         lastSeenNanos = System.nanoTime();
+    }
+
+    /**
+     * A WebSocket ping from the client: proof of life, answered with a pong. The pong goes straight to
+     * the channel, so it is only written while the channel is writable: a client that pings and reads
+     * nothing has its pongs pile up in Netty's outbound buffer, and once that is past its high-water mark
+     * the next ping closes the connection (4408) rather than grow it. Once closing, pings are not answered.
+     */
+    void onPing(ByteBuf payload) {
+        lastSeenNanos = System.nanoTime();
+        if (closing != 0 || !channel.isActive()) {
+            return;
+        }
+        if (!channel.isWritable()) {
+            close(Disconnect.SLOW_CLIENT);
+            return;
+        }
+        channel.writeAndFlush(new PongWebSocketFrame(payload.retainedDuplicate()), channel.voidPromise());
     }
 
     /**
@@ -260,6 +295,7 @@ final class WsConnection implements Transport {
     }
 
     private void start(ClientClaims claims) {
+        releasePending();
         if (expired(claims)) {
             close(Disconnect.TOKEN_EXPIRED);
             return;
@@ -272,6 +308,14 @@ final class WsConnection implements Transport {
         }
         session = s;
         cancel(authTimer);
+    }
+
+    private void releasePending() {
+        Unauthenticated.Permit permit = pending;
+        if (permit != null) {
+            pending = null;
+            permit.release();
+        }
     }
 
     private static boolean expired(ClientClaims claims) {
@@ -290,6 +334,10 @@ final class WsConnection implements Transport {
         Session s = session;
         WsSettings settings = shared.settings;
         JsonFrames frames = shared.frames;
+        if (s == null && payload.readableBytes() > WsSettings.AUTH_FRAME_LIMIT) {
+            close(Disconnect.FRAME_TOO_BIG); // nobody has vouched for it yet: no second chance
+            return;
+        }
         if (payload.readableBytes() > settings.maxFrameBytes()) {
             reply(s, frames.error(null, "frame_too_big", "frames are limited to " + settings.maxFrameBytes() + " bytes"));
             if (++tooBig >= 2) {
@@ -306,6 +354,13 @@ final class WsConnection implements Transport {
             return;
         }
         overRate = 0;
+        // RFC 6455 8.1: a text frame that is not UTF-8 fails the connection with 1007. Checked here, for
+        // both upgrade paths, since decoding would silently replace the bad bytes. Client frames only:
+        // this costs a pass over bytes about to be parsed anyway, nothing on the fan-out path.
+        if (!ByteBufUtil.isText(payload, StandardCharsets.UTF_8)) {
+            close(Disconnect.INVALID_UTF8);
+            return;
+        }
         String text = payload.toString(StandardCharsets.UTF_8);
         ClientFrame frame;
         try {
@@ -330,14 +385,17 @@ final class WsConnection implements Transport {
 
     /**
      * Replies through the session's outlet, or straight to the channel before authentication. A client
-     * that floods frames before authenticating and reads nothing gets no more replies once the channel
-     * stops being writable: dropping them then is fine, and its rate limit closes it soon.
+     * that sends frames before authenticating and reads none of the replies is closed (4408) once the
+     * channel stops being writable (Netty's outbound buffer past its high-water mark), as a session whose
+     * queue is full would be: the replies never pile up beyond that mark.
      */
     private void reply(@Nullable Session s, Frame frame) {
         if (s != null) {
             s.send(frame);
         } else if (channel.isWritable()) {
             channel.writeAndFlush(new TextWebSocketFrame(Unpooled.wrappedBuffer(frame.json())), channel.voidPromise());
+        } else {
+            close(Disconnect.SLOW_CLIENT);
         }
     }
 
