@@ -57,7 +57,7 @@ final class DirectUpgradeHandler extends HttpTakeover<DirectWebSocket.Admission>
         }
         Unauthenticated.Permit taken = pending;
         HttpStage.leave(pipeline, this);
-        WsConnection connection = new WsConnection(channel, route.shared());
+        WsConnection connection = new WsConnection(channel, route.shared(), route.decoderConfig());
         pipeline.replace(this, "pushgate.ws", new WsFrameHandler(connection, route.shared().settings().hardFrameLimit()));
         handshaker.handshake(channel, full).addListener(done -> {
             if (done.isSuccess()) {

@@ -5,6 +5,7 @@ import java.util.List;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
+import io.netty.handler.codec.http.websocketx.WebSocketDecoderConfig;
 import io.pushgate.codec.JsonFrames;
 import io.pushgate.core.Broker;
 import io.pushgate.core.ClientClaims;
@@ -24,6 +25,7 @@ import org.springframework.web.reactive.socket.WebSocketMessage;
 import org.springframework.web.reactive.socket.WebSocketSession;
 
 import reactor.core.Disposable;
+import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
 import tools.jackson.databind.json.JsonMapper;
 
@@ -46,6 +48,12 @@ public final class PushWebSocketHandler implements WebSocketHandler {
 
     private final WsConnection.Shared shared;
     private final Disposable heartbeats;
+    /**
+     * What Reactor Netty's handshake gives its decoder for the spec {@link WebSocketConfig} sets
+     * (extensions allowed, the hard frame limit, Netty's defaults otherwise), for the connection to
+     * replace it with one at the smaller limit before authentication, and back.
+     */
+    private final WebSocketDecoderConfig decoderConfig;
 
     public PushWebSocketHandler(PushNode node, Broker broker, TokenVerifier verifier, JsonFrames frames, JsonMapper mapper,
                                 WsSettings settings) {
@@ -53,6 +61,10 @@ public final class PushWebSocketHandler implements WebSocketHandler {
                 new DelayedDrains.Registry(settings.writeDelay()),
                 new Unauthenticated(settings.maxUnauthenticated(), settings.maxUnauthenticatedPerAddress()));
         this.heartbeats = node.heartbeats("websocket", settings.heartbeat());
+        this.decoderConfig = WebSocketDecoderConfig.newBuilder()
+                .allowExtensions(true)
+                .maxFramePayloadLength(settings.hardFrameLimit())
+                .build();
     }
 
     /** Stops the heartbeat. */
@@ -104,9 +116,11 @@ public final class PushWebSocketHandler implements WebSocketHandler {
     /** Feeds what WebFlux reads to the connection; done when the client has gone. */
     private Mono<Void> serve(WebSocketSession session, Channel channel, @Nullable ClientClaims claims,
                              @Nullable Cursor resumeFrom, Unauthenticated.@Nullable Permit pending) {
-        WsConnection connection = new WsConnection(channel, shared);
+        WsConnection connection = new WsConnection(channel, shared, decoderConfig);
+        // receive() adds WebFlux's aggregator of fragments, whose limit open() lowers until authentication
+        Flux<WebSocketMessage> inbound = session.receive();
         connection.open(claims, resumeFrom, pending);
-        return session.receive()
+        return inbound
                 .doOnNext(message -> onMessage(connection, message))
                 .doOnError(connection::onBrokenFrame)
                 .then()
@@ -116,7 +130,10 @@ public final class PushWebSocketHandler implements WebSocketHandler {
 
     private static void onMessage(WsConnection connection, WebSocketMessage message) {
         switch (message.getType()) {
-            case TEXT -> connection.onText(buffer(message.getPayload()));
+            case TEXT -> {
+                connection.onText(buffer(message.getPayload()));
+                connection.afterFrame();
+            }
             case BINARY -> connection.onBinary();
             case PING -> connection.onPing(buffer(message.getPayload()));
             case PONG -> connection.onControl();

@@ -11,12 +11,18 @@ import io.netty.buffer.ByteBufUtil;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFutureListener;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelPipeline;
 import io.netty.channel.socket.DuplexChannel;
 import io.netty.handler.codec.TooLongFrameException;
 import io.netty.handler.codec.http.websocketx.CloseWebSocketFrame;
 import io.netty.handler.codec.http.websocketx.CorruptedWebSocketFrameException;
 import io.netty.handler.codec.http.websocketx.PongWebSocketFrame;
 import io.netty.handler.codec.http.websocketx.TextWebSocketFrame;
+import io.netty.handler.codec.http.websocketx.WebSocket13FrameDecoder;
+import io.netty.handler.codec.http.websocketx.WebSocketDecoderConfig;
+import io.netty.handler.codec.http.websocketx.WebSocketFrameAggregator;
+import io.netty.handler.codec.http.websocketx.WebSocketFrameDecoder;
 import io.netty.util.concurrent.ScheduledFuture;
 import io.pushgate.codec.JsonFrames;
 import io.pushgate.core.Broker;
@@ -73,6 +79,10 @@ final class WsConnection implements Transport {
 
     private final Channel channel;
     private final Shared shared;
+    /** The configuration of the path's WebSocket decoder, at the full frame limit. */
+    private final WebSocketDecoderConfig decoderConfig;
+    /** Whether the decoder is the small one read before authentication; event loop only. */
+    private boolean authDecoder;
     private final TokenBucket bucket;
     private volatile @Nullable ChannelOutlet outlet;
     private volatile @Nullable Session session;
@@ -95,9 +105,14 @@ final class WsConnection implements Transport {
                   WsSettings settings, DelayedDrains.Registry drains, Unauthenticated unauthenticated) {
     }
 
-    WsConnection(Channel channel, Shared shared) {
+    /**
+     * @param decoderConfig how the upgrade path configured its WebSocket decoder (at the full frame
+     *                      limit), so that the decoder can be replaced with the same one at another limit
+     */
+    WsConnection(Channel channel, Shared shared, WebSocketDecoderConfig decoderConfig) {
         this.channel = channel;
         this.shared = shared;
+        this.decoderConfig = decoderConfig;
         this.bucket = new TokenBucket(shared.settings.framesPerSecond(), shared.settings.frameBurst(), System.nanoTime());
     }
 
@@ -125,12 +140,60 @@ final class WsConnection implements Transport {
         if (handshakeClaims != null) {
             start(handshakeClaims);
         } else {
+            authDecoder = true;
+            limitDecoder(WsSettings.AUTH_FRAME_LIMIT);
             authTimer = channel.eventLoop().schedule(() -> {
                 if (session == null) {
                     close(Disconnect.AUTH_TIMEOUT);
                 }
             }, shared.settings.authTimeout().toMillis(), TimeUnit.MILLISECONDS);
         }
+    }
+
+    /**
+     * Called on the event loop after each frame was handled: once the connection has authenticated, its
+     * decoder takes frames up to the full limit again. Done here, after the {@code auth} frame and its
+     * answers, rather than while it is handled, because the old decoder hands the bytes it has not
+     * decoded yet to the new one at once: the frames after {@code auth} then follow it, in order.
+     */
+    void afterFrame() {
+        if (authDecoder && session != null) {
+            authDecoder = false;
+            limitDecoder(decoderConfig.maxFramePayloadLength());
+        }
+    }
+
+    /**
+     * Replaces the channel's WebSocket decoder with one that refuses frames over {@code limit} (1009),
+     * the same otherwise, and so for the aggregator of fragmented messages when there is one (WebFlux's).
+     * Before authentication that is {@link WsSettings#AUTH_FRAME_LIMIT}: the decoder gathers a whole
+     * frame, and the aggregator a whole message, before handing it on, so their limits, not the
+     * connection's check, bound the bytes an unauthenticated connection makes the server hold. The new
+     * decoder goes right after the old, which on removal passes it the bytes it held, so nothing read is
+     * lost; the aggregator is replaced between messages (see {@link #afterFrame()}).
+     */
+    private void limitDecoder(int limit) {
+        if (!channel.eventLoop().inEventLoop()) {
+            channel.eventLoop().execute(() -> limitDecoder(limit));
+            return;
+        }
+        ChannelPipeline pipeline = channel.pipeline();
+        ChannelHandlerContext decoder = pipeline.context(WebSocketFrameDecoder.class);
+        if (decoder == null || !channel.isActive()) {
+            return;
+        }
+        pipeline.addAfter(decoder.name(), "pushgate.wsdecoder." + limit,
+                new WebSocket13FrameDecoder(decoderConfig.toBuilder().maxFramePayloadLength(limit).build()));
+        pipeline.remove(decoder.handler());
+        ChannelHandlerContext aggregator = pipeline.context(WebSocketFrameAggregator.class);
+        if (aggregator != null) {
+            pipeline.replace(aggregator.handler(), "pushgate.wsaggregator." + limit, new WebSocketFrameAggregator(limit));
+        }
+    }
+
+    /** The largest message a connection's own joining of fragments may reach now ({@link WsFrameHandler}). */
+    int frameLimit() {
+        return authDecoder ? WsSettings.AUTH_FRAME_LIMIT : decoderConfig.maxFramePayloadLength();
     }
 
     /** The channel is gone: the session ends and leaves presence. */

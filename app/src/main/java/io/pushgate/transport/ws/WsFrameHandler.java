@@ -46,6 +46,7 @@ final class WsFrameHandler extends ChannelInboundHandlerAdapter {
                 connection.onCloseFrame(close);
             } else if (msg instanceof WebSocketFrame frame) {
                 data(ctx, frame);
+                connection.afterFrame();
             }
         } finally {
             ReferenceCountUtil.release(msg);
@@ -67,9 +68,10 @@ final class WsFrameHandler extends ChannelInboundHandlerAdapter {
             return; // unreachable: the decoder closes a connection that starts a message inside another
         }
         joined.addComponent(true, frame.content().retain());
-        if (joined.readableBytes() > limit) {
+        int max = Math.min(limit, connection.frameLimit()); // smaller before authentication
+        if (joined.readableBytes() > max) {
             dropFragments();
-            connection.onBrokenFrame(new TooLongFrameException("message over " + limit + " bytes"));
+            connection.onBrokenFrame(new TooLongFrameException("message over " + max + " bytes"));
         } else if (frame.isFinalFragment()) {
             try {
                 deliver(binary, joined);

@@ -156,6 +156,51 @@ abstract class InputBoundsBehaviour {
         });
     }
 
+    /**
+     * Before authentication a frame announcing more than an auth frame's worth is refused as soon as its
+     * header is read (1009): the server does not wait for, and hold, the payload.
+     */
+    @Test
+    void aFrameHeaderAnnouncingABigPayloadBeforeAuthenticationClosesWith1009AtOnce() {
+        try (RawWebSocket client = RawWebSocket.connect(port, "/ws")) {
+            int announced = 200 * 1024;
+            byte[] start = new byte[2 + 8 + 4 + 1024];
+            start[0] = (byte) 0x81; // final text frame
+            start[1] = (byte) (0x80 | 127); // masked, 64-bit length
+            for (int i = 0; i < 8; i++) {
+                start[2 + i] = (byte) ((long) announced >>> (56 - 8 * i));
+            }
+            client.sendRaw(start); // a zero mask, then 1 KiB of the 200 KiB announced; the rest never comes
+            RawWebSocket.Frame close = client.awaitClose(RawWebSocket.WAIT);
+            assertThat(close.closeCode()).as(close.toString()).isEqualTo(1009);
+        }
+    }
+
+    /** Fragments before authentication are joined up to an auth frame's worth too, not the full frame limit. */
+    @Test
+    void fragmentsBeyondAnAuthFramesWorthBeforeAuthenticationCloseWith1009() {
+        try (RawWebSocket client = RawWebSocket.connect(port, "/ws")) {
+            byte[] part = "x".repeat(10 * 1024).getBytes(StandardCharsets.UTF_8);
+            client.send(RawWebSocket.TEXT, part, false);
+            client.send(RawWebSocket.CONTINUATION, part, false); // 20 KiB so far, and the message goes on
+            RawWebSocket.Frame close = client.awaitClose(RawWebSocket.WAIT);
+            assertThat(close.closeCode()).as(close.toString()).isEqualTo(1009);
+        }
+    }
+
+    /** Once authenticated by its auth frame, a connection may send frames up to the full limit again. */
+    @Test
+    void afterAnAuthFrameBigFramesAreTakenAgain() {
+        String uid = uniqueUid("big-after-auth");
+        try (RawWebSocket client = RawWebSocket.connect(port, "/ws")) {
+            client.sendText("{\"type\":\"auth\",\"token\":\"" + token(uid) + "\"}");
+            // sent at once behind the auth frame: read by the decoder that replaced the small one
+            client.sendText("{\"type\":\"ping\",\"ref\":7,\"pad\":\"" + "x".repeat(40 * 1024) + "\"}");
+            client.nextOfType("welcome");
+            assertThat(client.nextJson(frame -> frame.path("ref").asLong() == 7).path("ok").asBoolean()).isTrue();
+        }
+    }
+
     /** Before authentication only an auth frame's worth is read: a bigger frame closes with 1009 at once. */
     @Test
     void aBigFrameBeforeAuthenticationClosesWith1009() {
