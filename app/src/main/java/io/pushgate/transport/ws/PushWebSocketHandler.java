@@ -56,10 +56,9 @@ public final class PushWebSocketHandler implements WebSocketHandler {
     private final WebSocketDecoderConfig decoderConfig;
 
     public PushWebSocketHandler(PushNode node, Broker broker, TokenVerifier verifier, JsonFrames frames, JsonMapper mapper,
-                                WsSettings settings) {
+                                WsSettings settings, Unauthenticated unauthenticated) {
         this.shared = new WsConnection.Shared(node, broker, verifier, frames, mapper, settings,
-                new DelayedDrains.Registry(settings.writeDelay()),
-                new Unauthenticated(settings.maxUnauthenticated(), settings.maxUnauthenticatedPerAddress()));
+                new DelayedDrains.Registry(settings.writeDelay()), unauthenticated);
         this.heartbeats = node.heartbeats("websocket", settings.heartbeat());
         this.decoderConfig = WebSocketDecoderConfig.newBuilder()
                 .allowExtensions(true)
