@@ -11,7 +11,7 @@ import org.jspecify.annotations.Nullable;
 
 /**
  * Counts connections that are open but not yet authenticated (a {@code /ws} waiting for its {@code auth}
- * frame), per node and per peer address, and refuses one past either cap: such a connection costs
+ * frame, an Engine.IO session before its socket joins), per node and per peer address, and refuses one past either cap: such a connection costs
  * memory before anyone is known to be behind it, so without a cap a single host could hold the node's
  * memory with idle handshakes.
  *
