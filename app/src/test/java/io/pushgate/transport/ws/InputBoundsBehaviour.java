@@ -7,6 +7,7 @@ import java.util.List;
 
 import io.pushgate.support.Api;
 import io.pushgate.support.RawWebSocket;
+import io.pushgate.web.Unauthenticated;
 
 import org.junit.jupiter.api.Test;
 import org.springframework.beans.factory.annotation.Autowired;
@@ -34,6 +35,9 @@ abstract class InputBoundsBehaviour {
 
     @Autowired
     Api api;
+
+    @Autowired
+    Unauthenticated unauthenticated;
 
     @Test
     void invalidUtf8InATextFrameClosesWith1007() {
@@ -123,6 +127,8 @@ abstract class InputBoundsBehaviour {
     /** Unauthenticated connections from one address are capped: one more is refused with 503 before the upgrade. */
     @Test
     void unauthenticatedConnectionsFromOneAddressAreCapped() {
+        // connections of earlier tests may still be winding down on the server: start with every place free
+        await().atMost(RawWebSocket.WAIT).untilAsserted(() -> assertThat(unauthenticated.count()).isZero());
         List<RawWebSocket> pending = new ArrayList<>();
         try {
             for (int n = 0; n < 3; n++) {
