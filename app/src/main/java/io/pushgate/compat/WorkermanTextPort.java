@@ -3,6 +3,7 @@ package io.pushgate.compat;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 
+import io.netty.channel.ChannelHandler;
 import io.netty.handler.codec.LineBasedFrameDecoder;
 import io.pushgate.codec.RawJson;
 import io.pushgate.core.Broker;
@@ -63,7 +64,7 @@ public final class WorkermanTextPort implements SmartLifecycle {
     @Override
     public void start() {
         server = TcpServer.create().host(host).port(port)
-                .doOnConnection(c -> c.addHandlerLast(new LineBasedFrameDecoder(maxLineBytes)))
+                .doOnConnection(c -> c.addHandlerLast(lineDecoder()))
                 .handle((in, out) -> out.sendString(in.receive().asString(StandardCharsets.UTF_8)
                         .concatMap(this::answer)
                         .map(answer -> answer + "\n")))
@@ -91,7 +92,17 @@ public final class WorkermanTextPort implements SmartLifecycle {
         return Integer.MAX_VALUE - 1;
     }
 
-    private Mono<String> answer(String line) {
+    /**
+     * Splits what a backend writes into lines (LF or CRLF) of at most {@code maxLineBytes}; a longer line
+     * fails the pipeline with a {@link io.netty.handler.codec.TooLongFrameException}, which ends the
+     * connection, so no line buffers more than the limit.
+     */
+    ChannelHandler lineDecoder() {
+        return new LineBasedFrameDecoder(maxLineBytes);
+    }
+
+    /** The answer to one line: {@code ok} or {@code fail}, whatever the line holds. */
+    Mono<String> answer(String line) {
         String data;
         String uid;
         try {

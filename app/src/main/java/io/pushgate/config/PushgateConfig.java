@@ -27,6 +27,7 @@ import io.pushgate.transport.sse.SseStreams;
 import io.pushgate.transport.ws.DirectWebSocket;
 import io.pushgate.transport.ws.PushWebSocketHandler;
 import io.pushgate.transport.ws.WsSettings;
+import io.pushgate.web.Unauthenticated;
 import io.pushgate.web.EventLoopTicks;
 import io.pushgate.web.HttpStage;
 import io.pushgate.web.ProblemErrors;
@@ -128,13 +129,20 @@ public class PushgateConfig {
     WsSettings wsSettings(PushgateProperties properties) {
         PushgateProperties.Ws ws = properties.ws();
         return new WsSettings(ws.heartbeat(), ws.authTimeout(), (int) ws.maxFrameBytes().toBytes(),
-                ws.framesPerSecond(), ws.frameBurst(), ws.maxBadFrames(), ws.writeDelay(), ws.direct());
+                ws.framesPerSecond(), ws.frameBurst(), ws.maxBadFrames(), ws.writeDelay(), ws.direct(),
+                ws.maxUnauthenticated(), ws.maxUnauthenticatedPerAddress());
+    }
+
+    /** Connections not yet authenticated, counted together: {@code /ws} waiting for {@code auth}, Engine.IO before its login. */
+    @Bean
+    Unauthenticated unauthenticated(WsSettings settings) {
+        return new Unauthenticated(settings.maxUnauthenticated(), settings.maxUnauthenticatedPerAddress());
     }
 
     @Bean(destroyMethod = "close")
     PushWebSocketHandler pushWebSocketHandler(PushNode node, Broker broker, HmacTokens tokens, JsonFrames frames, JsonMapper mapper,
-                                              WsSettings settings) {
-        return new PushWebSocketHandler(node, broker, tokens, frames, mapper, settings);
+                                              WsSettings settings, Unauthenticated unauthenticated) {
+        return new PushWebSocketHandler(node, broker, tokens, frames, mapper, settings, unauthenticated);
     }
 
     @Bean
@@ -146,12 +154,15 @@ public class PushgateConfig {
 
     @Bean
     @ConditionalOnProperty(name = "pushgate.compat.socket-io.enabled", havingValue = "true")
-    SocketIoServer socketIoServer(PushNode node, HmacTokens tokens, JsonMapper mapper, PushgateProperties properties) {
+    SocketIoServer socketIoServer(PushNode node, HmacTokens tokens, JsonMapper mapper, PushgateProperties properties,
+                                  Unauthenticated unauthenticated) {
         PushgateProperties.SocketIo compat = properties.compat().socketIo();
+        // pings reach the server, which answers them only while the socket is writable (see SocketIoServer)
         WebSocketService webSockets = new HandshakeWebSocketService(new ReactorNettyRequestUpgradeStrategy(
-                () -> WebsocketServerSpec.builder().maxFramePayloadLength(compat.maxPayload())));
+                () -> WebsocketServerSpec.builder().maxFramePayloadLength(compat.maxPayload()).handlePing(true)));
         return new SocketIoServer(node, tokens, mapper, webSockets, CorsPolicy.webSocketOrigins(properties.cors().allowedOrigins()),
-                compat.trustLogin(), compat.pingInterval(), compat.pingTimeout(), compat.maxPayload(), compat.maxSessions());
+                compat.trustLogin(), compat.pingInterval(), compat.pingTimeout(), compat.maxPayload(), compat.maxSessions(),
+                unauthenticated);
     }
 
     /** {@code /socket.io/} goes to the Socket.IO server before any other mapping looks at it. */

@@ -106,11 +106,22 @@ public record PushgateProperties(@DefaultValue Node node, @DefaultValue Auth aut
      *                        calls) when many sessions each get many messages
      * @param direct          serve upgrades straight from Netty rather than through WebFlux: the same
      *                        protocol, about a quarter of the memory per connection
+     * @param maxUnauthenticated connections open on the node without a token yet: a {@code /ws} waiting for
+     *                        its {@code auth} frame (at most {@code auth-timeout}), and, with Socket.IO on, an
+     *                        Engine.IO session whose socket has not joined with a token or login; one more
+     *                        {@code /ws} upgrade is refused with a 503 problem, one more Engine.IO handshake
+     *                        with 503 {@code {"code":3,…}}. A {@code /ws} reads frames of at most 16 KiB until
+     *                        it authenticates, so the default bounds them to about 160 MiB in the worst case
+     * @param maxUnauthenticatedPerAddress the same per peer address (the connection's own remote address,
+     *                        never a forwarded header); raise it to the node's cap when every client comes
+     *                        through one proxy
      */
     public record Ws(@DefaultValue("25s") Duration heartbeat, @DefaultValue("10s") Duration authTimeout,
                      @DefaultValue("64KB") DataSize maxFrameBytes, @DefaultValue("20") double framesPerSecond,
                      @DefaultValue("40") int frameBurst, @DefaultValue("10") int maxBadFrames,
-                     @DefaultValue("0ms") Duration writeDelay, @DefaultValue("true") boolean direct) {
+                     @DefaultValue("0ms") Duration writeDelay, @DefaultValue("true") boolean direct,
+                     @DefaultValue("10000") int maxUnauthenticated,
+                     @DefaultValue("100") int maxUnauthenticatedPerAddress) {
     }
 
     /**

@@ -15,13 +15,14 @@ import reactor.util.concurrent.Queues;
  * <p>Linked rather than array-backed on purpose: an idle session holds no preallocated slots, which
  * keeps the memory of tens of thousands of quiet connections small; nodes exist only while frames wait.
  *
- * <p>Exempt elements (see {@link #exemptNext()}) are not counted and are taken first: they are older
- * than anything bounded (a welcome, a replay of missed messages) and are bounded by their source.
+ * <p>First elements (see {@link #exemptNext()}) are taken before the others, since they are older than
+ * anything queued (a welcome, a replay of missed messages), but they count against the same capacity:
+ * a client that reads nothing can fill this queue by no path at all past its capacity.
  */
 final class BoundedQueue<T> extends AbstractQueue<T> {
 
     private final Queue<T> delegate = Queues.<T>unboundedMultiproducer().get();
-    /** Elements outside the bound (a greeting, a replay of history); always taken before the others. */
+    /** Elements ahead of the others (a greeting, a replay of history), counted in {@link #size}; always taken first. */
     private final Queue<T> exempt = Queues.<T>unboundedMultiproducer().get();
     /** Set by the single producer that holds the owner's lock, for the next {@link #offer} only. */
     private boolean nextExempt;
@@ -35,7 +36,7 @@ final class BoundedQueue<T> extends AbstractQueue<T> {
         this.capacity = capacity;
     }
 
-    /** The next offer goes past the bound and ahead of bounded elements; caller holds the owner's lock. */
+    /** The next offer goes ahead of the others (still within the capacity); caller holds the owner's lock. */
     void exemptNext() {
         nextExempt = true;
     }
@@ -46,24 +47,21 @@ final class BoundedQueue<T> extends AbstractQueue<T> {
 
     @Override
     public boolean offer(T element) {
-        if (nextExempt) {
-            nextExempt = false;
-            return exempt.offer(element);
-        }
+        boolean first = nextExempt;
+        nextExempt = false;
         if (size.incrementAndGet() > capacity) {
             size.decrementAndGet();
             return false;
         }
-        return delegate.offer(element);
+        return first ? exempt.offer(element) : delegate.offer(element);
     }
 
     @Override
     public @Nullable T poll() {
-        T first = exempt.poll();
-        if (first != null) {
-            return first;
+        T element = exempt.poll();
+        if (element == null) {
+            element = delegate.poll();
         }
-        T element = delegate.poll();
         if (element != null) {
             size.decrementAndGet();
         }
@@ -78,7 +76,12 @@ final class BoundedQueue<T> extends AbstractQueue<T> {
 
     @Override
     public int size() {
-        return Math.max(0, size.get()) + exempt.size();
+        return Math.max(0, size.get());
+    }
+
+    /** How many more elements fit now. */
+    int room() {
+        return Math.max(0, capacity - size.get());
     }
 
     @Override

@@ -5,8 +5,8 @@ package io.pushgate.core;
  *
  * <p>Codes follow one rule clients can rely on: 1001, 4408 and 4429 mean "reconnect (with backoff) and
  * resume from your cursor"; 4401 means "get a new token first"; 4403 means "do not reconnect on your
- * own"; 4400 and 1009 mean the client sent something it must not send again. Reasons stay under the
- * 123 bytes a close frame allows.
+ * own"; 4400, 1007 and 1009 mean the client sent something it must not send again. Reasons stay
+ * under the 123 bytes a close frame allows.
  */
 public record Disconnect(int code, String reason) {
 
@@ -14,6 +14,8 @@ public record Disconnect(int code, String reason) {
     public static final Disconnect SHUTDOWN = new Disconnect(1001, "server shutting down");
     /** Frames over the size limit kept coming. */
     public static final Disconnect FRAME_TOO_BIG = new Disconnect(1009, "frame too big");
+    /** A text frame that is not valid UTF-8 (RFC 6455 section 8.1). */
+    public static final Disconnect INVALID_UTF8 = new Disconnect(1007, "text frame is not valid UTF-8");
     /** Malformed or unknown frames kept coming. */
     public static final Disconnect BAD_FRAMES = new Disconnect(4400, "too many bad frames");
     /** No token, a bad token, or the token expired and was not refreshed. */

@@ -34,6 +34,12 @@ final class Doorbell implements Outlet {
         return offer(frame);
     }
 
+    /** Holds nothing: a poller reads history, so a bell always has room. */
+    @Override
+    public int room() {
+        return Integer.MAX_VALUE;
+    }
+
     /** Runs {@code wake} once, at the next offer or close. Replaces an earlier waiter. */
     synchronized boolean arm(Runnable wake) {
         if (closed) {

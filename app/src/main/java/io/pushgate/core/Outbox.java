@@ -23,8 +23,8 @@ final class Outbox implements Outlet {
     }
 
     /**
-     * Queues a frame outside the bound and ahead of bounded frames: for the welcome and for a replay of
-     * history, which are finite and must come before live frames.
+     * Queues a frame ahead of frames not yet taken, within the same capacity: for the welcome and for a
+     * replay of history, which must come before live frames. {@link Offer#FULL} when there is no room.
      */
     @Override
     public synchronized Outlet.Offer offerFirst(Frame frame) {
@@ -54,6 +54,11 @@ final class Outbox implements Outlet {
     @Override
     public synchronized void complete() {
         sink.tryEmitComplete();
+    }
+
+    @Override
+    public int room() {
+        return queue.room();
     }
 
     /** The frames, for exactly one subscriber: the transport. */

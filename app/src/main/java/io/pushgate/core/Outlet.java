@@ -10,8 +10,9 @@ import reactor.core.publisher.Flux;
  *
  * <p>Contract for every implementation: {@link #offer} and {@link #offerFirst} may be called from any
  * thread, concurrently; frames leave in the order offered, except that {@code offerFirst} frames go
- * ahead of bounded frames not yet written; an offer never blocks, and bounded frames never exceed the
- * capacity the outlet was made with ({@link Offer#FULL} then, and the session is closed as slow).
+ * ahead of frames not yet written; an offer never blocks, and the frames waiting, {@code offerFirst}
+ * frames included, never exceed the capacity the outlet was made with ({@link Offer#FULL} then, and the
+ * session is closed as slow). No path lets a client that reads nothing make an outlet hold more.
  */
 public interface Outlet {
 
@@ -19,8 +20,14 @@ public interface Outlet {
 
     Offer offer(Frame frame);
 
-    /** Outside the bound and ahead of bounded frames: welcome and replayed history. */
+    /** Ahead of frames not yet written, counted in the same capacity: welcome and replayed history. */
     Offer offerFirst(Frame frame);
+
+    /**
+     * How many more frames fit now (a snapshot: concurrent offers may take the room). A replay larger
+     * than this is not queued; the node sends a reset instead.
+     */
+    int room();
 
     /** No more frames will be offered; the outlet ends after writing what it holds. */
     void complete();

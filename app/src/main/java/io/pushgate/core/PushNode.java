@@ -241,7 +241,7 @@ public final class PushNode implements AutoCloseable {
                 }
                 if (streaming) {
                     if (resumeFrom == null) {
-                        takeHeld(s.uid()).forEach(e -> s.sendFirst(e.frame()));
+                        sendHeld(s);
                     } else {
                         replay(s, resumeFrom, Long.MAX_VALUE, cursor); // a reset names the welcome's cursor
                     }
@@ -276,22 +276,48 @@ public final class PushNode implements AutoCloseable {
     /** Caller holds the publish lock; {@code resetCursor} null means timed now. */
     private int replay(Session session, Cursor cursor, long upToSeq, @Nullable String resetCursor) {
         Replay replay = read(session, cursor, Integer.MAX_VALUE);
-        if (replay.reset()) {
+        long upTo = Math.min(upToSeq, session.replayedFrom);
+        int count = 0;
+        if (!replay.reset()) {
+            for (Entry entry : replay.entries()) {
+                if (entry.seq() <= upTo) {
+                    count++;
+                }
+            }
+        }
+        // A replay that does not fit the session's free queue is not queued: the queue's bound holds for
+        // replays as for live frames, and a replay cut short would be a gap. The honest answer is a reset
+        // (reload state, then go on live), the same as for a cursor older than history.
+        if (replay.reset() || count > session.room()) {
             session.sendFirst(encoder.reset(resetCursor != null ? resetCursor : cursorNow().text()));
-            takeHeld(session.uid()).forEach(e -> session.sendFirst(e.frame()));
+            sendHeld(session);
             return -1;
         }
         takeHeld(session.uid()); // they are in the uid's stream, replayed below if missed
-        long upTo = Math.min(upToSeq, session.replayedFrom);
-        int count = 0;
         for (Entry entry : replay.entries()) {
-            if (entry.seq() <= upTo) {
-                session.sendFirst(entry.frame());
-                count++;
+            if (entry.seq() <= upTo && !session.sendFirst(entry.frame())) {
+                return -1; // taken by a concurrent reply: the session was closed as slow (4408), and resumes
             }
         }
         session.replayedFrom = Math.min(session.replayedFrom, cursor.seq());
         return count;
+    }
+
+    /**
+     * Queues what is held for the session's uid under a {@code ttl}, as much as its queue has room for;
+     * the rest stays held for its next connection, so nothing held is dropped for want of room.
+     */
+    private void sendHeld(Session session) {
+        List<Entry> held = takeHeld(session.uid());
+        int room = session.room();
+        for (int i = 0; i < held.size(); i++) {
+            if (i >= room) {
+                history.holdForOffline(session.uid(), held.get(i));
+            } else if (!session.sendFirst(held.get(i).frame())) {
+                history.holdForOffline(session.uid(), held.get(i));
+                room = 0; // closed as slow: keep this one and the rest for the next connection
+            }
+        }
     }
 
     /**

@@ -127,9 +127,22 @@ public final class Session {
         return offer == Outlet.Offer.QUEUED;
     }
 
-    /** Queues a welcome or replayed frame ahead of live ones and outside the bound. */
-    void sendFirst(Frame frame) {
-        outbox.offerFirst(frame);
+    /**
+     * Queues a welcome or replayed frame ahead of live ones, within the same bound as {@link #send}: a
+     * full queue closes the session as slow, exactly like a live frame that does not fit.
+     */
+    boolean sendFirst(Frame frame) {
+        Outlet.Offer offer = outbox.offerFirst(frame);
+        if (offer == Outlet.Offer.FULL) {
+            onOverflow.run();
+            close(Disconnect.SLOW_CLIENT);
+        }
+        return offer == Outlet.Offer.QUEUED;
+    }
+
+    /** How many more frames the session's queue takes now; see {@link Outlet#room()}. */
+    int room() {
+        return outbox.room();
     }
 
     /** The frames to write, in order; subscribe once. Completes when the session is closed. */

@@ -24,8 +24,8 @@ import reactor.util.concurrent.Queues;
  *
  * <p>The bound covers frames waiting here plus buffers Netty holds for a peer that is not reading:
  * past {@code capacity} an offer is refused ({@link Offer#FULL}) and the node closes the session as
- * slow. Frames given with {@link #offerFirst} (welcome, replayed history) are outside the bound and
- * are written before waiting bounded frames.
+ * slow. Frames given with {@link #offerFirst} (welcome, replayed history) count against the same bound
+ * and are written before the other waiting frames.
  */
 public abstract class DirectOutlet implements Outlet, Runnable {
 
@@ -73,10 +73,19 @@ public abstract class DirectOutlet implements Outlet, Runnable {
         if (completed) {
             return Offer.CLOSED;
         }
+        if (WAITING.incrementAndGet(this) + inNetty > capacity) {
+            WAITING.decrementAndGet(this);
+            return Offer.FULL;
+        }
         first.offer(frame);
         hasFirst = true;
         schedule(false);
         return Offer.QUEUED;
+    }
+
+    @Override
+    public final int room() {
+        return Math.max(0, capacity - waiting - inNetty);
     }
 
     @Override
@@ -140,7 +149,9 @@ public abstract class DirectOutlet implements Outlet, Runnable {
 
     /** Drops every frame not yet written. Call on the event loop. */
     protected final void discardWaiting() {
-        first.clear();
+        while (first.poll() != null) {
+            WAITING.decrementAndGet(this);
+        }
         while (bounded.poll() != null) {
             WAITING.decrementAndGet(this);
         }
@@ -166,6 +177,7 @@ public abstract class DirectOutlet implements Outlet, Runnable {
         if (hasFirst) {
             hasFirst = false; // an offer after this sets it again and schedules another drain
             while ((frame = first.poll()) != null) {
+                WAITING.decrementAndGet(this);
                 wrote |= write(frame);
             }
         }

@@ -34,6 +34,27 @@ class OutboxTests {
                 .verify(Duration.ofSeconds(5));
     }
 
+    /** Welcome and replayed frames go first but count: nothing a session is sent escapes its capacity. */
+    @Test
+    void framesOfferedFirstGoAheadAndCountAgainstTheCapacity() {
+        Outbox outbox = new Outbox(3);
+        Frame live = Frame.control(new byte[] {'1'});
+        Frame first = Frame.control(new byte[] {'0'});
+        assertThat(outbox.offer(live)).isEqualTo(Outlet.Offer.QUEUED);
+        assertThat(outbox.offerFirst(first)).isEqualTo(Outlet.Offer.QUEUED);
+        assertThat(outbox.room()).isEqualTo(1);
+        assertThat(outbox.offerFirst(first)).isEqualTo(Outlet.Offer.QUEUED);
+        assertThat(outbox.room()).isZero();
+        assertThat(outbox.offerFirst(first)).isEqualTo(Outlet.Offer.FULL);
+        assertThat(outbox.offer(live)).isEqualTo(Outlet.Offer.FULL);
+
+        StepVerifier.create(outbox.frames(), 3)
+                .expectNext(first, first, live)
+                .then(() -> assertThat(outbox.room()).isEqualTo(3))
+                .thenCancel()
+                .verify(Duration.ofSeconds(5));
+    }
+
     @Test
     void keepsEveryFrameOfManyConcurrentPublishersInEachPublishersOrder() throws Exception {
         int publishers = 4;

@@ -298,6 +298,17 @@ public final class RawWebSocket implements AutoCloseable {
         return send(CLOSE, payload);
     }
 
+    /** Writes bytes as they are: for a frame cut short, or a header that announces more than follows. */
+    public RawWebSocket sendRaw(byte[] bytes) {
+        try {
+            out.write(bytes);
+            out.flush();
+        } catch (IOException e) {
+            throw new IllegalStateException("send failed", e);
+        }
+        return this;
+    }
+
     /** Sends one final, masked frame, as a client must. */
     public RawWebSocket send(int opcode, byte[] payload) {
         return send(opcode, payload, true);

@@ -1,5 +1,6 @@
 package io.pushgate.compat.socketio;
 
+import java.net.SocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.security.SecureRandom;
 import java.time.Duration;
@@ -10,13 +11,20 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Predicate;
 
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.Unpooled;
+import io.netty.channel.Channel;
+import io.netty.handler.codec.http.websocketx.PongWebSocketFrame;
 import io.pushgate.core.PushNode;
 import io.pushgate.core.TokenVerifier;
+import io.pushgate.web.NettyChannels;
+import io.pushgate.web.Unauthenticated;
 
 import org.jspecify.annotations.Nullable;
 import org.springframework.core.io.buffer.DataBuffer;
 import org.springframework.core.io.buffer.DataBufferLimitException;
 import org.springframework.core.io.buffer.DataBufferUtils;
+import org.springframework.core.io.buffer.NettyDataBuffer;
 import org.springframework.http.HttpHeaders;
 import org.springframework.http.HttpMethod;
 import org.springframework.http.HttpStatus;
@@ -71,16 +79,22 @@ public final class SocketIoServer implements WebHandler {
     private final int capacity;
     private final Map<String, EngineSession> sessions = new ConcurrentHashMap<>();
     private final Scheduler timers = Schedulers.parallel();
+    private final Unauthenticated unauthenticated;
 
     /**
      * @param originAllowed whether a page of this origin may poll (its answers get CORS headers) and
      *                      open the WebSocket; a request without {@code Origin} is not a page's
      * @param trustLogin    whether {@code emit('login', uid)} binds a uid without a token
      * @param maxSessions   Engine.IO sessions open at once, past which handshakes get 503
+     * @param unauthenticated the node's count of connections not authenticated yet: an Engine.IO session
+     *                      takes a place in it from its handshake until its socket joins with a pushgate
+     *                      session (token or login) or it ends; past its caps (node, peer address) a
+     *                      handshake gets 503
      */
     public SocketIoServer(PushNode node, TokenVerifier tokens, JsonMapper mapper, WebSocketService webSockets,
                           Predicate<String> originAllowed, boolean trustLogin, Duration pingInterval,
-                          Duration pingTimeout, int maxPayload, int maxSessions) {
+                          Duration pingTimeout, int maxPayload, int maxSessions, Unauthenticated unauthenticated) {
+        this.unauthenticated = unauthenticated;
         this.sockets = new SocketIoSockets(node, tokens, mapper, trustLogin);
         this.webSockets = webSockets;
         this.originAllowed = originAllowed;
@@ -131,17 +145,42 @@ public final class SocketIoServer implements WebHandler {
             if (sid == null && sessions.size() >= maxSessions) {
                 return error(response, HttpStatus.SERVICE_UNAVAILABLE, 3, "Too many sessions");
             }
+            Unauthenticated.Permit pending = null;
+            if (sid == null) {
+                pending = unauthenticated.admit(remote(exchange));
+                if (pending == null) {
+                    return error(response, HttpStatus.SERVICE_UNAVAILABLE, 3, "Too many unauthenticated sessions");
+                }
+            }
+            Unauthenticated.Permit taken = pending;
             String token = request.getQueryParams().getFirst("token");
-            return webSockets.handleRequest(exchange, ws -> handleSocket(ws, sid, "3".equals(eio), token));
+            Channel channel = NettyChannels.of(exchange);
+            return webSockets.handleRequest(exchange, ws -> handleSocket(ws, sid, "3".equals(eio), token, taken, channel))
+                    .doOnError(e -> release(taken))
+                    .doOnCancel(() -> release(taken));
         }
         if (!"polling".equals(transport)) {
             return error(response, HttpStatus.BAD_REQUEST, 0, "Transport unknown");
         }
-        return polling(request, response, sid, "3".equals(eio));
+        return polling(exchange, sid, "3".equals(eio));
+    }
+
+    /** The connection's own peer address: a forwarded header is whatever the client writes. */
+    private static @Nullable SocketAddress remote(ServerWebExchange exchange) {
+        Channel channel = NettyChannels.of(exchange);
+        return channel != null ? channel.remoteAddress() : exchange.getRequest().getRemoteAddress();
+    }
+
+    private static void release(Unauthenticated.@Nullable Permit permit) {
+        if (permit != null) {
+            permit.release(); // idempotent: the session releases it too, if it was opened
+        }
     }
 
     /** The handshake ({@code GET} without {@code sid}), a long-poll ({@code GET}) or packets from the client ({@code POST}). */
-    private Mono<Void> polling(ServerHttpRequest request, ServerHttpResponse response, @Nullable String sid, boolean eio3) {
+    private Mono<Void> polling(ServerWebExchange exchange, @Nullable String sid, boolean eio3) {
+        ServerHttpRequest request = exchange.getRequest();
+        ServerHttpResponse response = exchange.getResponse();
         response.getHeaders().setCacheControl("no-store");
         if (sid == null) {
             if (request.getMethod() != HttpMethod.GET) {
@@ -150,7 +189,11 @@ public final class SocketIoServer implements WebHandler {
             if (sessions.size() >= maxSessions) {
                 return error(response, HttpStatus.SERVICE_UNAVAILABLE, 3, "Too many sessions");
             }
-            EngineSession engine = open(null, eio3, request.getQueryParams().getFirst("token"));
+            Unauthenticated.Permit pending = unauthenticated.admit(remote(exchange));
+            if (pending == null) {
+                return error(response, HttpStatus.SERVICE_UNAVAILABLE, 3, "Too many unauthenticated sessions");
+            }
+            EngineSession engine = open(null, eio3, request.getQueryParams().getFirst("token"), pending);
             String packet = openPacket(engine, true);
             return text(response, eio3 ? packet.length() + ":" + packet : packet);
         }
@@ -185,11 +228,12 @@ public final class SocketIoServer implements WebHandler {
      * The server is not itself the {@code WebSocketHandler}: WebFlux would then take every request for a
      * WebSocket handshake.
      */
-    private Mono<Void> handleSocket(WebSocketSession ws, @Nullable String sid, boolean eio3, @Nullable String token) {
+    private Mono<Void> handleSocket(WebSocketSession ws, @Nullable String sid, boolean eio3, @Nullable String token,
+                                    Unauthenticated.@Nullable Permit pending, @Nullable Channel channel) {
         Sinks.Many<String> out = Sinks.many().unicast().onBackpressureBuffer(Queues.<String>get(capacity + 2).get());
         EngineSession engine;
         if (sid == null) {
-            engine = open(out, eio3, token);
+            engine = open(out, eio3, token, pending);
         } else {
             engine = sessions.get(sid);
         }
@@ -198,6 +242,8 @@ public final class SocketIoServer implements WebHandler {
         }
         EngineSession session = engine;
         Mono<Void> input = ws.receive()
+                .filter(message -> message.getType() != WebSocketMessage.Type.PING || !pinged(session, channel, message))
+                .filter(message -> message.getType() == WebSocketMessage.Type.TEXT)
                 .map(WebSocketMessage::getPayloadAsText)
                 .doOnNext(text -> onWebSocketText(session, out, text))
                 .then()
@@ -212,6 +258,28 @@ public final class SocketIoServer implements WebHandler {
         Mono<Void> output = ws.send(out.asFlux().map(ws::textMessage))
                 .then(Mono.defer(() -> ws.isOpen() ? ws.close() : Mono.<Void>empty()));
         return Mono.when(input, output);
+    }
+
+    /**
+     * A WebSocket ping: answered with a pong straight to the channel while it is writable. A client that
+     * pings and reads none of the pongs fills Netty's outbound buffer up to its high-water mark, and the
+     * next ping then ends the session ({@code slow client}) instead of the buffer growing.
+     *
+     * @return {@code true}: the ping is dealt with
+     */
+    private static boolean pinged(EngineSession engine, @Nullable Channel channel, WebSocketMessage ping) {
+        if (channel == null || !channel.isActive()) {
+            return true;
+        }
+        if (!channel.isWritable()) {
+            engine.close("slow client", false);
+            channel.close();
+            return true;
+        }
+        ByteBuf payload = ping.getPayload() instanceof NettyDataBuffer netty
+                ? netty.getNativeBuffer().retainedDuplicate() : Unpooled.EMPTY_BUFFER;
+        channel.writeAndFlush(new PongWebSocketFrame(payload), channel.voidPromise());
+        return true;
     }
 
     private static void onWebSocketText(EngineSession engine, Sinks.Many<String> out, String text) {
@@ -233,14 +301,15 @@ public final class SocketIoServer implements WebHandler {
      * Opens a session, carried by {@code socket} when it is a WebSocket's from the start. An Engine.IO 3
      * client is connected to namespace {@code /} at once, with the {@code token} of its query if any.
      */
-    private EngineSession open(Sinks.@Nullable Many<String> socket, boolean eio3, @Nullable String token) {
+    private EngineSession open(Sinks.@Nullable Many<String> socket, boolean eio3, @Nullable String token,
+                               Unauthenticated.@Nullable Permit pending) {
         EngineSession engine = new EngineSession(newId(), eio3, capacity, sockets);
         if (socket != null) {
             socket.tryEmitNext(openPacket(engine, false)); // first, before anything the session may send
             engine.attach(socket);
         }
         sessions.put(engine.sid, engine);
-        sockets.opened(engine, sessions::remove);
+        sockets.opened(engine, sessions::remove, pending);
         long every = pingInterval.toNanos();
         engine.pinger(timers.schedulePeriodically(() -> engine.tick(every, pingTimeout.toNanos()), every, every, TimeUnit.NANOSECONDS));
         if (eio3) {

@@ -16,6 +16,7 @@ import io.pushgate.core.Names;
 import io.pushgate.core.PushNode;
 import io.pushgate.core.Session;
 import io.pushgate.core.TokenVerifier;
+import io.pushgate.web.Unauthenticated;
 import io.pushgate.core.Transport;
 
 import org.jspecify.annotations.Nullable;
@@ -64,9 +65,13 @@ final class SocketIoSockets implements EngineSession.Listener {
         };
     }
 
-    /** A new Engine.IO session; {@code forget} drops it from the server's registry when it ends. */
-    void opened(EngineSession engine, Consumer<String> forget) {
-        sockets.put(engine, new Socket(engine, forget));
+    /**
+     * A new Engine.IO session; {@code forget} drops it from the server's registry when it ends, and
+     * {@code pending} (its place among unauthenticated connections) is given back once its socket has a
+     * pushgate session or it ends.
+     */
+    void opened(EngineSession engine, Consumer<String> forget, Unauthenticated.@Nullable Permit pending) {
+        sockets.put(engine, new Socket(engine, forget, pending));
     }
 
     /**
@@ -112,10 +117,18 @@ final class SocketIoSockets implements EngineSession.Listener {
         private boolean joined;
         private @Nullable Session session;
         private @Nullable Disposable frames;
+        private final Unauthenticated.@Nullable Permit pending;
 
-        Socket(EngineSession engine, Consumer<String> forget) {
+        Socket(EngineSession engine, Consumer<String> forget, Unauthenticated.@Nullable Permit pending) {
             this.engine = engine;
             this.forget = forget;
+            this.pending = pending;
+        }
+
+        private void authenticated() {
+            if (pending != null) {
+                pending.release(); // idempotent
+            }
         }
 
         synchronized void connect(String rest) {
@@ -187,6 +200,7 @@ final class SocketIoSockets implements EngineSession.Listener {
                 return node.refusal().reason();
             }
             session = s;
+            authenticated();
             frames = s.frames().subscribe(frame -> {
                 if (frame.id() != null) { // a message: control frames (welcome, pings, resets) are pushgate's own
                     engine.send(frame.derived(eventPacket));
@@ -236,6 +250,7 @@ final class SocketIoSockets implements EngineSession.Listener {
         }
 
         void gone() {
+            authenticated(); // or never will be: the place is free either way
             synchronized (this) {
                 joined = false;
             }

@@ -1,11 +1,15 @@
 package io.pushgate.transport.ws;
 
+import io.netty.channel.Channel;
 import io.pushgate.core.ClientClaims;
 import io.pushgate.core.history.Cursor;
 import io.pushgate.web.NettyChannels;
 import io.pushgate.web.Problem;
 import io.pushgate.web.ProblemWriter;
+import io.pushgate.web.Unauthenticated;
 
+import org.jspecify.annotations.Nullable;
+import org.springframework.http.HttpStatus;
 import org.springframework.web.reactive.socket.WebSocketHandler;
 import org.springframework.web.reactive.socket.server.WebSocketService;
 import org.springframework.web.server.ServerWebExchange;
@@ -17,9 +21,18 @@ import reactor.core.publisher.Mono;
  * {@code WebSession} attributes into a WebSocket session, and a stateless server keeps no WebSession,
  * so the claims are bound to the handler here, while the exchange is still at hand; so is the channel,
  * for cutting a connection whose close frame cannot get through. A malformed {@code ?cursor=} is
- * refused here too, with a 400, before the upgrade.
+ * refused here too, with a 400, before the upgrade, and so is an upgrade without a token past the cap
+ * of unauthenticated connections (node-wide or for the peer's address), with a 503.
  */
 final class ClaimsBindingWebSocketService implements WebSocketService {
+
+    /**
+     * Past {@code pushgate.ws.max-unauthenticated} (node) or {@code ...-per-address}: the client should
+     * retry later, or send its token with the handshake, which is never counted.
+     */
+    static final Problem TOO_MANY_UNAUTHENTICATED = new Problem("too-many-unauthenticated",
+            HttpStatus.SERVICE_UNAVAILABLE, "too many connections are waiting to authenticate; retry later, "
+            + "or give the token with the handshake");
 
     private final WebSocketService delegate;
     private final ProblemWriter problems;
@@ -42,8 +55,26 @@ final class ClaimsBindingWebSocketService implements WebSocketService {
                     return problems.write(exchange, Problem.badRequest("cursor is malformed; use the id of the last message received"));
                 }
             }
-            return delegate.handleRequest(exchange, push.forHandshake(claims, cursor, NettyChannels.of(exchange)));
+            Channel channel = NettyChannels.of(exchange);
+            Unauthenticated.Permit pending = null;
+            if (claims == null) {
+                // counted from here until it authenticates or ends; the peer is the socket's, not a header's
+                pending = push.shared().unauthenticated().admit(channel == null ? null : channel.remoteAddress());
+                if (pending == null) {
+                    return problems.write(exchange, TOO_MANY_UNAUTHENTICATED);
+                }
+            }
+            Unauthenticated.Permit taken = pending;
+            return delegate.handleRequest(exchange, push.forHandshake(claims, cursor, channel, pending))
+                    .doOnError(e -> release(taken))
+                    .doOnCancel(() -> release(taken));
         }
         return delegate.handleRequest(exchange, handler);
+    }
+
+    private static void release(Unauthenticated.@Nullable Permit permit) {
+        if (permit != null) {
+            permit.release(); // the upgrade failed: no connection will release it
+        }
     }
 }

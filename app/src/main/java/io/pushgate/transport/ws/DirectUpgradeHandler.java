@@ -13,6 +13,7 @@ import io.netty.handler.codec.http.websocketx.WebSocketServerHandshakerFactory;
 import io.pushgate.security.ClientTokens;
 import io.pushgate.web.HttpStage;
 import io.pushgate.web.HttpTakeover;
+import io.pushgate.web.Unauthenticated;
 
 import org.jspecify.annotations.Nullable;
 
@@ -47,15 +48,26 @@ final class DirectUpgradeHandler extends HttpTakeover<DirectWebSocket.Admission>
         if (handshaker == null) {
             return false; // admit() asked for version 13, which Netty always speaks; WebFlux would answer otherwise
         }
+        Unauthenticated.Permit pending = null;
+        if (admission.claims() == null) {
+            pending = route.shared().unauthenticated().admit(channel.remoteAddress());
+            if (pending == null) {
+                return false; // past a cap: WebFlux words the refusal (503), counting again, in one place
+            }
+        }
+        Unauthenticated.Permit taken = pending;
         HttpStage.leave(pipeline, this);
-        WsConnection connection = new WsConnection(channel, route.shared());
+        WsConnection connection = new WsConnection(channel, route.shared(), route.decoderConfig());
         pipeline.replace(this, "pushgate.ws", new WsFrameHandler(connection, route.shared().settings().hardFrameLimit()));
         handshaker.handshake(channel, full).addListener(done -> {
             if (done.isSuccess()) {
                 route.upgraded();
                 channel.config().setAutoRead(true);
-                connection.open(admission.claims(), admission.cursor());
+                connection.open(admission.claims(), admission.cursor(), taken);
             } else {
+                if (taken != null) {
+                    taken.release();
+                }
                 channel.close();
             }
         });

@@ -5,6 +5,7 @@ import java.util.List;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
+import io.netty.handler.codec.http.websocketx.WebSocketDecoderConfig;
 import io.pushgate.codec.JsonFrames;
 import io.pushgate.core.Broker;
 import io.pushgate.core.ClientClaims;
@@ -13,6 +14,7 @@ import io.pushgate.core.TokenVerifier;
 import io.pushgate.core.history.Cursor;
 import io.pushgate.security.ClientTokens;
 import io.pushgate.security.SecurityConfig;
+import io.pushgate.web.Unauthenticated;
 
 import org.jspecify.annotations.Nullable;
 import org.springframework.core.io.buffer.DataBuffer;
@@ -23,6 +25,7 @@ import org.springframework.web.reactive.socket.WebSocketMessage;
 import org.springframework.web.reactive.socket.WebSocketSession;
 
 import reactor.core.Disposable;
+import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
 import tools.jackson.databind.json.JsonMapper;
 
@@ -45,12 +48,22 @@ public final class PushWebSocketHandler implements WebSocketHandler {
 
     private final WsConnection.Shared shared;
     private final Disposable heartbeats;
+    /**
+     * What Reactor Netty's handshake gives its decoder for the spec {@link WebSocketConfig} sets
+     * (extensions allowed, the hard frame limit, Netty's defaults otherwise), for the connection to
+     * replace it with one at the smaller limit before authentication, and back.
+     */
+    private final WebSocketDecoderConfig decoderConfig;
 
     public PushWebSocketHandler(PushNode node, Broker broker, TokenVerifier verifier, JsonFrames frames, JsonMapper mapper,
-                                WsSettings settings) {
+                                WsSettings settings, Unauthenticated unauthenticated) {
         this.shared = new WsConnection.Shared(node, broker, verifier, frames, mapper, settings,
-                new DelayedDrains.Registry(settings.writeDelay()));
+                new DelayedDrains.Registry(settings.writeDelay()), unauthenticated);
         this.heartbeats = node.heartbeats("websocket", settings.heartbeat());
+        this.decoderConfig = WebSocketDecoderConfig.newBuilder()
+                .allowExtensions(true)
+                .maxFramePayloadLength(settings.hardFrameLimit())
+                .build();
     }
 
     /** Stops the heartbeat. */
@@ -78,7 +91,8 @@ public final class PushWebSocketHandler implements WebSocketHandler {
      * (or {@code null}), the cursor given as {@code ?cursor=} to resume from (or {@code null}), and the
      * connection's Netty channel, which the connection writes to directly.
      */
-    WebSocketHandler forHandshake(@Nullable ClientClaims claims, @Nullable Cursor resumeFrom, @Nullable Channel channel) {
+    WebSocketHandler forHandshake(@Nullable ClientClaims claims, @Nullable Cursor resumeFrom, @Nullable Channel channel,
+                                  Unauthenticated.@Nullable Permit pending) {
         return new WebSocketHandler() {
             @Override
             public List<String> getSubProtocols() {
@@ -87,17 +101,25 @@ public final class PushWebSocketHandler implements WebSocketHandler {
 
             @Override
             public Mono<Void> handle(WebSocketSession session) {
-                return channel == null ? PushWebSocketHandler.this.handle(session) : serve(session, channel, claims, resumeFrom);
+                if (channel == null) {
+                    if (pending != null) {
+                        pending.release();
+                    }
+                    return PushWebSocketHandler.this.handle(session);
+                }
+                return serve(session, channel, claims, resumeFrom, pending);
             }
         };
     }
 
     /** Feeds what WebFlux reads to the connection; done when the client has gone. */
     private Mono<Void> serve(WebSocketSession session, Channel channel, @Nullable ClientClaims claims,
-                             @Nullable Cursor resumeFrom) {
-        WsConnection connection = new WsConnection(channel, shared);
-        connection.open(claims, resumeFrom);
-        return session.receive()
+                             @Nullable Cursor resumeFrom, Unauthenticated.@Nullable Permit pending) {
+        WsConnection connection = new WsConnection(channel, shared, decoderConfig);
+        // receive() adds WebFlux's aggregator of fragments, whose limit open() lowers until authentication
+        Flux<WebSocketMessage> inbound = session.receive();
+        connection.open(claims, resumeFrom, pending);
+        return inbound
                 .doOnNext(message -> onMessage(connection, message))
                 .doOnError(connection::onBrokenFrame)
                 .then()
@@ -107,9 +129,13 @@ public final class PushWebSocketHandler implements WebSocketHandler {
 
     private static void onMessage(WsConnection connection, WebSocketMessage message) {
         switch (message.getType()) {
-            case TEXT -> connection.onText(buffer(message.getPayload()));
+            case TEXT -> {
+                connection.onText(buffer(message.getPayload()));
+                connection.afterFrame();
+            }
             case BINARY -> connection.onBinary();
-            case PING, PONG -> connection.onControl();
+            case PING -> connection.onPing(buffer(message.getPayload()));
+            case PONG -> connection.onControl();
         }
     }
 

@@ -31,7 +31,9 @@ public class WebSocketConfig {
             public WebSocketService getWebSocketService() {
                 var strategy = new ReactorNettyRequestUpgradeStrategy(() -> WebsocketServerSpec.builder()
                         .maxFramePayloadLength(settings.hardFrameLimit())
-                        .handlePing(false));
+                        // pings reach the connection, which answers them within its bound (see
+                        // WsConnection#onPing); Reactor Netty would answer every one, however much waits unread
+                        .handlePing(true));
                 return new ClaimsBindingWebSocketService(new HandshakeWebSocketService(strategy), problems);
             }
         };

@@ -7,14 +7,22 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicIntegerFieldUpdater;
 
 import io.netty.buffer.ByteBuf;
+import io.netty.buffer.ByteBufUtil;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFutureListener;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelPipeline;
 import io.netty.channel.socket.DuplexChannel;
 import io.netty.handler.codec.TooLongFrameException;
 import io.netty.handler.codec.http.websocketx.CloseWebSocketFrame;
 import io.netty.handler.codec.http.websocketx.CorruptedWebSocketFrameException;
+import io.netty.handler.codec.http.websocketx.PongWebSocketFrame;
 import io.netty.handler.codec.http.websocketx.TextWebSocketFrame;
+import io.netty.handler.codec.http.websocketx.WebSocket13FrameDecoder;
+import io.netty.handler.codec.http.websocketx.WebSocketDecoderConfig;
+import io.netty.handler.codec.http.websocketx.WebSocketFrameAggregator;
+import io.netty.handler.codec.http.websocketx.WebSocketFrameDecoder;
 import io.netty.util.concurrent.ScheduledFuture;
 import io.pushgate.codec.JsonFrames;
 import io.pushgate.core.Broker;
@@ -33,6 +41,7 @@ import io.pushgate.core.TokenBucket;
 import io.pushgate.core.TokenVerifier;
 import io.pushgate.core.Transport;
 import io.pushgate.core.history.Cursor;
+import io.pushgate.web.Unauthenticated;
 
 import org.jspecify.annotations.Nullable;
 
@@ -47,7 +56,15 @@ import tools.jackson.databind.json.JsonMapper;
  * <p>Every {@code on...} method is called on the channel's event loop, one at a time, and none blocks.
  * Outbound frames go through the session's bounded outlet, which writes straight to the channel, so
  * their order is the order in which they were produced; only replies to frames sent before
- * authentication, when there is no session yet, are written directly.
+ * authentication, when there is no session yet, and pongs to the client's WebSocket pings are written
+ * directly, and only while the channel is writable.
+ *
+ * <p>Bounds on what a client can make the server hold: the session's queue ({@code pushgate.session.queue},
+ * welcome and replays included); Netty's outbound buffer, which a direct write may fill only up to its
+ * high-water mark (past it a client that asks for more, by a ping or a frame before it authenticated,
+ * is closed with 4408 instead of buffering more); before authentication a 16 KiB frame
+ * ({@link WsSettings#AUTH_FRAME_LIMIT}), and a place among the node's unauthenticated connections
+ * ({@link Unauthenticated}), given back once it authenticates or ends.
  */
 final class WsConnection implements Transport {
 
@@ -62,6 +79,10 @@ final class WsConnection implements Transport {
 
     private final Channel channel;
     private final Shared shared;
+    /** The configuration of the path's WebSocket decoder, at the full frame limit. */
+    private final WebSocketDecoderConfig decoderConfig;
+    /** Whether the decoder is the small one read before authentication; event loop only. */
+    private boolean authDecoder;
     private final TokenBucket bucket;
     private volatile @Nullable ChannelOutlet outlet;
     private volatile @Nullable Session session;
@@ -73,18 +94,25 @@ final class WsConnection implements Transport {
     private @Nullable ScheduledFuture<?> authTimer;
     private volatile @Nullable ScheduledFuture<?> closeTimer;
     private @Nullable Cursor resumeFrom;
+    /** Its place among unauthenticated connections, while it has one; released once, from the event loop. */
+    private Unauthenticated.@Nullable Permit pending;
     private int badFrames;
     private int tooBig;
     private int overRate;
 
     /** What every WebSocket connection of the node shares. */
     record Shared(PushNode node, Broker broker, TokenVerifier verifier, JsonFrames frames, JsonMapper mapper,
-                  WsSettings settings, DelayedDrains.Registry drains) {
+                  WsSettings settings, DelayedDrains.Registry drains, Unauthenticated unauthenticated) {
     }
 
-    WsConnection(Channel channel, Shared shared) {
+    /**
+     * @param decoderConfig how the upgrade path configured its WebSocket decoder (at the full frame
+     *                      limit), so that the decoder can be replaced with the same one at another limit
+     */
+    WsConnection(Channel channel, Shared shared, WebSocketDecoderConfig decoderConfig) {
         this.channel = channel;
         this.shared = shared;
+        this.decoderConfig = decoderConfig;
         this.bucket = new TokenBucket(shared.settings.framesPerSecond(), shared.settings.frameBurst(), System.nanoTime());
     }
 
@@ -103,12 +131,17 @@ final class WsConnection implements Transport {
      * gives the client {@link WsSettings#authTimeout()} to send an {@code auth} frame.
      *
      * @param resumeFrom the cursor given as {@code ?cursor=} to resume from, or {@code null}
+     * @param pending    the connection's place among unauthenticated ones, released once it authenticates
+     *                   or ends; {@code null} with handshake claims
      */
-    void open(@Nullable ClientClaims handshakeClaims, @Nullable Cursor resumeFrom) {
+    void open(@Nullable ClientClaims handshakeClaims, @Nullable Cursor resumeFrom, Unauthenticated.@Nullable Permit pending) {
         this.resumeFrom = resumeFrom;
+        this.pending = pending;
         if (handshakeClaims != null) {
             start(handshakeClaims);
         } else {
+            authDecoder = true;
+            limitDecoder(WsSettings.AUTH_FRAME_LIMIT);
             authTimer = channel.eventLoop().schedule(() -> {
                 if (session == null) {
                     close(Disconnect.AUTH_TIMEOUT);
@@ -117,8 +150,55 @@ final class WsConnection implements Transport {
         }
     }
 
+    /**
+     * Called on the event loop after each frame was handled: once the connection has authenticated, its
+     * decoder takes frames up to the full limit again. Done here, after the {@code auth} frame and its
+     * answers, rather than while it is handled, because the old decoder hands the bytes it has not
+     * decoded yet to the new one at once: the frames after {@code auth} then follow it, in order.
+     */
+    void afterFrame() {
+        if (authDecoder && session != null) {
+            authDecoder = false;
+            limitDecoder(decoderConfig.maxFramePayloadLength());
+        }
+    }
+
+    /**
+     * Replaces the channel's WebSocket decoder with one that refuses frames over {@code limit} (1009),
+     * the same otherwise, and so for the aggregator of fragmented messages when there is one (WebFlux's).
+     * Before authentication that is {@link WsSettings#AUTH_FRAME_LIMIT}: the decoder gathers a whole
+     * frame, and the aggregator a whole message, before handing it on, so their limits, not the
+     * connection's check, bound the bytes an unauthenticated connection makes the server hold. The new
+     * decoder goes right after the old, which on removal passes it the bytes it held, so nothing read is
+     * lost; the aggregator is replaced between messages (see {@link #afterFrame()}).
+     */
+    private void limitDecoder(int limit) {
+        if (!channel.eventLoop().inEventLoop()) {
+            channel.eventLoop().execute(() -> limitDecoder(limit));
+            return;
+        }
+        ChannelPipeline pipeline = channel.pipeline();
+        ChannelHandlerContext decoder = pipeline.context(WebSocketFrameDecoder.class);
+        if (decoder == null || !channel.isActive()) {
+            return;
+        }
+        pipeline.addAfter(decoder.name(), "pushgate.wsdecoder." + limit,
+                new WebSocket13FrameDecoder(decoderConfig.toBuilder().maxFramePayloadLength(limit).build()));
+        pipeline.remove(decoder.handler());
+        ChannelHandlerContext aggregator = pipeline.context(WebSocketFrameAggregator.class);
+        if (aggregator != null) {
+            pipeline.replace(aggregator.handler(), "pushgate.wsaggregator." + limit, new WebSocketFrameAggregator(limit));
+        }
+    }
+
+    /** The largest message a connection's own joining of fragments may reach now ({@link WsFrameHandler}). */
+    int frameLimit() {
+        return authDecoder ? WsSettings.AUTH_FRAME_LIMIT : decoderConfig.maxFramePayloadLength();
+    }
+
     /** The channel is gone: the session ends and leaves presence. */
     void closed() {
+        releasePending();
         Session s = session;
         if (s != null) {
             s.close(CLIENT_GONE);
@@ -144,9 +224,27 @@ final class WsConnection implements Transport {
                 .addListener(ChannelFutureListener.CLOSE);
     }
 
-    /** A ping or pong from the client: proof of life. */
+    /** A pong from the client: proof of life. */
     void onControl() {
         lastSeenNanos = System.nanoTime();
+    }
+
+    /**
+     * A WebSocket ping from the client: proof of life, answered with a pong. The pong goes straight to
+     * the channel, so it is only written while the channel is writable: a client that pings and reads
+     * nothing has its pongs pile up in Netty's outbound buffer, and once that is past its high-water mark
+     * the next ping closes the connection (4408) rather than grow it. Once closing, pings are not answered.
+     */
+    void onPing(ByteBuf payload) {
+        lastSeenNanos = System.nanoTime();
+        if (closing != 0 || !channel.isActive()) {
+            return;
+        }
+        if (!channel.isWritable()) {
+            close(Disconnect.SLOW_CLIENT);
+            return;
+        }
+        channel.writeAndFlush(new PongWebSocketFrame(payload.retainedDuplicate()), channel.voidPromise());
     }
 
     /**
@@ -260,6 +358,7 @@ final class WsConnection implements Transport {
     }
 
     private void start(ClientClaims claims) {
+        releasePending();
         if (expired(claims)) {
             close(Disconnect.TOKEN_EXPIRED);
             return;
@@ -272,6 +371,14 @@ final class WsConnection implements Transport {
         }
         session = s;
         cancel(authTimer);
+    }
+
+    private void releasePending() {
+        Unauthenticated.Permit permit = pending;
+        if (permit != null) {
+            pending = null;
+            permit.release();
+        }
     }
 
     private static boolean expired(ClientClaims claims) {
@@ -290,6 +397,10 @@ final class WsConnection implements Transport {
         Session s = session;
         WsSettings settings = shared.settings;
         JsonFrames frames = shared.frames;
+        if (s == null && payload.readableBytes() > WsSettings.AUTH_FRAME_LIMIT) {
+            close(Disconnect.FRAME_TOO_BIG); // nobody has vouched for it yet: no second chance
+            return;
+        }
         if (payload.readableBytes() > settings.maxFrameBytes()) {
             reply(s, frames.error(null, "frame_too_big", "frames are limited to " + settings.maxFrameBytes() + " bytes"));
             if (++tooBig >= 2) {
@@ -306,6 +417,13 @@ final class WsConnection implements Transport {
             return;
         }
         overRate = 0;
+        // RFC 6455 8.1: a text frame that is not UTF-8 fails the connection with 1007. Checked here, for
+        // both upgrade paths, since decoding would silently replace the bad bytes. Client frames only:
+        // this costs a pass over bytes about to be parsed anyway, nothing on the fan-out path.
+        if (!ByteBufUtil.isText(payload, StandardCharsets.UTF_8)) {
+            close(Disconnect.INVALID_UTF8);
+            return;
+        }
         String text = payload.toString(StandardCharsets.UTF_8);
         ClientFrame frame;
         try {
@@ -330,14 +448,17 @@ final class WsConnection implements Transport {
 
     /**
      * Replies through the session's outlet, or straight to the channel before authentication. A client
-     * that floods frames before authenticating and reads nothing gets no more replies once the channel
-     * stops being writable: dropping them then is fine, and its rate limit closes it soon.
+     * that sends frames before authenticating and reads none of the replies is closed (4408) once the
+     * channel stops being writable (Netty's outbound buffer past its high-water mark), as a session whose
+     * queue is full would be: the replies never pile up beyond that mark.
      */
     private void reply(@Nullable Session s, Frame frame) {
         if (s != null) {
             s.send(frame);
         } else if (channel.isWritable()) {
             channel.writeAndFlush(new TextWebSocketFrame(Unpooled.wrappedBuffer(frame.json())), channel.voidPromise());
+        } else {
+            close(Disconnect.SLOW_CLIENT);
         }
     }
 

@@ -18,7 +18,7 @@ import org.jspecify.annotations.Nullable;
 /**
  * Hands the frames of a connection upgraded by {@link DirectUpgradeHandler} to its {@link WsConnection}:
  * a message sent in fragments is joined first (up to the hard frame limit, as one frame), and the
- * client's pings are answered. Joining here rather than with Netty's aggregator saves a handler on every
+ * client's pings are handed to the connection, which answers them within its bound. Joining here rather than with Netty's aggregator saves a handler on every
  * connection for what few clients ever do. Nothing read here goes further down the pipeline: Reactor
  * Netty has no operations for this connection.
  */
@@ -39,14 +39,14 @@ final class WsFrameHandler extends ChannelInboundHandlerAdapter {
     public void channelRead(ChannelHandlerContext ctx, Object msg) {
         try {
             if (msg instanceof PingWebSocketFrame ping) {
-                connection.onControl();
-                ctx.writeAndFlush(new PongWebSocketFrame(ping.content().retain()), ctx.voidPromise());
+                connection.onPing(ping.content()); // answered within the channel's bound; see there
             } else if (msg instanceof PongWebSocketFrame) {
                 connection.onControl();
             } else if (msg instanceof CloseWebSocketFrame close) {
                 connection.onCloseFrame(close);
             } else if (msg instanceof WebSocketFrame frame) {
                 data(ctx, frame);
+                connection.afterFrame();
             }
         } finally {
             ReferenceCountUtil.release(msg);
@@ -68,9 +68,10 @@ final class WsFrameHandler extends ChannelInboundHandlerAdapter {
             return; // unreachable: the decoder closes a connection that starts a message inside another
         }
         joined.addComponent(true, frame.content().retain());
-        if (joined.readableBytes() > limit) {
+        int max = Math.min(limit, connection.frameLimit()); // smaller before authentication
+        if (joined.readableBytes() > max) {
             dropFragments();
-            connection.onBrokenFrame(new TooLongFrameException("message over " + limit + " bytes"));
+            connection.onBrokenFrame(new TooLongFrameException("message over " + max + " bytes"));
         } else if (frame.isFinalFragment()) {
             try {
                 deliver(binary, joined);

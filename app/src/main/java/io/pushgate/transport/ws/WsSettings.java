@@ -15,9 +15,21 @@ import java.time.Duration;
  * @param maxBadFrames      consecutive malformed or refused frames before closing with 4400
  * @param writeDelay        how long a session's frames may wait to be written together (0: at once)
  * @param direct            whether upgrades are served straight from Netty ({@link DirectWebSocket})
+ * @param maxUnauthenticated           connections waiting for their {@code auth} frame on the node; one
+ *                                     more upgrade is refused with a 503 problem
+ * @param maxUnauthenticatedPerAddress the same, per peer address
  */
 public record WsSettings(Duration heartbeat, Duration authTimeout, int maxFrameBytes, double framesPerSecond,
-                         int frameBurst, int maxBadFrames, Duration writeDelay, boolean direct) {
+                         int frameBurst, int maxBadFrames, Duration writeDelay, boolean direct,
+                         int maxUnauthenticated, int maxUnauthenticatedPerAddress) {
+
+    /**
+     * The largest frame read before a connection has authenticated: an {@code auth} frame carries a
+     * token (a few hundred bytes, rarely more than 8 KiB) and a cursor, so 16 KiB leaves a wide margin,
+     * while a connection nobody has vouched for cannot make the server hold a 64 KiB frame. A bigger
+     * one closes the connection with 1009 at once, without the second chance an authenticated client gets.
+     */
+    public static final int AUTH_FRAME_LIMIT = 16 * 1024;
 
     /** Frames over this never reach the connection: the decoder refuses them, and the client is closed with 1009. */
     public int hardFrameLimit() {
