@@ -55,14 +55,16 @@ final class Options {
               --reconnect-rate R          steady sessions dropped per second, each reconnecting with
                                           ?cursor=<last cursor> after a random pause up to --away-max (10)
               --away-max MS               longest pause before a dropped session reconnects (5000)
-              --slow-readers N            sessions that stop reading for a while, one at a time, in their own
-                                          group and with a small receive buffer (10)
+              --slow-readers N            sessions that take turns to stop reading for a while, one per sample
+                                          interval and ending 10 s before the next sample; in their own group,
+                                          with a small receive buffer (10)
               --slow-readers-rate R       publishes/s to the uid of the slow reader whose turn it is, and as many
                                           to the slow readers' group (25)
               --slow-payload-bytes N      data size of those publishes, so that a long pause fills the server's
                                           socket buffer and queue (1024 frames) before the history's 1000
                                           messages per stream are gone (8192)
-              --slow-pause-max MS         longest pause of a slow reader; pauses are half to all of it (30000)
+              --slow-pause-max MS         longest pause of a slow reader; pauses are half to all of it, less
+                                          when the sample interval leaves no room (30000)
               --ttl-rate R                offline uids per second sent --ttl-messages messages with "ttl" and
                                           then connected (2)
               --ttl-messages K            messages held per offline uid (3)

@@ -50,9 +50,10 @@ import org.HdrHistogram.Histogram;
  * must arrive by replay, exactly once and in order per stream; a {@code reset} is counted, and is a failure
  * when the cursor was younger than {@code --history-window};
  * <li>slow readers: {@code --slow-readers} steady sessions with a small receive buffer, in a group of their
- * own, stop reading for a while in turn; {@code --slow-readers-rate} publishes/s of
- * {@code --slow-payload-bytes} go to the uid of the one whose turn it is, and as many to their group. They
- * keep up, or the server closes them (4408) and they resume from their cursor like any dropped session;
+ * own, take turns (one per sample interval, between samples) to stop reading for up to
+ * {@code --slow-pause-max}; {@code --slow-readers-rate} publishes/s of {@code --slow-payload-bytes} go to
+ * the uid of the one whose turn it is, and as many to their group. They keep up, or the server closes
+ * them (4408) and they resume from their cursor like any dropped session;
  * <li>{@code ttl}: {@code --ttl-rate} uids a second that have no session get {@code --ttl-messages}
  * messages with {@code "ttl"}, then connect, and must receive them.
  * </ul>
@@ -103,6 +104,9 @@ final class Soak {
     private final Set<Session> ttlOpen = ConcurrentHashMap.newKeySet();
     private long lastPublished;
     private long lastReceived;
+    /** Publishes at the last sample, for the rate over each sample interval. */
+    private long sampledPublished;
+    private double sampledAt;
 
     private Clients clients;
     private EventLoopGroup group;
@@ -184,9 +188,7 @@ final class Soak {
             long period = Math.max(1, (long) (1_000_000 / o.reconnectRate));
             timer.scheduleAtFixedRate(this::dropOne, period, period, TimeUnit.MICROSECONDS);
         }
-        if (!slow.isEmpty()) {
-            timer.schedule(() -> turn(timer, 0), 5, TimeUnit.SECONDS);
-        }
+
         if (o.ttlRate > 0 && o.ttlMessages > 0) {
             long period = Math.max(1, (long) (1_000_000 / o.ttlRate));
             AtomicLong n = new AtomicLong();
@@ -204,6 +206,9 @@ final class Soak {
                 TimeUnit.NANOSECONDS.sleep(wait);
             }
             sample(m0);
+            if (!slow.isEmpty()) {
+                slowTurn(timer, k, m0 + (long) ((k + 1) * o.sampleInterval * 1e9));
+            }
         }
         double measured = (System.nanoTime() - m0) / 1e9;
         long published = metrics.published.sum();
@@ -348,6 +353,11 @@ final class Soak {
                 .put("server_sessions_leaked", leaked)
                 .put("server_cpu_s", cpu / 1e6).put("server_cpu_pct", cpu / 1e4 / Math.max(1e-9, cpuWindow));
 
+        if (published / measured < 0.95 * totalRate) {
+            log("note: %.0f publishes/s against a target of %.0f (%d skipped): the server or the generator lacked CPU, and "
+                    + "the heap, which holds the history of the last window, follows the rate", published / measured, totalRate,
+                    publisher.skipped());
+        }
         for (String f : failures) {
             log("SOAK FAILED: %s", f);
         }
@@ -509,30 +519,36 @@ final class Soak {
     // ---- slow readers -----------------------------------------------------------------------------------
 
     /**
-     * Slow reader {@code k} (round robin) takes its turn: the slow uid publishes go to it, it stops reading for
-     * half to all of {@code --slow-pause-max}, then reads for 5 s before the next one's turn. One at a time,
-     * so the slow traffic (and the history it keeps) is the same all along.
+     * After sample {@code k}, slow reader {@code k} (round robin) takes its turn: from now the slow uid
+     * publishes go to it, and 5 s later it stops reading for half to all of {@code --slow-pause-max}, ending
+     * at least 10 s before the next sample (at {@code nextSampleNanos}; shorter when the interval leaves no
+     * room), so that no sample sees a stalled queue (up to 1024 frames) and takes it for growth. One at a
+     * time, so the slow traffic, and the history it keeps, is the same all along.
      */
-    private void turn(ScheduledExecutorService timer, int k) {
+    private void slowTurn(ScheduledExecutorService timer, int k, long nextSampleNanos) {
         if (!running) {
             return;
         }
         Session s = slow.get(k % slow.size());
         current = s;
-        Channel ch = s.channel;
-        long longest = Math.max(2, o.slowPauseMaxMillis);
-        long pause = longest / 2 + ThreadLocalRandom.current().nextLong(longest - longest / 2);
-        boolean pausing = ch != null && ch.isActive() && !away.contains(s.index);
-        if (pausing) {
+        long room = (nextSampleNanos - System.nanoTime()) / 1_000_000 - 15_000;
+        long longest = Math.min(o.slowPauseMaxMillis, room);
+        if (longest < 1000) {
+            return; // no room before the next sample: it reads on
+        }
+        long shortest = Math.min(longest, o.slowPauseMaxMillis / 2);
+        long pause = shortest + ThreadLocalRandom.current().nextLong(longest - shortest + 1);
+        timer.schedule(() -> {
+            Channel ch = s.channel;
+            if (!running || ch == null || !ch.isActive() || away.contains(s.index)) {
+                return;
+            }
             ch.config().setAutoRead(false);
             slowPauses.incrementAndGet();
-        }
-        timer.schedule(() -> {
-            if (pausing) {
+            timer.schedule(() -> {
                 ch.config().setAutoRead(true);
-            }
-            timer.schedule(() -> turn(timer, k + 1), 5, TimeUnit.SECONDS);
-        }, pause, TimeUnit.MILLISECONDS);
+            }, pause, TimeUnit.MILLISECONDS);
+        }, 5, TimeUnit.SECONDS);
     }
 
     // ---- ttl ---------------------------------------------------------------------------------------------
@@ -623,14 +639,19 @@ final class Soak {
         long sessions = probe.sessions();
         Growth.Sample s = new Growth.Sample(t, rss, heap);
         samples.add(s);
-        sampleRows.add(String.format(Locale.ROOT, "%.1f,%.2f,%.1f,%.1f,%d,%d,%d,%d,%d", t, t / 60, rss / 1024.0, heap / 1024.0,
-                sessions, metrics.published.sum(), metrics.received.sum(), reconnects.get(), metrics.resets.sum()));
+        long published = metrics.published.sum();
+        // the history (most of the heap) holds the last window's messages: a rate short of the target shows as less heap
+        double rate = t > sampledAt ? (published - sampledPublished) / (t - sampledAt) : 0;
+        sampledPublished = published;
+        sampledAt = t;
+        sampleRows.add(String.format(Locale.ROOT, "%.1f,%.2f,%.1f,%.1f,%d,%d,%.0f,%d,%d,%d", t, t / 60, rss / 1024.0,
+                heap / 1024.0, sessions, published, rate, metrics.received.sum(), reconnects.get(), metrics.resets.sum()));
         Growth.Verdict v = Growth.check(List.copyOf(samples), o.settle, o.growthLimitPct);
         String rel = v.baseline() == null ? "settling"
                 : v.compared() == 0 ? "baseline"
                 : String.format(Locale.ROOT, "RSS %+.1f%%, heap %+.1f%% (max so far)", v.rssGrowthPct(), v.heapGrowthPct());
-        log("sample %5.2f min: RSS %.1f MiB, heap after GC %.1f MiB, server sessions %d; %s", t / 60, rss / 1024.0,
-                heap / 1024.0, sessions, rel);
+        log("sample %5.2f min: RSS %.1f MiB, heap after GC %.1f MiB, server sessions %d, %.0f publishes/s since the last; %s",
+                t / 60, rss / 1024.0, heap / 1024.0, sessions, rate, rel);
         try {
             Path png = Path.of(o.plot);
             writeOutputs(png, csvPath(png)); // as it goes, so that an interrupted run leaves its samples
@@ -645,7 +666,7 @@ final class Soak {
                 o.connections, totalRate(),
                 o.churnRate, Math.round(o.duration / 60));
         SoakPlot.write(copy, o.settle, o.growthLimitPct, title, png, 1000, 560);
-        StringBuilder b = new StringBuilder("seconds,minutes,rss_mib,heap_after_gc_mib,server_sessions,published,received,reconnects,resets\n");
+        StringBuilder b = new StringBuilder("seconds,minutes,rss_mib,heap_after_gc_mib,server_sessions,published,publishes_per_s,received,reconnects,resets\n");
         synchronized (sampleRows) {
             for (String row : sampleRows) {
                 b.append(row).append('\n');

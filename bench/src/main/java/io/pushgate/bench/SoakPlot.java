@@ -78,7 +78,8 @@ final class SoakPlot {
             maxMib = Math.max(maxMib, base.rssKib() / 1024.0 * (1 + limitPct / 100));
         }
         double xStep = niceStep(maxMinutes, 10);
-        double xMax = Math.ceil(maxMinutes / xStep - 1e-9) * xStep;
+        // a last sample a few seconds late adds no step
+        double xMax = Math.max(Math.ceil(maxMinutes / xStep - 0.05) * xStep, maxMinutes);
         double yStep = niceStep(maxMib * 1.05, 8);
         double yMax = Math.ceil(maxMib * 1.05 / yStep) * yStep;
         Scale sx = v -> x0 + (x1 - x0) * v / xMax;
@@ -131,9 +132,9 @@ final class SoakPlot {
         series(g, samples, sx, sy, Growth.Sample::rssKib, RSS);
         series(g, samples, sx, sy, Growth.Sample::heapKib, HEAP);
 
-        // legend
+        // legend, half-way up: RSS is above, the heap below
         int lx = x1 - 230;
-        int ly = y1 + 8;
+        int ly = (y0 + y1) / 2 - 22;
         g.setColor(Color.WHITE);
         g.fillRect(lx, ly, 222, 44);
         g.setColor(Color.GRAY);
@@ -152,7 +153,14 @@ final class SoakPlot {
         g.setTransform(saved);
         g.setFont(new Font(Font.SANS_SERIF, Font.BOLD, 16));
         FontMetrics tm = g.getFontMetrics();
-        g.drawString(title, (width - tm.stringWidth(title)) / 2, 32);
+        g.drawString(title, (width - tm.stringWidth(title)) / 2, 28);
+        if (verdict.compared() > 0) {
+            g.setFont(plain);
+            String sub = String.format(Locale.ROOT,
+                    "largest growth over the first sample after the settle period: RSS %+.1f%%, heap after GC %+.1f%% (limit %.0f%%)",
+                    verdict.rssGrowthPct(), verdict.heapGrowthPct(), limitPct);
+            g.drawString(sub, (width - fm.stringWidth(sub)) / 2, 48);
+        }
     }
 
     private interface Scale {
