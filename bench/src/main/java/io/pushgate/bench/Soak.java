@@ -106,7 +106,7 @@ final class Soak {
     private long lastReceived;
     /** Publishes at the last sample, for the rate over each sample interval. */
     private long sampledPublished;
-    private double sampledAt;
+    private double sampledAt = -1;
 
     private Clients clients;
     private EventLoopGroup group;
@@ -133,7 +133,7 @@ final class Soak {
         });
         double totalRate = totalRate();
         log("soak connections=%d duration=%.0fs sample-interval=%.0fs settle=%.0fs uid=%.0f/s group=%.0f/s all=%.0f/s "
-                        + "slow-readers=%d (+%.0f/s to paused ones and %.0f/s to their group) churn=%.0f/s reconnect=%.0f/s ttl-uids=%.1f/s total=%.0f publishes/s",
+                        + "slow-readers=%d (+%.0f/s to the one whose turn it is, %.0f/s to their group) churn=%.0f/s reconnect=%.0f/s ttl-uids=%.1f/s total=%.0f publishes/s",
                 o.connections, o.duration, o.sampleInterval, o.settle, o.rate, o.groupRate, o.broadcastRate, o.slowReaders,
                 o.slowRate, o.slowRate, o.churnRate, o.reconnectRate, o.ttlRate, totalRate);
         timer.scheduleAtFixedRate(this::progress, 10, 10, TimeUnit.SECONDS);
@@ -641,7 +641,7 @@ final class Soak {
         samples.add(s);
         long published = metrics.published.sum();
         // the history (most of the heap) holds the last window's messages: a rate short of the target shows as less heap
-        double rate = t > sampledAt ? (published - sampledPublished) / (t - sampledAt) : 0;
+        double rate = sampledAt >= 0 && t > sampledAt ? (published - sampledPublished) / (t - sampledAt) : 0;
         sampledPublished = published;
         sampledAt = t;
         sampleRows.add(String.format(Locale.ROOT, "%.1f,%.2f,%.1f,%.1f,%d,%d,%.0f,%d,%d,%d", t, t / 60, rss / 1024.0,
