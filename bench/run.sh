@@ -1,14 +1,19 @@
 #!/usr/bin/env bash
 # Runs one load scenario against a fresh server: the server pinned to one core, the generator to the other.
 #
-#   bench/run.sh SCENARIO [generator options...]     SCENARIO: idle | uid | group | broadcast | churn
+#   bench/run.sh SCENARIO [generator options...]     SCENARIO: idle | uid | group | broadcast | churn | soak
 #
 # Extra options go to the generator and override the scenario defaults below, for example
 #   bench/run.sh uid --batch 100 --duration 60
 #   bench/run.sh broadcast --transport sse
+#   bench/run.sh soak --plot docs/soak.png              # 30 minutes (SOAK_MINUTES), samples every minute, 5 settling
+#   # a 3-minute check: a 30 s history window fills before the 1-minute settle period ends
+#   SERVER_OPTS=--pushgate.history.window=30s bench/run.sh soak --duration 180 --sample-interval 20 --settle 60 --history-window 30
 # Environment: PORT (18080), SERVER_CPU (0), GEN_CPU (1), SERVER_HEAP (1g), GEN_HEAP (2g),
 #   GENERATORS (1; 2 splits --connections over two generator processes, for more than ~19,900),
 #   SERVER_OPTS (extra server arguments), SERVER_JVM_OPTS (extra JVM options, e.g. a JFR recording),
+#   SOAK_MINUTES (30: the soak's --duration in minutes; its server gets SERVER_HEAP 512m by default and
+#   -XX:+AlwaysPreTouch, so that its RSS starts with the whole heap resident and growth is what it keeps),
 #   SERVER_JAVA (java: the server's JVM, e.g. /usr/lib/jvm/temurin-25-jdk-amd64/bin/java; the
 #   generator runs on the default java and reads the server's heap with the server JDK's jcmd),
 #   LOG_DIR (bench/target),
@@ -27,7 +32,15 @@ case "$scenario" in
   group)     defaults=(--connections 10000 --group-size 100 --warmup 10 --duration 30 --inflight 32) ;;
   broadcast) defaults=(--connections 10000 --rate 20 --warmup 5 --duration 30 --inflight 4) ;;
   churn)     defaults=(--connections 5000 --rate 2000 --churn-rate 200 --churn-life 2000 --warmup 5 --duration 30) ;;
-  *) echo "usage: $0 idle|uid|group|broadcast|churn [generator options...]" >&2; exit 2 ;;
+  # about half of the server's core (50 % measured at 1,822 of these 2,075 publishes/s): 5,000 steady
+  # sessions in groups of 100, 2,000 uid publishes/s, 20 group and 5 broadcast publishes/s, 10 slow readers
+  # (25/s of 8 KiB to one, 25/s to their group), 50 churned sessions/s living 5 s, 10 drops/s resuming by
+  # cursor, 2 offline uids/s with ttl messages. One generator (GENERATORS is ignored).
+  soak)      defaults=(--connections 5000 --group-size 100 --rate 2000 --group-rate 20 --broadcast-rate 5
+                       --churn-rate 50 --churn-life 5000 --reconnect-rate 10 --away-max 5000 --slow-readers 10
+                       --slow-readers-rate 25 --ttl-rate 2 --duration $(( ${SOAK_MINUTES:-30} * 60 )) --source-ips 4
+                       --drain 15 --inflight 64 --connect-timeout 30000) ;;
+  *) echo "usage: $0 idle|uid|group|broadcast|churn|soak [generator options...]" >&2; exit 2 ;;
 esac
 shift
 
@@ -36,7 +49,12 @@ SERVER_JAVA=$(command -v "${SERVER_JAVA:-java}")
 GEN_JAVA=$(command -v java)
 SERVER_CPU=${SERVER_CPU:-0}
 GEN_CPU=${GEN_CPU:-1}
-SERVER_HEAP=${SERVER_HEAP:-1g}
+if [[ $scenario == soak ]]; then
+  SERVER_HEAP=${SERVER_HEAP:-512m}
+  SERVER_JVM_OPTS="-XX:+AlwaysPreTouch ${SERVER_JVM_OPTS:-}"
+else
+  SERVER_HEAP=${SERVER_HEAP:-1g}
+fi
 GEN_HEAP=${GEN_HEAP:-2g}
 GENERATORS=${GENERATORS:-1}
 LOG_DIR=${LOG_DIR:-bench/target}
@@ -126,12 +144,12 @@ redis_report() { # Redis calls per publish: one EVALSHA appends a batch of publi
 }
 
 generator() { # generator N-of-GENERATORS, extra args
-  PATH="$(dirname "$SERVER_JAVA"):$PATH" taskset -c "$GEN_CPU" "$GEN_JAVA" -Xms"$GEN_HEAP" -Xmx"$GEN_HEAP" -XX:+UseParallelGC -jar "$BENCH_JAR" \
+  PATH="$(dirname "$SERVER_JAVA"):$PATH" taskset -c "$GEN_CPU" "$GEN_JAVA" -Xms"$GEN_HEAP" -Xmx"$GEN_HEAP" -XX:+UseParallelGC -Djava.awt.headless=true -jar "$BENCH_JAR" \
     --scenario "$scenario" --ws-url "$ws_urls" --api-url "$api_urls" \
     --jwt-secret "$JWT_SECRET" --api-key "$API_KEY" --server-pid "$server_pid" "${defaults[@]}" "$@"
 }
 
-if [[ $GENERATORS -le 1 ]]; then
+if [[ $GENERATORS -le 1 || $scenario == soak ]]; then
   status=0
   generator "$@" || status=$?
   redis_report

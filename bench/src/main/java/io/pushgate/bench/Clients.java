@@ -44,6 +44,9 @@ final class Clients {
     private static final byte[] PING = "{\"type\":\"ping\"".getBytes(StandardCharsets.US_ASCII);
     private static final byte[] WELCOME = "{\"type\":\"welcome\"".getBytes(StandardCharsets.US_ASCII);
     private static final byte[] CLOSE = "{\"type\":\"close\"".getBytes(StandardCharsets.US_ASCII);
+    private static final byte[] RESET = "{\"type\":\"reset\"".getBytes(StandardCharsets.US_ASCII);
+    /** Receive buffer of a soak's slow reader, so that a pause backs up into the server soon. */
+    static final int SLOW_RCVBUF = 4096;
     private static final byte[] PONG = "{\"type\":\"pong\"}".getBytes(StandardCharsets.US_ASCII);
 
     /** Per event-loop scratch: a copy of the frame being read and a decode holder. */
@@ -73,6 +76,8 @@ final class Clients {
     private final Tracker tracker;
     private final Hs256 signer;
     private final long tokenExpiry;
+    /** Soak: follow cursors, message order and resets. */
+    private final boolean cursors;
 
     Clients(Options options, EventLoopGroup group, Class<? extends Channel> channelType, boolean epoll, Metrics metrics,
             Tracker tracker, Hs256 signer, long tokenExpiry) {
@@ -82,6 +87,7 @@ final class Clients {
         this.tracker = tracker;
         this.signer = signer;
         this.tokenExpiry = tokenExpiry;
+        this.cursors = options.scenario.equals("soak");
         this.base = new Bootstrap().group(group).channel(channelType)
                 .option(ChannelOption.TCP_NODELAY, true)
                 .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, (int) Math.min(Integer.MAX_VALUE, options.connectTimeoutMillis));
@@ -109,12 +115,26 @@ final class Clients {
 
     /** Opens {@code s}; completes when its welcome arrived, exceptionally on any failure (the channel is then closed). */
     CompletableFuture<Session> open(Session s, int n) {
+        return open(s, n, null);
+    }
+
+    /**
+     * Opens {@code s}, resuming from {@code cursor} ({@code ?cursor=}) when it is not null; a session may be
+     * opened again once its previous connection has closed.
+     */
+    CompletableFuture<Session> open(Session s, int n, String cursor) {
         CompletableFuture<Session> done = new CompletableFuture<>();
         URI endpoint = endpoint(n);
         String token = signer.token(s.uid, tokenExpiry, s.groups);
-        URI withToken = URI.create(endpoint + "?token=" + token);
+        // a cursor is [0-9a-z-]: nothing to encode
+        URI withToken = URI.create(endpoint + "?token=" + token + (cursor != null ? "&cursor=" + cursor : ""));
         boolean sse = options.transport.equals("sse");
+        s.closingByUs = false;
+        s.closeCode = 0;
         Bootstrap b = base.clone();
+        if (s.slow) {
+            b.option(ChannelOption.SO_RCVBUF, SLOW_RCVBUF);
+        }
         if (options.sourceIps > 1) {
             b.localAddress(new InetSocketAddress("127.0.0." + (1 + Math.floorMod(n, options.sourceIps)), 0));
         }
@@ -168,22 +188,26 @@ final class Clients {
         }
     }
 
+    /** The welcome of this connection ({@code done}); a session's first welcome starts what it expects. */
     private void welcomed(Session s, CompletableFuture<Session> done) {
-        if (s.welcomed) {
+        if (done.isDone()) {
             return;
         }
-        tracker.welcomed(s);
-        s.welcomed = true;
+        if (!s.welcomed) {
+            tracker.welcomed(s);
+            s.welcomed = true;
+        }
         metrics.open.incrementAndGet();
         done.complete(s);
     }
 
     private void ended(Session s, CompletableFuture<Session> done) {
+        boolean welcomedHere = done.isDone() && !done.isCompletedExceptionally();
         if (!done.isDone()) {
             done.completeExceptionally(new IllegalStateException(
                     "connection closed before welcome" + (s.closeCode != 0 ? " (close " + s.closeCode + ")" : "")));
         }
-        if (s.welcomed) {
+        if (welcomedHere) {
             metrics.open.decrementAndGet();
             if (!s.closingByUs) {
                 metrics.disconnected(s.closeCode);
@@ -194,11 +218,30 @@ final class Clients {
     /** Handles the frame in {@code buf[0, len)}; returns true when it should be answered with a pong. */
     private boolean onFrame(Session s, byte[] buf, int from, int to, CompletableFuture<Session> done, Scratch scratch) {
         if (startsWith(buf, from, to, MESSAGE)) {
-            tracker.delivered(s, buf, from, to, scratch.decoded);
+            boolean first = tracker.delivered(s, buf, from, to, scratch.decoded);
+            if (cursors) {
+                tracker.position(s, buf, from, to, first);
+            }
         } else if (startsWith(buf, from, to, PING)) {
+            if (cursors) {
+                String c = Cursors.string(buf, from, to, Cursors.CURSOR);
+                if (c != null) {
+                    s.cursor = c;
+                }
+            }
             return true;
         } else if (startsWith(buf, from, to, WELCOME)) {
+            // a resumed connection keeps the cursor it resumed from until the replay moves it: the welcome's
+            // is ahead of what the replay still has to deliver
+            if (cursors && s.resumedFrom == null) {
+                String c = Cursors.string(buf, from, to, Cursors.CURSOR);
+                if (c != null) {
+                    s.cursor = c;
+                }
+            }
             welcomed(s, done);
+        } else if (cursors && startsWith(buf, from, to, RESET)) {
+            tracker.reset(s, Cursors.string(buf, from, to, Cursors.CURSOR));
         } else if (startsWith(buf, from, to, CLOSE)) {
             long code = Json.firstAfter(new String(buf, from, to - from, StandardCharsets.UTF_8), "{", "code");
             s.closeCode = (int) code;

@@ -114,6 +114,12 @@ final class Json {
             return this;
         }
 
+        /** {@code json} as it is: an array, say. */
+        Obj putRaw(String name, String json) {
+            name(name).append(json);
+            return this;
+        }
+
         Obj putNull(String name) {
             name(name).append("null");
             return this;

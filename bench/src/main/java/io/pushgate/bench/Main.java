@@ -61,6 +61,12 @@ public final class Main {
             System.exit(2);
             return;
         }
+        if (o.scenario.equals("soak")) {
+            Soak.Result result = new Soak(o).run();
+            System.out.println(result.json());
+            System.exit(result.passed() ? 0 : 1);
+            return;
+        }
         System.out.println(new Main(o).run());
         System.exit(0);
     }
@@ -398,7 +404,7 @@ public final class Main {
         }
     }
 
-    private static void latency(Json.Obj r, String prefix, Histogram h) {
+    static void latency(Json.Obj r, String prefix, Histogram h) {
         if (h.getTotalCount() == 0) {
             r.putNull(prefix + "_p50_ms").putNull(prefix + "_p90_ms").putNull(prefix + "_p99_ms")
                     .putNull(prefix + "_p999_ms").putNull(prefix + "_max_ms");

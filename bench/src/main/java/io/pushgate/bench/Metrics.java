@@ -23,6 +23,11 @@ final class Metrics {
     final LongAdder duplicated = new LongAdder();
     /** Messages published by another generator process (broadcast, shared groups): not checked here. */
     final LongAdder foreign = new LongAdder();
+    /** Soak: a first delivery whose message id is not after the last one of its stream on that session. */
+    final LongAdder outOfOrder = new LongAdder();
+    /** Soak: resumes answered with {@code reset}, and those whose cursor was younger than the history window. */
+    final LongAdder resets = new LongAdder();
+    final LongAdder resetsInWindow = new LongAdder();
     final LongAdder requests = new LongAdder();
     final LongAdder published = new LongAdder();
     final LongAdder publishErrors = new LongAdder();

@@ -11,7 +11,7 @@ import java.util.Map;
 final class Options {
 
     static final String USAGE = """
-            usage: java -jar pushgate-bench.jar --scenario idle|uid|group|broadcast|churn [options]
+            usage: java -jar pushgate-bench.jar --scenario idle|uid|group|broadcast|churn|soak [options]
               --transport ws|sse          client transport (ws)
               --connections N             sessions to open (1000)
               --duration S                measured seconds: held (idle) or publishing (10)
@@ -43,6 +43,36 @@ final class Options {
                                           and the RSS growth is what the sessions keep; the first burst's
                                           growth is reported as server_rss_cold_per_conn_kb (0)
               --event NAME                event name of published messages (bench)
+            soak (the mix runs for --duration; --rate is its uid publishes/s; sessions are in groups of
+            --group-size; the churn options apply):
+              --sample-interval S         seconds between samples of the server's RSS and heap after a full GC
+                                          (duration/30, between 5 and 60)
+              --settle S                  samples before this are not compared; the first one at or after it is
+                                          the baseline (duration/6, at most 300)
+              --growth-limit PCT          largest growth over the baseline allowed for RSS and heap (5)
+              --group-rate R              group publishes/s, random group (20)
+              --broadcast-rate R          publishes/s to all (2)
+              --reconnect-rate R          steady sessions dropped per second, each reconnecting with
+                                          ?cursor=<last cursor> after a random pause up to --away-max (10)
+              --away-max MS               longest pause before a dropped session reconnects (5000)
+              --slow-readers N            sessions that take turns to stop reading for a while, one per sample
+                                          interval and ending 10 s before the next sample; in their own group,
+                                          with a small receive buffer (10)
+              --slow-readers-rate R       publishes/s to the uid of the slow reader whose turn it is, and as many
+                                          to the slow readers' group (25)
+              --slow-payload-bytes N      data size of those publishes, so that a long pause fills the server's
+                                          socket buffer and queue (1024 frames) before the history's 1000
+                                          messages per stream are gone (8192)
+              --slow-pause-max MS         longest pause of a slow reader; pauses are half to all of it, less
+                                          when the sample interval leaves no room (30000)
+              --ttl-rate R                offline uids per second sent --ttl-messages messages with "ttl" and
+                                          then connected (2)
+              --ttl-messages K            messages held per offline uid (3)
+              --ttl S                     the "ttl" of those messages, seconds (60)
+              --history-window S          the server's pushgate.history.window: a reset of a cursor younger
+                                          than this is a failure (120)
+              --plot PATH                 the PNG of RSS and heap over time (bench/target/soak.png); the CSV of
+                                          the samples goes beside it (same name, .csv)
             Progress goes to stderr every second; one JSON line of results goes to stdout.
             """;
 
@@ -73,11 +103,27 @@ final class Options {
     final String event;
     final boolean serverGc;
     final int warmCycles;
+    final double sampleInterval;
+    final double settle;
+    final double growthLimitPct;
+    final double groupRate;
+    final double broadcastRate;
+    final double reconnectRate;
+    final long awayMaxMillis;
+    final int slowReaders;
+    final double slowRate;
+    final int slowPayloadBytes;
+    final long slowPauseMaxMillis;
+    final double ttlRate;
+    final int ttlMessages;
+    final int ttlSeconds;
+    final double historyWindow;
+    final String plot;
 
     Options(String[] args) {
         Map<String, String> m = parse(args);
         scenario = take(m, "scenario", "uid").toLowerCase(Locale.ROOT);
-        if (!List.of("idle", "uid", "group", "broadcast", "churn").contains(scenario)) {
+        if (!List.of("idle", "uid", "group", "broadcast", "churn", "soak").contains(scenario)) {
             throw new IllegalArgumentException("unknown --scenario " + scenario);
         }
         transport = take(m, "transport", "ws").toLowerCase(Locale.ROOT);
@@ -109,6 +155,22 @@ final class Options {
         event = take(m, "event", "bench");
         serverGc = Boolean.parseBoolean(take(m, "server-gc", "false"));
         warmCycles = Integer.parseInt(take(m, "warm-cycles", "0"));
+        sampleInterval = Double.parseDouble(take(m, "sample-interval", String.valueOf(Math.max(5, Math.min(60, duration / 30)))));
+        settle = Double.parseDouble(take(m, "settle", String.valueOf(Math.min(300, duration / 6))));
+        growthLimitPct = Double.parseDouble(take(m, "growth-limit", "5"));
+        groupRate = Double.parseDouble(take(m, "group-rate", "20"));
+        broadcastRate = Double.parseDouble(take(m, "broadcast-rate", "2"));
+        reconnectRate = Double.parseDouble(take(m, "reconnect-rate", "10"));
+        awayMaxMillis = Long.parseLong(take(m, "away-max", "5000"));
+        slowReaders = Integer.parseInt(take(m, "slow-readers", "10"));
+        slowRate = Double.parseDouble(take(m, "slow-readers-rate", "25"));
+        slowPayloadBytes = Integer.parseInt(take(m, "slow-payload-bytes", "8192"));
+        slowPauseMaxMillis = Long.parseLong(take(m, "slow-pause-max", "30000"));
+        ttlRate = Double.parseDouble(take(m, "ttl-rate", "2"));
+        ttlMessages = Integer.parseInt(take(m, "ttl-messages", "3"));
+        ttlSeconds = Integer.parseInt(take(m, "ttl", "60"));
+        historyWindow = Double.parseDouble(take(m, "history-window", "120"));
+        plot = take(m, "plot", "bench/target/soak.png");
         if (!m.isEmpty()) {
             throw new IllegalArgumentException("unknown option(s): " + m.keySet());
         }
@@ -123,6 +185,11 @@ final class Options {
         }
         if (batch < 1 || inflight < 1 || connections < 0 || groupSize < 1) {
             throw new IllegalArgumentException("--batch, --inflight and --group-size are at least 1");
+        }
+        if (scenario.equals("soak") && (sampleInterval <= 0 || settle < 0 || settle >= duration
+                || slowReaders < 0 || slowReaders > connections || transport.equals("sse") || batch != 1)) {
+            throw new IllegalArgumentException("soak: --sample-interval > 0, 0 <= --settle < --duration, "
+                    + "--slow-readers <= --connections, WebSocket and --batch 1 only");
         }
     }
 

@@ -42,9 +42,16 @@ final class Publisher {
         int pick(StringBuilder body, ThreadLocalRandom random);
 
         void accepted(int code);
+
+        /** The payload size of a message {@link #pick} returned {@code code} for; below 0: {@code --payload-bytes}. */
+        default int payloadBytes(int code) {
+            return -1;
+        }
     }
 
     private final Options options;
+    /** Messages per second, 0 = flat out: {@code --rate}, unless the scenario sums several rates. */
+    private final double rate;
     private final EventLoop loop;
     private final Metrics metrics;
     private final Targets targets;
@@ -62,7 +69,13 @@ final class Publisher {
 
     Publisher(Options options, EventLoop loop, Class<? extends Channel> channelType, Metrics metrics, Targets targets,
             long generator) {
+        this(options, options.rate, loop, channelType, metrics, targets, generator);
+    }
+
+    Publisher(Options options, double rate, EventLoop loop, Class<? extends Channel> channelType, Metrics metrics,
+              Targets targets, long generator) {
         this.options = options;
+        this.rate = rate;
         this.loop = loop;
         this.metrics = metrics;
         this.targets = targets;
@@ -113,7 +126,7 @@ final class Publisher {
             running = true;
             startNanos = System.nanoTime();
             issued = 0;
-            if (options.rate > 0) {
+            if (rate > 0) {
                 ticker = loop.scheduleAtFixedRate(this::pump, 1, 1, TimeUnit.MILLISECONDS);
             }
             pump();
@@ -148,10 +161,10 @@ final class Publisher {
 
     private void pump() {
         while (running && !idle.isEmpty()) {
-            if (options.rate > 0) {
-                long due = (long) (options.rate * (System.nanoTime() - startNanos) / 1e9) - issued;
-                if (due > options.rate + options.batch) { // more than a second behind: drop the backlog
-                    long drop = due - (long) options.rate;
+            if (rate > 0) {
+                long due = (long) (rate * (System.nanoTime() - startNanos) / 1e9) - issued;
+                if (due > rate + options.batch) { // more than a second behind: drop the backlog
+                    long drop = due - (long) rate;
                     skipped += drop;
                     issued += drop;
                     due -= drop;
@@ -208,9 +221,12 @@ final class Publisher {
                     body.append(',');
                 }
                 body.append("{\"to\":");
-                codes[count++] = targets.pick(body, random);
+                int code = targets.pick(body, random);
+                codes[count++] = code;
+                int size = targets.payloadBytes(code);
                 body.append(",\"event\":\"").append(options.event).append("\",\"data\":")
-                        .append(Payload.encode(generator, seq++, Clock.nowMicros(), options.payloadBytes)).append('}');
+                        .append(Payload.encode(generator, seq++, Clock.nowMicros(), size < 0 ? options.payloadBytes : size))
+                        .append('}');
             }
             if (batch) {
                 body.append(']');
@@ -252,7 +268,7 @@ final class Publisher {
                 return;
             }
             idle.add(this);
-            if (options.rate <= 0) {
+            if (rate <= 0) {
                 pump();
             }
         }

@@ -30,6 +30,21 @@ final class Session {
     final SeqSet seen = new SeqSet();
     volatile long unique;
 
+    /*
+     * Soak: the cursor to resume from (the latest of the welcome's, a message id, a ping's, a reset's),
+     * the one this connection resumed from, and per stream (uid, group, all) the last message sequence
+     * seen, which must rise. Written on the session's event loop; a session has one connection at a time.
+     */
+    volatile String cursor;
+    volatile String resumedFrom;
+    final long[] lastServerSeq = {-1, -1, -1};
+    /** Soak: a resume was answered with a reset, so what it missed is not owed to it. */
+    volatile boolean reset;
+    /** Soak: stops reading now and then; connects with a small receive buffer. */
+    volatile boolean slow;
+    /** Soak: the sequence numbers of the messages held for this (ttl) session's uid before it connected. */
+    long[] ttlOwed;
+
     Session(int index, String uid, int group, List<String> groups, boolean churn) {
         this.index = index;
         this.uid = uid;

@@ -12,7 +12,7 @@ import java.util.concurrent.atomic.AtomicLongArray;
 final class Tracker {
 
     /** Totals of {@link #summarize}. */
-    record Summary(long expected, long unique, long missing, long unexpected, int sessions) {
+    record Summary(long expected, long unique, long missing, long unexpected, int sessions, int reset) {
     }
 
     private final long generator;
@@ -20,6 +20,8 @@ final class Tracker {
     private final AtomicLongArray uidCount;
     private final AtomicLongArray groupCount;
     private final AtomicLong allCount = new AtomicLong();
+    /** The server's history window: a reset of a younger cursor is counted in {@link Metrics#resetsInWindow}. */
+    private volatile long windowMillis = 120_000;
 
     Tracker(long generator, Metrics metrics, int uids, int groups) {
         this.generator = generator;
@@ -30,6 +32,10 @@ final class Tracker {
 
     long generator() {
         return generator;
+    }
+
+    void window(long millis) {
+        windowMillis = millis;
     }
 
     /** A publish to the uid of session {@code index} was accepted. */
@@ -69,21 +75,65 @@ final class Tracker {
      * A message frame arrived on {@code s}; {@code buf[from, to)} holds its JSON. Runs on the session's
      * event loop. {@code scratch} is that loop's own decode holder.
      */
-    void delivered(Session s, byte[] buf, int from, int to, Payload.Decoded scratch) {
+    boolean delivered(Session s, byte[] buf, int from, int to, Payload.Decoded scratch) {
         long now = Clock.nowMicros();
         if (!Payload.decode(buf, from, to, scratch)) {
-            return;
+            return false;
         }
         if (scratch.generator != generator) {
             metrics.foreign.increment();
-            return;
+            return false;
         }
         metrics.received.increment();
-        metrics.recordLatency(now - scratch.sentMicros);
+        if (!s.slow) { // a slow reader's latency is its pause
+            metrics.recordLatency(now - scratch.sentMicros);
+        }
         if (s.seen.add(scratch.seq)) {
             s.unique = s.unique + 1;
-        } else {
-            metrics.duplicated.increment();
+            return true;
+        }
+        metrics.duplicated.increment();
+        return false;
+    }
+
+    /**
+     * Soak: the message frame in {@code buf[from, to)} moves the session's cursor to its id; per stream the
+     * ids must rise (one sequence orders every stream), so a first delivery that does not is out of order.
+     *
+     * @param first whether {@link #delivered} counted it as a first delivery (a duplicate is counted there)
+     */
+    void position(Session s, byte[] buf, int from, int to, boolean first) {
+        String id = Cursors.string(buf, from, to, Cursors.ID);
+        if (id == null) {
+            return;
+        }
+        s.cursor = id;
+        long seq = Cursors.seq(id);
+        int stream = Cursors.stream(buf, from, to);
+        if (seq < 0 || stream < 0) {
+            return;
+        }
+        if (seq > s.lastServerSeq[stream]) {
+            s.lastServerSeq[stream] = seq;
+        } else if (first) {
+            metrics.outOfOrder.increment();
+        }
+    }
+
+    /**
+     * Soak: the session's resume was answered with a reset (naming {@code cursor}). What it missed is gone,
+     * so it is no longer held to exactly-once; a reset of a cursor younger than the window is a failure.
+     */
+    void reset(Session s, String cursor) {
+        metrics.resets.increment();
+        s.reset = true;
+        String from = s.resumedFrom;
+        long ts = from == null ? -1 : Cursors.ts(from);
+        if (ts < 0 || System.currentTimeMillis() - ts < windowMillis) {
+            metrics.resetsInWindow.increment();
+        }
+        if (cursor != null) {
+            s.cursor = cursor;
         }
     }
 
@@ -93,7 +143,12 @@ final class Tracker {
         long missing = 0;
         long unexpected = 0;
         int n = 0;
+        int reset = 0;
         for (Session s : sessions) {
+            if (s.reset) {
+                reset++;
+                continue;
+            }
             long e = expected(s);
             long u = s.unique;
             expected += e;
@@ -102,6 +157,6 @@ final class Tracker {
             unexpected += Math.max(0, u - e);
             n++;
         }
-        return new Summary(expected, unique, missing, unexpected, n);
+        return new Summary(expected, unique, missing, unexpected, n, reset);
     }
 }

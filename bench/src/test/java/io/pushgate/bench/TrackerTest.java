@@ -65,4 +65,47 @@ class TrackerTest {
         Session neverWelcomed = new Session(1, "u1", -1, List.of(), false);
         assertEquals(0, tracker.expected(neverWelcomed));
     }
+
+    private boolean deliver(Session s, long seq, String id, String to) {
+        byte[] frame = ("{\"type\":\"message\",\"id\":\"" + id + "\",\"event\":\"bench\",\"data\":"
+                + Payload.encode(9, seq, Clock.nowMicros(), 100) + ",\"to\":" + to + ",\"ts\":1}")
+                .getBytes(StandardCharsets.UTF_8);
+        boolean first = tracker.delivered(s, frame, 0, frame.length, scratch);
+        tracker.position(s, frame, 0, frame.length, first);
+        return first;
+    }
+
+    @Test
+    void messageIdsMoveTheCursorAndMustRisePerStream() {
+        Session s = session(0, 0);
+        deliver(s, 1, "e-a-1", "{\"uid\":\"u0\"}");
+        deliver(s, 2, "e-c-1", "{\"all\":true}");
+        deliver(s, 3, "e-b-1", "{\"group\":\"g0\"}");   // another stream: lower is fine
+        assertEquals("e-b-1", s.cursor);
+        assertEquals(0, metrics.outOfOrder.sum());
+        deliver(s, 4, "e-9-1", "{\"uid\":\"u0\"}");     // before e-a on the uid stream
+        assertEquals(1, metrics.outOfOrder.sum());
+        deliver(s, 1, "e-a-1", "{\"uid\":\"u0\"}");     // a duplicate: counted as one, not as out of order
+        assertEquals(1, metrics.duplicated.sum());
+        assertEquals(1, metrics.outOfOrder.sum());
+    }
+
+    @Test
+    void aResetIsAFailureOnlyForACursorYoungerThanTheWindow() {
+        tracker.window(120_000);
+        Session young = session(0, -1);
+        young.resumedFrom = "e-1-" + Long.toString(System.currentTimeMillis() - 5_000, 36);
+        tracker.publishedToUid(0);
+        tracker.reset(young, "e-5-1");
+        assertEquals("e-5-1", young.cursor);
+        Session old = session(1, -1);
+        old.resumedFrom = "e-1-" + Long.toString(System.currentTimeMillis() - 200_000, 36);
+        tracker.reset(old, "e-6-1");
+        assertEquals(2, metrics.resets.sum());
+        assertEquals(1, metrics.resetsInWindow.sum());
+        // a reset session is owed nothing more: it is counted apart, not as missing
+        Tracker.Summary summary = tracker.summarize(List.of(young, old));
+        assertEquals(0, summary.missing());
+        assertEquals(2, summary.reset());
+    }
 }
