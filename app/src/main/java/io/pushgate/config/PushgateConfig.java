@@ -35,6 +35,8 @@ import io.pushgate.web.ProblemWriter;
 import org.springframework.boot.context.properties.EnableConfigurationProperties;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnProperty;
 import org.springframework.boot.reactor.netty.NettyServerCustomizer;
+import org.springframework.boot.web.server.ConfigurableWebServerFactory;
+import org.springframework.boot.web.server.WebServerFactoryCustomizer;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 import org.springframework.core.Ordered;
@@ -61,6 +63,16 @@ public class PushgateConfig {
     Secrets secrets(PushgateProperties properties, Environment environment) {
         boolean production = Arrays.asList(environment.getActiveProfiles()).contains("prod");
         return Secrets.resolve(properties, production);
+    }
+
+    /**
+     * With generated secrets the API is open to whoever reads the console, so the server binds loopback
+     * only: development stays on this machine. An explicit {@code server.address} is obeyed as written, and
+     * configured secrets keep the usual bind on every interface.
+     */
+    @Bean
+    WebServerFactoryCustomizer<ConfigurableWebServerFactory> developmentBind(Secrets secrets, Environment environment) {
+        return new DevelopmentBind(secrets, environment);
     }
 
     @Bean
@@ -228,8 +240,8 @@ public class PushgateConfig {
     }
 
     @Bean
-    StartupBanner startupBanner(Secrets secrets, HmacTokens tokens) {
-        return new StartupBanner(secrets, tokens);
+    StartupBanner startupBanner(Secrets secrets, HmacTokens tokens, Environment environment) {
+        return new StartupBanner(secrets, tokens, DevelopmentBind.loopbackOnly(secrets, environment));
     }
 
     private static String randomNodeId() {
