@@ -76,8 +76,9 @@ public class PushgateConfig {
     }
 
     @Bean
-    HmacTokens hmacTokens(Secrets secrets) {
-        return new HmacTokens(secrets.jwtSecret());
+    HmacTokens hmacTokens(Secrets secrets, PushgateProperties properties) {
+        PushgateProperties.Auth auth = properties.auth();
+        return new HmacTokens(secrets.jwtSecret(), auth.jwtKeys(), auth.issuer(), auth.audience());
     }
 
     @Bean

@@ -2,6 +2,7 @@ package io.pushgate.config;
 
 import java.time.Duration;
 import java.util.List;
+import java.util.Map;
 
 import org.jspecify.annotations.Nullable;
 import org.springframework.boot.context.properties.ConfigurationProperties;
@@ -65,8 +66,16 @@ public record PushgateProperties(@DefaultValue Node node, @DefaultValue Auth aut
     public record Node(@Nullable String id) {
     }
 
-    /** @param jwtSecret HS256 secret for client tokens, at least 32 bytes; generated (dev only) when unset */
-    public record Auth(@Nullable String jwtSecret) {
+    /**
+     * @param jwtSecret HS256 secret for client tokens without {@code kid}, at least 32 bytes; generated (dev
+     *                  only) when unset
+     * @param jwtKeys   HS256 secrets by key id ({@code pushgate.auth.jwt-keys.<kid>=<secret>}), for rotation:
+     *                  a token whose header has {@code kid} is checked with that key only (unknown id: 401)
+     * @param issuer    when set, a token's {@code iss} must equal it
+     * @param audience  when set, a token's {@code aud} (a string or an array) must hold it
+     */
+    public record Auth(@Nullable String jwtSecret, @DefaultValue Map<String, String> jwtKeys, @Nullable String issuer,
+                       @Nullable String audience) {
     }
 
     /**
