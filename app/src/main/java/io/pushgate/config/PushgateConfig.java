@@ -27,10 +27,12 @@ import io.pushgate.transport.sse.SseStreams;
 import io.pushgate.transport.ws.DirectWebSocket;
 import io.pushgate.transport.ws.PushWebSocketHandler;
 import io.pushgate.transport.ws.WsSettings;
+import io.pushgate.web.AddressRanges;
 import io.pushgate.web.EventLoopTicks;
 import io.pushgate.web.HttpStage;
 import io.pushgate.web.ProblemErrors;
 import io.pushgate.web.ProblemWriter;
+import io.pushgate.web.TrustedForwardedHeaders;
 
 import org.springframework.boot.context.properties.EnableConfigurationProperties;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnProperty;
@@ -48,6 +50,7 @@ import org.springframework.web.reactive.handler.SimpleUrlHandlerMapping;
 import org.springframework.web.reactive.socket.server.WebSocketService;
 import org.springframework.web.reactive.socket.server.support.HandshakeWebSocketService;
 import org.springframework.web.reactive.socket.server.upgrade.ReactorNettyRequestUpgradeStrategy;
+import org.springframework.web.server.adapter.WebHttpHandlerBuilder;
 
 import io.netty.channel.ChannelPipeline;
 import reactor.netty.NettyPipeline;
@@ -84,6 +87,16 @@ public class PushgateConfig {
     @Bean
     ApiKeys apiKeys(Secrets secrets) {
         return new ApiKeys(secrets.apiKeys());
+    }
+
+    /**
+     * Forwarded headers only from {@code pushgate.http.trusted-proxies}. Named as WebFlux looks it up; it
+     * takes the place of Spring Boot's {@code server.forward-headers-strategy=framework}, which trusts
+     * every peer (so that strategy stays {@code none}, as does Netty's {@code native}).
+     */
+    @Bean(WebHttpHandlerBuilder.FORWARDED_HEADER_TRANSFORMER_BEAN_NAME)
+    TrustedForwardedHeaders forwardedHeaderTransformer(PushgateProperties properties) {
+        return new TrustedForwardedHeaders(AddressRanges.of(properties.http().trustedProxies(), "pushgate.http.trusted-proxies"));
     }
 
     @Bean
@@ -141,7 +154,8 @@ public class PushgateConfig {
     @ConditionalOnProperty(name = "pushgate.compat.web-msg-sender.enabled", havingValue = "true")
     RouterFunction<ServerResponse> webMsgSenderRoutes(Broker broker, JsonMapper mapper, PushgateProperties properties) {
         PushgateProperties.WebMsgSender compat = properties.compat().webMsgSender();
-        return new WebMsgSender(broker, mapper, compat.allowedFrom(), compat.key()).routes();
+        return new WebMsgSender(broker, mapper, AddressRanges.of(compat.allowedFrom(), "pushgate.compat.web-msg-sender.allowed-from"),
+                compat.key()).routes();
     }
 
     @Bean

@@ -19,7 +19,16 @@ public record PushgateProperties(@DefaultValue Node node, @DefaultValue Auth aut
                                  @DefaultValue Shutdown shutdown, @DefaultValue History history,
                                  @DefaultValue Sse sse, @DefaultValue Poll poll, @DefaultValue Cors cors,
                                  @DefaultValue("memory") String broker, @DefaultValue Redis redis,
-                                 @DefaultValue Compat compat) {
+                                 @DefaultValue Compat compat, @DefaultValue Http http) {
+
+    /**
+     * @param trustedProxies peers whose {@code Forwarded} / {@code X-Forwarded-*} headers are applied
+     *                       (addresses or CIDR ranges, IPv4 and IPv6; {@code *} trusts every peer); from
+     *                       any other peer those headers are removed unread, so scheme, host, origin and
+     *                       client address are the connection's own
+     */
+    public record Http(@DefaultValue({"127.0.0.1", "::1"}) List<String> trustedProxies) {
+    }
 
     /** The compatibility endpoints for the systems pushgate replaces; each is off unless switched on. */
     public record Compat(@DefaultValue WebMsgSender webMsgSender, @DefaultValue TextPort textPort,
@@ -54,8 +63,9 @@ public record PushgateProperties(@DefaultValue Node node, @DefaultValue Auth aut
 
     /**
      * @param enabled     serve web-msg-sender's push port at {@code /compat/web-msg-sender}
-     * @param allowedFrom client addresses it takes requests from ({@code *}: any); loopback by default, since
-     *                    web-msg-sender's port had no authentication
+     * @param allowedFrom client addresses or CIDR ranges it takes requests from ({@code *}: any); loopback by
+     *                    default, since web-msg-sender's port had no authentication. Behind a proxy listed in
+     *                    {@code pushgate.http.trusted-proxies}, the client address is the one it forwards
      * @param key         when set, requests must also carry it as the field {@code key}
      */
     public record WebMsgSender(@DefaultValue("false") boolean enabled,
