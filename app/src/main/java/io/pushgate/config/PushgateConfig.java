@@ -18,6 +18,7 @@ import io.pushgate.core.PushNode;
 import io.pushgate.core.history.History;
 import io.pushgate.core.history.InMemoryHistory;
 import io.pushgate.security.ApiKeys;
+import io.pushgate.security.CookieOrigins;
 import io.pushgate.security.CorsPolicy;
 import io.pushgate.security.HmacTokens;
 import io.pushgate.transport.poll.PollSettings;
@@ -160,12 +161,13 @@ public class PushgateConfig {
 
     @Bean
     @ConditionalOnProperty(name = "pushgate.compat.socket-io.enabled", havingValue = "true")
-    SocketIoServer socketIoServer(PushNode node, HmacTokens tokens, JsonMapper mapper, PushgateProperties properties) {
+    SocketIoServer socketIoServer(PushNode node, HmacTokens tokens, JsonMapper mapper, PushgateProperties properties,
+                                  CookieOrigins cookies) {
         PushgateProperties.SocketIo compat = properties.compat().socketIo();
         WebSocketService webSockets = new HandshakeWebSocketService(new ReactorNettyRequestUpgradeStrategy(
                 () -> WebsocketServerSpec.builder().maxFramePayloadLength(compat.maxPayload())));
         return new SocketIoServer(node, tokens, mapper, webSockets, CorsPolicy.webSocketOrigins(properties.cors().allowedOrigins()),
-                compat.trustLogin(), compat.pingInterval(), compat.pingTimeout(), compat.maxPayload(), compat.maxSessions());
+                cookies::listedWithCookies, compat.trustLogin(), compat.pingInterval(), compat.pingTimeout(), compat.maxPayload(), compat.maxSessions());
     }
 
     /** {@code /socket.io/} goes to the Socket.IO server before any other mapping looks at it. */
@@ -183,8 +185,8 @@ public class PushgateConfig {
     }
 
     @Bean
-    DirectWebSocket directWebSocket(PushWebSocketHandler handler, PushgateProperties properties) {
-        return new DirectWebSocket(handler, CorsPolicy.webSocketOrigins(properties.cors().allowedOrigins()));
+    DirectWebSocket directWebSocket(PushWebSocketHandler handler, PushgateProperties properties, CookieOrigins cookies) {
+        return new DirectWebSocket(handler, CorsPolicy.webSocketOrigins(properties.cors().allowedOrigins()), cookies);
     }
 
     @Bean
@@ -234,14 +236,22 @@ public class PushgateConfig {
     }
 
     @Bean
-    DirectSse directSse(SseStreams streams, HmacTokens tokens, SseSettings settings, PushgateProperties properties) {
-        return new DirectSse(streams, tokens, settings.direct(), CorsPolicy.configuration(properties.cors().allowedOrigins()));
+    DirectSse directSse(SseStreams streams, HmacTokens tokens, SseSettings settings, PushgateProperties properties,
+                        CookieOrigins cookies) {
+        return new DirectSse(streams, tokens, settings.direct(), CorsPolicy.configuration(properties.cors().allowedOrigins()),
+                cookies);
     }
 
     @Bean
     PollSettings pollSettings(PushgateProperties properties) {
         PushgateProperties.Poll poll = properties.poll();
         return new PollSettings(poll.hold(), poll.batch(), poll.grace());
+    }
+
+    /** When the {@code pushgate_token} cookie counts: only from pushgate's own and listed origins. */
+    @Bean
+    CookieOrigins cookieOrigins(PushgateProperties properties) {
+        return CookieOrigins.of(properties.cors().allowedOrigins());
     }
 
     @Bean

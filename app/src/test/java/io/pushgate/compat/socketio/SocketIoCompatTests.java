@@ -115,12 +115,17 @@ class SocketIoCompatTests {
         awaitSessionsOf(uid, 0);
     }
 
+    /**
+     * With no origin list any page may poll with its {@code auth} token, but not with the user's cookies:
+     * an origin reflected with {@code Access-Control-Allow-Credentials} would let any site read answers
+     * made with them.
+     */
     @Test
-    void aPageOfAnotherOriginMayPoll() {
+    void aPageOfAnotherOriginMayPollWithoutCookies() {
         api.client().get().uri("/socket.io/?EIO=4&transport=polling").header("Origin", "https://app.example").exchange()
                 .expectStatus().isOk()
                 .expectHeader().valueEquals("Access-Control-Allow-Origin", "https://app.example")
-                .expectHeader().valueEquals("Access-Control-Allow-Credentials", "true")
+                .expectHeader().doesNotExist("Access-Control-Allow-Credentials")
                 .expectBody(String.class).value(open -> assertThat(open)
                         .startsWith("0{\"sid\":\"").contains("\"upgrades\":[\"websocket\"]", "\"pingInterval\":300", "\"pingTimeout\":2000",
                                 "\"maxPayload\":1000000"));
@@ -246,5 +251,27 @@ class SocketIoCompatTests {
     private void awaitSessionsOf(String uid, int sessions) {
         org.awaitility.Awaitility.await().atMost(NodeSocketIoClient.WAIT).untilAsserted(() ->
                 assertThat(api.get("/api/v1/uids/" + uid).path("sessions").asInt()).isEqualTo(sessions));
+    }
+
+    @Nested
+    @TestPropertySource(properties = "pushgate.cors.allowed-origins=https://app.example")
+    class WithAnOriginList {
+
+        @LocalServerPort
+        int listPort;
+
+        @Test
+        void aListedOriginMayPollWithCookiesAndAnotherIsRefused() {
+            Api listed = new Api(listPort);
+            listed.client().get().uri("/socket.io/?EIO=4&transport=polling").header("Origin", "https://app.example").exchange()
+                    .expectStatus().isOk()
+                    .expectHeader().valueEquals("Access-Control-Allow-Origin", "https://app.example")
+                    .expectHeader().valueEquals("Access-Control-Allow-Credentials", "true")
+                    .expectBody(String.class).returnResult();
+            listed.client().get().uri("/socket.io/?EIO=4&transport=polling").header("Origin", "https://evil.example").exchange()
+                    .expectStatus().isForbidden()
+                    .expectHeader().doesNotExist("Access-Control-Allow-Origin")
+                    .expectBody(String.class).returnResult();
+        }
     }
 }
