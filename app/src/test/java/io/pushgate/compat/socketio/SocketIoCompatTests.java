@@ -252,26 +252,4 @@ class SocketIoCompatTests {
         org.awaitility.Awaitility.await().atMost(NodeSocketIoClient.WAIT).untilAsserted(() ->
                 assertThat(api.get("/api/v1/uids/" + uid).path("sessions").asInt()).isEqualTo(sessions));
     }
-
-    @Nested
-    @TestPropertySource(properties = "pushgate.cors.allowed-origins=https://app.example")
-    class WithAnOriginList {
-
-        @LocalServerPort
-        int listPort;
-
-        @Test
-        void aListedOriginMayPollWithCookiesAndAnotherIsRefused() {
-            Api listed = new Api(listPort);
-            listed.client().get().uri("/socket.io/?EIO=4&transport=polling").header("Origin", "https://app.example").exchange()
-                    .expectStatus().isOk()
-                    .expectHeader().valueEquals("Access-Control-Allow-Origin", "https://app.example")
-                    .expectHeader().valueEquals("Access-Control-Allow-Credentials", "true")
-                    .expectBody(String.class).returnResult();
-            listed.client().get().uri("/socket.io/?EIO=4&transport=polling").header("Origin", "https://evil.example").exchange()
-                    .expectStatus().isForbidden()
-                    .expectHeader().doesNotExist("Access-Control-Allow-Origin")
-                    .expectBody(String.class).returnResult();
-        }
-    }
 }
