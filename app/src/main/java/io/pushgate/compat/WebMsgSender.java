@@ -1,16 +1,14 @@
 package io.pushgate.compat;
 
-import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
-import java.util.List;
-import java.util.Set;
 
 import io.pushgate.core.Broker;
 import io.pushgate.core.Names;
 import io.pushgate.core.Publication;
 import io.pushgate.core.Target;
+import io.pushgate.web.AddressRanges;
 
 import org.jspecify.annotations.Nullable;
 import org.springframework.http.HttpStatus;
@@ -37,8 +35,8 @@ import tools.jackson.databind.json.JsonMapper;
  *
  * <p>web-msg-sender's port had no authentication and was meant to be reachable only from the
  * backends' hosts. This endpoint is off by default and, when on, takes requests only from the
- * addresses in {@code allowed-from} (loopback by default; behind a proxy, the client address it
- * forwards) and, when a key is set, only with {@code key=<key>} among the fields.
+ * addresses in {@code allowed-from} (loopback by default; behind a trusted proxy, the client address
+ * it forwards, see {@code TrustedForwardedHeaders}; from any other peer, the peer itself) and, when a key is set, only with {@code key=<key>} among the fields.
  */
 public final class WebMsgSender {
 
@@ -48,17 +46,17 @@ public final class WebMsgSender {
 
     private final Broker broker;
     private final JsonMapper mapper;
-    private final Set<String> allowedFrom;
+    private final AddressRanges allowedFrom;
     private final byte @Nullable [] key;
 
     /**
-     * @param allowedFrom client addresses taken, as written ({@code 127.0.0.1}, {@code ::1}); {@code *} takes any
+     * @param allowedFrom client addresses taken ({@code 127.0.0.1}, {@code ::1}, CIDR ranges); {@code *} takes any
      * @param key         a key the request must carry as the field {@code key}, or {@code null} for none
      */
-    public WebMsgSender(Broker broker, JsonMapper mapper, List<String> allowedFrom, @Nullable String key) {
+    public WebMsgSender(Broker broker, JsonMapper mapper, AddressRanges allowedFrom, @Nullable String key) {
         this.broker = broker;
         this.mapper = mapper;
-        this.allowedFrom = Set.copyOf(allowedFrom.stream().map(WebMsgSender::normalized).toList());
+        this.allowedFrom = allowedFrom;
         this.key = key == null || key.isEmpty() ? null : key.getBytes(StandardCharsets.UTF_8);
     }
 
@@ -117,19 +115,9 @@ public final class WebMsgSender {
         return value == null ? "" : value.trim();
     }
 
+    /** Compared as addresses, not as text: {@code ::1} and {@code 0:0:0:0:0:0:0:1} are one client. */
     private boolean allowed(@Nullable InetSocketAddress remote) {
-        if (allowedFrom.contains("*")) {
-            return true;
-        }
-        InetAddress address = remote == null ? null : remote.getAddress();
-        return address != null && allowedFrom.contains(normalized(address.getHostAddress()));
-    }
-
-    private static String normalized(String address) {
-        return switch (address) {
-            case "0:0:0:0:0:0:0:1", "::1" -> "::1";
-            default -> address.trim();
-        };
+        return allowedFrom.contains(remote == null ? null : remote.getAddress());
     }
 
     /** What PHP's {@code htmlspecialchars} does by default: {@code & " ' < >} as entities. */

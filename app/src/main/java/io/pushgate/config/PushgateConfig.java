@@ -18,6 +18,7 @@ import io.pushgate.core.PushNode;
 import io.pushgate.core.history.History;
 import io.pushgate.core.history.InMemoryHistory;
 import io.pushgate.security.ApiKeys;
+import io.pushgate.security.CookieOrigins;
 import io.pushgate.security.CorsPolicy;
 import io.pushgate.security.HmacTokens;
 import io.pushgate.transport.poll.PollSettings;
@@ -28,15 +29,19 @@ import io.pushgate.transport.ws.DirectWebSocket;
 import io.pushgate.transport.ws.PushWebSocketHandler;
 import io.pushgate.transport.ws.WsSettings;
 import io.pushgate.web.Unauthenticated;
+import io.pushgate.web.AddressRanges;
 import io.pushgate.web.EventLoopTicks;
 import io.pushgate.web.HttpStage;
 import io.pushgate.web.ProblemErrors;
 import io.pushgate.web.ProblemWriter;
+import io.pushgate.web.TrustedForwardedHeaders;
 
 import org.springframework.boot.context.properties.EnableConfigurationProperties;
 import org.springframework.boot.jackson.autoconfigure.JsonFactoryBuilderCustomizer;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnProperty;
 import org.springframework.boot.reactor.netty.NettyServerCustomizer;
+import org.springframework.boot.web.server.ConfigurableWebServerFactory;
+import org.springframework.boot.web.server.WebServerFactoryCustomizer;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 import org.springframework.core.Ordered;
@@ -48,6 +53,7 @@ import org.springframework.web.reactive.handler.SimpleUrlHandlerMapping;
 import org.springframework.web.reactive.socket.server.WebSocketService;
 import org.springframework.web.reactive.socket.server.support.HandshakeWebSocketService;
 import org.springframework.web.reactive.socket.server.upgrade.ReactorNettyRequestUpgradeStrategy;
+import org.springframework.web.server.adapter.WebHttpHandlerBuilder;
 
 import io.netty.channel.ChannelPipeline;
 import reactor.netty.NettyPipeline;
@@ -66,9 +72,20 @@ public class PushgateConfig {
         return Secrets.resolve(properties, production);
     }
 
+    /**
+     * With generated secrets the API is open to whoever reads the console, so the server binds loopback
+     * only: development stays on this machine. An explicit {@code server.address} is obeyed as written, and
+     * configured secrets keep the usual bind on every interface.
+     */
     @Bean
-    HmacTokens hmacTokens(Secrets secrets) {
-        return new HmacTokens(secrets.jwtSecret());
+    WebServerFactoryCustomizer<ConfigurableWebServerFactory> developmentBind(Secrets secrets, Environment environment) {
+        return new DevelopmentBind(secrets, environment);
+    }
+
+    @Bean
+    HmacTokens hmacTokens(Secrets secrets, PushgateProperties properties) {
+        PushgateProperties.Auth auth = properties.auth();
+        return new HmacTokens(secrets.jwtSecret(), auth.jwtKeys(), auth.issuer(), auth.audience());
     }
 
     @Bean
@@ -85,6 +102,16 @@ public class PushgateConfig {
         PushgateProperties.Json json = properties.json();
         return builder -> builder.streamReadConstraints(StreamReadConstraints.builder()
                 .maxNestingDepth(json.maxDepth()).maxNumberLength(json.maxNumberLength()).build());
+    }
+
+    /**
+     * Forwarded headers only from {@code pushgate.http.trusted-proxies}. Named as WebFlux looks it up; it
+     * takes the place of Spring Boot's {@code server.forward-headers-strategy=framework}, which trusts
+     * every peer (so that strategy stays {@code none}, as does Netty's {@code native}).
+     */
+    @Bean(WebHttpHandlerBuilder.FORWARDED_HEADER_TRANSFORMER_BEAN_NAME)
+    TrustedForwardedHeaders forwardedHeaderTransformer(PushgateProperties properties) {
+        return new TrustedForwardedHeaders(AddressRanges.of(properties.http().trustedProxies(), "pushgate.http.trusted-proxies"));
     }
 
     @Bean
@@ -149,20 +176,21 @@ public class PushgateConfig {
     @ConditionalOnProperty(name = "pushgate.compat.web-msg-sender.enabled", havingValue = "true")
     RouterFunction<ServerResponse> webMsgSenderRoutes(Broker broker, JsonMapper mapper, PushgateProperties properties) {
         PushgateProperties.WebMsgSender compat = properties.compat().webMsgSender();
-        return new WebMsgSender(broker, mapper, compat.allowedFrom(), compat.key()).routes();
+        return new WebMsgSender(broker, mapper, AddressRanges.of(compat.allowedFrom(), "pushgate.compat.web-msg-sender.allowed-from"),
+                compat.key()).routes();
     }
 
     @Bean
     @ConditionalOnProperty(name = "pushgate.compat.socket-io.enabled", havingValue = "true")
     SocketIoServer socketIoServer(PushNode node, HmacTokens tokens, JsonMapper mapper, PushgateProperties properties,
-                                  Unauthenticated unauthenticated) {
+                                  Unauthenticated unauthenticated, CookieOrigins cookies) {
         PushgateProperties.SocketIo compat = properties.compat().socketIo();
         // pings reach the server, which answers them only while the socket is writable (see SocketIoServer)
         WebSocketService webSockets = new HandshakeWebSocketService(new ReactorNettyRequestUpgradeStrategy(
                 () -> WebsocketServerSpec.builder().maxFramePayloadLength(compat.maxPayload()).handlePing(true)));
         return new SocketIoServer(node, tokens, mapper, webSockets, CorsPolicy.webSocketOrigins(properties.cors().allowedOrigins()),
-                compat.trustLogin(), compat.pingInterval(), compat.pingTimeout(), compat.maxPayload(), compat.maxSessions(),
-                unauthenticated);
+                cookies::listedWithCookies, compat.trustLogin(), compat.pingInterval(), compat.pingTimeout(), compat.maxPayload(),
+                compat.maxSessions(), unauthenticated);
     }
 
     /** {@code /socket.io/} goes to the Socket.IO server before any other mapping looks at it. */
@@ -180,8 +208,8 @@ public class PushgateConfig {
     }
 
     @Bean
-    DirectWebSocket directWebSocket(PushWebSocketHandler handler, PushgateProperties properties) {
-        return new DirectWebSocket(handler, CorsPolicy.webSocketOrigins(properties.cors().allowedOrigins()));
+    DirectWebSocket directWebSocket(PushWebSocketHandler handler, PushgateProperties properties, CookieOrigins cookies) {
+        return new DirectWebSocket(handler, CorsPolicy.webSocketOrigins(properties.cors().allowedOrigins()), cookies);
     }
 
     @Bean
@@ -231,14 +259,22 @@ public class PushgateConfig {
     }
 
     @Bean
-    DirectSse directSse(SseStreams streams, HmacTokens tokens, SseSettings settings, PushgateProperties properties) {
-        return new DirectSse(streams, tokens, settings.direct(), CorsPolicy.configuration(properties.cors().allowedOrigins()));
+    DirectSse directSse(SseStreams streams, HmacTokens tokens, SseSettings settings, PushgateProperties properties,
+                        CookieOrigins cookies) {
+        return new DirectSse(streams, tokens, settings.direct(), CorsPolicy.configuration(properties.cors().allowedOrigins()),
+                cookies);
     }
 
     @Bean
     PollSettings pollSettings(PushgateProperties properties) {
         PushgateProperties.Poll poll = properties.poll();
         return new PollSettings(poll.hold(), poll.batch(), poll.grace());
+    }
+
+    /** When the {@code pushgate_token} cookie counts: only from pushgate's own and listed origins. */
+    @Bean
+    CookieOrigins cookieOrigins(PushgateProperties properties) {
+        return CookieOrigins.of(properties.cors().allowedOrigins());
     }
 
     @Bean
@@ -252,8 +288,8 @@ public class PushgateConfig {
     }
 
     @Bean
-    StartupBanner startupBanner(Secrets secrets, HmacTokens tokens) {
-        return new StartupBanner(secrets, tokens);
+    StartupBanner startupBanner(Secrets secrets, HmacTokens tokens, Environment environment) {
+        return new StartupBanner(secrets, tokens, DevelopmentBind.loopbackOnly(secrets, environment));
     }
 
     private static String randomNodeId() {

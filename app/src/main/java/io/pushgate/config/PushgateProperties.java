@@ -2,6 +2,7 @@ package io.pushgate.config;
 
 import java.time.Duration;
 import java.util.List;
+import java.util.Map;
 
 import org.jspecify.annotations.Nullable;
 import org.springframework.boot.context.properties.ConfigurationProperties;
@@ -18,7 +19,8 @@ public record PushgateProperties(@DefaultValue Node node, @DefaultValue Auth aut
                                  @DefaultValue Shutdown shutdown, @DefaultValue History history,
                                  @DefaultValue Sse sse, @DefaultValue Poll poll, @DefaultValue Cors cors,
                                  @DefaultValue("memory") String broker, @DefaultValue Redis redis,
-                                 @DefaultValue Compat compat, @DefaultValue Json json) {
+                                 @DefaultValue Compat compat, @DefaultValue Json json,
+                                 @DefaultValue Http http) {
 
     /**
      * Limits on every JSON document the node reads: API bodies, client frames, client endpoint bodies and
@@ -30,6 +32,15 @@ public record PushgateProperties(@DefaultValue Node node, @DefaultValue Auth aut
      *                        sent, never converted, so this only bounds the work of checking it
      */
     public record Json(@DefaultValue("64") int maxDepth, @DefaultValue("1000") int maxNumberLength) {
+    }
+
+    /**
+     * @param trustedProxies peers whose {@code Forwarded} / {@code X-Forwarded-*} headers are applied
+     *                       (addresses or CIDR ranges, IPv4 and IPv6; {@code *} trusts every peer); from
+     *                       any other peer those headers are removed unread, so scheme, host, origin and
+     *                       client address are the connection's own
+     */
+    public record Http(@DefaultValue({"127.0.0.1", "::1"}) List<String> trustedProxies) {
     }
 
     /** The compatibility endpoints for the systems pushgate replaces; each is off unless switched on. */
@@ -65,8 +76,9 @@ public record PushgateProperties(@DefaultValue Node node, @DefaultValue Auth aut
 
     /**
      * @param enabled     serve web-msg-sender's push port at {@code /compat/web-msg-sender}
-     * @param allowedFrom client addresses it takes requests from ({@code *}: any); loopback by default, since
-     *                    web-msg-sender's port had no authentication
+     * @param allowedFrom client addresses or CIDR ranges it takes requests from ({@code *}: any); loopback by
+     *                    default, since web-msg-sender's port had no authentication. Behind a proxy listed in
+     *                    {@code pushgate.http.trusted-proxies}, the client address is the one it forwards
      * @param key         when set, requests must also carry it as the field {@code key}
      */
     public record WebMsgSender(@DefaultValue("false") boolean enabled,
@@ -77,8 +89,16 @@ public record PushgateProperties(@DefaultValue Node node, @DefaultValue Auth aut
     public record Node(@Nullable String id) {
     }
 
-    /** @param jwtSecret HS256 secret for client tokens, at least 32 bytes; generated (dev only) when unset */
-    public record Auth(@Nullable String jwtSecret) {
+    /**
+     * @param jwtSecret HS256 secret for client tokens without {@code kid}, at least 32 bytes; generated (dev
+     *                  only) when unset
+     * @param jwtKeys   HS256 secrets by key id ({@code pushgate.auth.jwt-keys.<kid>=<secret>}), for rotation:
+     *                  a token whose header has {@code kid} is checked with that key only (unknown id: 401)
+     * @param issuer    when set, a token's {@code iss} must equal it
+     * @param audience  when set, a token's {@code aud} (a string or an array) must hold it
+     */
+    public record Auth(@Nullable String jwtSecret, @DefaultValue Map<String, String> jwtKeys, @Nullable String issuer,
+                       @Nullable String audience) {
     }
 
     /**

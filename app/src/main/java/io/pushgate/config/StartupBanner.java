@@ -21,10 +21,13 @@ final class StartupBanner implements ApplicationListener<WebServerInitializedEve
 
     private final Secrets secrets;
     private final HmacTokens tokens;
+    private final boolean loopbackOnly;
 
-    StartupBanner(Secrets secrets, HmacTokens tokens) {
+    /** @param loopbackOnly whether the server listens on loopback only because its secrets were generated */
+    StartupBanner(Secrets secrets, HmacTokens tokens, boolean loopbackOnly) {
         this.secrets = secrets;
         this.tokens = tokens;
+        this.loopbackOnly = loopbackOnly;
     }
 
     @Override
@@ -41,6 +44,10 @@ final class StartupBanner implements ApplicationListener<WebServerInitializedEve
         log.warn(nl + "=====================================================================" + nl
                 + " pushgate is running with GENERATED secrets: development use only." + nl
                 + " Set PUSHGATE_AUTH_JWT_SECRET and PUSHGATE_API_KEYS (generated ones change on every start)." + nl
+                + (loopbackOnly
+                        ? " Development mode: listening on " + DevelopmentBind.LOOPBACK + " only (this machine); set" + nl
+                          + " server.address (SERVER_ADDRESS) to listen elsewhere." + nl
+                        : " server.address is set: listening there, with an open, generated API key." + nl)
                 + nl
                 + (secrets.generatedApiKey() ? " API key:        " + key + nl : "")
                 + (secrets.generatedJwtSecret() ? " JWT secret:     " + secrets.jwtSecret() + nl : "")

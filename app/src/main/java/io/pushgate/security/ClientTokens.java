@@ -21,7 +21,10 @@ public final class ClientTokens {
 
     /** The query parameter carrying a token. */
     public static final String QUERY_PARAMETER = "token";
-    /** For EventSource, which cannot send headers: a cookie set by the site (same-site, or CORS with credentials). */
+    /**
+     * For EventSource, which cannot send headers: a cookie set by the site. Taken only from pushgate's own
+     * pages and listed origins ({@link CookieOrigins}), never from another site's.
+     */
     public static final String COOKIE = "pushgate_token";
     /** The subprotocol that announces a token as the next subprotocol; echoed back on the upgrade. */
     public static final String BEARER_PROTOCOL = "bearer";
@@ -61,11 +64,26 @@ public final class ClientTokens {
         return cookie == null || cookie.isBlank() ? null : cookie;
     }
 
-    /** The token a request read straight from Netty carries, or {@code null}; {@code uri} is its decoded URI. */
-    public static @Nullable String find(HttpRequest request, QueryStringDecoder uri) {
+    /**
+     * The token a request read straight from Netty carries, or {@code null}; {@code uri} is its decoded URI.
+     * The cookie counts only when {@code cookies} takes it without knowing pushgate's own origin (which
+     * only WebFlux knows): see {@link #cookieNeedsWebFlux}.
+     */
+    public static @Nullable String find(HttpRequest request, QueryStringDecoder uri, CookieOrigins cookies) {
         HttpHeaders headers = request.headers();
+        boolean cookieTaken = cookies.takesCookie(headers.get(HttpHeaderNames.ORIGIN), headers.get(CookieOrigins.SEC_FETCH_SITE), false);
         return find(headers.get(HttpHeaderNames.AUTHORIZATION), headers.getAll(HttpHeaderNames.SEC_WEBSOCKET_PROTOCOL),
-                parameter(uri, QUERY_PARAMETER), cookie(headers));
+                parameter(uri, QUERY_PARAMETER), cookieTaken ? cookie(headers) : null);
+    }
+
+    /**
+     * Whether a request read straight from Netty, that {@link #find(HttpRequest, QueryStringDecoder, CookieOrigins)}
+     * found no token in, has a cookie only WebFlux can judge: an {@code Origin} that may be pushgate's own.
+     * Such a request must go on to WebFlux rather than be served as one without a token.
+     */
+    public static boolean cookieNeedsWebFlux(HttpRequest request) {
+        HttpHeaders headers = request.headers();
+        return headers.contains(HttpHeaderNames.ORIGIN) && cookie(headers) != null;
     }
 
     /** The first value of a query parameter, or {@code null}. */

@@ -31,8 +31,9 @@ import reactor.core.publisher.Mono;
  * Three stateless chains: the backend API (API key required); the client endpoints {@code /ws},
  * {@code /sse}, {@code /poll} and {@code /client/**} (a presented client token must be valid, and its
  * claims travel on as an exchange attribute; only {@code /ws} may go without one, for the {@code auth}
- * frame; cross-origin browser use, {@code /ws} included, follows the CORS allow-list); and everything
- * else, public.
+ * frame; cross-origin browser use, {@code /ws} included, follows the CORS allow-list; the cookie counts
+ * only from pushgate's own and listed origins, {@link CookieOrigins}; {@code POST /client/*} takes only
+ * JSON from those origins, {@link ClientCommandGuard}); and everything else, public.
  */
 @Configuration(proxyBeanMethods = false)
 public class SecurityConfig {
@@ -85,7 +86,7 @@ public class SecurityConfig {
     @Bean
     @Order(2)
     SecurityWebFilterChain clientChain(ServerHttpSecurity http, TokenVerifier verifier, ProblemWriter problems,
-                                       CorsConfigurationSource cors) {
+                                       CorsConfigurationSource cors, CookieOrigins cookies) {
         ReactiveAuthenticationManager manager = auth -> Mono.fromCallable(() -> {
             try {
                 return Credential.client(verifier.verify(((Credential) auth).secret()));
@@ -94,7 +95,7 @@ public class SecurityConfig {
             }
         });
         AuthenticationWebFilter filter = new AuthenticationWebFilter(manager);
-        filter.setServerAuthenticationConverter(new ClientTokenConverter());
+        filter.setServerAuthenticationConverter(new ClientTokenConverter(cookies));
         filter.setSecurityContextRepository(NoOpServerSecurityContextRepository.getInstance());
         filter.setAuthenticationSuccessHandler((webFilterExchange, authentication) -> {
             webFilterExchange.getExchange().getAttributes()
@@ -114,6 +115,7 @@ public class SecurityConfig {
                 .securityMatcher(ServerWebExchangeMatchers.pathMatchers("/ws", "/sse", "/poll", "/client/**"))
                 .cors(c -> c.configurationSource(cors))
                 .addFilterBefore(new WebSocketOriginFilter(cors, problems), SecurityWebFiltersOrder.CORS)
+                .addFilterBefore(new ClientCommandGuard(cookies, problems), SecurityWebFiltersOrder.CORS)
                 .addFilterAt(filter, SecurityWebFiltersOrder.AUTHENTICATION)
                 .exceptionHandling(e -> e.authenticationEntryPoint(missing))
                 .authorizeExchange(a -> a

@@ -615,7 +615,7 @@ class ApiSpecDriftTests {
                 List<Answer> answers = List.of(
                         exchange(method, uri, Map.of(HttpHeaders.AUTHORIZATION, "Bearer " + token), body),
                         exchange(method, uri + "?token=" + token, Map.of(), body),
-                        exchange(method, uri, Map.of(HttpHeaders.COOKIE, "pushgate_token=" + token), body));
+                        exchange(method, uri, Map.of(HttpHeaders.COOKIE, "pushgate_token=" + token, "Sec-Fetch-Site", "same-origin"), body));
                 for (Answer answer : answers) {
                     assertThat(answer.status).as("%s with a token (%s): %s", operation, why, answer).isEqualTo(401);
                     assertConforms(operation, answer);
@@ -794,11 +794,12 @@ class ApiSpecDriftTests {
         assertThat(reset.json().path("messages").size()).isEqualTo(1);
         assertFrame("reset", resetFrame);
 
-        // the token may travel as ?token= or the pushgate_token cookie
+        // the token may travel as ?token= or the pushgate_token cookie (from pushgate's own pages: a browser
+        // sends Sec-Fetch-Site, and no Origin on a same-origin GET)
         Answer byQuery = exchange(HttpMethod.GET, "/poll?token=" + token, Map.of(), null);
         assertThat(byQuery.status).as("%s", byQuery).isEqualTo(200);
         assertConforms("GET /poll", byQuery);
-        Answer byCookie = exchange(HttpMethod.GET, "/poll", Map.of(HttpHeaders.COOKIE, "pushgate_token=" + token), null);
+        Answer byCookie = exchange(HttpMethod.GET, "/poll", Map.of(HttpHeaders.COOKIE, "pushgate_token=" + token, "Sec-Fetch-Site", "same-origin"), null);
         assertThat(byCookie.status).as("%s", byCookie).isEqualTo(200);
         assertConforms("GET /poll", byCookie);
 
@@ -868,7 +869,7 @@ class ApiSpecDriftTests {
         }
         // ?lastEventId= and the cookie carrier; a cursor of another epoch gets a reset event
         String otherEpoch = (lastId.startsWith("zzzzz-") ? "yyyyy" : "zzzzz") + "-1-1";
-        try (SseStream stream = SseStream.open(sse("lastEventId=" + otherEpoch), Map.of(HttpHeaders.COOKIE, "pushgate_token=" + token))) {
+        try (SseStream stream = SseStream.open(sse("lastEventId=" + otherEpoch), Map.of(HttpHeaders.COOKIE, "pushgate_token=" + token, "Sec-Fetch-Site", "same-origin"))) {
             assertStreamConforms(stream);
             assertThat(stream.nextData().event()).isEqualTo("welcome");
             SseStream.Event reset = stream.nextData();

@@ -108,6 +108,74 @@ class WebMsgSenderTests {
         assertThat(answer).startsWith("forbidden");
     }
 
+    /**
+     * Behind nginx on the same host: the proxy connects from loopback and forwards the client's address.
+     * A backend on that host is served; the leftmost entry, which the client itself may write (nginx
+     * appends to it), does not count.
+     */
+    @Test
+    void aPushThroughALocalProxyFromALocalBackendIsServed() {
+        String answer = api.client().post().uri(WebMsgSender.PATH)
+                .header("X-Forwarded-For", "127.0.0.1")
+                .body(BodyInserters.fromFormData("type", "publish").with("content", "via nginx"))
+                .exchange().expectStatus().isOk().expectBody(String.class).returnResult().getResponseBody();
+        assertThat(answer).isEqualTo("ok");
+
+        assertThat(api.client().post().uri(WebMsgSender.PATH)
+                .header("Forwarded", "for=\"[::1]:4711\";proto=http")
+                .body(BodyInserters.fromFormData("type", "publish").with("content", "via a standard proxy"))
+                .exchange().expectStatus().isOk().expectBody(String.class).returnResult().getResponseBody()).isEqualTo("ok");
+    }
+
+    @Test
+    void aClientCannotPassForALocalBackendByWritingTheForwardedForItself() {
+        String answer = api.client().post().uri(WebMsgSender.PATH)
+                .header("X-Forwarded-For", "127.0.0.1, 203.0.113.9")
+                .body(BodyInserters.fromFormData("type", "publish").with("content", "spoof"))
+                .exchange().expectStatus().isForbidden().expectBody(String.class).returnResult().getResponseBody();
+
+        assertThat(answer).startsWith("forbidden");
+    }
+
+    /** From a peer that is not a trusted proxy the forwarded address is ignored: the rule sees the real peer. */
+    @Nested
+    @TestPropertySource(properties = "pushgate.http.trusted-proxies=192.0.2.1")
+    class FromAPeerThatIsNotATrustedProxy {
+
+        @LocalServerPort
+        int directPort;
+
+        @Test
+        void theForwardedAddressIsIgnoredAndThePeerIsServed() {
+            String answer = new Api(directPort).client().post().uri(WebMsgSender.PATH)
+                    .header("X-Forwarded-For", "203.0.113.9")
+                    .header("Forwarded", "for=203.0.113.9")
+                    .body(BodyInserters.fromFormData("type", "publish").with("content", "direct"))
+                    .exchange().expectStatus().isOk().expectBody(String.class).returnResult().getResponseBody();
+
+            assertThat(answer).isEqualTo("ok");
+        }
+    }
+
+    @Nested
+    @TestPropertySource(properties = {"pushgate.http.trusted-proxies=192.0.2.1",
+            "pushgate.compat.web-msg-sender.allowed-from=203.0.113.0/24"})
+    class AllowingAnotherNetworkFromAPeerThatIsNotATrustedProxy {
+
+        @LocalServerPort
+        int directPort;
+
+        @Test
+        void aForwardedAddressInThatNetworkDoesNotGetIn() {
+            String answer = new Api(directPort).client().post().uri(WebMsgSender.PATH)
+                    .header("X-Forwarded-For", "203.0.113.9")
+                    .body(BodyInserters.fromFormData("type", "publish").with("content", "spoof"))
+                    .exchange().expectStatus().isForbidden().expectBody(String.class).returnResult().getResponseBody();
+
+            assertThat(answer).startsWith("forbidden");
+        }
+    }
+
     @Nested
     @TestPropertySource(properties = "pushgate.compat.web-msg-sender.key=compat-key-0123456789")
     class WithAKey {

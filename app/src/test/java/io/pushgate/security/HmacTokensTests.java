@@ -85,12 +85,85 @@ class HmacTokensTests {
                 .isAfter(Instant.parse("9999-01-01T00:00:00Z"));
     }
 
+    /** One token, one spelling: padding, '+' or '/', or stray bits after the last byte are refused. */
     @Test
-    void paddedPartsAreTolerated() throws InvalidTokenException {
-        String unpadded = signed("{\"alg\":\"HS256\"}", "{\"sub\":\"pad\",\"exp\":" + inOneHour() + "}");
-        String[] parts = unpadded.split("\\.");
-        String input = parts[0] + "==." + parts[1] + "=";
-        assertThat(tokens.verify(input + "." + mac(input) + "=").uid()).isEqualTo("pad");
+    void onlyCanonicalBase64urlIsAccepted() throws InvalidTokenException {
+        String canonical = signed("{\"alg\":\"HS256\"}", "{\"sub\":\"pad\",\"exp\":" + inOneHour() + "}");
+        assertThat(tokens.verify(canonical).uid()).isEqualTo("pad");
+        String[] parts = canonical.split("\\.");
+
+        String padded = parts[0] + "==." + parts[1] + "=";
+        assertRefused(padded + "." + mac(padded) + "=", "malformed token");
+        String lastChar = parts[2].substring(parts[2].length() - 1);
+        // a 32-byte MAC is 43 characters: the last one carries 2 unused bits, which must be zero
+        String strayBits = parts[2].substring(0, parts[2].length() - 1)
+                + "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_".charAt(
+                "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_".indexOf(lastChar) | 1);
+        assertThat(strayBits).isNotEqualTo(parts[2]);
+        assertRefused(parts[0] + "." + parts[1] + "." + strayBits, "malformed token");
+        String urlSafe = canonical;
+        for (int i = 0; !urlSafe.contains("-") && !urlSafe.contains("_"); i++) { // a token whose spelling has them
+            urlSafe = signed("{\"alg\":\"HS256\"}", "{\"sub\":\"p" + i + "\",\"exp\":" + inOneHour() + "}");
+        }
+        assertRefused(urlSafe.replace('-', '+').replace('_', '/'), "malformed token");
+    }
+
+    @Test
+    void notBeforeIsHonouredWithTheClockSkewOfExpiry() throws InvalidTokenException {
+        long now = Instant.now().getEpochSecond();
+        assertRefused(signed(HS256, "{\"sub\":\"n\",\"exp\":" + inOneHour() + ",\"nbf\":" + (now + 60) + "}"),
+                "token not valid yet (nbf)");
+        assertThat(tokens.verify(signed(HS256, "{\"sub\":\"n\",\"exp\":" + inOneHour() + ",\"nbf\":" + (now + 2) + "}")).uid())
+                .isEqualTo("n");
+        assertThat(tokens.verify(signed(HS256, "{\"sub\":\"n\",\"exp\":" + inOneHour() + ",\"nbf\":" + (now - 60) + "}")).uid())
+                .isEqualTo("n");
+        assertRefused(signed(HS256, "{\"sub\":\"n\",\"exp\":" + inOneHour() + ",\"nbf\":\"soon\"}"),
+                "token claim nbf must be a number of seconds since the epoch");
+    }
+
+    @Test
+    void aTokenWithKidIsCheckedWithThatKeyOnly() throws InvalidTokenException {
+        String newKey = "rotated-key-2-that-is-at-least-32-bytes!";
+        HmacTokens rotating = new HmacTokens(SECRET, java.util.Map.of("k2", newKey), null, null);
+        String claims = "{\"sub\":\"r\",\"exp\":" + inOneHour() + "}";
+
+        assertThat(rotating.verify(signed(HS256, claims)).uid()).isEqualTo("r");
+        assertThat(rotating.verify(signed("{\"alg\":\"HS256\",\"kid\":\"k2\"}", claims, newKey)).uid()).isEqualTo("r");
+        // the default secret does not stand in for a named key, nor a named key for another
+        assertThatExceptionOfType(InvalidTokenException.class)
+                .isThrownBy(() -> rotating.verify(signed("{\"alg\":\"HS256\",\"kid\":\"k2\"}", claims, SECRET)))
+                .withMessage("bad token signature");
+        assertThatExceptionOfType(InvalidTokenException.class)
+                .isThrownBy(() -> rotating.verify(signed("{\"alg\":\"HS256\",\"kid\":\"k3\"}", claims, newKey)))
+                .withMessage("token names an unknown signing key (kid)");
+        assertThatExceptionOfType(InvalidTokenException.class)
+                .isThrownBy(() -> rotating.verify(signed(HS256, claims, newKey)))
+                .withMessage("bad token signature");
+        // after a token of one key, one of the other still gets its own key
+        assertThat(rotating.verify(signed(HS256, claims)).uid()).isEqualTo("r");
+    }
+
+    @Test
+    void issuerAndAudienceAreCheckedWhenConfigured() throws InvalidTokenException {
+        HmacTokens strict = new HmacTokens(SECRET, java.util.Map.of(), "https://backend.example", "pushgate");
+        String exp = ",\"exp\":" + inOneHour();
+
+        assertThat(strict.verify(signed(HS256, "{\"sub\":\"a\",\"iss\":\"https://backend.example\",\"aud\":\"pushgate\"" + exp + "}")).uid())
+                .isEqualTo("a");
+        assertThat(strict.verify(signed(HS256, "{\"sub\":\"a\",\"iss\":\"https://backend.example\",\"aud\":[\"x\",\"pushgate\"]" + exp + "}")).uid())
+                .isEqualTo("a");
+        assertThatExceptionOfType(InvalidTokenException.class)
+                .isThrownBy(() -> strict.verify(signed(HS256, "{\"sub\":\"a\",\"aud\":\"pushgate\"" + exp + "}")))
+                .withMessage("token issuer (iss) is not the one this node takes");
+        assertThatExceptionOfType(InvalidTokenException.class)
+                .isThrownBy(() -> strict.verify(signed(HS256, "{\"sub\":\"a\",\"iss\":\"https://backend.example\",\"aud\":[\"x\"]" + exp + "}")))
+                .withMessage("token audience (aud) does not name this node's");
+        assertThatExceptionOfType(InvalidTokenException.class)
+                .isThrownBy(() -> strict.verify(signed(HS256, "{\"sub\":\"a\",\"iss\":\"https://backend.example\"" + exp + "}")))
+                .withMessage("token audience (aud) does not name this node's");
+        // without the settings, neither claim is required
+        assertThat(tokens.verify(signed(HS256, "{\"sub\":\"a\",\"iss\":\"other\",\"aud\":\"other\"" + exp + "}")).uid())
+                .isEqualTo("a");
     }
 
     @Test
@@ -259,14 +332,22 @@ class HmacTokensTests {
     }
 
     private static String signed(String header, String claims) {
+        return signed(header, claims, SECRET);
+    }
+
+    private static String signed(String header, String claims, String secret) {
         String input = b64(header) + "." + b64(claims);
-        return input + "." + mac(input);
+        return input + "." + mac(input, secret);
     }
 
     private static String mac(String signingInput) {
+        return mac(signingInput, SECRET);
+    }
+
+    private static String mac(String signingInput, String secret) {
         try {
             Mac mac = Mac.getInstance("HmacSHA256");
-            mac.init(new SecretKeySpec(SECRET.getBytes(StandardCharsets.UTF_8), "HmacSHA256"));
+            mac.init(new SecretKeySpec(secret.getBytes(StandardCharsets.UTF_8), "HmacSHA256"));
             return Base64.getUrlEncoder().withoutPadding().encodeToString(mac.doFinal(signingInput.getBytes(StandardCharsets.US_ASCII)));
         } catch (Exception e) {
             throw new IllegalStateException(e);

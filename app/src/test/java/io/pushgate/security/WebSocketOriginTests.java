@@ -7,8 +7,10 @@ import io.pushgate.support.Api;
 import io.pushgate.support.PushgateIntegrationTest;
 import io.pushgate.support.WsTestClient;
 
+import org.junit.jupiter.api.Nested;
 import org.junit.jupiter.api.Test;
 import org.springframework.beans.factory.annotation.Autowired;
+import org.springframework.boot.test.web.server.LocalServerPort;
 import org.springframework.http.MediaType;
 import org.springframework.test.context.TestPropertySource;
 
@@ -80,5 +82,35 @@ class WebSocketOriginTests {
                 () -> WsTestClient.connect(api.ws("token=" + token(uid)), Map.of("Origin", "https://push.example.com"),
                         List.of()));
         assertThat(refused.status).isEqualTo(403);
+    }
+
+    /**
+     * A client that reaches the node directly, not through a trusted proxy, cannot make its page's origin
+     * look like pushgate's own by sending the proxy's headers: they are ignored.
+     */
+    @Nested
+    @TestPropertySource(properties = "pushgate.http.trusted-proxies=192.0.2.1, 2001:db8::/32")
+    class FromAPeerThatIsNotATrustedProxy {
+
+        @LocalServerPort
+        int port;
+
+        @Test
+        void forwardedHeadersDoNotMakeAForeignOriginTheServersOwn() {
+            Api direct = new Api(port);
+            Map<String, String> spoofed = Map.of("X-Forwarded-Proto", "https", "X-Forwarded-Host", "evil.example.com",
+                    "X-Forwarded-Port", "443", "Origin", "https://evil.example.com");
+            WsTestClient.HandshakeRefused refused = catchThrowableOfType(WsTestClient.HandshakeRefused.class,
+                    () -> WsTestClient.connect(direct.ws("token=" + token(uniqueUid("spoof"))), spoofed, List.of()));
+            assertThat(refused).as("the handshake was refused").isNotNull();
+            assertThat(refused.status).isEqualTo(403);
+
+            WsTestClient.HandshakeRefused standard = catchThrowableOfType(WsTestClient.HandshakeRefused.class,
+                    () -> WsTestClient.connect(direct.ws("token=" + token(uniqueUid("spoof"))),
+                            Map.of("Forwarded", "proto=https;host=evil.example.com", "Origin", "https://evil.example.com"),
+                            List.of()));
+            assertThat(standard).as("the handshake was refused").isNotNull();
+            assertThat(standard.status).isEqualTo(403);
+        }
     }
 }

@@ -72,6 +72,7 @@ public final class SocketIoServer implements WebHandler {
     private final SocketIoSockets sockets;
     private final WebSocketService webSockets;
     private final Predicate<String> originAllowed;
+    private final Predicate<String> credentialsAllowed;
     private final Duration pingInterval;
     private final Duration pingTimeout;
     private final int maxPayload;
@@ -84,6 +85,10 @@ public final class SocketIoServer implements WebHandler {
     /**
      * @param originAllowed whether a page of this origin may poll (its answers get CORS headers) and
      *                      open the WebSocket; a request without {@code Origin} is not a page's
+     * @param credentialsAllowed whether a page of this origin may poll with its cookies
+     *                      ({@code Access-Control-Allow-Credentials}); only origins listed by name: Socket.IO
+     *                      clients authenticate with their {@code auth} token, and a reflected origin with
+     *                      credentials would let any site read answers made with the user's cookies
      * @param trustLogin    whether {@code emit('login', uid)} binds a uid without a token
      * @param maxSessions   Engine.IO sessions open at once, past which handshakes get 503
      * @param unauthenticated the node's count of connections not authenticated yet: an Engine.IO session
@@ -92,12 +97,14 @@ public final class SocketIoServer implements WebHandler {
      *                      handshake gets 503
      */
     public SocketIoServer(PushNode node, TokenVerifier tokens, JsonMapper mapper, WebSocketService webSockets,
-                          Predicate<String> originAllowed, boolean trustLogin, Duration pingInterval,
-                          Duration pingTimeout, int maxPayload, int maxSessions, Unauthenticated unauthenticated) {
+                          Predicate<String> originAllowed, Predicate<String> credentialsAllowed, boolean trustLogin,
+                          Duration pingInterval, Duration pingTimeout, int maxPayload, int maxSessions,
+                          Unauthenticated unauthenticated) {
         this.unauthenticated = unauthenticated;
         this.sockets = new SocketIoSockets(node, tokens, mapper, trustLogin);
         this.webSockets = webSockets;
         this.originAllowed = originAllowed;
+        this.credentialsAllowed = credentialsAllowed;
         this.pingInterval = pingInterval;
         this.pingTimeout = pingTimeout;
         this.maxPayload = maxPayload;
@@ -116,7 +123,9 @@ public final class SocketIoServer implements WebHandler {
             }
             HttpHeaders headers = response.getHeaders();
             headers.setAccessControlAllowOrigin(origin);
-            headers.setAccessControlAllowCredentials(true);
+            if (credentialsAllowed.test(origin)) {
+                headers.setAccessControlAllowCredentials(true);
+            }
             headers.add(HttpHeaders.VARY, HttpHeaders.ORIGIN);
         }
         if (request.getMethod() == HttpMethod.OPTIONS) {

@@ -21,6 +21,7 @@ import io.pushgate.core.InvalidTokenException;
 import io.pushgate.core.TokenVerifier;
 import io.pushgate.core.history.Cursor;
 import io.pushgate.security.ClientTokens;
+import io.pushgate.security.CookieOrigins;
 import io.pushgate.web.SecurityHeaders;
 
 import org.jspecify.annotations.Nullable;
@@ -50,10 +51,16 @@ public final class DirectSse {
     private final TokenVerifier verifier;
     private final boolean enabled;
     private final @Nullable CorsConfiguration cors;
+    private final CookieOrigins cookies;
     private final LongAdder taken = new LongAdder();
 
-    /** @param cors the cross-origin rules for {@code /sse}, or {@code null} when no origin list is set */
-    public DirectSse(SseStreams streams, TokenVerifier verifier, boolean enabled, @Nullable CorsConfiguration cors) {
+    /**
+     * @param cors    the cross-origin rules for {@code /sse}, or {@code null} when no origin list is set
+     * @param cookies when the {@code pushgate_token} cookie counts; a stream it does not take one from goes to WebFlux
+     */
+    public DirectSse(SseStreams streams, TokenVerifier verifier, boolean enabled, @Nullable CorsConfiguration cors,
+                     CookieOrigins cookies) {
+        this.cookies = cookies;
         this.streams = streams;
         this.verifier = verifier;
         this.enabled = enabled;
@@ -112,7 +119,7 @@ public final class DirectSse {
         if (!PATH.equals(uri.path())) {
             return null;
         }
-        String token = ClientTokens.find(request, uri);
+        String token = ClientTokens.find(request, uri, cookies);
         if (token == null) {
             return null;
         }

@@ -15,6 +15,7 @@ import io.pushgate.core.ClientClaims;
 import io.pushgate.core.InvalidTokenException;
 import io.pushgate.core.history.Cursor;
 import io.pushgate.security.ClientTokens;
+import io.pushgate.security.CookieOrigins;
 
 import org.jspecify.annotations.Nullable;
 
@@ -36,16 +37,19 @@ public final class DirectWebSocket {
 
     private final WsConnection.Shared shared;
     private final Predicate<String> allowedOrigins;
+    private final CookieOrigins cookies;
     private final WebSocketDecoderConfig decoderConfig;
     private final LongAdder upgrades = new LongAdder();
 
     /**
      * @param allowedOrigins whether a page from an origin may open {@code /ws} by the origin list alone;
      *                       a page it does not allow is handed to WebFlux, which also knows same-origin pages
+     * @param cookies        when the {@code pushgate_token} cookie counts; one this path cannot judge goes to WebFlux
      */
-    public DirectWebSocket(PushWebSocketHandler handler, Predicate<String> allowedOrigins) {
+    public DirectWebSocket(PushWebSocketHandler handler, Predicate<String> allowedOrigins, CookieOrigins cookies) {
         this.shared = handler.shared();
         this.allowedOrigins = allowedOrigins;
+        this.cookies = cookies;
         this.decoderConfig = WebSocketDecoderConfig.newBuilder()
                 .maxFramePayloadLength(shared.settings().hardFrameLimit())
                 .allowExtensions(false)
@@ -111,9 +115,10 @@ public final class DirectWebSocket {
                 return null;
             }
         }
-        String token = ClientTokens.find(request, uri);
+        String token = ClientTokens.find(request, uri, cookies);
         if (token == null) {
-            return new Admission(null, cursor);
+            // a cookie from a page that may be pushgate's own: WebFlux knows, and takes it or not
+            return ClientTokens.cookieNeedsWebFlux(request) ? null : new Admission(null, cursor);
         }
         try {
             return new Admission(shared.verifier().verify(token), cursor);

@@ -1,0 +1,94 @@
+package io.pushgate.config;
+
+import java.net.InetSocketAddress;
+import java.net.SocketAddress;
+import java.util.concurrent.atomic.AtomicReference;
+
+import org.junit.jupiter.api.Nested;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+import org.springframework.beans.factory.annotation.Autowired;
+import org.springframework.boot.reactor.netty.NettyServerCustomizer;
+import org.springframework.boot.test.context.SpringBootTest;
+import org.springframework.boot.test.context.TestConfiguration;
+import org.springframework.boot.test.system.CapturedOutput;
+import org.springframework.boot.test.system.OutputCaptureExtension;
+import org.springframework.context.annotation.Bean;
+
+import io.pushgate.support.TestSecrets;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * A zero-configuration start (generated secrets: an open API whose key is printed on the console)
+ * listens on loopback only, so it is reachable from this machine and nowhere else, and says so.
+ * Configured secrets, or an explicit {@code server.address}, keep the usual bind on every interface.
+ */
+class DevelopmentBindTests {
+
+    /** Records the address the server really bound, as the operating system reports it. */
+    @TestConfiguration(proxyBeanMethods = false)
+    static class BoundAddress {
+
+        final AtomicReference<SocketAddress> bound = new AtomicReference<>();
+
+        @Bean
+        NettyServerCustomizer recordBoundAddress() {
+            return server -> server.doOnBound(disposable -> bound.set(disposable.address()));
+        }
+    }
+
+    @Nested
+    @ExtendWith(OutputCaptureExtension.class)
+    @SpringBootTest(webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT, classes = {
+            io.pushgate.PushgateApplication.class, BoundAddress.class},
+            properties = "spring.reactor.netty.shutdown-quiet-period=0s")
+    class WithGeneratedSecrets {
+
+        @Autowired
+        BoundAddress server;
+
+        @Test
+        void listensOnLoopbackOnlyAndTheBannerSaysSo(CapturedOutput output) {
+            InetSocketAddress bound = (InetSocketAddress) server.bound.get();
+
+            assertThat(bound.getAddress().isLoopbackAddress()).as("bound to %s", bound).isTrue();
+            assertThat(output.getAll()).contains("listening on 127.0.0.1 only");
+        }
+    }
+
+    @Nested
+    @SpringBootTest(webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT, classes = {
+            io.pushgate.PushgateApplication.class, BoundAddress.class}, properties = {
+            "pushgate.auth.jwt-secret=" + TestSecrets.JWT_SECRET, "pushgate.api.keys=" + TestSecrets.API_KEY,
+            "spring.reactor.netty.shutdown-quiet-period=0s"})
+    class WithConfiguredSecrets {
+
+        @Autowired
+        BoundAddress server;
+
+        @Test
+        void listensOnEveryInterface() {
+            InetSocketAddress bound = (InetSocketAddress) server.bound.get();
+
+            assertThat(bound.getAddress().isAnyLocalAddress()).as("bound to %s", bound).isTrue();
+        }
+    }
+
+    @Nested
+    @SpringBootTest(webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT, classes = {
+            io.pushgate.PushgateApplication.class, BoundAddress.class}, properties = {
+            "server.address=0.0.0.0", "spring.reactor.netty.shutdown-quiet-period=0s"})
+    class WithGeneratedSecretsAndAnExplicitAddress {
+
+        @Autowired
+        BoundAddress server;
+
+        @Test
+        void listensWhereServerAddressSays() {
+            InetSocketAddress bound = (InetSocketAddress) server.bound.get();
+
+            assertThat(bound.getAddress().isAnyLocalAddress()).as("bound to %s", bound).isTrue();
+        }
+    }
+}
