@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Makes a local certificate authority and a server certificate signed by it, for running pushgate
 # behind nginx on https/wss in development and tests. NOT for production: use a publicly trusted
-# certificate there (README: "A real certificate").
+# certificate there (docs/deployment.md: "A real certificate").
 #
 #   certs/generate.sh [--out DIR] [--new-ca] [NAME...]
 #

@@ -7,7 +7,7 @@
  *   push.join('room-1').then(...);            // groups the token's `groups` claim allows
  *   push.publish('room-1', 'chat', { text: 'hi' }).then(function (result) { ... });
  *
- * What it does for you, per the protocol in the README:
+ * What it does for you, per the protocol in docs/protocol.md:
  * - WebSocket first, then Server-Sent Events, then long-polling (browsers); WebSocket only in WeChat,
  *   through wx.connectSocket. A transport that never welcomes within 10 s counts as failed.
  * - Reconnects with exponential backoff and jitter, and resumes from the last cursor it saw (a

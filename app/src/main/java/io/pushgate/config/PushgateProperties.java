@@ -10,8 +10,9 @@ import org.springframework.boot.context.properties.bind.DefaultValue;
 import org.springframework.util.unit.DataSize;
 
 /**
- * Every {@code pushgate.*} setting, with its default. The README's configuration reference lists the
- * same; environment variables work as usual ({@code PUSHGATE_AUTH_JWT_SECRET}, {@code PUSHGATE_API_KEYS}).
+ * Every {@code pushgate.*} setting, with its default. docs/configuration.md lists the same: its table is
+ * generated from the metadata the configuration processor writes from these records (the {@code @param}
+ * lines are the descriptions), and ConfigurationDocsTests checks it; environment variables work as usual ({@code PUSHGATE_AUTH_JWT_SECRET}, {@code PUSHGATE_API_KEYS}).
  */
 @ConfigurationProperties("pushgate")
 public record PushgateProperties(@DefaultValue Node node, @DefaultValue Auth auth, @DefaultValue Api api,
