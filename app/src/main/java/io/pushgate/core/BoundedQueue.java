@@ -4,6 +4,7 @@ import java.util.AbstractQueue;
 import java.util.Iterator;
 import java.util.Queue;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicIntegerFieldUpdater;
 
 import org.jspecify.annotations.Nullable;
 
@@ -16,8 +17,9 @@ import reactor.util.concurrent.Queues;
  * keeps the memory of tens of thousands of quiet connections small; nodes exist only while frames wait.
  *
  * <p>First elements (see {@link #exemptNext()}) are taken before the others, since they are older than
- * anything queued (a welcome, a replay of missed messages), but they count against the same capacity:
- * a client that reads nothing can fill this queue by no path at all past its capacity.
+ * anything queued (a welcome, a replay of missed messages). They have an allowance of their own
+ * ({@link Outlet#FIRST_ALLOWANCE} capacities), and while they wait the others may still fill a capacity:
+ * the queue never holds more than {@code (1 + FIRST_ALLOWANCE) * capacity}, by any path.
  */
 final class BoundedQueue<T> extends AbstractQueue<T> {
 
@@ -27,6 +29,10 @@ final class BoundedQueue<T> extends AbstractQueue<T> {
     /** Set by the single producer that holds the owner's lock, for the next {@link #offer} only. */
     private boolean nextExempt;
     private final AtomicInteger size = new AtomicInteger();
+    /** First elements taken in since the queue last held no more than a capacity: the others may wait on top of them. */
+    private volatile int extra;
+    @SuppressWarnings("rawtypes")
+    private static final AtomicIntegerFieldUpdater<BoundedQueue> EXTRA = AtomicIntegerFieldUpdater.newUpdater(BoundedQueue.class, "extra");
     private final int capacity;
 
     BoundedQueue(int capacity) {
@@ -49,11 +55,19 @@ final class BoundedQueue<T> extends AbstractQueue<T> {
     public boolean offer(T element) {
         boolean first = nextExempt;
         nextExempt = false;
-        if (size.incrementAndGet() > capacity) {
+        int limit = first ? capacity * (1 + Outlet.FIRST_ALLOWANCE) : capacity + extra;
+        if (size.incrementAndGet() > limit) {
             size.decrementAndGet();
             return false;
         }
-        return first ? exempt.offer(element) : delegate.offer(element);
+        if (!first) {
+            return delegate.offer(element);
+        }
+        exempt.offer(element);
+        if (extra < capacity * Outlet.FIRST_ALLOWANCE) { // first elements come one producer at a time
+            EXTRA.incrementAndGet(this);
+        }
+        return true;
     }
 
     @Override
@@ -63,7 +77,11 @@ final class BoundedQueue<T> extends AbstractQueue<T> {
             element = delegate.poll();
         }
         if (element != null) {
-            size.decrementAndGet();
+            int left = size.decrementAndGet();
+            int e = extra; // read before the checks: a first offer after them changes it, and the reset fails
+            if (e > 0 && left <= capacity && exempt.isEmpty()) {
+                EXTRA.compareAndSet(this, e, 0); // the first elements are out: the others are back to one capacity
+            }
         }
         return element;
     }
@@ -79,9 +97,9 @@ final class BoundedQueue<T> extends AbstractQueue<T> {
         return Math.max(0, size.get());
     }
 
-    /** How many more elements fit now. */
+    /** How many more first elements fit now. */
     int room() {
-        return Math.max(0, capacity - size.get());
+        return Math.max(0, capacity * (1 + Outlet.FIRST_ALLOWANCE) - size.get());
     }
 
     @Override

@@ -10,22 +10,33 @@ import reactor.core.publisher.Flux;
  *
  * <p>Contract for every implementation: {@link #offer} and {@link #offerFirst} may be called from any
  * thread, concurrently; frames leave in the order offered, except that {@code offerFirst} frames go
- * ahead of frames not yet written; an offer never blocks, and the frames waiting, {@code offerFirst}
- * frames included, never exceed the capacity the outlet was made with ({@link Offer#FULL} then, and the
- * session is closed as slow). No path lets a client that reads nothing make an outlet hold more.
+ * ahead of frames not yet written; an offer never blocks. Live frames ({@link #offer}) wait up to the
+ * capacity the outlet was made with; {@code offerFirst} frames (welcome, replayed and held messages)
+ * have an allowance of {@link #FIRST_ALLOWANCE} capacities on top, and while they wait live frames
+ * may still fill a capacity of their own. Past either, {@link Offer#FULL}, and the session is closed as
+ * slow. So a session never holds more than {@code (1 + FIRST_ALLOWANCE) * capacity} frames, whatever
+ * its client does or fails to read.
+ *
+ * <p>Why an allowance rather than one shared bound: a client closed as slow had a full queue it never
+ * read, so it has missed at least a capacity's worth when it resumes; a replay held to the same bound
+ * could never fit, and every such resume would end in a {@code reset}. Replayed frames are the history's
+ * own, shared, so the allowance costs a queue node per frame, not a copy.
  */
 public interface Outlet {
+
+    /** Capacities that welcome, replayed and held frames may take on top of the live capacity. */
+    int FIRST_ALLOWANCE = 2;
 
     enum Offer { QUEUED, FULL, CLOSED }
 
     Offer offer(Frame frame);
 
-    /** Ahead of frames not yet written, counted in the same capacity: welcome and replayed history. */
+    /** Ahead of frames not yet written, within the allowance: welcome, replayed and held messages. */
     Offer offerFirst(Frame frame);
 
     /**
-     * How many more frames fit now (a snapshot: concurrent offers may take the room). A replay larger
-     * than this is not queued; the node sends a reset instead.
+     * How many more {@link #offerFirst} frames fit now (a snapshot: concurrent offers may take the room).
+     * A replay larger than this is not queued; the node sends a reset instead.
      */
     int room();
 

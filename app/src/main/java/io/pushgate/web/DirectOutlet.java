@@ -24,8 +24,9 @@ import reactor.util.concurrent.Queues;
  *
  * <p>The bound covers frames waiting here plus buffers Netty holds for a peer that is not reading:
  * past {@code capacity} an offer is refused ({@link Offer#FULL}) and the node closes the session as
- * slow. Frames given with {@link #offerFirst} (welcome, replayed history) count against the same bound
- * and are written before the other waiting frames.
+ * slow. Frames given with {@link #offerFirst} (welcome, replayed history) are written before the other
+ * waiting frames and have the allowance {@link Outlet} describes: up to {@link Outlet#FIRST_ALLOWANCE}
+ * capacities more, on top of which live frames may fill one capacity until the first frames are out.
  */
 public abstract class DirectOutlet implements Outlet, Runnable {
 
@@ -40,8 +41,12 @@ public abstract class DirectOutlet implements Outlet, Runnable {
             AtomicIntegerFieldUpdater.newUpdater(DirectOutlet.class, "waiting");
     private static final AtomicIntegerFieldUpdater<DirectOutlet> SCHEDULED =
             AtomicIntegerFieldUpdater.newUpdater(DirectOutlet.class, "scheduled");
+    private static final AtomicIntegerFieldUpdater<DirectOutlet> EXTRA =
+            AtomicIntegerFieldUpdater.newUpdater(DirectOutlet.class, "extra");
     private volatile int waiting;
     private volatile int scheduled;
+    /** First frames taken since the outlet last held no more than a capacity: live frames may wait on top of them. */
+    private volatile int extra;
     /** Made when a transport first asks for {@link #drained()}; most wait through {@link #onDrained()} instead. */
     private volatile Sinks.@Nullable Empty<Void> drained;
     private volatile boolean drainedAll;
@@ -59,7 +64,7 @@ public abstract class DirectOutlet implements Outlet, Runnable {
         if (completed) {
             return Offer.CLOSED;
         }
-        if (WAITING.incrementAndGet(this) + inNetty > capacity) {
+        if (WAITING.incrementAndGet(this) + inNetty > capacity + extra) {
             WAITING.decrementAndGet(this);
             return Offer.FULL;
         }
@@ -73,19 +78,22 @@ public abstract class DirectOutlet implements Outlet, Runnable {
         if (completed) {
             return Offer.CLOSED;
         }
-        if (WAITING.incrementAndGet(this) + inNetty > capacity) {
+        if (WAITING.incrementAndGet(this) + inNetty > capacity * (1 + FIRST_ALLOWANCE)) {
             WAITING.decrementAndGet(this);
             return Offer.FULL;
         }
         first.offer(frame);
         hasFirst = true;
+        if (extra < capacity * FIRST_ALLOWANCE) { // first frames come one producer at a time (the node's lock)
+            EXTRA.incrementAndGet(this);
+        }
         schedule(false);
         return Offer.QUEUED;
     }
 
     @Override
     public final int room() {
-        return Math.max(0, capacity - waiting - inNetty);
+        return Math.max(0, capacity * (1 + FIRST_ALLOWANCE) - waiting - inNetty);
     }
 
     @Override
@@ -192,8 +200,12 @@ public abstract class DirectOutlet implements Outlet, Runnable {
         if (wrote) {
             channel.flush();
         }
+        int e = extra; // read before the checks: a first offer after them changes it, and the reset fails
         ChannelOutboundBuffer pending = channel.unsafe().outboundBuffer();
         inNetty = pending == null ? 0 : pending.size();
+        if (e > 0 && waiting + inNetty <= capacity && first.isEmpty()) {
+            EXTRA.compareAndSet(this, e, 0); // the first frames are out: live frames are back to one capacity
+        }
         if (ended) {
             drainedAll = true;
             onDrained();

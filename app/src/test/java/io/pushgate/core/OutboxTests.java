@@ -34,23 +34,33 @@ class OutboxTests {
                 .verify(Duration.ofSeconds(5));
     }
 
-    /** Welcome and replayed frames go first but count: nothing a session is sent escapes its capacity. */
+    /**
+     * Welcome and replayed frames go first and have an allowance of two more capacities; live frames may
+     * fill one capacity beside them, and are back to one capacity in all once they are out. Nothing a
+     * session is sent escapes three capacities.
+     */
     @Test
-    void framesOfferedFirstGoAheadAndCountAgainstTheCapacity() {
-        Outbox outbox = new Outbox(3);
+    void framesOfferedFirstGoAheadWithinTheirAllowanceAndLiveFramesKeepOneCapacity() {
+        Outbox outbox = new Outbox(2);
         Frame live = Frame.control(new byte[] {'1'});
         Frame first = Frame.control(new byte[] {'0'});
+        for (int i = 0; i < 3; i++) {
+            assertThat(outbox.offerFirst(first)).isEqualTo(Outlet.Offer.QUEUED);
+        }
+        assertThat(outbox.room()).isEqualTo(3);
         assertThat(outbox.offer(live)).isEqualTo(Outlet.Offer.QUEUED);
-        assertThat(outbox.offerFirst(first)).isEqualTo(Outlet.Offer.QUEUED);
-        assertThat(outbox.room()).isEqualTo(1);
+        assertThat(outbox.offer(live)).isEqualTo(Outlet.Offer.QUEUED);
+        assertThat(outbox.offer(live)).as("one capacity of live frames beside the first ones").isEqualTo(Outlet.Offer.FULL);
         assertThat(outbox.offerFirst(first)).isEqualTo(Outlet.Offer.QUEUED);
         assertThat(outbox.room()).isZero();
-        assertThat(outbox.offerFirst(first)).isEqualTo(Outlet.Offer.FULL);
-        assertThat(outbox.offer(live)).isEqualTo(Outlet.Offer.FULL);
+        assertThat(outbox.offerFirst(first)).as("three capacities in all").isEqualTo(Outlet.Offer.FULL);
 
-        StepVerifier.create(outbox.frames(), 3)
-                .expectNext(first, first, live)
-                .then(() -> assertThat(outbox.room()).isEqualTo(3))
+        StepVerifier.create(outbox.frames(), 6)
+                .expectNext(first, first, first, first, live, live)
+                .then(() -> assertThat(outbox.room()).isEqualTo(6))
+                .then(() -> assertThat(outbox.offer(live)).isEqualTo(Outlet.Offer.QUEUED))
+                .then(() -> assertThat(outbox.offer(live)).isEqualTo(Outlet.Offer.QUEUED))
+                .then(() -> assertThat(outbox.offer(live)).as("back to one capacity").isEqualTo(Outlet.Offer.FULL))
                 .thenCancel()
                 .verify(Duration.ofSeconds(5));
     }

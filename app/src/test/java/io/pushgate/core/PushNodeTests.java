@@ -9,6 +9,7 @@ import java.util.List;
 import java.util.Set;
 import java.util.concurrent.atomic.AtomicInteger;
 
+import io.pushgate.core.history.Cursor;
 import io.pushgate.core.history.InMemoryHistory;
 
 import org.junit.jupiter.api.AfterEach;
@@ -111,6 +112,43 @@ class PushNodeTests {
         assertThat(transports.get(0).closes).containsExactly(Disconnect.SLOW_CLIENT);
         assertThat(fastFrames).hasSize(11);
         assertThat(node.stats().dropped()).isEqualTo(1);
+    }
+
+    @Test
+    void aClientClosedAsSlowResumesEverythingItMissedWhenItFitsTheReplayAllowanceAndIsResetPastIt() {
+        List<String> cursors = new ArrayList<>();
+        Session slow = connect("slow", cursors);
+        for (int i = 0; i < 10; i++) {
+            node.publish(new Publication(Target.uid("slow"), "e", String.valueOf(i), 0));
+        }
+        assertThat(slow.disconnect()).as("a queue of 4 that was never read").isEqualTo(Disconnect.SLOW_CLIENT);
+        node.disconnected(slow);
+
+        // it missed more than its queue holds; the replay allowance (2 more queues) takes it whole
+        Session back = connect("slow", cursors, Cursor.parse(cursors.get(0)));
+        List<String> expected = new ArrayList<>(List.of("welcome"));
+        for (int i = 0; i < 10; i++) {
+            expected.add("UID:slow:" + i);
+        }
+        assertThat(take(back, 11)).containsExactlyElementsOf(expected);
+
+        // past the allowance (3 queues in all, the welcome included) a replay would not fit: reset
+        node.publish(new Publication(Target.uid("slow"), "e", "10", 0));
+        node.publish(new Publication(Target.uid("slow"), "e", "11", 0));
+        Session late = connect("slow", cursors, Cursor.parse(cursors.get(0)));
+        assertThat(take(late, 2)).containsExactly("welcome", "reset");
+    }
+
+    Session connect(String uid, List<String> cursors, Cursor... resumeFrom) {
+        RecordingTransport transport = new RecordingTransport();
+        transports.add(transport);
+        ClientClaims claims = new ClientClaims(uid, Set.of(), Set.of(), Instant.now().plusSeconds(60));
+        Session session = node.connect(claims, transport, (s, cursor) -> {
+            cursors.add(cursor);
+            return Frame.control("welcome".getBytes(StandardCharsets.UTF_8));
+        }, resumeFrom.length == 0 ? null : resumeFrom[0]);
+        assertThat(session).isNotNull();
+        return session;
     }
 
     @Test
