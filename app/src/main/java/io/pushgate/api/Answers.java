@@ -40,7 +40,7 @@ final class Answers {
 
     record NodeCounters(String node, int sessions, Map<String, Integer> sessionsByTransport, int uids, int groups,
                         long messagesIn, long messagesOut, double messagesInPerSecond, double messagesOutPerSecond,
-                        long dropped, long brokerLagMillis) {
+                        long dropped, long brokerLagMillis, long gapResets) {
     }
 
     record Stats(List<NodeCounters> nodes, NodeCounters total) {

@@ -59,6 +59,7 @@ class ControlController {
             double outRate = 0;
             long dropped = 0;
             long lag = 0;
+            long gapResets = 0;
             Map<String, Integer> byTransport = new HashMap<>();
             List<Answers.NodeCounters> nodes = all.stream().map(ControlController::counters).toList();
             for (NodeStats s : all) {
@@ -69,10 +70,11 @@ class ControlController {
                 outRate += s.messagesOutPerSecond();
                 dropped += s.dropped();
                 lag = Math.max(lag, s.brokerLagMillis());
+                gapResets += s.gapResets();
                 s.sessionsByTransport().forEach((t, n) -> byTransport.merge(t, n, Integer::sum));
             }
             Answers.NodeCounters total = new Answers.NodeCounters("total", sessions, byTransport,
-                    roster.uidCount(), roster.groupCount(), in, out, inRate, outRate, dropped, lag);
+                    roster.uidCount(), roster.groupCount(), in, out, inRate, outRate, dropped, lag, gapResets);
             return new Answers.Stats(nodes, total);
         });
     }
@@ -80,6 +82,6 @@ class ControlController {
     private static Answers.NodeCounters counters(NodeStats s) {
         return new Answers.NodeCounters(s.node(), s.sessions(), s.sessionsByTransport(), s.uids(), s.groups(),
                 s.messagesIn(), s.messagesOut(), s.messagesInPerSecond(), s.messagesOutPerSecond(), s.dropped(),
-                s.brokerLagMillis());
+                s.brokerLagMillis(), s.gapResets());
     }
 }

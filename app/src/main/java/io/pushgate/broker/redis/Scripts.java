@@ -91,19 +91,29 @@ final class Scripts {
             """, List.class);
 
     /**
-     * KEYS: epoch, seq. ARGV: the epoch this node proposes, the sequence number it has reached. Keeps an
-     * existing epoch; never lets the sequence go below what a node has seen, so cursors stay valid when
-     * Redis comes back empty. Returns {epoch, seq}.
+     * KEYS: epoch, seq, base. ARGV: the epoch this node holds, the sequence number it has reached, a fresh
+     * epoch it proposes. Keeps an existing epoch, unless Redis lost data: the epoch key is gone (Redis
+     * restarted empty, or was flushed) or the sequence is behind what this node has already applied (Redis
+     * came back from an older snapshot). Then it starts the proposed epoch, numbered on from past anything
+     * this node has seen, and records that number as the epoch's base: nodes adopting the epoch read the log
+     * from there, and every cursor of the old epoch is answered with a reset, so no sequence number is
+     * ever used with two meanings. Returns {epoch, seq, base}.
      */
     @SuppressWarnings({"rawtypes", "unchecked"})
     static final RedisScript<List> INIT = RedisScript.of("""
-            redis.call('SET', KEYS[1], ARGV[1], 'NX')
+            local epoch = redis.call('GET', KEYS[1])
             local seq = tonumber(redis.call('GET', KEYS[2]) or '0')
-            if seq < tonumber(ARGV[2]) then
-              seq = tonumber(ARGV[2])
-              redis.call('SET', KEYS[2], seq)
+            local seen = tonumber(ARGV[2])
+            if not epoch or (epoch == ARGV[1] and seq < seen) then
+              if seq < seen then
+                seq = seen
+                redis.call('SET', KEYS[2], seq)
+              end
+              epoch = ARGV[3]
+              redis.call('SET', KEYS[1], epoch)
+              redis.call('SET', KEYS[3], seq)
             end
-            return {redis.call('GET', KEYS[1]), tostring(seq)}
+            return {epoch, tostring(seq), redis.call('GET', KEYS[3]) or '0'}
             """, List.class);
 
     /**
