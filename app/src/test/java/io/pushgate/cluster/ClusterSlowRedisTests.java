@@ -119,6 +119,32 @@ class ClusterSlowRedisTests {
         }
     }
 
+    @Test
+    void aPublishSentToARedisThatDoesNotAnswerInTimeSaysItsOutcomeIsUnknownAndIsDeliveredAtMostOnce() {
+        redis = RedisServer.start();
+        // the publish below is sent within 2 s of the pause: before any other call can time out and mark
+        // Redis down (which would refuse it unsent, with a plain 503)
+        a = ClusterNode.start("sa", redis, "pushgate.redis.timeout=2s", "pushgate.redis.heartbeat=10s",
+                "pushgate.redis.node-timeout=30s");
+        String uid = TestSecrets.uniqueUid("unknown");
+        try (WsTestClient on = ws(a, TestSecrets.token(uid))) {
+            awaitSessions(a, uid, 1);
+            redis.command("CLIENT", "PAUSE", "5000");
+            JsonNode problem = a.api().post("/api/v1/messages", toUid(uid, 1), 503);
+            assertThat(problem.path("type").asString()).isEqualTo("urn:pushgate:problem:cluster-degraded");
+            assertThat(problem.path("outcome").asString()).as("sent to Redis, not answered: it may be delivered")
+                    .isEqualTo("unknown");
+
+            await().atMost(HEAL).until(() -> accepts(a, toUid(TestSecrets.uniqueUid("probe"), 0)));
+            String marker = a.api().publish(toUid(uid, 0)).path("id").asString();
+            List<Integer> received = new ArrayList<>();
+            for (JsonNode m = on.nextMessage(); !marker.equals(m.path("id").asString()); m = on.nextMessage()) {
+                received.add(m.path("data").asInt());
+            }
+            assertThat(received).as("at most once").doesNotHaveDuplicates();
+        }
+    }
+
     /** When the node's lease in Redis runs out (epoch ms): each heartbeat moves it on. */
     private double lease(ClusterNode node) {
         String score = redis.command("ZSCORE", "{pushgate}:nodes", node.nodeId());
