@@ -3,6 +3,8 @@ package io.pushgate.api;
 import java.util.List;
 import java.util.Map;
 
+import com.fasterxml.jackson.annotation.JsonInclude;
+
 import org.jspecify.annotations.Nullable;
 
 /** The JSON bodies the API answers with; each is a schema in {@code api-spec/openapi.yaml}. */
@@ -11,7 +13,9 @@ final class Answers {
     private Answers() {
     }
 
-    record Published(String id, int sessions, List<String> online, List<String> offline) {
+    /** {@code duplicate} only when true: a repeat of an idempotency key, answered with the first answer. */
+    record Published(String id, int sessions, List<String> online, List<String> offline,
+                     @JsonInclude(JsonInclude.Include.NON_NULL) @Nullable Boolean duplicate) {
     }
 
     record UidPresence(String uid, boolean online, int sessions, List<String> clientIds) {

@@ -88,10 +88,16 @@ public record PushgateProperties(@DefaultValue Node node, @DefaultValue Auth aut
      * @param maxTargets   uids + groups + clients in one publish
      * @param directPublish answer publish requests from the Netty pipeline, ahead of WebFlux and the
      *                     security chain (same answers, a fraction of the CPU); off sends them all through WebFlux
+     * @param idempotencyWindow how long a publish's idempotency key ({@code Idempotency-Key} header or
+     *                     {@code idempotencyKey} member) is remembered: a repeat within it is delivered once,
+     *                     cluster-wide, and answered with the first answer plus {@code "duplicate":true}
+     * @param idempotencyMaxKeys keys a node running alone remembers at most (the oldest go first); with Redis
+     *                     the keys live in Redis, one per key, each for the window
      */
     public record Api(@DefaultValue List<String> keys, @DefaultValue("1MB") DataSize maxBodySize,
                       @DefaultValue("1000") int maxBatch, @DefaultValue("10000") int maxTargets,
-                      @DefaultValue("true") boolean directPublish) {
+                      @DefaultValue("true") boolean directPublish, @DefaultValue("10m") Duration idempotencyWindow,
+                      @DefaultValue("100000") int idempotencyMaxKeys) {
     }
 
     /**

@@ -20,6 +20,11 @@ record LogEntry(long seq, String kind, String value) {
 
     /** A message: {@code ts FIELD json}. */
     static final String MESSAGE = "m";
+    /**
+     * Only in an append script call, never in the log: a message with an idempotency key, {@code key, ts,
+     * sessions, online, offline}, then the {@code m} value. The script logs it as {@code m}, or not at all.
+     */
+    static final String IDEMPOTENT_MESSAGE = "M";
     /** A session connected: {@code node, clientId, uid, groups}. */
     static final String CONNECT = "c";
     /** {@code node, clientId}. */

@@ -133,10 +133,17 @@ public final class RedisBroker implements Broker, SessionEvents, AutoCloseable {
         }
     }
 
-    /** Entries appended by one script call, never split: {@code kindsAndValues} alternates kind and value. */
-    private record Pending(List<String> kindsAndValues, Sinks.@Nullable One<Long> done) {
+    /**
+     * What the append script did with one Pending's entries: each entry's sequence number, or, for a
+     * message whose idempotency key was seen within the window, the first answer stored with the key.
+     */
+    private record Appended(long[] seqs, @Nullable String[] duplicates) {
+    }
 
-        Pending(String kind, String value, Sinks.@Nullable One<Long> done) {
+    /** Entries appended by one script call, never split: {@code kindsAndValues} alternates kind and value. */
+    private record Pending(List<String> kindsAndValues, Sinks.@Nullable One<Appended> done) {
+
+        Pending(String kind, String value, Sinks.@Nullable One<Appended> done) {
             this(List.of(kind, value), done);
         }
 
@@ -649,15 +656,24 @@ public final class RedisBroker implements Broker, SessionEvents, AutoCloseable {
                 }
                 int sessions = roster.reach(target);
                 List<String> holdFor = publication.ttlSeconds() > 0 && !target.all() ? offline : List.of();
-                entries.add(LogEntry.MESSAGE);
-                entries.add(LogEntry.fields(Long.toString(ts), codec.encode(publication, holdFor)));
+                String message = LogEntry.fields(Long.toString(ts), codec.encode(publication, holdFor));
+                String key = publication.idempotencyKey();
+                if (key == null) {
+                    entries.add(LogEntry.MESSAGE);
+                    entries.add(message);
+                } else { // the first answer goes with it, for the script to keep under the key
+                    entries.add(LogEntry.IDEMPOTENT_MESSAGE);
+                    entries.add(LogEntry.fields(key, Long.toString(ts), Integer.toString(sessions),
+                            LogEntry.items(online), LogEntry.items(offline), message));
+                }
                 answers.add(seq -> new PublishResult(new Cursor(epoch, seq, ts).text(), sessions, online, offline));
             }
             node.countPublished(publications.size());
-            return append(entries).doFinally(signal -> pendingPublishes.addAndGet(-n)).map(first -> {
+            return appendAll(entries).doFinally(signal -> pendingPublishes.addAndGet(-n)).map(appended -> {
                 List<PublishResult> results = new ArrayList<>(answers.size());
                 for (int i = 0; i < answers.size(); i++) {
-                    results.add(answers.get(i).apply(first + i));
+                    String first = appended.duplicates()[i];
+                    results.add(first != null ? duplicate(first) : answers.get(i).apply(appended.seqs()[i]));
                 }
                 return results;
             });
@@ -802,7 +818,7 @@ public final class RedisBroker implements Broker, SessionEvents, AutoCloseable {
 
     /** Queues one entry; completes with its sequence number once Redis has it. */
     private Mono<Long> append(String kind, String value) {
-        return append(List.of(kind, value));
+        return appendAll(List.of(kind, value)).map(appended -> appended.seqs()[0]);
     }
 
     /**
@@ -811,8 +827,8 @@ public final class RedisBroker implements Broker, SessionEvents, AutoCloseable {
      * twice that means the queue itself is stuck, which is logged with its state and answered as Redis
      * being unavailable instead of leaving the caller's request hanging.
      */
-    private Mono<Long> append(List<String> kindsAndValues) {
-        Sinks.One<Long> done = Sinks.one();
+    private Mono<Appended> appendAll(List<String> kindsAndValues) {
+        Sinks.One<Appended> done = Sinks.one();
         Pending pending = new Pending(kindsAndValues, done);
         queue.add(pending);
         drain();
@@ -853,6 +869,7 @@ public final class RedisBroker implements Broker, SessionEvents, AutoCloseable {
         args.add(keys.prefix());
         args.add(Integer.toString(node.limits().groupsPerUid()));
         args.add(Integer.toString(node.limits().membershipUids()));
+        args.add(Long.toString(settings.idempotencyWindow().toMillis()));
         for (Pending p : batch) {
             args.addAll(p.kindsAndValues());
         }
@@ -864,7 +881,7 @@ public final class RedisBroker implements Broker, SessionEvents, AutoCloseable {
                     .timeout(settings.timeout())
                     .subscribe(answer -> {
                         try {
-                            long seq = Long.parseLong(String.valueOf(answer.get(0)));
+                            long seq = Long.parseLong(String.valueOf(answer.get(0))); // numbers follow on, skipping duplicates
                             Map<Integer, String> refused = new HashMap<>();
                             for (int i = 1; i + 1 < answer.size(); i += 2) {
                                 refused.put(Integer.parseInt(String.valueOf(answer.get(i))), String.valueOf(answer.get(i + 1)));
@@ -872,17 +889,26 @@ public final class RedisBroker implements Broker, SessionEvents, AutoCloseable {
                             int index = 0;
                             for (Pending p : batch) {
                                 String why = null;
-                                for (int e = 0; e < p.entries() && why == null; e++) {
-                                    why = refused.get(index + e);
+                                long[] seqs = new long[p.entries()];
+                                String[] duplicates = new String[p.entries()];
+                                for (int e = 0; e < p.entries(); e++) {
+                                    String said = refused.get(index + e);
+                                    if (said != null && said.startsWith("d")) {
+                                        duplicates[e] = said.substring(1); // took no number
+                                        continue;
+                                    }
+                                    if (why == null) {
+                                        why = said;
+                                    }
+                                    seqs[e] = seq++;
                                 }
                                 if (p.done() != null) {
                                     if (why == null) {
-                                        p.done().tryEmitValue(seq);
+                                        p.done().tryEmitValue(new Appended(seqs, duplicates));
                                     } else {
                                         p.done().tryEmitError(membershipRefused(why));
                                     }
                                 }
-                                seq += p.entries();
                                 index += p.entries();
                             }
                         } catch (RuntimeException e) { // the queue must never be left without a drainer
@@ -900,6 +926,14 @@ public final class RedisBroker implements Broker, SessionEvents, AutoCloseable {
         } catch (RuntimeException e) { // never leave the queue without a drainer
             failed(batch, e);
         }
+    }
+
+    /** The first answer the append script kept for an idempotency key: {@code epoch, seq, ts, sessions, online, offline}. */
+    private static PublishResult duplicate(String first) {
+        List<String> f = LogEntry.split(first, LogEntry.FIELD);
+        Cursor id = new Cursor(f.get(0), Long.parseLong(f.get(1)), Long.parseLong(f.get(2)));
+        return new PublishResult(id.text(), Integer.parseInt(f.get(3)), LogEntry.splitItems(f.get(4)),
+                LogEntry.splitItems(f.get(5)), true);
     }
 
     private MembershipLimitException membershipRefused(String why) {
