@@ -18,7 +18,9 @@ final class Answers {
                      @JsonInclude(JsonInclude.Include.NON_NULL) @Nullable Boolean duplicate) {
     }
 
-    record UidPresence(String uid, boolean online, int sessions, List<String> clientIds) {
+    /** {@code bannedUntil} only while the uid is banned (epoch ms). */
+    record UidPresence(String uid, boolean online, int sessions, List<String> clientIds,
+                       @JsonInclude(JsonInclude.Include.NON_NULL) @Nullable Long bannedUntil) {
     }
 
     record UidPage(int count, List<String> uids, @Nullable String next) {

@@ -64,6 +64,11 @@ public final class LocalBroker implements Broker {
     }
 
     @Override
+    public Mono<Void> banUid(String uid, long untilMillis) {
+        return Mono.fromRunnable(() -> node.ban(uid, untilMillis));
+    }
+
+    @Override
     public Mono<Integer> leaveUid(String uid, String group) {
         return Mono.fromSupplier(() -> node.hub().leaveUid(uid, group));
     }

@@ -70,6 +70,7 @@ public final class PushNode implements AutoCloseable {
     private volatile long brokerLagMillis;
     /** Times {@link #lostEntries} sent every session here a reset. */
     private volatile long gapResets;
+    private final Bans bans = new Bans(Bans.MAX_BANS);
 
     public PushNode(String nodeId, Limits limits, MessageEncoder encoder, History history, Clock clock) {
         this.nodeId = Names.require("node id", nodeId);
@@ -263,7 +264,7 @@ public final class PushNode implements AutoCloseable {
         String clientId = nodeId + "-" + Long.toString(clientSeq.incrementAndGet(), 36);
         publishLock.lock();
         try {
-            if (!accepting) {
+            if (!accepting || bannedUntil(claims.uid()) > 0) {
                 return null;
             }
             Cursor now = cursorNow();
@@ -295,6 +296,24 @@ public final class PushNode implements AutoCloseable {
     /** Why {@link #connect} refused: shutting down, or too many sessions for the uid. */
     public Disconnect refusal() {
         return accepting ? Disconnect.TOO_MANY_SESSIONS : Disconnect.SHUTDOWN;
+    }
+
+    /** Why {@link #connect} refused the uid: shutting down, banned, or too many sessions for it. */
+    public Disconnect refusal(String uid) {
+        return !accepting ? Disconnect.SHUTDOWN : bannedUntil(uid) > 0 ? Disconnect.BANNED : Disconnect.TOO_MANY_SESSIONS;
+    }
+
+    /**
+     * Refuses the uid's new sessions on this node until {@code untilMillis} (epoch ms); sessions it has now
+     * are left to the kick that goes with a ban. A later ban of the same uid only extends it.
+     */
+    public void ban(String uid, long untilMillis) {
+        bans.ban(uid, untilMillis);
+    }
+
+    /** @return when the uid's ban ends (epoch ms), or 0 when it is not banned */
+    public long bannedUntil(String uid) {
+        return bans.bannedUntil(uid, clock.millis());
     }
 
     /**

@@ -32,6 +32,14 @@ public record Problem(String slug, HttpStatus status, String detail, @Nullable S
                 shuttingDown ? HttpStatus.SERVICE_UNAVAILABLE : HttpStatus.TOO_MANY_REQUESTS, reason);
     }
 
+    /** A new SSE or long-poll session was refused, for the reason the node gave. */
+    public static Problem sessionRefused(io.pushgate.core.Disconnect why) {
+        if (why.equals(io.pushgate.core.Disconnect.BANNED)) {
+            return new Problem("banned", HttpStatus.FORBIDDEN, "the uid is banned for now; retry after the ban ends");
+        }
+        return sessionRefused(why.equals(io.pushgate.core.Disconnect.SHUTDOWN), why.reason());
+    }
+
     public Map<String, Object> body(String instance) {
         Map<String, Object> body = new LinkedHashMap<>();
         body.put("type", TYPE_PREFIX + slug);

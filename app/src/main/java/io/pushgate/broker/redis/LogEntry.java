@@ -41,6 +41,8 @@ record LogEntry(long seq, String kind, String value) {
     static final String LEAVE_UID = "L";
     /** {@code origin, uid}. */
     static final String KICK_UID = "K";
+    /** A uid banned until a time: {@code uid, until epoch ms}; also kept in the {@code bans} hash for nodes that start later. */
+    static final String BAN_UID = "N";
     /** To the node holding the client: {@code node, clientId}. */
     static final String KICK_CLIENT = "C";
     /** To the node holding the client: {@code node, clientId, group}. */

@@ -346,9 +346,25 @@ public final class RedisBroker implements Broker, SessionEvents, AutoCloseable {
                             .then(redis.<String, String>opsForHash().entries(keys.uidGroups())
                                     .doOnNext(e -> LogEntry.splitItems(e.getValue())
                                             .forEach(group -> node.hub().joinUid(e.getKey(), group)))
-                                    .then());
+                                    .then())
+                            .then(loadBans());
                 })
                 .timeout(settings.timeout().multipliedBy(5));
+    }
+
+    /** Takes the bans still running from the {@code bans} hash, and drops the ones that ended from it. */
+    private Mono<Void> loadBans() {
+        long now = clock.millis();
+        return redis.<String, String>opsForHash().entries(keys.prefix() + "bans")
+                .concatMap(e -> {
+                    long until = Long.parseLong(e.getValue());
+                    if (until > now) {
+                        node.ban(e.getKey(), until);
+                        return Mono.empty();
+                    }
+                    return redis.opsForHash().remove(keys.prefix() + "bans", e.getKey()).then();
+                })
+                .then();
     }
 
     /**
@@ -537,6 +553,10 @@ public final class RedisBroker implements Broker, SessionEvents, AutoCloseable {
                 if (!f.get(0).equals(self)) {
                     node.kickUid(f.get(1));
                 }
+            }
+            case LogEntry.BAN_UID -> {
+                List<String> f = entry.fields(2);
+                node.ban(f.get(0), Long.parseLong(f.get(1)));
             }
             case LogEntry.KICK_CLIENT -> {
                 List<String> f = entry.fields(2);
@@ -771,6 +791,15 @@ public final class RedisBroker implements Broker, SessionEvents, AutoCloseable {
             int sessions = roster.sessionsOf(uid).size();
             node.kickUid(uid);
             return append(LogEntry.KICK_UID, LogEntry.fields(self, uid)).thenReturn(sessions);
+        });
+    }
+
+    /** Applied here at once, and by every other node from the log; the {@code bans} hash serves nodes that start later. */
+    @Override
+    public Mono<Void> banUid(String uid, long untilMillis) {
+        return command(() -> {
+            node.ban(uid, untilMillis);
+            return append(LogEntry.BAN_UID, LogEntry.fields(uid, Long.toString(untilMillis))).then();
         });
     }
 

@@ -99,6 +99,9 @@ final class Scripts {
                   end
                 elseif kind == 'x' then
                   redis.call('DEL', prefix .. 's:' .. v)
+                elseif kind == 'N' then
+                  local uid, untilMs = string.match(v, '^([^\\31]*)\\31(.*)$')
+                  redis.call('HSET', prefix .. 'bans', uid, untilMs)
                 elseif kind == 's' then
                   local n, records = string.match(v, '^([^\\31]*)\\31(.*)$')
                   for record in string.gmatch(records, '[^\\29]+') do
