@@ -105,6 +105,8 @@ public final class RedisBroker implements Broker, SessionEvents, AutoCloseable {
     /** {@link System#nanoTime()} when the script call in flight was sent; 0 when none is. For diagnosis. */
     private volatile long callSentAt;
 
+    /** Whether log entries were missed since presence was last loaded from the session hashes. */
+    private volatile boolean presenceStale;
     /** Whether the log is being read and this node's sessions are stated in Redis. */
     private volatile boolean synced;
     /** Whether session changes are sent; false from a failed append until the next restate. */
@@ -209,8 +211,18 @@ public final class RedisBroker implements Broker, SessionEvents, AutoCloseable {
         if (stopped) {
             return Mono.empty();
         }
-        Mono<Void> work = synced ? readOnce() : sync();
+        Mono<Void> work = !synced ? sync() : presenceStale ? reloadPresence() : readOnce();
         return work.onErrorResume(error -> down(error).then(Mono.delay(Duration.ofMillis(250)).then()));
+    }
+
+    /**
+     * After a gap: the missed entries may have changed presence and memberships, so they are read again
+     * from the session hashes and this node restates its own. Runs in the read loop, between reads, while
+     * the node stays in service (publishes go on: they do not depend on what was missed).
+     */
+    private Mono<Void> reloadPresence() {
+        presenceStale = false;
+        return loadOthers().then(Mono.fromRunnable(this::restate));
     }
 
     private Mono<Void> readOnce() {
@@ -485,8 +497,8 @@ public final class RedisBroker implements Broker, SessionEvents, AutoCloseable {
             log.warn("Node {} missed log entries {} to {}: they were trimmed from the log while it was cut off;"
                     + " its sessions get a reset", self, logPos + 1, entry.seq() - 1);
             node.lostEntries(epoch, entry.seq() - 1);
-            synced = false; // the read loop catches up again (presence, memberships) after this read
-            sendingEvents = false;
+            presenceStale = true; // reloaded by the read loop after this read
+
         }
         try {
             applyUnchecked(entry);
