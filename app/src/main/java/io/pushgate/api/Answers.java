@@ -3,6 +3,8 @@ package io.pushgate.api;
 import java.util.List;
 import java.util.Map;
 
+import com.fasterxml.jackson.annotation.JsonInclude;
+
 import org.jspecify.annotations.Nullable;
 
 /** The JSON bodies the API answers with; each is a schema in {@code api-spec/openapi.yaml}. */
@@ -11,10 +13,14 @@ final class Answers {
     private Answers() {
     }
 
-    record Published(String id, int sessions, List<String> online, List<String> offline) {
+    /** {@code duplicate} only when true: a repeat of an idempotency key, answered with the first answer. */
+    record Published(String id, int sessions, List<String> online, List<String> offline,
+                     @JsonInclude(JsonInclude.Include.NON_NULL) @Nullable Boolean duplicate) {
     }
 
-    record UidPresence(String uid, boolean online, int sessions, List<String> clientIds) {
+    /** {@code bannedUntil} only while the uid is banned (epoch ms). */
+    record UidPresence(String uid, boolean online, int sessions, List<String> clientIds,
+                       @JsonInclude(JsonInclude.Include.NON_NULL) @Nullable Long bannedUntil) {
     }
 
     record UidPage(int count, List<String> uids, @Nullable String next) {
@@ -40,7 +46,7 @@ final class Answers {
 
     record NodeCounters(String node, int sessions, Map<String, Integer> sessionsByTransport, int uids, int groups,
                         long messagesIn, long messagesOut, double messagesInPerSecond, double messagesOutPerSecond,
-                        long dropped, long brokerLagMillis) {
+                        long dropped, long brokerLagMillis, long gapResets) {
     }
 
     record Stats(List<NodeCounters> nodes, NodeCounters total) {

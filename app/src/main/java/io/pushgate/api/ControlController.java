@@ -13,7 +13,9 @@ import io.pushgate.core.Roster;
 
 import org.springframework.web.bind.annotation.DeleteMapping;
 import org.springframework.web.bind.annotation.GetMapping;
+import org.jspecify.annotations.Nullable;
 import org.springframework.web.bind.annotation.PathVariable;
+import org.springframework.web.bind.annotation.RequestParam;
 import org.springframework.web.bind.annotation.RestController;
 
 import reactor.core.publisher.Mono;
@@ -30,19 +32,54 @@ class ControlController {
         this.roster = node.roster();
     }
 
+    /** The longest ban a kick may give. */
+    static final long MAX_BAN_SECONDS = 30L * 24 * 3600;
+
+    /** With {@code ban}, the uid is banned first (on every node), so no session it opens meanwhile survives the kick. */
     @DeleteMapping("/api/v1/uids/{uid}/sessions")
-    Mono<Answers.Kicked> kickUid(@PathVariable String uid) {
-        return broker.kickUid(name("uid", uid)).map(Answers.Kicked::new);
+    Mono<Answers.Kicked> kickUid(@PathVariable String uid, @RequestParam(name = "ban", required = false) @Nullable String ban) {
+        String name = name("uid", uid);
+        long until = banUntil(ban);
+        Mono<Void> banned = until > 0 ? broker.banUid(name, until) : Mono.empty();
+        return banned.then(broker.kickUid(name)).map(Answers.Kicked::new);
     }
 
+    /** With {@code ban}, the client's uid is banned. */
     @DeleteMapping("/api/v1/clients/{clientId}")
-    Mono<Answers.Kicked> kickClient(@PathVariable String clientId) {
-        return broker.kickClient(name("client id", clientId)).map(kicked -> {
+    Mono<Answers.Kicked> kickClient(@PathVariable String clientId, @RequestParam(name = "ban", required = false) @Nullable String ban) {
+        String id = name("client id", clientId);
+        long until = banUntil(ban);
+        Mono<Void> banned = Mono.empty();
+        if (until > 0) {
+            Roster.Member member = roster.client(id);
+            if (member == null) {
+                return Mono.error(MembershipController.clientNotFound());
+            }
+            banned = broker.banUid(member.uid(), until);
+        }
+        return banned.then(broker.kickClient(id)).map(kicked -> {
             if (!kicked) {
                 throw MembershipController.clientNotFound();
             }
             return new Answers.Kicked(1);
         });
+    }
+
+    /** @return when a ban of {@code ban} seconds from now ends (epoch ms), or 0 for no ban */
+    private static long banUntil(@Nullable String ban) {
+        if (ban == null) {
+            return 0;
+        }
+        long seconds;
+        try {
+            seconds = Long.parseLong(ban);
+        } catch (NumberFormatException e) {
+            seconds = -1;
+        }
+        if (seconds < 1 || seconds > MAX_BAN_SECONDS) {
+            throw ApiException.badRequest("ban must be whole seconds from 1 to " + MAX_BAN_SECONDS);
+        }
+        return System.currentTimeMillis() + seconds * 1000;
     }
 
     /**
@@ -59,6 +96,7 @@ class ControlController {
             double outRate = 0;
             long dropped = 0;
             long lag = 0;
+            long gapResets = 0;
             Map<String, Integer> byTransport = new HashMap<>();
             List<Answers.NodeCounters> nodes = all.stream().map(ControlController::counters).toList();
             for (NodeStats s : all) {
@@ -69,10 +107,11 @@ class ControlController {
                 outRate += s.messagesOutPerSecond();
                 dropped += s.dropped();
                 lag = Math.max(lag, s.brokerLagMillis());
+                gapResets += s.gapResets();
                 s.sessionsByTransport().forEach((t, n) -> byTransport.merge(t, n, Integer::sum));
             }
             Answers.NodeCounters total = new Answers.NodeCounters("total", sessions, byTransport,
-                    roster.uidCount(), roster.groupCount(), in, out, inRate, outRate, dropped, lag);
+                    roster.uidCount(), roster.groupCount(), in, out, inRate, outRate, dropped, lag, gapResets);
             return new Answers.Stats(nodes, total);
         });
     }
@@ -80,6 +119,6 @@ class ControlController {
     private static Answers.NodeCounters counters(NodeStats s) {
         return new Answers.NodeCounters(s.node(), s.sessions(), s.sessionsByTransport(), s.uids(), s.groups(),
                 s.messagesIn(), s.messagesOut(), s.messagesInPerSecond(), s.messagesOutPerSecond(), s.dropped(),
-                s.brokerLagMillis());
+                s.brokerLagMillis(), s.gapResets());
     }
 }

@@ -47,10 +47,12 @@ final class DirectPublishHandler extends ChannelDuplexHandler {
         final HttpVersion version;
         final boolean keepAlive;
         final ByteBuf body;
+        final @Nullable String idempotencyKey;
         boolean answering;
 
-        Taken(String path, HttpVersion version, boolean keepAlive, ByteBuf body) {
+        Taken(String path, HttpVersion version, boolean keepAlive, ByteBuf body, @Nullable String idempotencyKey) {
             this.path = path;
+            this.idempotencyKey = idempotencyKey;
             this.version = version;
             this.keepAlive = keepAlive;
             this.body = body;
@@ -89,7 +91,8 @@ final class DirectPublishHandler extends ChannelDuplexHandler {
             // grows as the body comes, up to what was declared: a slow client declaring a large body holds little
             int length = (int) HttpUtil.getContentLength(request, 0L);
             ByteBuf body = ctx.alloc().heapBuffer(Math.min(length, 8192), Math.max(length, 1));
-            taken = new Taken(path, request.protocolVersion(), HttpUtil.isKeepAlive(request), body);
+            taken = new Taken(path, request.protocolVersion(), HttpUtil.isKeepAlive(request), body,
+                    request.headers().get(PublishRequests.IDEMPOTENCY_KEY));
         }
         Taken reading = taken;
         if (reading != null && msg instanceof HttpContent content) {
@@ -127,7 +130,7 @@ final class DirectPublishHandler extends ChannelDuplexHandler {
         byte[] body = new byte[request.body.readableBytes()];
         request.body.readBytes(body);
         request.body.release();
-        route.publish(request.path, body).subscribe(answer -> {
+        route.publish(request.path, body, request.idempotencyKey).subscribe(answer -> {
             if (ctx.executor().inEventLoop()) {
                 write(ctx, request, answer);
             } else {

@@ -107,11 +107,11 @@ public final class DirectPublishing {
      *
      * @return the JSON answer with its status and content type
      */
-    Mono<Answer> publish(String path, byte[] body) {
+    Mono<Answer> publish(String path, byte[] body, @Nullable String idempotencyKey) {
         List<Publication> publications;
         try {
             JsonNode json = bodies.parse(body);
-            publications = path.equals(BATCH) ? requests.batch(json) : requests.one(json);
+            publications = path.equals(BATCH) ? requests.batch(json, idempotencyKey) : requests.one(json, idempotencyKey);
         } catch (RuntimeException e) {
             return Mono.just(problem(path, e));
         }

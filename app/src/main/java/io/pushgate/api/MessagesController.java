@@ -32,16 +32,19 @@ class MessagesController {
 
     @PostMapping("/api/v1/messages")
     Mono<Answers.Published> publish(ServerHttpRequest request) {
-        return bodies.read(request).flatMap(body -> broker.publish(requests.one(body))).map(results -> answer(results.get(0)));
+        String key = request.getHeaders().getFirst(PublishRequests.IDEMPOTENCY_KEY);
+        return bodies.read(request).flatMap(body -> broker.publish(requests.one(body, key))).map(results -> answer(results.get(0)));
     }
 
     @PostMapping("/api/v1/messages:batch")
     Mono<List<Answers.Published>> batch(ServerHttpRequest request) {
-        return bodies.read(request).flatMap(body -> broker.publish(requests.batch(body)))
+        String key = request.getHeaders().getFirst(PublishRequests.IDEMPOTENCY_KEY);
+        return bodies.read(request).flatMap(body -> broker.publish(requests.batch(body, key)))
                 .map(results -> results.stream().map(MessagesController::answer).toList());
     }
 
     static Answers.Published answer(PublishResult result) {
-        return new Answers.Published(result.id(), result.sessions(), result.online(), result.offline());
+        return new Answers.Published(result.id(), result.sessions(), result.online(), result.offline(),
+                result.duplicate() ? Boolean.TRUE : null);
     }
 }

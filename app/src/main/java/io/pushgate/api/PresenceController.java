@@ -27,15 +27,19 @@ class PresenceController {
     static final int MAX_LIMIT = 1000;
 
     private final Roster roster;
+    private final PushNode node;
 
     PresenceController(PushNode node) {
         this.roster = node.roster();
+        this.node = node;
     }
 
     @GetMapping("/api/v1/uids/{uid}")
     Answers.UidPresence uid(@PathVariable String uid) {
         List<String> sessions = roster.sessionsOf(name("uid", uid));
-        return new Answers.UidPresence(uid, !sessions.isEmpty(), sessions.size(), sessions);
+        long bannedUntil = node.bannedUntil(uid);
+        return new Answers.UidPresence(uid, !sessions.isEmpty(), sessions.size(), sessions,
+                bannedUntil > 0 ? bannedUntil : null);
     }
 
     @GetMapping("/api/v1/uids")

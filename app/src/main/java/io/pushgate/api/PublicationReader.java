@@ -21,7 +21,9 @@ import tools.jackson.databind.json.JsonMapper;
 final class PublicationReader {
 
     static final String DEFAULT_EVENT = "message";
-    private static final Set<String> MEMBERS = Set.of("to", "event", "data", "ttl", "exclude");
+    private static final Set<String> MEMBERS = Set.of("to", "event", "data", "ttl", "exclude", "idempotencyKey");
+    /** Printable ASCII without spaces, so a key is the same text in a header, in JSON and in a Redis key. */
+    static final int MAX_IDEMPOTENCY_KEY = 200;
     private static final Set<String> TO_MEMBERS = Set.of("uids", "groups", "clients", "all");
     private static final int MAX_TTL_SECONDS = 7 * 24 * 3600;
 
@@ -93,7 +95,30 @@ final class PublicationReader {
             }
             ttl = (int) ttlNode.longValue();
         }
-        return new Publication(target, event, dataJson, ttl);
+        String key = null;
+        JsonNode keyNode = body.get("idempotencyKey");
+        if (keyNode != null && !keyNode.isNull()) {
+            if (!keyNode.isString() || !validKey(keyNode.stringValue())) {
+                throw ApiException.badRequest(where + "idempotencyKey " + KEY_RULE);
+            }
+            key = keyNode.stringValue();
+        }
+        return new Publication(target, event, dataJson, ttl, key);
+    }
+
+    static final String KEY_RULE = "must be 1-" + MAX_IDEMPOTENCY_KEY + " printable ASCII characters without spaces";
+
+    static boolean validKey(String key) {
+        if (key.isEmpty() || key.length() > MAX_IDEMPOTENCY_KEY) {
+            return false;
+        }
+        for (int i = 0; i < key.length(); i++) {
+            char c = key.charAt(i);
+            if (c <= ' ' || c > '~') {
+                return false;
+            }
+        }
+        return true;
     }
 
     private static List<String> names(JsonNode parent, String member, String kind, String where) {

@@ -5,6 +5,8 @@ import java.util.List;
 
 import io.pushgate.core.Publication;
 
+import org.jspecify.annotations.Nullable;
+
 import tools.jackson.databind.JsonNode;
 
 /**
@@ -14,6 +16,8 @@ import tools.jackson.databind.JsonNode;
  */
 final class PublishRequests {
 
+    static final String IDEMPOTENCY_KEY = "Idempotency-Key";
+
     private final PublicationReader reader;
     private final int maxBatch;
 
@@ -22,11 +26,30 @@ final class PublishRequests {
         this.maxBatch = maxBatch;
     }
 
-    List<Publication> one(JsonNode body) {
-        return List.of(reader.read(body, ""));
+    /**
+     * @param idempotencyKey the {@code Idempotency-Key} header; the body's {@code idempotencyKey} may repeat
+     *                       it, never contradict it
+     */
+    List<Publication> one(JsonNode body, @Nullable String idempotencyKey) {
+        Publication publication = reader.read(body, "");
+        if (idempotencyKey == null) {
+            return List.of(publication);
+        }
+        if (!PublicationReader.validKey(idempotencyKey)) {
+            throw ApiException.badRequest("the Idempotency-Key header " + PublicationReader.KEY_RULE);
+        }
+        if (publication.idempotencyKey() != null && !publication.idempotencyKey().equals(idempotencyKey)) {
+            throw ApiException.badRequest("the Idempotency-Key header and the body's idempotencyKey differ");
+        }
+        return List.of(new Publication(publication.target(), publication.event(), publication.dataJson(),
+                publication.ttlSeconds(), idempotencyKey));
     }
 
-    List<Publication> batch(JsonNode body) {
+    /** A batch names a key per item ({@code idempotencyKey}): one header cannot name several publishes. */
+    List<Publication> batch(JsonNode body, @Nullable String idempotencyKey) {
+        if (idempotencyKey != null) {
+            throw ApiException.badRequest("a batch takes an idempotencyKey per item, not the Idempotency-Key header");
+        }
         if (!body.isArray()) {
             throw ApiException.badRequest("a batch must be a JSON array of publish requests");
         }

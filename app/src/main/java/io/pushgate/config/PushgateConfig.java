@@ -148,8 +148,9 @@ public class PushgateConfig {
     /** The node runs alone unless {@code pushgate.broker=redis} (see {@code RedisBrokerConfig}). */
     @Bean
     @ConditionalOnProperty(name = "pushgate.broker", havingValue = "memory", matchIfMissing = true)
-    Broker localBroker(PushNode node) {
-        return new LocalBroker(node);
+    Broker localBroker(PushNode node, PushgateProperties properties) {
+        PushgateProperties.Api api = properties.api();
+        return new LocalBroker(node, api.idempotencyWindow(), api.idempotencyMaxKeys(), Clock.systemUTC());
     }
 
     @Bean

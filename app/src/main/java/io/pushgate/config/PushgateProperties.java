@@ -109,10 +109,16 @@ public record PushgateProperties(@DefaultValue Node node, @DefaultValue Auth aut
      * @param maxTargets   uids + groups + clients in one publish
      * @param directPublish answer publish requests from the Netty pipeline, ahead of WebFlux and the
      *                     security chain (same answers, a fraction of the CPU); off sends them all through WebFlux
+     * @param idempotencyWindow how long a publish's idempotency key ({@code Idempotency-Key} header or
+     *                     {@code idempotencyKey} member) is remembered: a repeat within it is delivered once,
+     *                     cluster-wide, and answered with the first answer plus {@code "duplicate":true}
+     * @param idempotencyMaxKeys keys a node running alone remembers at most (the oldest go first); with Redis
+     *                     the keys live in Redis, one per key, each for the window
      */
     public record Api(@DefaultValue List<String> keys, @DefaultValue("1MB") DataSize maxBodySize,
                       @DefaultValue("1000") int maxBatch, @DefaultValue("10000") int maxTargets,
-                      @DefaultValue("true") boolean directPublish) {
+                      @DefaultValue("true") boolean directPublish, @DefaultValue("10m") Duration idempotencyWindow,
+                      @DefaultValue("100000") int idempotencyMaxKeys) {
     }
 
     /**
@@ -237,10 +243,15 @@ public record PushgateProperties(@DefaultValue Node node, @DefaultValue Auth aut
      *                    heartbeat of any other node, so within {@code nodeTimeout + heartbeat}
      * @param timeout     how long one Redis call may take before the node counts Redis as down
      * @param logLength   publishes and presence changes kept in the Redis stream every node reads
-     *                    (approximate trim); a node starting up takes its history from there
+     *                    (approximate trim); a node starting up takes its history from there. A node cut
+     *                    off from Redis for longer than this many entries last finds the ones it missed
+     *                    gone: its sessions get a {@code reset}, never a silent gap
+     * @param maxPendingPublishes publishes one node may have waiting for Redis (queued or in the script
+     *                    call in flight); past it a publish is answered 503 {@code cluster-degraded} at once
+     *                    and never delivered, so a slow Redis cannot make a node hold unbounded memory
      */
     public record Redis(@DefaultValue("pushgate") String prefix, @DefaultValue("2s") Duration heartbeat,
                         @DefaultValue("6s") Duration nodeTimeout, @DefaultValue("2s") Duration timeout,
-                        @DefaultValue("200000") int logLength) {
+                        @DefaultValue("200000") int logLength, @DefaultValue("10000") int maxPendingPublishes) {
     }
 }

@@ -39,7 +39,8 @@ public class RedisBrokerConfig {
                             PushgateProperties properties, JsonMapper mapper) {
         PushgateProperties.Redis r = properties.redis();
         RedisBroker broker = new RedisBroker(node, redis, factory,
-                new RedisSettings(r.prefix(), r.heartbeat(), r.nodeTimeout(), r.timeout(), r.logLength()),
+                new RedisSettings(r.prefix(), r.heartbeat(), r.nodeTimeout(), r.timeout(), r.logLength(),
+                        r.maxPendingPublishes(), properties.api().idempotencyWindow()),
                 new PublicationCodec(mapper), Clock.systemUTC());
         broker.start();
         Duration wait = r.timeout().multipliedBy(5);

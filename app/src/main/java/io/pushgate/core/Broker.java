@@ -37,6 +37,12 @@ public interface Broker {
     /** Closes every session of the uid with 4403. @return how many */
     Mono<Integer> kickUid(String uid);
 
+    /**
+     * Refuses the uid's new sessions (403, close 4403) on every node until {@code untilMillis} (epoch ms).
+     * Given before the kick that goes with it, so no session opened in between survives the kick.
+     */
+    Mono<Void> banUid(String uid, long untilMillis);
+
     /** @return whether such a client was connected anywhere */
     Mono<Boolean> kickClient(String clientId);
 

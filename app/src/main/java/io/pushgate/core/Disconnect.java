@@ -24,6 +24,8 @@ public record Disconnect(int code, String reason) {
     public static final Disconnect AUTH_TIMEOUT = new Disconnect(4401, "no auth frame in time");
     /** The backend kicked this session or its uid. */
     public static final Disconnect KICKED = new Disconnect(4403, "kicked");
+    /** The uid is banned (a kick with {@code ban}): refused until the ban ends. */
+    public static final Disconnect BANNED = new Disconnect(4403, "banned");
     /** The outbound queue filled because the client did not read fast enough. */
     public static final Disconnect SLOW_CLIENT = new Disconnect(4408, "slow client");
     /** The client answered nothing for two heartbeats. */

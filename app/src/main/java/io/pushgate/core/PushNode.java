@@ -68,6 +68,9 @@ public final class PushNode implements AutoCloseable {
     /** In a cluster, cursors come from every node's view of one sequence; see {@link #read}. */
     private volatile boolean clustered;
     private volatile long brokerLagMillis;
+    /** Times {@link #lostEntries} sent every session here a reset. */
+    private volatile long gapResets;
+    private final Bans bans = new Bans(Bans.MAX_BANS);
 
     public PushNode(String nodeId, Limits limits, MessageEncoder encoder, History history, Clock clock) {
         this.nodeId = Names.require("node id", nodeId);
@@ -101,13 +104,18 @@ public final class PushNode implements AutoCloseable {
         this.history = history;
         this.clock = clock;
         this.lastTs = clock.millis();
-        this.sampler = Flux.interval(Duration.ofSeconds(1)).subscribe(tick -> {
-            long now = System.nanoTime();
-            messagesIn.tick(now);
-            messagesOut.tick(now);
-            closeExpired();
-            if (tick % 5 == 4) {
-                history.sweep();
+        // one failed tick must not end the sampler: an error would stop the interval for good
+        this.sampler = Flux.interval(Duration.ofSeconds(1)).onBackpressureDrop().subscribe(tick -> {
+            try {
+                long now = System.nanoTime();
+                messagesIn.tick(now);
+                messagesOut.tick(now);
+                closeExpired();
+                if (tick % 5 == 4) {
+                    history.sweep();
+                }
+            } catch (RuntimeException e) {
+                LoggerHolder.LOG.log(System.Logger.Level.ERROR, "The node's sampler failed one tick; it goes on", e);
             }
         });
     }
@@ -153,6 +161,38 @@ public final class PushNode implements AutoCloseable {
         try {
             history.adopt(epoch, completeAfter);
             lastSeq = Math.max(lastSeq, seq);
+        } finally {
+            publishLock.unlock();
+        }
+    }
+
+    /**
+     * The cluster's broker cannot give this node log entries it should have applied: they were trimmed
+     * from the log while the node was cut off from Redis, or lost with Redis's data. No session here can
+     * be vouched for (any of them may have been a target of what was missed), so each is sent a
+     * {@code reset} now (a poller gets it at its next poll), and history answers no cursor from before
+     * {@code completeAfter} any more: a client resuming from there gets a reset too, never a silent gap.
+     *
+     * @param epoch         the cluster's epoch from now on; a new one drops all history, so every cursor of
+     *                      the old one is answered with a reset and no sequence number keeps two meanings
+     * @param completeAfter the last sequence number this node will never apply; entries after it are
+     *                      applied as they come
+     */
+    public void lostEntries(String epoch, long completeAfter) {
+        publishLock.lock();
+        try {
+            boolean newEpoch = !epoch.equals(history.epoch());
+            history.adopt(epoch, completeAfter);
+            lastSeq = newEpoch ? completeAfter : Math.max(lastSeq, completeAfter);
+            Frame reset = encoder.reset(cursorNow().text());
+            for (Session session : hub.allSessions()) {
+                if (newEpoch) {
+                    session.skipThrough = -1; // a position in the old numbering
+                    session.replayedFrom = Long.MAX_VALUE;
+                }
+                session.send(reset); // after what it was sent before the gap, before anything after it
+            }
+            gapResets++;
         } finally {
             publishLock.unlock();
         }
@@ -224,7 +264,7 @@ public final class PushNode implements AutoCloseable {
         String clientId = nodeId + "-" + Long.toString(clientSeq.incrementAndGet(), 36);
         publishLock.lock();
         try {
-            if (!accepting) {
+            if (!accepting || bannedUntil(claims.uid()) > 0) {
                 return null;
             }
             Cursor now = cursorNow();
@@ -256,6 +296,24 @@ public final class PushNode implements AutoCloseable {
     /** Why {@link #connect} refused: shutting down, or too many sessions for the uid. */
     public Disconnect refusal() {
         return accepting ? Disconnect.TOO_MANY_SESSIONS : Disconnect.SHUTDOWN;
+    }
+
+    /** Why {@link #connect} refused the uid: shutting down, banned, or too many sessions for it. */
+    public Disconnect refusal(String uid) {
+        return !accepting ? Disconnect.SHUTDOWN : bannedUntil(uid) > 0 ? Disconnect.BANNED : Disconnect.TOO_MANY_SESSIONS;
+    }
+
+    /**
+     * Refuses the uid's new sessions on this node until {@code untilMillis} (epoch ms); sessions it has now
+     * are left to the kick that goes with a ban. A later ban of the same uid only extends it.
+     */
+    public void ban(String uid, long untilMillis) {
+        bans.ban(uid, untilMillis);
+    }
+
+    /** @return when the uid's ban ends (epoch ms), or 0 when it is not banned */
+    public long bannedUntil(String uid) {
+        return bans.bannedUntil(uid, clock.millis());
     }
 
     /**
@@ -606,7 +664,7 @@ public final class PushNode implements AutoCloseable {
         }
         return new NodeStats(nodeId, hub.sessionCount(), byTransport, hub.uidCount(), hub.groupCount(),
                 messagesIn.total(), messagesOut.total(), messagesIn.perSecond(), messagesOut.perSecond(),
-                dropped.total(), brokerLagMillis);
+                dropped.total(), brokerLagMillis, gapResets);
     }
 
     public boolean isAccepting() {
@@ -668,5 +726,9 @@ public final class PushNode implements AutoCloseable {
     @Override
     public void close() {
         sampler.dispose();
+    }
+
+    private static final class LoggerHolder {
+        static final System.Logger LOG = System.getLogger(PushNode.class.getName());
     }
 }

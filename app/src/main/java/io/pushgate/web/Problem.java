@@ -3,13 +3,18 @@ package io.pushgate.web;
 import java.util.LinkedHashMap;
 import java.util.Map;
 
+import org.jspecify.annotations.Nullable;
 import org.springframework.http.HttpStatus;
 
 /**
  * An RFC 9457 problem. {@code type} is a stable URN clients may switch on:
  * {@code urn:pushgate:problem:<slug>}; the slugs are listed in {@code api-spec/openapi.yaml}.
  */
-public record Problem(String slug, HttpStatus status, String detail) {
+public record Problem(String slug, HttpStatus status, String detail, @Nullable String outcome) {
+
+    public Problem(String slug, HttpStatus status, String detail) {
+        this(slug, status, detail, null);
+    }
 
     public static final String TYPE_PREFIX = "urn:pushgate:problem:";
 
@@ -27,6 +32,14 @@ public record Problem(String slug, HttpStatus status, String detail) {
                 shuttingDown ? HttpStatus.SERVICE_UNAVAILABLE : HttpStatus.TOO_MANY_REQUESTS, reason);
     }
 
+    /** A new SSE or long-poll session was refused, for the reason the node gave. */
+    public static Problem sessionRefused(io.pushgate.core.Disconnect why) {
+        if (why.equals(io.pushgate.core.Disconnect.BANNED)) {
+            return new Problem("banned", HttpStatus.FORBIDDEN, "the uid is banned for now; retry after the ban ends");
+        }
+        return sessionRefused(why.equals(io.pushgate.core.Disconnect.SHUTDOWN), why.reason());
+    }
+
     public Map<String, Object> body(String instance) {
         Map<String, Object> body = new LinkedHashMap<>();
         body.put("type", TYPE_PREFIX + slug);
@@ -34,6 +47,9 @@ public record Problem(String slug, HttpStatus status, String detail) {
         body.put("status", status.value());
         body.put("detail", detail);
         body.put("instance", instance);
+        if (outcome != null) {
+            body.put("outcome", outcome);
+        }
         return body;
     }
 }

@@ -43,7 +43,11 @@ public final class ProblemErrors implements WebExceptionHandler {
         if (error instanceof ProblemException known) {
             return known.problem();
         }
-        if (error instanceof io.pushgate.core.BrokerUnavailableException) {
+        if (error instanceof io.pushgate.core.BrokerUnavailableException broker) {
+            if (broker.outcomeUnknown()) { // never claim "not done" for what may still be delivered
+                return new Problem("cluster-degraded", HttpStatus.SERVICE_UNAVAILABLE,
+                        "the cluster's broker did not answer in time: this may or may not have been done", "unknown");
+            }
             return new Problem("cluster-degraded", HttpStatus.SERVICE_UNAVAILABLE,
                     "the cluster's broker cannot be reached, so this was not done; retry later");
         }

@@ -7,6 +7,10 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
 
 import io.pushgate.support.ClusterNode;
 import io.pushgate.support.Closer;
@@ -95,9 +99,14 @@ class ClusterFailureTests {
             assertThat(b.api().get("/api/v1/uids/" + uid).path("sessions").asInt())
                     .as("presence answers from what the node knew").isEqualTo(2);
 
-            redis.restart(); // empty: its data is gone
+            redis.restart(); // empty: its data is gone, with any entry a node had not read yet
             for (ClusterNode node : new ClusterNode[] {a, b}) { // each node finds Redis again on its own
                 await().atMost(ClusterTests.PROPAGATION).until(() -> acceptsPublish(node, toUid(uid, 3)));
+            }
+            for (WsTestClient client : new WsTestClient[] {onA, onB}) {
+                assertThat(client.nextOfType("reset").path("cursor").asString())
+                        .as("what Redis lost may not have been read by every node: each client is told to reload")
+                        .isNotEmpty();
             }
             JsonNode after = a.api().publish(toUid(uid, 4));
             String afterId = after.path("id").asString();
@@ -105,11 +114,52 @@ class ClusterFailureTests {
                 assertThat(client.next(f -> afterId.equals(f.path("id").asString())).path("type").asString())
                         .isEqualTo("message");
             }
-            assertThat(afterId.substring(0, afterId.indexOf('-'))).as("cursors keep their epoch across the restart")
-                    .isEqualTo(before.substring(0, before.indexOf('-')));
+            assertThat(afterId.substring(0, afterId.indexOf('-')))
+                    .as("a new epoch: cursors from before the loss are answered with a reset, never reused")
+                    .isNotEqualTo(before.substring(0, before.indexOf('-')));
 
             awaitSessions(a, uid, 2); // each node restated its sessions in the new Redis
             assertThat(redis.command("HLEN", "{pushgate}:s:fa")).isEqualTo("1");
+        }
+    }
+
+    @Test
+    void aNodeKilledWhilePublishingDeliversEveryPublishItAcceptedOnceAndNoneTwice() throws Exception {
+        String uid = TestSecrets.uniqueUid("killed");
+        try (WsTestClient onA = ws(a, TestSecrets.token(uid))) {
+            awaitSessions(b, uid, 1);
+            List<Integer> accepted = java.util.Collections.synchronizedList(new ArrayList<>());
+            CountDownLatch started = new CountDownLatch(5);
+            Thread publisher = new Thread(() -> {
+                for (int i = 1; i <= 500; i++) {
+                    int status;
+                    try {
+                        status = b.api().client().post().uri("/api/v1/messages").contentType(MediaType.APPLICATION_JSON)
+                                .bodyValue(toUid(uid, i)).exchange().expectBody().returnResult().getStatus().value();
+                    } catch (Throwable cut) { // the node died under the request: its outcome is unknown
+                        return;
+                    }
+                    if (status == 200) {
+                        accepted.add(i);
+                    } else if (status >= 500) {
+                        return;
+                    }
+                    started.countDown();
+                }
+            }, "publisher-to-a-dying-node");
+            publisher.start();
+            assertThat(started.await(SLACK.toSeconds() * 10, TimeUnit.SECONDS)).isTrue();
+            b.kill();
+            publisher.join(Duration.ofSeconds(60).toMillis());
+            assertThat(publisher.isAlive()).isFalse();
+
+            String marker = a.api().publish(toUid(uid, 0)).path("id").asString();
+            List<Integer> received = new ArrayList<>();
+            for (JsonNode m = onA.nextMessage(); !marker.equals(m.path("id").asString()); m = onA.nextMessage()) {
+                received.add(m.path("data").asInt());
+            }
+            assertThat(received).as("none twice").doesNotHaveDuplicates();
+            assertThat(received).as("every publish the dying node accepted").containsAll(accepted);
         }
     }
 

@@ -113,6 +113,11 @@ class WorkermanTextLineProperties {
         }
 
         @Override
+        public Mono<Void> banUid(String uid, long untilMillis) {
+            return Mono.error(new UnsupportedOperationException());
+        }
+
+        @Override
         public Mono<Boolean> kickClient(String clientId) {
             return Mono.error(new UnsupportedOperationException());
         }

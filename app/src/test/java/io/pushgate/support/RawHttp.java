@@ -54,10 +54,11 @@ public final class RawHttp implements AutoCloseable {
     }
 
     /** The same request with its body sent chunked, which the direct publish route leaves to WebFlux. */
-    public static String postChunked(String path, String body) {
+    public static String postChunked(String path, String body, String... headers) {
         byte[] bytes = body.getBytes(StandardCharsets.UTF_8);
         return "POST " + path + " HTTP/1.1\r\nHost: localhost\r\nAuthorization: Bearer " + TestSecrets.API_KEY
-                + "\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\n"
+                + "\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\n"
+                + String.join("", java.util.Arrays.stream(headers).map(h -> h + "\r\n").toList()) + "\r\n"
                 + (bytes.length == 0 ? "" : Integer.toHexString(bytes.length) + "\r\n" + body + "\r\n") + "0\r\n\r\n";
     }
 

@@ -20,6 +20,11 @@ record LogEntry(long seq, String kind, String value) {
 
     /** A message: {@code ts FIELD json}. */
     static final String MESSAGE = "m";
+    /**
+     * Only in an append script call, never in the log: a message with an idempotency key, {@code key, ts,
+     * sessions, online, offline}, then the {@code m} value. The script logs it as {@code m}, or not at all.
+     */
+    static final String IDEMPOTENT_MESSAGE = "M";
     /** A session connected: {@code node, clientId, uid, groups}. */
     static final String CONNECT = "c";
     /** {@code node, clientId}. */
@@ -36,6 +41,8 @@ record LogEntry(long seq, String kind, String value) {
     static final String LEAVE_UID = "L";
     /** {@code origin, uid}. */
     static final String KICK_UID = "K";
+    /** A uid banned until a time: {@code uid, until epoch ms}; also kept in the {@code bans} hash for nodes that start later. */
+    static final String BAN_UID = "N";
     /** To the node holding the client: {@code node, clientId}. */
     static final String KICK_CLIENT = "C";
     /** To the node holding the client: {@code node, clientId, group}. */

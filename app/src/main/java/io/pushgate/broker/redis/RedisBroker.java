@@ -100,9 +100,13 @@ public final class RedisBroker implements Broker, SessionEvents, AutoCloseable {
 
     private final Queue<Pending> queue = new ConcurrentLinkedQueue<>();
     private final AtomicBoolean draining = new AtomicBoolean();
+    /** Publishes accepted and not yet answered; bounded by {@code max-pending-publishes}. */
+    private final java.util.concurrent.atomic.AtomicInteger pendingPublishes = new java.util.concurrent.atomic.AtomicInteger();
     /** {@link System#nanoTime()} when the script call in flight was sent; 0 when none is. For diagnosis. */
     private volatile long callSentAt;
 
+    /** Whether log entries were missed since presence was last loaded from the session hashes. */
+    private volatile boolean presenceStale;
     /** Whether the log is being read and this node's sessions are stated in Redis. */
     private volatile boolean synced;
     /** Whether session changes are sent; false from a failed append until the next restate. */
@@ -118,10 +122,12 @@ public final class RedisBroker implements Broker, SessionEvents, AutoCloseable {
     private @Nullable Disposable readLoop;
     private @Nullable Disposable heartbeats;
 
-    record Keys(String prefix, String epoch, String seq, String log, String nodes, String stats, String uidGroups) {
+    record Keys(String prefix, String epoch, String seq, String log, String nodes, String stats, String uidGroups,
+                String base) {
         static Keys of(String name) {
             String p = "{" + name + "}:";
-            return new Keys(p, p + "epoch", p + "seq", p + "log", p + "nodes", p + "stats", p + "uidgroups");
+            return new Keys(p, p + "epoch", p + "seq", p + "log", p + "nodes", p + "stats", p + "uidgroups",
+                    p + "base");
         }
 
         String sessions(String node) {
@@ -129,10 +135,17 @@ public final class RedisBroker implements Broker, SessionEvents, AutoCloseable {
         }
     }
 
-    /** Entries appended by one script call, never split: {@code kindsAndValues} alternates kind and value. */
-    private record Pending(List<String> kindsAndValues, Sinks.@Nullable One<Long> done) {
+    /**
+     * What the append script did with one Pending's entries: each entry's sequence number, or, for a
+     * message whose idempotency key was seen within the window, the first answer stored with the key.
+     */
+    private record Appended(long[] seqs, @Nullable String[] duplicates) {
+    }
 
-        Pending(String kind, String value, Sinks.@Nullable One<Long> done) {
+    /** Entries appended by one script call, never split: {@code kindsAndValues} alternates kind and value. */
+    private record Pending(List<String> kindsAndValues, Sinks.@Nullable One<Appended> done) {
+
+        Pending(String kind, String value, Sinks.@Nullable One<Appended> done) {
             this(List.of(kind, value), done);
         }
 
@@ -158,9 +171,15 @@ public final class RedisBroker implements Broker, SessionEvents, AutoCloseable {
     /** Starts reading the log and beating; returns at once, the node catches up in the background. */
     public void start() {
         node.joinCluster(this);
-        readLoop = Mono.defer(this::step).repeat(() -> !stopped).subscribe();
+        // Neither loop may end while the node runs: every error, thrown or signalled, counts as Redis down and
+        // is retried. Ticks that come while a heartbeat is still waiting for a slow Redis are dropped, not
+        // queued (an interval that cannot emit would end the heartbeats for good).
+        readLoop = Mono.defer(this::step)
+                .onErrorResume(error -> down(error).then(Mono.delay(Duration.ofMillis(250)).then()))
+                .repeat(() -> !stopped).subscribe();
         heartbeats = Flux.interval(settings.heartbeat(), settings.heartbeat())
-                .concatMap(tick -> synced ? heartbeat().onErrorResume(this::down) : Mono.empty(), 1)
+                .onBackpressureDrop()
+                .concatMap(tick -> Mono.defer(() -> synced ? heartbeat() : Mono.<Void>empty()).onErrorResume(this::down), 1)
                 .subscribe();
     }
 
@@ -192,8 +211,18 @@ public final class RedisBroker implements Broker, SessionEvents, AutoCloseable {
         if (stopped) {
             return Mono.empty();
         }
-        Mono<Void> work = synced ? readOnce() : sync();
+        Mono<Void> work = !synced ? sync() : presenceStale ? reloadPresence() : readOnce();
         return work.onErrorResume(error -> down(error).then(Mono.delay(Duration.ofMillis(250)).then()));
+    }
+
+    /**
+     * After a gap: the missed entries may have changed presence and memberships, so they are read again
+     * from the session hashes and this node restates its own. Runs in the read loop, between reads, while
+     * the node stays in service (publishes go on: they do not depend on what was missed).
+     */
+    private Mono<Void> reloadPresence() {
+        presenceStale = false;
+        return loadOthers().then(Mono.fromRunnable(this::restate));
     }
 
     private Mono<Void> readOnce() {
@@ -221,19 +250,24 @@ public final class RedisBroker implements Broker, SessionEvents, AutoCloseable {
      */
     private Mono<Void> sync() {
         Mono<Void> first = started ? Mono.empty() : Mono.defer(this::backfill);
-        return redis.execute(Scripts.INIT, List.of(keys.epoch(), keys.seq()), List.of(epoch, Long.toString(logPos)))
+        // once started, a new epoch is never the one this node had: its history may not be carried over
+        String proposed = started ? freshEpoch() : epoch;
+        return redis.execute(Scripts.INIT, List.of(keys.epoch(), keys.seq(), keys.base()),
+                        List.of(epoch, Long.toString(logPos), proposed))
                 .next()
                 .timeout(settings.timeout())
                 .flatMap(answer -> {
                     String clusterEpoch = String.valueOf(answer.get(0));
                     long seq = Long.parseLong(String.valueOf(answer.get(1)));
+                    long base = Long.parseLong(String.valueOf(answer.get(2)));
                     if (!clusterEpoch.equals(epoch) && started) {
-                        log.warn("The cluster's history epoch changed ({} -> {}): cursors issued before reset", epoch, clusterEpoch);
+                        log.warn("Redis lost the cluster's data: new history epoch {} (was {}) from sequence number {};"
+                                + " node {} resets its sessions and cursors issued before", clusterEpoch, epoch, base, self);
                     }
                     if (!started) {
-                        return first.then(Mono.fromRunnable(() -> adopt(clusterEpoch, seq)));
+                        return first.then(Mono.fromRunnable(() -> adopt(clusterEpoch, seq, base)));
                     }
-                    adopt(clusterEpoch, seq);
+                    adopt(clusterEpoch, seq, base);
                     return Mono.empty();
                 })
                 .then(Mono.defer(this::loadOthers))
@@ -252,35 +286,47 @@ public final class RedisBroker implements Broker, SessionEvents, AutoCloseable {
                 }));
     }
 
-    private void adopt(String clusterEpoch, long seq) {
+    /**
+     * Takes the cluster's epoch. The log of an epoch starts after its {@code base}: entries at or before it
+     * belong to an older epoch (a Redis restored from a snapshot keeps them) and are never applied.
+     */
+    private void adopt(String clusterEpoch, long seq, long base) {
         if (!started) {
+            List<LogEntry> current = backfilled.stream().filter(e -> e.seq() > base).toList();
             // what the log no longer holds is missing here: resuming from before it resets
-            boolean empty = backfilled.isEmpty();
-            node.adopt(clusterEpoch, 0, empty ? seq : backfillFrom);
-            logPos = Math.max(logPos, empty ? seq : backfilledTo);
-            for (LogEntry entry : backfilled) {
+            boolean empty = current.isEmpty();
+            node.adopt(clusterEpoch, 0, empty ? seq : current.get(0).seq() - 1);
+            logPos = Math.max(logPos, empty ? seq : current.get(current.size() - 1).seq());
+            for (LogEntry entry : current) {
                 applyHistory(entry);
             }
             backfilled = List.of();
         } else if (!clusterEpoch.equals(epoch)) {
-            node.adopt(clusterEpoch, 0, seq);
-            logPos = Math.max(logPos, seq);
+            // Redis lost data: whatever this node had not read yet is gone, so it vouches for nothing it holds
+            node.lostEntries(clusterEpoch, base);
+            logPos = base; // the new epoch's entries all come after it, whatever this node had reached before
         }
         epoch = clusterEpoch;
     }
 
     private List<LogEntry> backfilled = List.of();
-    private long backfillFrom;
-    private long backfilledTo;
 
     /** Reads the whole log once, at start-up: its messages become this node's history. */
     private Mono<Void> backfill() {
         List<LogEntry> entries = new ArrayList<>();
-        return readRange("-", entries).then(Mono.fromRunnable(() -> {
-            backfilled = entries;
-            backfillFrom = entries.isEmpty() ? 0 : entries.get(0).seq() - 1;
-            backfilledTo = entries.isEmpty() ? 0 : entries.get(entries.size() - 1).seq();
-        }));
+        return readRange("-", entries).then(Mono.fromRunnable(() -> backfilled = entries));
+    }
+
+    private static final String EPOCH_ALPHABET = "abcdefghijklmnopqrstuvwxyz0123456789";
+    private static final java.security.SecureRandom RANDOM = new java.security.SecureRandom();
+
+    /** A new history epoch, of the same form as the ones a node's history starts with. */
+    private static String freshEpoch() {
+        StringBuilder id = new StringBuilder(5);
+        for (int i = 0; i < 5; i++) {
+            id.append(EPOCH_ALPHABET.charAt(RANDOM.nextInt(EPOCH_ALPHABET.length())));
+        }
+        return id.toString();
     }
 
     private Mono<Void> readRange(String from, List<LogEntry> into) {
@@ -312,9 +358,25 @@ public final class RedisBroker implements Broker, SessionEvents, AutoCloseable {
                             .then(redis.<String, String>opsForHash().entries(keys.uidGroups())
                                     .doOnNext(e -> LogEntry.splitItems(e.getValue())
                                             .forEach(group -> node.hub().joinUid(e.getKey(), group)))
-                                    .then());
+                                    .then())
+                            .then(loadBans());
                 })
                 .timeout(settings.timeout().multipliedBy(5));
+    }
+
+    /** Takes the bans still running from the {@code bans} hash, and drops the ones that ended from it. */
+    private Mono<Void> loadBans() {
+        long now = clock.millis();
+        return redis.<String, String>opsForHash().entries(keys.prefix() + "bans")
+                .concatMap(e -> {
+                    long until = Long.parseLong(e.getValue());
+                    if (until > now) {
+                        node.ban(e.getKey(), until);
+                        return Mono.empty();
+                    }
+                    return redis.opsForHash().remove(keys.prefix() + "bans", e.getKey()).then();
+                })
+                .then();
     }
 
     /**
@@ -420,9 +482,23 @@ public final class RedisBroker implements Broker, SessionEvents, AutoCloseable {
         }
     }
 
+    /**
+     * Every sequence number is taken by exactly one log entry (the scripts INCR and XADD together), so the
+     * entries a node applies are consecutive. One further on than the next means the entries between were
+     * trimmed from the log while this node was not reading (cut off from Redis for longer than the log's
+     * length lasts): never a silent gap, the node's sessions are reset and the node restates itself and
+     * reloads presence, which the missed entries may have changed too.
+     */
     private void apply(LogEntry entry) {
         if (entry.seq() <= logPos && started) {
             return;
+        }
+        if (started && entry.seq() > logPos + 1) {
+            log.warn("Node {} missed log entries {} to {}: they were trimmed from the log while it was cut off;"
+                    + " its sessions get a reset", self, logPos + 1, entry.seq() - 1);
+            node.lostEntries(epoch, entry.seq() - 1);
+            presenceStale = true; // reloaded by the read loop after this read
+
         }
         try {
             applyUnchecked(entry);
@@ -489,6 +565,10 @@ public final class RedisBroker implements Broker, SessionEvents, AutoCloseable {
                 if (!f.get(0).equals(self)) {
                     node.kickUid(f.get(1));
                 }
+            }
+            case LogEntry.BAN_UID -> {
+                List<String> f = entry.fields(2);
+                node.ban(f.get(0), Long.parseLong(f.get(1)));
             }
             case LogEntry.KICK_CLIENT -> {
                 List<String> f = entry.fields(2);
@@ -578,6 +658,24 @@ public final class RedisBroker implements Broker, SessionEvents, AutoCloseable {
             if (publications.isEmpty()) {
                 return Mono.just(List.<PublishResult>of());
             }
+            // bounded: refused before anything is queued, so the 503 means the publish is never delivered
+            int n = publications.size();
+            if (pendingPublishes.addAndGet(n) > settings.maxPendingPublishes()) {
+                pendingPublishes.addAndGet(-n);
+                throw new BrokerUnavailableException("Redis is slow: " + settings.maxPendingPublishes()
+                        + " publishes are already waiting for it on this node", null);
+            }
+            try {
+                return publishCounted(publications, n);
+            } catch (RuntimeException e) {
+                pendingPublishes.addAndGet(-n);
+                throw e;
+            }
+        });
+    }
+
+    private Mono<List<PublishResult>> publishCounted(List<Publication> publications, int n) {
+        {
             long ts = clock.millis();
             List<String> entries = new ArrayList<>(publications.size() * 2);
             List<java.util.function.LongFunction<PublishResult>> answers = new ArrayList<>(publications.size());
@@ -590,19 +688,28 @@ public final class RedisBroker implements Broker, SessionEvents, AutoCloseable {
                 }
                 int sessions = roster.reach(target);
                 List<String> holdFor = publication.ttlSeconds() > 0 && !target.all() ? offline : List.of();
-                entries.add(LogEntry.MESSAGE);
-                entries.add(LogEntry.fields(Long.toString(ts), codec.encode(publication, holdFor)));
+                String message = LogEntry.fields(Long.toString(ts), codec.encode(publication, holdFor));
+                String key = publication.idempotencyKey();
+                if (key == null) {
+                    entries.add(LogEntry.MESSAGE);
+                    entries.add(message);
+                } else { // the first answer goes with it, for the script to keep under the key
+                    entries.add(LogEntry.IDEMPOTENT_MESSAGE);
+                    entries.add(LogEntry.fields(key, Long.toString(ts), Integer.toString(sessions),
+                            LogEntry.items(online), LogEntry.items(offline), message));
+                }
                 answers.add(seq -> new PublishResult(new Cursor(epoch, seq, ts).text(), sessions, online, offline));
             }
             node.countPublished(publications.size());
-            return append(entries).map(first -> {
+            return appendAll(entries).doFinally(signal -> pendingPublishes.addAndGet(-n)).map(appended -> {
                 List<PublishResult> results = new ArrayList<>(answers.size());
                 for (int i = 0; i < answers.size(); i++) {
-                    results.add(answers.get(i).apply(first + i));
+                    String first = appended.duplicates()[i];
+                    results.add(first != null ? duplicate(first) : answers.get(i).apply(appended.seqs()[i]));
                 }
                 return results;
             });
-        });
+        }
     }
 
     /**
@@ -699,6 +806,15 @@ public final class RedisBroker implements Broker, SessionEvents, AutoCloseable {
         });
     }
 
+    /** Applied here at once, and by every other node from the log; the {@code bans} hash serves nodes that start later. */
+    @Override
+    public Mono<Void> banUid(String uid, long untilMillis) {
+        return command(() -> {
+            node.ban(uid, untilMillis);
+            return append(LogEntry.BAN_UID, LogEntry.fields(uid, Long.toString(untilMillis))).then();
+        });
+    }
+
     @Override
     public Mono<Boolean> kickClient(String clientId) {
         if (node.kickClient(clientId)) {
@@ -743,7 +859,7 @@ public final class RedisBroker implements Broker, SessionEvents, AutoCloseable {
 
     /** Queues one entry; completes with its sequence number once Redis has it. */
     private Mono<Long> append(String kind, String value) {
-        return append(List.of(kind, value));
+        return appendAll(List.of(kind, value)).map(appended -> appended.seqs()[0]);
     }
 
     /**
@@ -752,9 +868,10 @@ public final class RedisBroker implements Broker, SessionEvents, AutoCloseable {
      * twice that means the queue itself is stuck, which is logged with its state and answered as Redis
      * being unavailable instead of leaving the caller's request hanging.
      */
-    private Mono<Long> append(List<String> kindsAndValues) {
-        Sinks.One<Long> done = Sinks.one();
-        queue.add(new Pending(kindsAndValues, done));
+    private Mono<Appended> appendAll(List<String> kindsAndValues) {
+        Sinks.One<Appended> done = Sinks.one();
+        Pending pending = new Pending(kindsAndValues, done);
+        queue.add(pending);
         drain();
         Duration bound = settings.timeout().multipliedBy(2);
         return done.asMono().timeout(bound, Mono.defer(() -> {
@@ -762,7 +879,9 @@ public final class RedisBroker implements Broker, SessionEvents, AutoCloseable {
             log.error("An append to the Redis log had no answer within {} ms: {} entries queued, {}", bound.toMillis(),
                     queue.size(), since == 0 ? "no script call in flight" :
                             "a script call in flight for " + (System.nanoTime() - since) / 1_000_000 + " ms");
-            return Mono.error(new BrokerUnavailableException("Redis did not answer in time", null));
+            // taken out of the queue, it is never sent: "not done" is then true; otherwise it was sent already
+            boolean unsent = queue.remove(pending);
+            return Mono.error(new BrokerUnavailableException("Redis did not answer in time", null, !unsent));
         }));
     }
 
@@ -791,6 +910,7 @@ public final class RedisBroker implements Broker, SessionEvents, AutoCloseable {
         args.add(keys.prefix());
         args.add(Integer.toString(node.limits().groupsPerUid()));
         args.add(Integer.toString(node.limits().membershipUids()));
+        args.add(Long.toString(settings.idempotencyWindow().toMillis()));
         for (Pending p : batch) {
             args.addAll(p.kindsAndValues());
         }
@@ -801,26 +921,44 @@ public final class RedisBroker implements Broker, SessionEvents, AutoCloseable {
                     .switchIfEmpty(Mono.error(() -> new IllegalStateException("the append script answered nothing")))
                     .timeout(settings.timeout())
                     .subscribe(answer -> {
-                        long seq = Long.parseLong(String.valueOf(answer.get(0)));
-                        Map<Integer, String> refused = new HashMap<>();
-                        for (int i = 1; i + 1 < answer.size(); i += 2) {
-                            refused.put(Integer.parseInt(String.valueOf(answer.get(i))), String.valueOf(answer.get(i + 1)));
-                        }
-                        int index = 0;
-                        for (Pending p : batch) {
-                            String why = null;
-                            for (int e = 0; e < p.entries() && why == null; e++) {
-                                why = refused.get(index + e);
+                        try {
+                            long seq = Long.parseLong(String.valueOf(answer.get(0))); // numbers follow on, skipping duplicates
+                            Map<Integer, String> refused = new HashMap<>();
+                            for (int i = 1; i + 1 < answer.size(); i += 2) {
+                                refused.put(Integer.parseInt(String.valueOf(answer.get(i))), String.valueOf(answer.get(i + 1)));
                             }
-                            if (p.done() != null) {
-                                if (why == null) {
-                                    p.done().tryEmitValue(seq);
-                                } else {
-                                    p.done().tryEmitError(membershipRefused(why));
+                            int index = 0;
+                            for (Pending p : batch) {
+                                String why = null;
+                                long[] seqs = new long[p.entries()];
+                                String[] duplicates = new String[p.entries()];
+                                for (int e = 0; e < p.entries(); e++) {
+                                    String said = refused.get(index + e);
+                                    if (said != null && said.startsWith("d")) {
+                                        duplicates[e] = said.substring(1); // took no number
+                                        continue;
+                                    }
+                                    if (why == null) {
+                                        why = said;
+                                    }
+                                    seqs[e] = seq++;
+                                }
+                                if (p.done() != null) {
+                                    if (why == null) {
+                                        p.done().tryEmitValue(new Appended(seqs, duplicates));
+                                    } else {
+                                        p.done().tryEmitError(membershipRefused(why));
+                                    }
+                                }
+                                index += p.entries();
+                            }
+                        } catch (RuntimeException e) { // the queue must never be left without a drainer
+                            log.error("Could not read the append script's answer {}", answer, e);
+                            for (Pending p : batch) { // the ones not answered yet: sent, so unknown
+                                if (p.done() != null) {
+                                    p.done().tryEmitError(new BrokerUnavailableException("Redis answered oddly", e, true));
                                 }
                             }
-                            seq += p.entries();
-                            index += p.entries();
                         }
                         callSentAt = 0;
                         draining.set(false);
@@ -829,6 +967,14 @@ public final class RedisBroker implements Broker, SessionEvents, AutoCloseable {
         } catch (RuntimeException e) { // never leave the queue without a drainer
             failed(batch, e);
         }
+    }
+
+    /** The first answer the append script kept for an idempotency key: {@code epoch, seq, ts, sessions, online, offline}. */
+    private static PublishResult duplicate(String first) {
+        List<String> f = LogEntry.split(first, LogEntry.FIELD);
+        Cursor id = new Cursor(f.get(0), Long.parseLong(f.get(1)), Long.parseLong(f.get(2)));
+        return new PublishResult(id.text(), Integer.parseInt(f.get(3)), LogEntry.splitItems(f.get(4)),
+                LogEntry.splitItems(f.get(5)), true);
     }
 
     private MembershipLimitException membershipRefused(String why) {
@@ -840,9 +986,14 @@ public final class RedisBroker implements Broker, SessionEvents, AutoCloseable {
                         "the cluster already holds memberships for the maximum of " + limits.membershipUids() + " uids");
     }
 
-    /** The batch did not reach Redis: its callers get a 503, this node restates itself when Redis is back. */
+    /**
+     * The batch's script call failed: its callers get a 503, this node restates itself when Redis is back.
+     * Refused by Redis (an error reply: the scripts refuse before they write) or never sent (no connection),
+     * it was not done; any other failure, a timeout above all, leaves the outcome unknown, and the 503 says so.
+     */
     private void failed(List<Pending> batch, Throwable error) {
-        BrokerUnavailableException failure = new BrokerUnavailableException("Redis cannot be reached", error);
+        BrokerUnavailableException failure = new BrokerUnavailableException("Redis cannot be reached", error,
+                !surelyNotDone(error));
         for (Pending p : batch) {
             if (p.done() != null) {
                 p.done().tryEmitError(failure);
@@ -854,6 +1005,17 @@ public final class RedisBroker implements Broker, SessionEvents, AutoCloseable {
         drain();
     }
 
+    private static boolean surelyNotDone(Throwable error) {
+        for (Throwable t = error; t != null; t = t.getCause() == t ? null : t.getCause()) {
+            if (t instanceof io.lettuce.core.RedisCommandExecutionException
+                    || t instanceof io.lettuce.core.RedisConnectionException
+                    || t instanceof java.net.ConnectException) {
+                return true;
+            }
+        }
+        return false;
+    }
+
     // ---- stats -----------------------------------------------------------------------------------------
 
     private static String encodeStats(NodeStats s) {
@@ -862,7 +1024,7 @@ public final class RedisBroker implements Broker, SessionEvents, AutoCloseable {
         return LogEntry.fields(Integer.toString(s.sessions()), transports.toString(), Integer.toString(s.uids()),
                 Integer.toString(s.groups()), Long.toString(s.messagesIn()), Long.toString(s.messagesOut()),
                 Double.toString(s.messagesInPerSecond()), Double.toString(s.messagesOutPerSecond()),
-                Long.toString(s.dropped()), Long.toString(s.brokerLagMillis()));
+                Long.toString(s.dropped()), Long.toString(s.brokerLagMillis()), Long.toString(s.gapResets()));
     }
 
     private static @Nullable NodeStats decodeStats(String id, String encoded) {
@@ -880,7 +1042,7 @@ public final class RedisBroker implements Broker, SessionEvents, AutoCloseable {
         return new NodeStats(id, Integer.parseInt(f.get(0)), byTransport, Integer.parseInt(f.get(2)),
                 Integer.parseInt(f.get(3)), Long.parseLong(f.get(4)), Long.parseLong(f.get(5)),
                 Double.parseDouble(f.get(6)), Double.parseDouble(f.get(7)), Long.parseLong(f.get(8)),
-                Long.parseLong(f.get(9)));
+                Long.parseLong(f.get(9)), f.size() > 10 ? Long.parseLong(f.get(10)) : 0); // none from older nodes
     }
 
     // ---- stopping --------------------------------------------------------------------------------------

@@ -3,9 +3,23 @@ package io.pushgate.broker.redis;
 import java.time.Duration;
 
 /** See {@code PushgateProperties.Redis}. */
-public record RedisSettings(String prefix, Duration heartbeat, Duration nodeTimeout, Duration timeout, int logLength) {
+public record RedisSettings(String prefix, Duration heartbeat, Duration nodeTimeout, Duration timeout, int logLength,
+                            int maxPendingPublishes, Duration idempotencyWindow) {
+
+    public static final int DEFAULT_MAX_PENDING_PUBLISHES = 10_000;
+    public static final Duration DEFAULT_IDEMPOTENCY_WINDOW = Duration.ofMinutes(10);
+
+    public RedisSettings(String prefix, Duration heartbeat, Duration nodeTimeout, Duration timeout, int logLength) {
+        this(prefix, heartbeat, nodeTimeout, timeout, logLength, DEFAULT_MAX_PENDING_PUBLISHES, DEFAULT_IDEMPOTENCY_WINDOW);
+    }
 
     public RedisSettings {
+        if (idempotencyWindow.isNegative() || idempotencyWindow.isZero()) {
+            throw new IllegalArgumentException("pushgate.api.idempotency-window must be positive");
+        }
+        if (maxPendingPublishes < 1) {
+            throw new IllegalArgumentException("pushgate.redis.max-pending-publishes must be at least 1, was " + maxPendingPublishes);
+        }
         if (nodeTimeout.compareTo(heartbeat) <= 0) {
             throw new IllegalArgumentException("pushgate.redis.node-timeout must be longer than pushgate.redis.heartbeat");
         }

@@ -16,15 +16,24 @@ final class Scripts {
 
     /**
      * KEYS: epoch, seq, log. ARGV: epoch, max log length, key prefix, groups per uid, uids with memberships,
-     * then kind/value pairs. Appends each entry under the next sequence number and keeps the node session
-     * hashes and uid memberships in step. Refuses (PUSHGATE_EPOCH) when Redis lost the epoch, i.e. its
-     * data: the node must restate first.
+     * idempotency window ms, then kind/value pairs. Appends each entry under the next sequence number and
+     * keeps the node session hashes and uid memberships in step. Refuses (PUSHGATE_EPOCH) when Redis lost
+     * the epoch, i.e. its data: the node must restate first; nothing is written then.
      *
      * <p>The {@code uidgroups} hash is bounded here, atomically for the whole cluster: a {@code J} entry
      * that would give a uid more groups than allowed, or add a uid when the hash already holds the maximum,
      * is logged as {@code R} (refused: every node skips it, and the sequence has no gap) and the hash is
-     * left alone. Returns {first sequence number taken, then for each refused entry its index in the call
-     * and {@code g} (groups per uid) or {@code u} (uids)}, all as strings; the other numbers follow the first.
+     * left alone.
+     *
+     * <p>An {@code M} entry is a message with an idempotency key: {@code key, ts, sessions, online, offline,
+     * then the m value}. When {@code {prefix}:idem:<key>} exists, the message was published within the
+     * window: nothing is appended and no number is taken, the stored first answer is returned instead.
+     * Otherwise it is appended as {@code m} and the key is set (for the window) to {@code epoch, seq, ts,
+     * sessions, online, offline}, in the same atomic call, so a key is delivered once cluster-wide.
+     *
+     * <p>Returns {first sequence number taken (0 when none), then for each refused or duplicate entry its
+     * index in the call and {@code g} (groups per uid), {@code u} (uids) or {@code d} followed by the first
+     * answer}, all as strings; the entries that took numbers took consecutive ones, in order.
      */
     @SuppressWarnings({"rawtypes", "unchecked"})
     static final RedisScript<List> APPEND = RedisScript.of("""
@@ -33,10 +42,26 @@ final class Scripts {
             end
             local prefix = ARGV[3]
             local maxGroups, maxUids = tonumber(ARGV[4]), tonumber(ARGV[5])
+            local window = ARGV[6]
             local first = nil
             local refused = {}
-            for i = 6, #ARGV, 2 do
+            for i = 7, #ARGV, 2 do
               local kind, v = ARGV[i], ARGV[i + 1]
+              local index = tostring((i - 7) / 2)
+              local idem = nil
+              local skip = false
+              if kind == 'M' then
+                local key, meta, rest = string.match(v, '^([^\\31]*)\\31([^\\31]*\\31[^\\31]*\\31[^\\31]*\\31[^\\31]*)\\31(.*)$')
+                local stored = redis.call('GET', prefix .. 'idem:' .. key)
+                if stored then
+                  refused[#refused + 1] = index
+                  refused[#refused + 1] = 'd' .. stored
+                  skip = true
+                else
+                  kind, v = 'm', rest
+                  idem = {prefix .. 'idem:' .. key, meta}
+                end
+              end
               if kind == 'J' then
                 local uid, all = string.match(v, '^[^\\31]*\\31([^\\31]*)\\31[^\\31]*\\31(.*)$')
                 local count = 0
@@ -50,60 +75,78 @@ final class Scripts {
                 end
                 if why then
                   kind = 'R'
-                  refused[#refused + 1] = tostring((i - 6) / 2)
+                  refused[#refused + 1] = index
                   refused[#refused + 1] = why
                 end
               end
-              local seq = redis.call('INCR', KEYS[2])
-              if not first then first = seq end
-              redis.call('XADD', KEYS[3], 'MAXLEN', '~', ARGV[2], seq .. '-0', 'k', kind, 'v', v)
-              if kind == 'c' then
-                local n, cid, state = string.match(v, '^([^\\31]*)\\31([^\\31]*)\\31(.*)$')
-                redis.call('HSET', prefix .. 's:' .. n, cid, state)
-              elseif kind == 'd' then
-                local n, cid = string.match(v, '^([^\\31]*)\\31(.*)$')
-                redis.call('HDEL', prefix .. 's:' .. n, cid)
-              elseif kind == 'j' or kind == 'l' then
-                local n, cid, state = string.match(v, '^([^\\31]*)\\31([^\\31]*)\\31[^\\31]*\\31(.*)$')
-                if redis.call('HEXISTS', prefix .. 's:' .. n, cid) == 1 then
-                  redis.call('HSET', prefix .. 's:' .. n, cid, state)
+              if not skip then
+                local seq = redis.call('INCR', KEYS[2])
+                if not first then first = seq end
+                redis.call('XADD', KEYS[3], 'MAXLEN', '~', ARGV[2], seq .. '-0', 'k', kind, 'v', v)
+                if idem then
+                  redis.call('SET', idem[1], ARGV[1] .. '\\31' .. seq .. '\\31' .. idem[2], 'PX', window)
                 end
-              elseif kind == 'x' then
-                redis.call('DEL', prefix .. 's:' .. v)
-              elseif kind == 's' then
-                local n, records = string.match(v, '^([^\\31]*)\\31(.*)$')
-                for record in string.gmatch(records, '[^\\29]+') do
-                  local cid, state = string.match(record, '^([^\\31]*)\\31(.*)$')
+                if kind == 'c' then
+                  local n, cid, state = string.match(v, '^([^\\31]*)\\31([^\\31]*)\\31(.*)$')
                   redis.call('HSET', prefix .. 's:' .. n, cid, state)
-                end
-              elseif kind == 'J' or kind == 'L' then
-                local uid, all = string.match(v, '^[^\\31]*\\31([^\\31]*)\\31[^\\31]*\\31(.*)$')
-                if all == '' then
-                  redis.call('HDEL', prefix .. 'uidgroups', uid)
-                else
-                  redis.call('HSET', prefix .. 'uidgroups', uid, all)
+                elseif kind == 'd' then
+                  local n, cid = string.match(v, '^([^\\31]*)\\31(.*)$')
+                  redis.call('HDEL', prefix .. 's:' .. n, cid)
+                elseif kind == 'j' or kind == 'l' then
+                  local n, cid, state = string.match(v, '^([^\\31]*)\\31([^\\31]*)\\31[^\\31]*\\31(.*)$')
+                  if redis.call('HEXISTS', prefix .. 's:' .. n, cid) == 1 then
+                    redis.call('HSET', prefix .. 's:' .. n, cid, state)
+                  end
+                elseif kind == 'x' then
+                  redis.call('DEL', prefix .. 's:' .. v)
+                elseif kind == 'N' then
+                  local uid, untilMs = string.match(v, '^([^\\31]*)\\31(.*)$')
+                  redis.call('HSET', prefix .. 'bans', uid, untilMs)
+                elseif kind == 's' then
+                  local n, records = string.match(v, '^([^\\31]*)\\31(.*)$')
+                  for record in string.gmatch(records, '[^\\29]+') do
+                    local cid, state = string.match(record, '^([^\\31]*)\\31(.*)$')
+                    redis.call('HSET', prefix .. 's:' .. n, cid, state)
+                  end
+                elseif kind == 'J' or kind == 'L' then
+                  local uid, all = string.match(v, '^[^\\31]*\\31([^\\31]*)\\31[^\\31]*\\31(.*)$')
+                  if all == '' then
+                    redis.call('HDEL', prefix .. 'uidgroups', uid)
+                  else
+                    redis.call('HSET', prefix .. 'uidgroups', uid, all)
+                  end
                 end
               end
             end
-            local out = {tostring(first)}
+            local out = {tostring(first or 0)}
             for _, x in ipairs(refused) do out[#out + 1] = x end
             return out
             """, List.class);
 
     /**
-     * KEYS: epoch, seq. ARGV: the epoch this node proposes, the sequence number it has reached. Keeps an
-     * existing epoch; never lets the sequence go below what a node has seen, so cursors stay valid when
-     * Redis comes back empty. Returns {epoch, seq}.
+     * KEYS: epoch, seq, base. ARGV: the epoch this node holds, the sequence number it has reached, a fresh
+     * epoch it proposes. Keeps an existing epoch, unless Redis lost data: the epoch key is gone (Redis
+     * restarted empty, or was flushed) or the sequence is behind what this node has already applied (Redis
+     * came back from an older snapshot). Then it starts the proposed epoch, numbered on from past anything
+     * this node has seen, and records that number as the epoch's base: nodes adopting the epoch read the log
+     * from there, and every cursor of the old epoch is answered with a reset, so no sequence number is
+     * ever used with two meanings. Returns {epoch, seq, base}.
      */
     @SuppressWarnings({"rawtypes", "unchecked"})
     static final RedisScript<List> INIT = RedisScript.of("""
-            redis.call('SET', KEYS[1], ARGV[1], 'NX')
+            local epoch = redis.call('GET', KEYS[1])
             local seq = tonumber(redis.call('GET', KEYS[2]) or '0')
-            if seq < tonumber(ARGV[2]) then
-              seq = tonumber(ARGV[2])
-              redis.call('SET', KEYS[2], seq)
+            local seen = tonumber(ARGV[2])
+            if not epoch or (epoch == ARGV[1] and seq < seen) then
+              if seq < seen then
+                seq = seen
+                redis.call('SET', KEYS[2], seq)
+              end
+              epoch = ARGV[3]
+              redis.call('SET', KEYS[1], epoch)
+              redis.call('SET', KEYS[3], seq)
             end
-            return {redis.call('GET', KEYS[1]), tostring(seq)}
+            return {epoch, tostring(seq), redis.call('GET', KEYS[3]) or '0'}
             """, List.class);
 
     /**

@@ -197,7 +197,7 @@ final class SocketIoSockets implements EngineSession.Listener {
         private @Nullable String start(ClientClaims claims) {
             Session s = node.connect(claims, this, (registered, cursor) -> Frame.control(new byte[0]), null);
             if (s == null) {
-                return node.refusal().reason();
+                return node.refusal(claims.uid()).reason();
             }
             session = s;
             authenticated();

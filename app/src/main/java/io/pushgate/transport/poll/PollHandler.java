@@ -85,8 +85,7 @@ public class PollHandler {
         }
         Poller poller = poller(claims, cursor == null ? null : cursor.clientId());
         if (poller == null) {
-            Disconnect refusal = node.refusal();
-            return problems.write(exchange, Problem.sessionRefused(refusal.equals(Disconnect.SHUTDOWN), refusal.reason()));
+            return problems.write(exchange, Problem.sessionRefused(node.refusal(claims.uid())));
         }
         Session session = poller.session();
         poller.pollStarted();

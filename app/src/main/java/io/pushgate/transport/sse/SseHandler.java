@@ -5,7 +5,6 @@ import java.time.Duration;
 
 import io.netty.channel.Channel;
 import io.pushgate.core.ClientClaims;
-import io.pushgate.core.Disconnect;
 import io.pushgate.core.Session;
 import io.pushgate.core.history.Cursor;
 import io.pushgate.security.SecurityConfig;
@@ -60,8 +59,7 @@ public class SseHandler {
         Channel channel = NettyChannels.of(exchange);
         SseStreams.Opened opened = streams.open(channel, claims, resumeFrom, null);
         if (opened == null) {
-            Disconnect refusal = streams.refusal();
-            return problems.write(exchange, Problem.sessionRefused(refusal.equals(Disconnect.SHUTDOWN), refusal.reason()));
+            return problems.write(exchange, Problem.sessionRefused(streams.refusal(claims.uid())));
         }
         ServerHttpResponse response = exchange.getResponse();
         response.getHeaders().setContentType(new MediaType(MediaType.TEXT_EVENT_STREAM, StandardCharsets.UTF_8));

@@ -73,8 +73,8 @@ public final class SseStreams implements AutoCloseable {
     }
 
     /** Why the last {@link #open} was refused: too many sessions for the uid, or the node is shutting down. */
-    Disconnect refusal() {
-        return node.refusal();
+    Disconnect refusal(String uid) {
+        return node.refusal(uid);
     }
 
     /** The stream has ended: the session closes and leaves presence. */

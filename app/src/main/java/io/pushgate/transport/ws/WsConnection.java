@@ -366,7 +366,7 @@ final class WsConnection implements Transport {
         Session s = shared.node.connect(claims, this, (registered, cursor) -> shared.frames.welcome(registered.clientId(),
                 registered.uid(), shared.settings.heartbeat().toMillis(), registered.groups(), cursor), resumeFrom);
         if (s == null) {
-            close(shared.node.refusal());
+            close(shared.node.refusal(claims.uid()));
             return;
         }
         session = s;
