@@ -14,6 +14,7 @@
 #   SERVER_OPTS (extra server arguments), SERVER_JVM_OPTS (extra JVM options, e.g. a JFR recording),
 #   SOAK_MINUTES (30: the soak's --duration in minutes; its server gets SERVER_HEAP 512m by default and
 #   -XX:+AlwaysPreTouch, so that its RSS starts with the whole heap resident and growth is what it keeps),
+#   SERVER_JAR (app/target/pushgate.jar: the server to run, e.g. an older build to compare with),
 #   SERVER_JAVA (java: the server's JVM, e.g. /usr/lib/jvm/temurin-25-jdk-amd64/bin/java; the
 #   generator runs on the default java and reads the server's heap with the server JDK's jcmd),
 #   LOG_DIR (bench/target),
@@ -61,7 +62,7 @@ LOG_DIR=${LOG_DIR:-bench/target}
 # fixed bench-only secrets: the server is bound to this run and stopped at the end
 JWT_SECRET=bench-jwt-secret-not-for-production-0123456789
 API_KEY=bench-api-key-0123456789abcdef
-SERVER_JAR=app/target/pushgate.jar
+SERVER_JAR=${SERVER_JAR:-app/target/pushgate.jar}
 BENCH_JAR=bench/target/pushgate-bench.jar
 for jar in "$SERVER_JAR" "$BENCH_JAR"; do
   [[ -f $jar ]] || { echo "$jar is missing: build with ./mvnw -q -DskipTests package" >&2; exit 1; }

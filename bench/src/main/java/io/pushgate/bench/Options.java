@@ -27,6 +27,8 @@ final class Options {
               --inflight N                concurrent API requests = keep-alive API connections (16)
               --batch B                   messages per request; B > 1 uses /api/v1/messages:batch (1)
               --payload-bytes N           size of each message's data JSON (100)
+              --idempotency-keys B        true: every single publish carries a fresh Idempotency-Key header, to
+                                          measure what the server's check costs (false)
               --group-size G              sessions per group in the group scenario (100)
               --churn-rate R              churn: extra sessions opened per second (100)
               --churn-life MS             churn: how long each extra session stays open (1000)
@@ -90,6 +92,7 @@ final class Options {
     final double rate;
     final int inflight;
     final int batch;
+    final boolean idempotencyKeys;
     final int payloadBytes;
     final int groupSize;
     final double churnRate;
@@ -142,6 +145,7 @@ final class Options {
         rate = Double.parseDouble(take(m, "rate", "0"));
         inflight = Integer.parseInt(take(m, "inflight", "16"));
         batch = Integer.parseInt(take(m, "batch", "1"));
+        idempotencyKeys = Boolean.parseBoolean(take(m, "idempotency-keys", "false"));
         payloadBytes = Integer.parseInt(take(m, "payload-bytes", "100"));
         groupSize = Integer.parseInt(take(m, "group-size", "100"));
         churnRate = Double.parseDouble(take(m, "churn-rate", "100"));

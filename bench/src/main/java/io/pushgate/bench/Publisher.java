@@ -36,6 +36,11 @@ import io.netty.util.concurrent.ScheduledFuture;
  */
 final class Publisher {
 
+    /** Fresh idempotency keys: unique within a run, and across runs by the prefix. */
+    private static final java.util.concurrent.atomic.AtomicLong KEYS = new java.util.concurrent.atomic.AtomicLong();
+    private static final String KEY_PREFIX = "bench-" + Long.toString(System.nanoTime(), 36) + "-";
+
+
     /** Picks where a message goes and counts it on the tracker once the API accepted it. */
     interface Targets {
         /** Appends the {@code "to"} object for a new message and returns a code that {@link #accepted} understands. */
@@ -241,6 +246,9 @@ final class Publisher {
                     .set(HttpHeaderNames.AUTHORIZATION, "Bearer " + options.apiKey)
                     .set(HttpHeaderNames.CONTENT_TYPE, HttpHeaderValues.APPLICATION_JSON)
                     .setInt(HttpHeaderNames.CONTENT_LENGTH, bytes.length);
+            if (options.idempotencyKeys && !batch) {
+                req.headers().set("Idempotency-Key", KEY_PREFIX + KEYS.incrementAndGet());
+            }
             busy = true;
             metrics.inflight.incrementAndGet();
             sentNanos = System.nanoTime();

@@ -157,7 +157,7 @@ final class SoakPlot {
         if (verdict.compared() > 0) {
             g.setFont(plain);
             String sub = String.format(Locale.ROOT,
-                    "largest growth over the first sample after the settle period: RSS %+.1f%%, heap after GC %+.1f%% (limit %.0f%%)",
+                    "largest growth after the settle period, medians of 3 samples: RSS %+.1f%%, heap after GC %+.1f%% (limit %.0f%%)",
                     verdict.rssGrowthPct(), verdict.heapGrowthPct(), limitPct);
             g.drawString(sub, (width - fm.stringWidth(sub)) / 2, 48);
         }
