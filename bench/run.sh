@@ -87,7 +87,11 @@ stop_server() {
     for _ in $(seq 1 300); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
     kill -KILL "$pid" 2>/dev/null || true
   done
-  if [[ -n $redis_pid ]]; then kill -TERM "$redis_pid" 2>/dev/null || true; fi
+  if [[ -n $redis_pid ]]; then
+    kill -TERM "$redis_pid" 2>/dev/null || true
+    # the next run's redis-server needs the port: a run started at once found this one still answering
+    for _ in $(seq 1 100); do kill -0 "$redis_pid" 2>/dev/null || break; sleep 0.1; done
+  fi
 }
 trap stop_server EXIT
 
