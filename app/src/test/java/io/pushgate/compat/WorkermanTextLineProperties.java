@@ -1,6 +1,7 @@
 package io.pushgate.compat;
 
 import java.nio.charset.StandardCharsets;
+import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
 
@@ -8,11 +9,11 @@ import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.embedded.EmbeddedChannel;
 import io.netty.handler.codec.TooLongFrameException;
-import io.pushgate.core.Broker;
-import io.pushgate.core.Hub;
-import io.pushgate.core.NodeStats;
-import io.pushgate.core.Publication;
-import io.pushgate.core.PublishResult;
+import io.pushgate.codec.JsonFrames;
+import io.pushgate.core.Limits;
+import io.pushgate.core.LocalBroker;
+import io.pushgate.core.PushNode;
+import io.pushgate.core.history.InMemoryHistory;
 
 import net.jqwik.api.Arbitraries;
 import net.jqwik.api.Arbitrary;
@@ -20,7 +21,6 @@ import net.jqwik.api.ForAll;
 import net.jqwik.api.Property;
 import net.jqwik.api.Provide;
 
-import reactor.core.publisher.Mono;
 import tools.jackson.databind.json.JsonMapper;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -34,8 +34,11 @@ class WorkermanTextLineProperties {
 
     private static final int MAX_LINE = 64;
 
-    private final WorkermanTextPort port = new WorkermanTextPort(new EveryoneOnline(), JsonMapper.builder().build(),
-            "127.0.0.1", 0, "text", MAX_LINE);
+    private static final JsonMapper MAPPER = JsonMapper.builder().build();
+    /** The real node and broker of a single server: a line's uid has no session, so valid lines answer {@code fail}. */
+    private final WorkermanTextPort port = new WorkermanTextPort(new LocalBroker(new PushNode("t", new Limits(8, 2, 2),
+            new JsonFrames(MAPPER), new InMemoryHistory(Duration.ofMinutes(2), 10, Clock.systemUTC()), Clock.systemUTC())),
+            MAPPER, "127.0.0.1", 0, "text", MAX_LINE);
 
     @Property(tries = 1000)
     void anyBytesInAnyChunksGiveOkFailOrAnEnd(@ForAll("chunks") List<byte[]> chunks) {
@@ -77,54 +80,5 @@ class WorkermanTextLineProperties {
                         "{\"uid\":{}}\n", "{\"uid\":null}\n", "\u00e9\n", "{\"uid\":\"" + "x".repeat(80) + "\"}\n")
                         .map(s -> s.getBytes(StandardCharsets.UTF_8)));
         return chunk.list().ofMaxSize(12);
-    }
-
-    /** A broker on which every uid is online: publishes answer at once, the rest is not used here. */
-    private static final class EveryoneOnline implements Broker {
-
-        @Override
-        public Mono<List<PublishResult>> publish(List<Publication> publications) {
-            return Mono.just(publications.stream().map(p -> new PublishResult("id", 1, List.of("online"), List.of())).toList());
-        }
-
-        @Override
-        public Mono<Integer> joinUid(String uid, String group) {
-            return Mono.error(new UnsupportedOperationException());
-        }
-
-        @Override
-        public Mono<Integer> leaveUid(String uid, String group) {
-            return Mono.error(new UnsupportedOperationException());
-        }
-
-        @Override
-        public Mono<Hub.Join> joinClient(String clientId, String group) {
-            return Mono.error(new UnsupportedOperationException());
-        }
-
-        @Override
-        public Mono<Boolean> leaveClient(String clientId, String group) {
-            return Mono.error(new UnsupportedOperationException());
-        }
-
-        @Override
-        public Mono<Integer> kickUid(String uid) {
-            return Mono.error(new UnsupportedOperationException());
-        }
-
-        @Override
-        public Mono<Void> banUid(String uid, long untilMillis) {
-            return Mono.error(new UnsupportedOperationException());
-        }
-
-        @Override
-        public Mono<Boolean> kickClient(String clientId) {
-            return Mono.error(new UnsupportedOperationException());
-        }
-
-        @Override
-        public Mono<List<NodeStats>> stats() {
-            return Mono.error(new UnsupportedOperationException());
-        }
     }
 }
