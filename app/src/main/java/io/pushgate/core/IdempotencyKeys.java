@@ -2,7 +2,6 @@ package io.pushgate.core;
 
 import java.time.Duration;
 import java.util.Iterator;
-import java.util.LinkedHashMap;
 import java.util.Map;
 
 import org.jspecify.annotations.Nullable;
@@ -18,16 +17,15 @@ final class IdempotencyKeys {
     }
 
     private final long windowMillis;
-    private final int maxKeys;
     /** In insertion order, which is expiry order: every key gets the same window. */
-    private final LinkedHashMap<String, First> firsts = new LinkedHashMap<>();
+    private final OldestFirstMap<String, First> firsts;
 
     IdempotencyKeys(Duration window, int maxKeys) {
         if (window.isNegative() || window.isZero() || maxKeys < 1) {
             throw new IllegalArgumentException("the idempotency window and key count must be positive");
         }
         this.windowMillis = window.toMillis();
-        this.maxKeys = maxKeys;
+        this.firsts = new OldestFirstMap<>(maxKeys);
     }
 
     /** The first answer for the key, when it was seen within the window. */
@@ -39,11 +37,6 @@ final class IdempotencyKeys {
 
     void remember(String key, PublishResult answer, long now) {
         firsts.put(key, new First(answer, now + windowMillis));
-        while (firsts.size() > maxKeys) {
-            Iterator<Map.Entry<String, First>> oldest = firsts.entrySet().iterator();
-            oldest.next();
-            oldest.remove();
-        }
     }
 
     private void forgetExpired(long now) {
