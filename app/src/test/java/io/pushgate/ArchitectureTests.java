@@ -6,6 +6,10 @@ import com.tngtech.archunit.core.importer.ImportOption;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
+import static com.tngtech.archunit.base.DescribedPredicate.alwaysTrue;
+import static com.tngtech.archunit.base.DescribedPredicate.not;
+import static com.tngtech.archunit.core.domain.JavaClass.Predicates.resideInAPackage;
+import static com.tngtech.archunit.core.domain.JavaClass.Predicates.resideInAnyPackage;
 import static com.tngtech.archunit.lang.syntax.ArchRuleDefinition.classes;
 import static com.tngtech.archunit.lang.syntax.ArchRuleDefinition.noClasses;
 import static com.tngtech.archunit.library.dependencies.SlicesRuleDefinition.slices;
@@ -15,6 +19,9 @@ import static com.tngtech.archunit.library.dependencies.SlicesRuleDefinition.sli
  * adapters depend on the core and never on each other; only {@code config} wires them together.
  */
 class ArchitectureTests {
+
+    static final String PROBLEMS = "io.pushgate.api.problem..";
+    static final String NETTY_PLUMBING = "io.pushgate.transport.netty..";
 
     static JavaClasses classes;
 
@@ -44,9 +51,32 @@ class ArchitectureTests {
     @Test
     void transportsDoNotKnowTheApiOrEachOther() {
         noClasses().that().resideInAPackage("io.pushgate.transport..")
-                .should().dependOnClassesThat().resideInAnyPackage("io.pushgate.api..", "io.pushgate.config..")
+                .should().dependOnClassesThat(resideInAnyPackage("io.pushgate.api..", "io.pushgate.config..")
+                        .and(not(resideInAPackage(PROBLEMS))))
                 .check(classes);
-        slices().matching("io.pushgate.transport.(*)..").should().notDependOnEachOther().check(classes);
+        slices().matching("io.pushgate.transport.(*)..").should().notDependOnEachOther()
+                .ignoreDependency(alwaysTrue(), resideInAPackage(NETTY_PLUMBING))
+                .check(classes);
+    }
+
+    @Test
+    void theNettyPlumbingKnowsNoTransport() {
+        noClasses().that().resideInAPackage(NETTY_PLUMBING)
+                .should().dependOnClassesThat(resideInAPackage("io.pushgate.transport..").and(not(resideInAPackage(NETTY_PLUMBING))))
+                .check(classes);
+    }
+
+    @Test
+    void problemAnswersKnowOnlyTheCore() {
+        classes().that().resideInAPackage(PROBLEMS)
+                .should().onlyDependOnClassesThat(not(resideInAPackage("io.pushgate.."))
+                        .or(resideInAnyPackage(PROBLEMS, "io.pushgate.core")))
+                .check(classes);
+    }
+
+    @Test
+    void packagesHaveNoCycles() {
+        slices().matching("io.pushgate.(**)").should().beFreeOfCycles().check(classes);
     }
 
     @Test
@@ -59,7 +89,8 @@ class ArchitectureTests {
     @Test
     void securityDoesNotKnowTransportsOrTheApi() {
         noClasses().that().resideInAPackage("io.pushgate.security..")
-                .should().dependOnClassesThat().resideInAnyPackage("io.pushgate.transport..", "io.pushgate.api..", "io.pushgate.config..")
+                .should().dependOnClassesThat(resideInAnyPackage("io.pushgate.transport..", "io.pushgate.api..", "io.pushgate.config..")
+                        .and(not(resideInAPackage(PROBLEMS))))
                 .check(classes);
     }
 

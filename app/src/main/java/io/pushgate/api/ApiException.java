@@ -1,7 +1,7 @@
 package io.pushgate.api;
 
-import io.pushgate.web.Problem;
-import io.pushgate.web.ProblemException;
+import io.pushgate.api.problem.Problem;
+import io.pushgate.api.problem.ProblemException;
 
 /** Ends an API call with the given problem. */
 final class ApiException extends ProblemException {

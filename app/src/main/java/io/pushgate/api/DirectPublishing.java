@@ -21,8 +21,8 @@ import io.pushgate.core.Broker;
 import io.pushgate.core.Publication;
 import io.pushgate.security.ApiKeys;
 import io.pushgate.web.JsonBodies;
-import io.pushgate.web.Problem;
-import io.pushgate.web.ProblemErrors;
+import io.pushgate.api.problem.Problem;
+import io.pushgate.api.problem.ProblemErrors;
 import io.pushgate.web.SecurityHeaders;
 
 import org.jspecify.annotations.Nullable;

@@ -5,7 +5,7 @@ import static io.pushgate.api.PresenceController.name;
 import io.pushgate.core.Broker;
 import io.pushgate.core.Hub;
 import io.pushgate.core.MembershipLimitException;
-import io.pushgate.web.Problem;
+import io.pushgate.api.problem.Problem;
 
 import org.springframework.http.HttpStatus;
 import org.springframework.web.bind.annotation.DeleteMapping;

@@ -10,7 +10,7 @@ import io.pushgate.broker.redis.PublicationCodec;
 import io.pushgate.broker.redis.RedisBroker;
 import io.pushgate.broker.redis.RedisSettings;
 import io.pushgate.core.PushNode;
-import io.pushgate.web.EventLoopTicks;
+import io.pushgate.transport.netty.EventLoopTicks;
 
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;

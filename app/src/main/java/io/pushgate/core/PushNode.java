@@ -12,10 +12,6 @@ import java.util.Set;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.ReentrantLock;
 
-import io.pushgate.core.history.Cursor;
-import io.pushgate.core.history.Entry;
-import io.pushgate.core.history.History;
-import io.pushgate.core.history.Replay;
 
 import org.jspecify.annotations.Nullable;
 

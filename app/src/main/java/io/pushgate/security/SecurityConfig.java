@@ -3,9 +3,9 @@ package io.pushgate.security;
 import io.pushgate.core.ClientClaims;
 import io.pushgate.core.InvalidTokenException;
 import io.pushgate.core.TokenVerifier;
-import io.pushgate.web.Problem;
-import io.pushgate.web.ProblemException;
-import io.pushgate.web.ProblemWriter;
+import io.pushgate.api.problem.Problem;
+import io.pushgate.api.problem.ProblemException;
+import io.pushgate.api.problem.ProblemWriter;
 
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;

@@ -1,7 +1,7 @@
 package io.pushgate.security;
 
-import io.pushgate.web.Problem;
-import io.pushgate.web.ProblemWriter;
+import io.pushgate.api.problem.Problem;
+import io.pushgate.api.problem.ProblemWriter;
 
 import org.springframework.http.HttpHeaders;
 import org.springframework.http.HttpStatus;

@@ -1,5 +1,7 @@
 package io.pushgate.web;
 
+import io.pushgate.api.problem.ProblemException;
+import io.pushgate.api.problem.Problem;
 import java.io.ByteArrayOutputStream;
 
 import io.pushgate.codec.RawJson;

@@ -1,7 +1,8 @@
 /**
- * Web plumbing shared by the API, the security chains and the transports: problem+json answers, the
- * outlet that writes straight to a channel, and the handlers after the HTTP codec that take requests
- * (and whole connections) from the Netty pipeline ahead of WebFlux.
+ * The HTTP edge every adapter shares: who the peer is (trusted forwarded headers, address ranges), the
+ * cap on connections that have not yet authenticated, security headers, reading JSON request bodies,
+ * and the demo page. Netty takeover plumbing lives in {@code io.pushgate.transport.netty}; the
+ * problem+json answers in {@code io.pushgate.api.problem}.
  */
 @NullMarked
 package io.pushgate.web;

@@ -3,7 +3,7 @@ package io.pushgate.cluster;
 import java.time.Duration;
 import java.util.List;
 
-import io.pushgate.core.history.History;
+import io.pushgate.core.History;
 import io.pushgate.core.history.InMemoryHistory;
 import io.pushgate.support.ClusterNode;
 import io.pushgate.support.Closer;

@@ -9,7 +9,6 @@ import java.util.List;
 import java.util.Set;
 import java.util.concurrent.atomic.AtomicInteger;
 
-import io.pushgate.core.history.Cursor;
 import io.pushgate.core.history.InMemoryHistory;
 
 import org.junit.jupiter.api.AfterEach;

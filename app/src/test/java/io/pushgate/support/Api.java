@@ -29,7 +29,7 @@ public final class Api {
             HttpClient.create(ConnectionProvider.newConnection()).runOn(LOOPS));
 
     static {
-        io.pushgate.web.EventLoopTicks.ensureAll(LOOPS.onClient(true)); // as the server's loops, see there
+        io.pushgate.transport.netty.EventLoopTicks.ensureAll(LOOPS.onClient(true)); // as the server's loops, see there
     }
 
     private final WebTestClient client;

@@ -27,7 +27,7 @@ import io.pushgate.core.Roster;
 import io.pushgate.core.Session;
 import io.pushgate.core.SessionEvents;
 import io.pushgate.core.Target;
-import io.pushgate.core.history.Cursor;
+import io.pushgate.core.Cursor;
 
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;

@@ -1,5 +1,9 @@
 package io.pushgate.core.history;
 
+import io.pushgate.core.Replay;
+import io.pushgate.core.History;
+import io.pushgate.core.Entry;
+import io.pushgate.core.Cursor;
 import java.security.SecureRandom;
 import java.time.Clock;
 import java.time.Duration;

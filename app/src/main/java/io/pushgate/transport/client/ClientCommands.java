@@ -12,8 +12,8 @@ import io.pushgate.core.Session;
 import io.pushgate.core.Target;
 import io.pushgate.security.SecurityConfig;
 import io.pushgate.web.JsonBodies;
-import io.pushgate.web.Problem;
-import io.pushgate.web.ProblemException;
+import io.pushgate.api.problem.Problem;
+import io.pushgate.api.problem.ProblemException;
 
 import org.springframework.http.HttpStatus;
 import org.springframework.web.bind.annotation.PostMapping;

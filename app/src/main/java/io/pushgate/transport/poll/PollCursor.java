@@ -1,7 +1,7 @@
 package io.pushgate.transport.poll;
 
 import io.pushgate.core.Names;
-import io.pushgate.core.history.Cursor;
+import io.pushgate.core.Cursor;
 
 import org.jspecify.annotations.Nullable;
 

@@ -14,12 +14,12 @@ import io.pushgate.core.Disconnect;
 import io.pushgate.core.Frame;
 import io.pushgate.core.PushNode;
 import io.pushgate.core.Session;
-import io.pushgate.core.history.Cursor;
-import io.pushgate.core.history.Entry;
-import io.pushgate.core.history.Replay;
+import io.pushgate.core.Cursor;
+import io.pushgate.core.Entry;
+import io.pushgate.core.Replay;
 import io.pushgate.security.SecurityConfig;
-import io.pushgate.web.Problem;
-import io.pushgate.web.ProblemWriter;
+import io.pushgate.api.problem.Problem;
+import io.pushgate.api.problem.ProblemWriter;
 
 import org.jspecify.annotations.Nullable;
 import org.springframework.http.MediaType;

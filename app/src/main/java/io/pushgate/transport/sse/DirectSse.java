@@ -19,7 +19,7 @@ import io.netty.handler.codec.http.QueryStringDecoder;
 import io.pushgate.core.ClientClaims;
 import io.pushgate.core.InvalidTokenException;
 import io.pushgate.core.TokenVerifier;
-import io.pushgate.core.history.Cursor;
+import io.pushgate.core.Cursor;
 import io.pushgate.security.ClientTokens;
 import io.pushgate.security.CookieOrigins;
 import io.pushgate.web.SecurityHeaders;

@@ -4,8 +4,8 @@ import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.handler.codec.http.HttpRequest;
-import io.pushgate.web.HttpStage;
-import io.pushgate.web.HttpTakeover;
+import io.pushgate.transport.netty.HttpStage;
+import io.pushgate.transport.netty.HttpTakeover;
 
 import org.jspecify.annotations.Nullable;
 

@@ -5,7 +5,7 @@ import java.util.function.Supplier;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
 import io.pushgate.core.Frame;
-import io.pushgate.web.DirectOutlet;
+import io.pushgate.transport.netty.DirectOutlet;
 
 import org.jspecify.annotations.Nullable;
 

@@ -6,11 +6,11 @@ import java.time.Duration;
 import io.netty.channel.Channel;
 import io.pushgate.core.ClientClaims;
 import io.pushgate.core.Session;
-import io.pushgate.core.history.Cursor;
+import io.pushgate.core.Cursor;
 import io.pushgate.security.SecurityConfig;
-import io.pushgate.web.NettyChannels;
-import io.pushgate.web.Problem;
-import io.pushgate.web.ProblemWriter;
+import io.pushgate.transport.netty.NettyChannels;
+import io.pushgate.api.problem.Problem;
+import io.pushgate.api.problem.ProblemWriter;
 
 import org.springframework.core.io.buffer.DataBuffer;
 import org.springframework.http.MediaType;

@@ -8,7 +8,7 @@ import io.pushgate.core.ClientClaims;
 import io.pushgate.core.Disconnect;
 import io.pushgate.core.PushNode;
 import io.pushgate.core.Session;
-import io.pushgate.core.history.Cursor;
+import io.pushgate.core.Cursor;
 
 import org.jspecify.annotations.Nullable;
 

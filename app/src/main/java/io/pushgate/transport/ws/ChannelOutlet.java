@@ -5,7 +5,7 @@ import io.netty.channel.Channel;
 import io.netty.handler.codec.http.websocketx.PingWebSocketFrame;
 import io.netty.handler.codec.http.websocketx.TextWebSocketFrame;
 import io.pushgate.core.Frame;
-import io.pushgate.web.DirectOutlet;
+import io.pushgate.transport.netty.DirectOutlet;
 
 import org.jspecify.annotations.Nullable;
 

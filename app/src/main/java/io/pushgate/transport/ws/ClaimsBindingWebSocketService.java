@@ -2,10 +2,10 @@ package io.pushgate.transport.ws;
 
 import io.netty.channel.Channel;
 import io.pushgate.core.ClientClaims;
-import io.pushgate.core.history.Cursor;
-import io.pushgate.web.NettyChannels;
-import io.pushgate.web.Problem;
-import io.pushgate.web.ProblemWriter;
+import io.pushgate.core.Cursor;
+import io.pushgate.transport.netty.NettyChannels;
+import io.pushgate.api.problem.Problem;
+import io.pushgate.api.problem.ProblemWriter;
 import io.pushgate.web.Unauthenticated;
 
 import org.jspecify.annotations.Nullable;

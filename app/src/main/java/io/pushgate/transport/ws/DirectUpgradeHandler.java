@@ -11,8 +11,8 @@ import io.netty.handler.codec.http.HttpRequest;
 import io.netty.handler.codec.http.websocketx.WebSocketServerHandshaker;
 import io.netty.handler.codec.http.websocketx.WebSocketServerHandshakerFactory;
 import io.pushgate.security.ClientTokens;
-import io.pushgate.web.HttpStage;
-import io.pushgate.web.HttpTakeover;
+import io.pushgate.transport.netty.HttpStage;
+import io.pushgate.transport.netty.HttpTakeover;
 import io.pushgate.web.Unauthenticated;
 
 import org.jspecify.annotations.Nullable;

@@ -13,7 +13,7 @@ import io.netty.handler.codec.http.QueryStringDecoder;
 import io.netty.handler.codec.http.websocketx.WebSocketDecoderConfig;
 import io.pushgate.core.ClientClaims;
 import io.pushgate.core.InvalidTokenException;
-import io.pushgate.core.history.Cursor;
+import io.pushgate.core.Cursor;
 import io.pushgate.security.ClientTokens;
 import io.pushgate.security.CookieOrigins;
 

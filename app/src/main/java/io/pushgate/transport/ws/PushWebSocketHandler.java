@@ -11,7 +11,7 @@ import io.pushgate.core.Broker;
 import io.pushgate.core.ClientClaims;
 import io.pushgate.core.PushNode;
 import io.pushgate.core.TokenVerifier;
-import io.pushgate.core.history.Cursor;
+import io.pushgate.core.Cursor;
 import io.pushgate.security.ClientTokens;
 import io.pushgate.security.SecurityConfig;
 import io.pushgate.web.Unauthenticated;

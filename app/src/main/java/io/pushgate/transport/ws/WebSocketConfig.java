@@ -2,7 +2,7 @@ package io.pushgate.transport.ws;
 
 import java.util.Map;
 
-import io.pushgate.web.ProblemWriter;
+import io.pushgate.api.problem.ProblemWriter;
 
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;

@@ -37,10 +37,9 @@ import io.pushgate.core.Publication;
 import io.pushgate.core.PushNode;
 import io.pushgate.core.Session;
 import io.pushgate.core.Target;
-import io.pushgate.core.TokenBucket;
 import io.pushgate.core.TokenVerifier;
 import io.pushgate.core.Transport;
-import io.pushgate.core.history.Cursor;
+import io.pushgate.core.Cursor;
 import io.pushgate.web.Unauthenticated;
 
 import org.jspecify.annotations.Nullable;

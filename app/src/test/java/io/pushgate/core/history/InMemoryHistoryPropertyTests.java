@@ -1,5 +1,8 @@
 package io.pushgate.core.history;
 
+import io.pushgate.core.Replay;
+import io.pushgate.core.Entry;
+import io.pushgate.core.Cursor;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Comparator;

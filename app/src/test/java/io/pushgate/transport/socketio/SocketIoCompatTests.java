@@ -1,4 +1,4 @@
-package io.pushgate.compat.socketio;
+package io.pushgate.transport.socketio;
 
 import static io.pushgate.support.TestSecrets.token;
 import static io.pushgate.support.TestSecrets.uniqueUid;

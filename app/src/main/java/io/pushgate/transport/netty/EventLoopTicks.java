@@ -1,4 +1,4 @@
-package io.pushgate.web;
+package io.pushgate.transport.netty;
 
 import java.util.Collections;
 import java.util.Set;

@@ -1,4 +1,4 @@
-package io.pushgate.web;
+package io.pushgate.api.problem;
 
 import java.util.LinkedHashMap;
 import java.util.Map;

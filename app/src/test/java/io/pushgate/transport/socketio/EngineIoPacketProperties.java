@@ -1,4 +1,4 @@
-package io.pushgate.compat.socketio;
+package io.pushgate.transport.socketio;
 
 import java.util.ArrayList;
 import java.util.List;

@@ -1,4 +1,4 @@
-package io.pushgate.core;
+package io.pushgate.transport.ws;
 
 /**
  * A token bucket: {@code ratePerSecond} tokens a second, at most {@code burst} saved up.

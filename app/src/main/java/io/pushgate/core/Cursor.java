@@ -1,4 +1,4 @@
-package io.pushgate.core.history;
+package io.pushgate.core;
 
 /**
  * A position in a node's publish sequence: every publish takes the next {@code seq}, and a message's id

@@ -3,6 +3,6 @@
  * as pushgate sessions, for pages written against web-msg-sender, PHPSocketIO or a Socket.IO server.
  */
 @NullMarked
-package io.pushgate.compat.socketio;
+package io.pushgate.transport.socketio;
 
 import org.jspecify.annotations.NullMarked;

@@ -1,4 +1,4 @@
-package io.pushgate.compat.socketio;
+package io.pushgate.transport.socketio;
 
 import io.pushgate.support.Api;
 import io.pushgate.support.PushgateIntegrationTest;

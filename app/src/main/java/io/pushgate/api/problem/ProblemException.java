@@ -1,4 +1,4 @@
-package io.pushgate.web;
+package io.pushgate.api.problem;
 
 /** Ends a request with the given problem; rendered by {@link ProblemErrors}. */
 public class ProblemException extends RuntimeException {

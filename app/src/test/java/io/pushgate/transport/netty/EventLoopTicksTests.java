@@ -1,4 +1,4 @@
-package io.pushgate.web;
+package io.pushgate.transport.netty;
 
 import java.lang.management.ManagementFactory;
 import java.lang.management.ThreadInfo;

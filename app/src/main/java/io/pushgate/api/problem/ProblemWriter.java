@@ -1,4 +1,4 @@
-package io.pushgate.web;
+package io.pushgate.api.problem;
 
 import org.springframework.core.io.buffer.DataBuffer;
 import org.springframework.http.MediaType;

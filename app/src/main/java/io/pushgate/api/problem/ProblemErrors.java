@@ -1,4 +1,4 @@
-package io.pushgate.web;
+package io.pushgate.api.problem;
 
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;

@@ -1,8 +1,7 @@
-package io.pushgate.core.history;
+package io.pushgate.core;
 
 import java.util.List;
 
-import io.pushgate.core.Address;
 
 /**
  * Keeps each stream's recent messages and answers "what came after this cursor".

@@ -1,4 +1,4 @@
-package io.pushgate.core.history;
+package io.pushgate.core;
 
 import java.util.List;
 

@@ -1,6 +1,5 @@
-package io.pushgate.core.history;
+package io.pushgate.core;
 
-import io.pushgate.core.Frame;
 
 /**
  * One message as a stream keeps it: the frame sessions received, shared, never copied.

@@ -1,4 +1,4 @@
-package io.pushgate.compat.socketio;
+package io.pushgate.transport.socketio;
 
 import java.time.Duration;
 import java.util.ArrayList;

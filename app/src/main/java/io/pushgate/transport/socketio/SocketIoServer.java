@@ -1,4 +1,4 @@
-package io.pushgate.compat.socketio;
+package io.pushgate.transport.socketio;
 
 import java.net.SocketAddress;
 import java.nio.charset.StandardCharsets;
@@ -17,7 +17,7 @@ import io.netty.channel.Channel;
 import io.netty.handler.codec.http.websocketx.PongWebSocketFrame;
 import io.pushgate.core.PushNode;
 import io.pushgate.core.TokenVerifier;
-import io.pushgate.web.NettyChannels;
+import io.pushgate.transport.netty.NettyChannels;
 import io.pushgate.web.Unauthenticated;
 
 import org.jspecify.annotations.Nullable;

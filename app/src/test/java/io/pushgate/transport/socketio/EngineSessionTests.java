@@ -1,4 +1,4 @@
-package io.pushgate.compat.socketio;
+package io.pushgate.transport.socketio;
 
 import static org.assertj.core.api.Assertions.assertThat;
 

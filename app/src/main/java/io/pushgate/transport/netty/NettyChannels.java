@@ -1,4 +1,4 @@
-package io.pushgate.web;
+package io.pushgate.transport.netty;
 
 import io.netty.channel.Channel;
 
