@@ -138,8 +138,58 @@ public final class RawJson {
         if (e instanceof StreamConstraintsException && message.contains("Number value length")) {
             return "a number is longer than " + limits.getMaxNumberLength() + " characters";
         }
-        return message;
+        return malformed(e);
     }
+
+    /**
+     * Why a document is not well-formed JSON, in words meant for the sender: what the parser met and
+     * where ({@code unexpected character 'x' at line 1, column 9}). The parser's own message names its
+     * internals (the source, which is redacted, and the feature that would show it) and lists every
+     * token it would have taken; neither helps whoever sent the body, and the location is the part that
+     * does.
+     */
+    public static String malformed(JacksonException e) {
+        String message = String.valueOf(e.getOriginalMessage());
+        int cut = message.indexOf('\n');
+        if (cut >= 0) {
+            message = message.substring(0, cut);
+        }
+        cut = message.indexOf(" at [Source");
+        if (cut >= 0) {
+            message = message.substring(0, cut);
+        }
+        String expected = "";
+        java.util.regex.Matcher m;
+        if ((m = UNEXPECTED_CHARACTER.matcher(message)).lookingAt()) {
+            expected = message.substring(m.end()).replaceFirst("^:\\s*", "");
+            message = "unexpected character " + m.group(1);
+        } else if ((m = UNRECOGNIZED_TOKEN.matcher(message)).lookingAt()) {
+            message = "unrecognized token '" + m.group(1) + "'";
+        } else if (message.startsWith("Unexpected end-of-input")) {
+            expected = message.substring("Unexpected end-of-input".length()).replaceFirst("^:\\s*", "");
+            message = "unexpected end of input";
+        } else if (!message.isEmpty()) {
+            message = Character.toLowerCase(message.charAt(0)) + message.substring(1);
+        }
+        // what the parser wanted, without its list of every token it takes or where the object began
+        for (String noise : new String[] {" (JSON String", " (start marker", " [Source"}) {
+            cut = expected.indexOf(noise);
+            expected = cut >= 0 ? expected.substring(0, cut) : expected;
+        }
+        expected = expected.replace("expected a valid value", "expected a value").trim();
+        var at = e.getLocation();
+        if (at != null && at.getLineNr() > 0 && at.getColumnNr() > 0) {
+            message += " at line " + at.getLineNr() + ", column " + at.getColumnNr();
+        }
+        return expected.isEmpty() ? message : message + " (" + expected + ")";
+    }
+
+    /** {@code Unexpected character ('x' (code 120)): …}: the character as the parser quotes it. */
+    private static final java.util.regex.Pattern UNEXPECTED_CHARACTER =
+            java.util.regex.Pattern.compile("Unexpected character \\((.+?) \\(code \\d+[^)]*\\)\\)");
+    /** {@code Unrecognized token 'nul': was expecting …}. */
+    private static final java.util.regex.Pattern UNRECOGNIZED_TOKEN =
+            java.util.regex.Pattern.compile("Unrecognized token '(.*?)'(?::|$)");
 
     private static JsonNode document(JsonMapper mapper, JsonParser p, Source source) {
         JsonToken first = p.nextToken();

@@ -63,6 +63,30 @@ class RawJsonTests {
         assertThat(data("{\"data\":" + "[".repeat(7) + "]".repeat(7) + "}")).isEqualTo("[".repeat(7) + "]".repeat(7));
     }
 
+    private String malformed(String document) {
+        try {
+            RawJson.read(mapper, document.getBytes(StandardCharsets.UTF_8));
+        } catch (JacksonException e) {
+            String fromBytes = RawJson.malformed(e);
+            return fromBytes;
+        }
+        throw new AssertionError("accepted: " + document);
+    }
+
+    @Test
+    void aMalformedDocumentIsDescribedWithItsPlaceAndWithoutTheParsersInternals() {
+        assertThat(malformed("{\"data\":x}")).isEqualTo("unrecognized token 'x' at line 1, column 9");
+        assertThat(malformed("{\"to\": @}")).isEqualTo("unexpected character '@' at line 1, column 8 (expected a value)");
+        assertThat(malformed("{\"data\":\n [1,}")).isEqualTo("unexpected character '}' at line 2, column 5 (expected a value)");
+        assertThat(malformed("{\"data\":1")).isEqualTo("unexpected end of input at line 1, column 10 (expected close marker for Object)");
+        assertThat(malformed("{'a':1}")).isEqualTo("unexpected character ''' at line 1, column 2 (was expecting double-quote to start property name)");
+        assertThat(malformed("")).isEqualTo("no JSON value at line 1, column 1");
+        for (String document : new String[] {"{\"data\":x}", "{\"to\": @}", "{\"data\":1", "{\"data\":1} {}", "[1,]", "{'a':1}"}) {
+            assertThat(malformed(document)).as(document)
+                    .doesNotContain("Source", "REDACTED", "StreamReadFeature", "JSON String", "(code ");
+        }
+    }
+
     @Test
     void anObjectSplitsIntoOneMemberAndTheRestAsWritten() {
         RawJson.Split split = RawJson.objectWithout(mapper, "{ \"a\" : 1e999 , \"uid\":\"u\", \"b\":{\"c\" : \"d e\"}}", "uid");
