@@ -40,7 +40,7 @@ import tools.jackson.databind.json.JsonMapper;
  *
  * <p>It takes a request only when nothing about it needs the full stack: {@code POST} to
  * {@code /api/v1/messages} or {@code /api/v1/messages:batch}, a valid API key, a declared
- * {@code Content-Length} within the body limit, no {@code Expect}, {@code Origin} or
+ * {@code Content-Length} within the body limit, a JSON {@code Content-Type} or none, no {@code Expect}, {@code Origin} or
  * {@code Content-Encoding}. Everything else (a missing or wrong key, a chunked body, a browser's
  * request) goes on to WebFlux, whose answers are the reference.
  */
@@ -89,6 +89,9 @@ public final class DirectPublishing {
         if (headers.contains(HttpHeaderNames.EXPECT) || headers.contains(HttpHeaderNames.ORIGIN)
                 || headers.contains(HttpHeaderNames.CONTENT_ENCODING) || HttpUtil.isTransferEncodingChunked(request)) {
             return null;
+        }
+        if (!JsonBodies.declaresJsonOrNothing(headers.get(HttpHeaderNames.CONTENT_TYPE))) {
+            return null; // WebFlux's 415 is the reference answer, and a mistake need not be fast
         }
         long length = HttpUtil.getContentLength(request, -1L);
         if (length < 0 || length > bodies.maxBytes()) {

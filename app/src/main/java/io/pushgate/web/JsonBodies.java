@@ -7,7 +7,11 @@ import java.io.ByteArrayOutputStream;
 import io.pushgate.codec.RawJson;
 
 import org.springframework.core.io.buffer.DataBufferUtils;
+import org.jspecify.annotations.Nullable;
+import org.springframework.http.HttpHeaders;
 import org.springframework.http.HttpStatus;
+import org.springframework.http.InvalidMediaTypeException;
+import org.springframework.http.MediaType;
 import org.springframework.http.server.reactive.ServerHttpRequest;
 
 import reactor.core.publisher.Mono;
@@ -31,7 +35,14 @@ public final class JsonBodies {
         this.maxBytes = maxBytes;
     }
 
+    /**
+     * @throws ProblemException (as the {@code Mono}'s error) 415 when the body is declared as something
+     *                          other than JSON, see {@link #declaresJsonOrNothing}
+     */
     public Mono<JsonNode> read(ServerHttpRequest request) {
+        if (!declaresJsonOrNothing(request.getHeaders().getFirst(HttpHeaders.CONTENT_TYPE))) {
+            return Mono.error(notJson());
+        }
         long declared = request.getHeaders().getContentLength();
         if (declared > maxBytes) {
             return Mono.error(tooLarge());
@@ -75,8 +86,32 @@ public final class JsonBodies {
         } catch (JacksonException e) {
             throw new ProblemException(Problem.badRequest(RawJson.isLimit(e)
                     ? "the request body is refused: " + RawJson.reason(e, mapper)
-                    : "the request body is not valid JSON: " + e.getOriginalMessage()));
+                    : "the request body is not valid JSON: " + RawJson.malformed(e)));
         }
+    }
+
+    /**
+     * Whether a body with this {@code Content-Type} is read as JSON: {@code application/json}, any
+     * {@code +json} type, or no type at all (backend HTTP clients often send none, and the API key already
+     * shows the request is no browser's). A form, {@code text/plain} or an unparsable type is a body the
+     * sender did not mean as JSON, and telling them so beats a parse error about its first character.
+     */
+    public static boolean declaresJsonOrNothing(@Nullable String contentType) {
+        if (contentType == null || contentType.isBlank()) {
+            return true;
+        }
+        try {
+            MediaType type = MediaType.parseMediaType(contentType);
+            return MediaType.APPLICATION_JSON.equalsTypeAndSubtype(type) || "json".equals(type.getSubtypeSuffix());
+        } catch (InvalidMediaTypeException e) {
+            return false;
+        }
+    }
+
+    /** 415 {@code unsupported-media-type}: the answer to a body declared as something other than JSON. */
+    public static ProblemException notJson() {
+        return new ProblemException(new Problem("unsupported-media-type", HttpStatus.UNSUPPORTED_MEDIA_TYPE,
+                "the body must be JSON: send Content-Type: application/json"));
     }
 
     private ProblemException tooLarge() {

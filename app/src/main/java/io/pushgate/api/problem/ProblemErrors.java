@@ -67,7 +67,7 @@ public final class ProblemErrors implements WebExceptionHandler {
                 return new Problem("method-not-allowed", known, "this route does not take this HTTP method");
             }
             if (known == HttpStatus.UNSUPPORTED_MEDIA_TYPE) {
-                return new Problem("unsupported-media-type", known, "send application/json");
+                return new Problem("unsupported-media-type", known, "the body must be JSON: send Content-Type: application/json");
             }
             if (known != null) {
                 return new Problem(known.name().toLowerCase().replace('_', '-'), known,
