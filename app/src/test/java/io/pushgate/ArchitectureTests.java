@@ -33,7 +33,7 @@ class ArchitectureTests {
      * {@code ClientActions}). Nested value types such as {@code Hub.Join}, which the Broker seam answers with, are not insides.
      */
     static final DescribedPredicate<JavaClass> NODE_INSIDES = type(PushNode.class).or(type(Hub.class)).or(type(Roster.class))
-            .as("PushNode, Hub or Roster");
+            .as("are PushNode, Hub or Roster");
 
     static JavaClasses classes;
 
