@@ -1,8 +1,13 @@
 package io.pushgate;
 
+import com.tngtech.archunit.base.DescribedPredicate;
+import com.tngtech.archunit.core.domain.JavaClass;
 import com.tngtech.archunit.core.domain.JavaClasses;
 import com.tngtech.archunit.core.importer.ClassFileImporter;
 import com.tngtech.archunit.core.importer.ImportOption;
+import io.pushgate.core.Hub;
+import io.pushgate.core.PushNode;
+import io.pushgate.core.Roster;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
@@ -10,6 +15,7 @@ import static com.tngtech.archunit.base.DescribedPredicate.alwaysTrue;
 import static com.tngtech.archunit.base.DescribedPredicate.not;
 import static com.tngtech.archunit.core.domain.JavaClass.Predicates.resideInAPackage;
 import static com.tngtech.archunit.core.domain.JavaClass.Predicates.resideInAnyPackage;
+import static com.tngtech.archunit.core.domain.JavaClass.Predicates.type;
 import static com.tngtech.archunit.lang.syntax.ArchRuleDefinition.classes;
 import static com.tngtech.archunit.lang.syntax.ArchRuleDefinition.noClasses;
 import static com.tngtech.archunit.library.dependencies.SlicesRuleDefinition.slices;
@@ -22,6 +28,12 @@ class ArchitectureTests {
 
     static final String PROBLEMS = "io.pushgate.api.problem..";
     static final String NETTY_PLUMBING = "io.pushgate.transport.netty..";
+    /**
+     * The node's insides, which adapters reach only through its roles ({@code TransportRole}, {@code ApiRole},
+     * {@code ClientActions}). Nested value types such as {@code Hub.Join}, which the Broker seam answers with, are not insides.
+     */
+    static final DescribedPredicate<JavaClass> NODE_INSIDES = type(PushNode.class).or(type(Hub.class)).or(type(Roster.class))
+            .as("are PushNode, Hub or Roster");
 
     static JavaClasses classes;
 
@@ -56,6 +68,20 @@ class ArchitectureTests {
                 .check(classes);
         slices().matching("io.pushgate.transport.(*)..").should().notDependOnEachOther()
                 .ignoreDependency(alwaysTrue(), resideInAPackage(NETTY_PLUMBING))
+                .check(classes);
+    }
+
+    @Test
+    void transportsSeeTheNodeOnlyThroughItsRoles() {
+        noClasses().that().resideInAPackage("io.pushgate.transport..")
+                .should().dependOnClassesThat(NODE_INSIDES)
+                .check(classes);
+    }
+
+    @Test
+    void theApiAndCompatibilityAdaptersSeeTheNodeOnlyThroughItsRoles() {
+        noClasses().that().resideInAnyPackage("io.pushgate.api..", "io.pushgate.compat..")
+                .should().dependOnClassesThat(NODE_INSIDES)
                 .check(classes);
     }
 

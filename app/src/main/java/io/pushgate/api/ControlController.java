@@ -6,10 +6,9 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 
+import io.pushgate.core.ApiRole;
 import io.pushgate.core.Broker;
 import io.pushgate.core.NodeStats;
-import io.pushgate.core.PushNode;
-import io.pushgate.core.Roster;
 
 import org.springframework.web.bind.annotation.DeleteMapping;
 import org.springframework.web.bind.annotation.GetMapping;
@@ -25,11 +24,11 @@ import reactor.core.publisher.Mono;
 class ControlController {
 
     private final Broker broker;
-    private final Roster roster;
+    private final ApiRole node;
 
-    ControlController(Broker broker, PushNode node) {
+    ControlController(Broker broker, ApiRole node) {
         this.broker = broker;
-        this.roster = node.roster();
+        this.node = node;
     }
 
     /** The longest ban a kick may give. */
@@ -51,11 +50,11 @@ class ControlController {
         long until = banUntil(ban);
         Mono<Void> banned = Mono.empty();
         if (until > 0) {
-            Roster.Member member = roster.client(id);
-            if (member == null) {
+            String memberUid = node.uidOfClient(id);
+            if (memberUid == null) {
                 return Mono.error(MembershipController.clientNotFound());
             }
-            banned = broker.banUid(member.uid(), until);
+            banned = broker.banUid(memberUid, until);
         }
         return banned.then(broker.kickClient(id)).map(kicked -> {
             if (!kicked) {
@@ -111,7 +110,7 @@ class ControlController {
                 s.sessionsByTransport().forEach((t, n) -> byTransport.merge(t, n, Integer::sum));
             }
             Answers.NodeCounters total = new Answers.NodeCounters("total", sessions, byTransport,
-                    roster.uidCount(), roster.groupCount(), in, out, inRate, outRate, dropped, lag, gapResets);
+                    node.onlineUidCount(), node.groupCount(), in, out, inRate, outRate, dropped, lag, gapResets);
             return new Answers.Stats(nodes, total);
         });
     }

@@ -5,9 +5,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.TreeSet;
 
+import io.pushgate.core.ApiRole;
 import io.pushgate.core.Names;
-import io.pushgate.core.PushNode;
-import io.pushgate.core.Roster;
 
 import org.jspecify.annotations.Nullable;
 import org.springframework.web.bind.annotation.GetMapping;
@@ -16,7 +15,7 @@ import org.springframework.web.bind.annotation.RequestParam;
 import org.springframework.web.bind.annotation.RestController;
 
 /**
- * Who is connected, in the whole cluster: every node answers alike from its {@link Roster}. Lists are in ascending name order and paged by name: pass the answer's
+ * Who is connected, in the whole cluster: every node answers alike ({@link ApiRole}). Lists are in ascending name order and paged by name: pass the answer's
  * {@code next} as {@code after} to get the following page; {@code next} is null on the last page.
  * A group exists while it has members, so an empty group answers with empty lists, not 404.
  */
@@ -26,17 +25,15 @@ class PresenceController {
     static final int DEFAULT_LIMIT = 100;
     static final int MAX_LIMIT = 1000;
 
-    private final Roster roster;
-    private final PushNode node;
+    private final ApiRole node;
 
-    PresenceController(PushNode node) {
-        this.roster = node.roster();
+    PresenceController(ApiRole node) {
         this.node = node;
     }
 
     @GetMapping("/api/v1/uids/{uid}")
     Answers.UidPresence uid(@PathVariable String uid) {
-        List<String> sessions = roster.sessionsOf(name("uid", uid));
+        List<String> sessions = node.sessionsOfUid(name("uid", uid));
         long bannedUntil = node.bannedUntil(uid);
         return new Answers.UidPresence(uid, !sessions.isEmpty(), sessions.size(), sessions,
                 bannedUntil > 0 ? bannedUntil : null);
@@ -50,13 +47,13 @@ class PresenceController {
             throw ApiException.badRequest("only online uids are listed: use ?online or ?online=true");
         }
         int size = limit(limit);
-        List<String> page = roster.onlineUids(after(after), size + 1);
-        return new Answers.UidPage(roster.uidCount(), trim(page, size), next(page, size));
+        List<String> page = node.onlineUids(after(after), size + 1);
+        return new Answers.UidPage(node.onlineUidCount(), trim(page, size), next(page, size));
     }
 
     @GetMapping("/api/v1/groups/{group}")
     Answers.GroupPresence group(@PathVariable String group) {
-        Map<String, String> members = roster.members(name("group", group));
+        Map<String, String> members = node.groupMembers(name("group", group));
         List<String> uids = new ArrayList<>(new TreeSet<>(members.values()));
         List<String> clientIds = new ArrayList<>(members.keySet());
         clientIds.sort(null);
@@ -67,12 +64,12 @@ class PresenceController {
     Answers.GroupPage groups(@RequestParam(required = false) @Nullable String after,
                              @RequestParam(required = false) @Nullable String limit) {
         int size = limit(limit);
-        List<String> page = roster.groupNames(after(after), size + 1);
+        List<String> page = node.groupNames(after(after), size + 1);
         List<Answers.GroupSummary> groups = new ArrayList<>();
         for (String name : trim(page, size)) {
-            groups.add(new Answers.GroupSummary(name, roster.memberCount(name)));
+            groups.add(new Answers.GroupSummary(name, node.groupMemberCount(name)));
         }
-        return new Answers.GroupPage(roster.groupCount(), groups, next(page, size));
+        return new Answers.GroupPage(node.groupCount(), groups, next(page, size));
     }
 
     static String name(String kind, String value) {

@@ -1,7 +1,8 @@
 /**
  * The backend HTTP API under {@code /api/v1} ({@code api-spec/openapi.yaml}): publish, presence,
- * membership, kick and stats. A thin adapter over {@link io.pushgate.core.PushNode}; every error is
- * {@code application/problem+json}.
+ * membership, kick and stats. A thin adapter over the core: it reads presence through
+ * {@link io.pushgate.core.ApiRole} and changes things through the {@link io.pushgate.core.Broker}; every
+ * error is {@code application/problem+json}.
  */
 @NullMarked
 package io.pushgate.api;

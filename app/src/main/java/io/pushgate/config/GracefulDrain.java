@@ -36,7 +36,7 @@ final class GracefulDrain implements SmartLifecycle {
 
     @Override
     public void stop() {
-        int sessions = node.hub().sessionCount();
+        int sessions = node.sessionCount();
         long started = System.nanoTime();
         boolean clean = node.drain(grace);
         log.info("Drained {} session(s) in {} ms{}", sessions, (System.nanoTime() - started) / 1_000_000,

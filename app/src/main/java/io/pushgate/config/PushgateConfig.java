@@ -12,6 +12,7 @@ import io.pushgate.compat.WebMsgSender;
 import io.pushgate.compat.WorkermanTextPort;
 import io.pushgate.transport.socketio.SocketIoServer;
 import io.pushgate.core.Broker;
+import io.pushgate.core.ClientActions;
 import io.pushgate.core.Limits;
 import io.pushgate.core.LocalBroker;
 import io.pushgate.core.PushNode;
@@ -153,6 +154,12 @@ public class PushgateConfig {
         return new LocalBroker(node, api.idempotencyWindow(), api.idempotencyMaxKeys(), Clock.systemUTC());
     }
 
+    /** The rules for a client's own joins, leaves and publishes, shared by {@code /ws} and {@code /client/*}. */
+    @Bean
+    ClientActions clientActions(PushNode node, Broker broker) {
+        return new ClientActions(node, broker);
+    }
+
     @Bean
     WsSettings wsSettings(PushgateProperties properties) {
         PushgateProperties.Ws ws = properties.ws();
@@ -168,9 +175,9 @@ public class PushgateConfig {
     }
 
     @Bean(destroyMethod = "close")
-    PushWebSocketHandler pushWebSocketHandler(PushNode node, Broker broker, HmacTokens tokens, JsonFrames frames, JsonMapper mapper,
-                                              WsSettings settings, Unauthenticated unauthenticated) {
-        return new PushWebSocketHandler(node, broker, tokens, frames, mapper, settings, unauthenticated);
+    PushWebSocketHandler pushWebSocketHandler(PushNode node, ClientActions actions, HmacTokens tokens, JsonFrames frames,
+                                              JsonMapper mapper, WsSettings settings, Unauthenticated unauthenticated) {
+        return new PushWebSocketHandler(node, actions, tokens, frames, mapper, settings, unauthenticated);
     }
 
     @Bean

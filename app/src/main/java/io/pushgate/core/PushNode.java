@@ -20,7 +20,8 @@ import reactor.core.publisher.Flux;
 
 /**
  * The facade of one pushgate node: opens sessions, publishes, resumes, answers presence, changes
- * membership and kicks. Transports and the API talk to the core only through this class.
+ * membership and kicks. Transports see it as a {@link TransportRole} (client joins and publishes go
+ * through {@link ClientActions}), the API as an {@link ApiRole}.
  *
  * <p>Delivery guarantees on one node:
  * <ul>
@@ -35,13 +36,7 @@ import reactor.core.publisher.Flux;
  * <li>A session whose queue is full is closed (4408); no publisher waits for it.
  * </ul>
  */
-public final class PushNode implements AutoCloseable {
-
-    /** Makes the frame a session receives first, given the session and the cursor it starts at. */
-    @FunctionalInterface
-    public interface Greeting {
-        Frame welcome(Session session, String cursor);
-    }
+public final class PushNode implements TransportRole, ApiRole, AutoCloseable {
 
     private final String nodeId;
     private final Hub hub;
@@ -120,6 +115,7 @@ public final class PushNode implements AutoCloseable {
         return nodeId;
     }
 
+    @Override
     public Limits limits() {
         return limits;
     }
@@ -135,6 +131,52 @@ public final class PushNode implements AutoCloseable {
     /** Every session of the cluster (of this node alone when it runs alone), for presence. */
     public Roster roster() {
         return roster;
+    }
+
+    @Override
+    public List<String> sessionsOfUid(String uid) {
+        return roster.sessionsOf(uid);
+    }
+
+    @Override
+    public List<String> onlineUids(@Nullable String after, int limit) {
+        return roster.onlineUids(after, limit);
+    }
+
+    @Override
+    public int onlineUidCount() {
+        return roster.uidCount();
+    }
+
+    @Override
+    public Map<String, String> groupMembers(String group) {
+        return roster.members(group);
+    }
+
+    @Override
+    public int groupMemberCount(String group) {
+        return roster.memberCount(group);
+    }
+
+    @Override
+    public List<String> groupNames(@Nullable String after, int limit) {
+        return roster.groupNames(after, limit);
+    }
+
+    @Override
+    public int groupCount() {
+        return roster.groupCount();
+    }
+
+    @Override
+    public @Nullable String uidOfClient(String clientId) {
+        Roster.Member member = roster.client(clientId);
+        return member == null ? null : member.uid();
+    }
+
+    /** Sessions open on this node now. */
+    public int sessionCount() {
+        return hub.sessionCount();
     }
 
     /**
@@ -195,6 +237,7 @@ public final class PushNode implements AutoCloseable {
     }
 
     /** The cursor just after the latest publish: where a client that has seen everything stands. */
+    @Override
     public Cursor currentCursor() {
         publishLock.lock();
         try {
@@ -242,6 +285,7 @@ public final class PushNode implements AutoCloseable {
      * @return the session, or {@code null} when the uid is at its session limit or the node is shutting
      * down; the caller then closes the connection with {@link #refusal()}'s code
      */
+    @Override
     public @Nullable Session connect(ClientClaims claims, Transport transport, Greeting greeting,
                                      @Nullable Cursor resumeFrom) {
         return open(claims, transport, greeting, resumeFrom, true);
@@ -251,6 +295,7 @@ public final class PushNode implements AutoCloseable {
      * Opens a long-poll session. It keeps no queue: each poll reads history after its cursor through
      * {@link #pollOrWait}, and the session only lives as long as the transport keeps it.
      */
+    @Override
     public @Nullable Session connectPoller(ClientClaims claims, Transport transport) {
         return open(claims, transport, null, null, false);
     }
@@ -295,6 +340,7 @@ public final class PushNode implements AutoCloseable {
     }
 
     /** Why {@link #connect} refused the uid: shutting down, banned, or too many sessions for it. */
+    @Override
     public Disconnect refusal(String uid) {
         return !accepting ? Disconnect.SHUTDOWN : bannedUntil(uid) > 0 ? Disconnect.BANNED : Disconnect.TOO_MANY_SESSIONS;
     }
@@ -308,6 +354,7 @@ public final class PushNode implements AutoCloseable {
     }
 
     /** @return when the uid's ban ends (epoch ms), or 0 when it is not banned */
+    @Override
     public long bannedUntil(String uid) {
         return bans.bannedUntil(uid, clock.millis());
     }
@@ -318,6 +365,7 @@ public final class PushNode implements AutoCloseable {
      *
      * @return the number of messages replayed, or -1 when a reset was sent instead
      */
+    @Override
     public int resume(Session session, Cursor cursor) {
         publishLock.lock();
         try {
@@ -379,6 +427,7 @@ public final class PushNode implements AutoCloseable {
      * {@code wake} armed to run at the session's next message. Atomic with publishing, so a message
      * published right after an empty answer always rings.
      */
+    @Override
     public Replay pollOrWait(Session session, Cursor cursor, int limit, Runnable wake) {
         publishLock.lock();
         try {
@@ -397,6 +446,7 @@ public final class PushNode implements AutoCloseable {
      * now, so a poller that keeps polling a quiet stream is never reset for the age of its cursor. When
      * something arrived meanwhile, {@code after} itself, so the next poll gets it.
      */
+    @Override
     public Cursor idleCursor(Session session, Cursor after) {
         publishLock.lock();
         try {
@@ -429,6 +479,7 @@ public final class PushNode implements AutoCloseable {
     }
 
     /** The frames held for the uid under a ttl while it was offline; taken once. */
+    @Override
     public List<Frame> takeOffline(String uid) {
         publishLock.lock();
         try {
@@ -455,6 +506,7 @@ public final class PushNode implements AutoCloseable {
      * lock, so the cursor never runs ahead of a message the session has not been given. One timer per
      * transport instead of one per session keeps idle sessions cheap.
      */
+    @Override
     public Disposable heartbeats(String transport, Duration every) {
         return Flux.interval(every, every).subscribe(tick -> {
             publishLock.lock();
@@ -486,6 +538,7 @@ public final class PushNode implements AutoCloseable {
     }
 
     /** Called by the transport once its connection is gone. */
+    @Override
     public void disconnected(Session session) {
         hub.unregister(session);
         if (hub.sessionCount() == 0) {

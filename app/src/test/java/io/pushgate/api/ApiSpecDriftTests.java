@@ -952,6 +952,9 @@ class ApiSpecDriftTests {
         Set<String> inCode = new TreeSet<>();
         inCode.addAll(matches(ws, Pattern.compile("BadFrame\\(\\s*\"([a-z_]+)\"")));
         inCode.addAll(matches(ws, Pattern.compile("frames\\.error\\([^,]+,\\s*\"([a-z_]+)\"")));
+        // the core's refusals of a client's join, leave or publish, which the connection sends with their own codes
+        inCode.addAll(matches(MAIN_SOURCES.resolve(Path.of("core", "ClientRefusal.java")),
+                Pattern.compile("[A-Z_]+\\(\"([a-z_]+)\"\\)")));
         assertThat(inCode).as("reply error codes the code sends").containsExactlyInAnyOrderElementsOf(listed);
 
         Set<String> closes = new TreeSet<>(matches(MAIN_SOURCES.resolve(Path.of("core", "Disconnect.java")),

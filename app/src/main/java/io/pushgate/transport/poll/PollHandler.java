@@ -12,8 +12,8 @@ import io.pushgate.codec.JsonFrames;
 import io.pushgate.core.ClientClaims;
 import io.pushgate.core.Disconnect;
 import io.pushgate.core.Frame;
-import io.pushgate.core.PushNode;
 import io.pushgate.core.Session;
+import io.pushgate.core.TransportRole;
 import io.pushgate.core.Cursor;
 import io.pushgate.core.Entry;
 import io.pushgate.core.Replay;
@@ -49,13 +49,13 @@ import reactor.core.scheduler.Schedulers;
 @RestController
 public class PollHandler {
 
-    private final PushNode node;
+    private final TransportRole node;
     private final JsonFrames frames;
     private final ProblemWriter problems;
     private final PollSettings settings;
     private final Map<String, Poller> pollers = new ConcurrentHashMap<>();
 
-    public PollHandler(PushNode node, JsonFrames frames, ProblemWriter problems, PollSettings settings) {
+    public PollHandler(TransportRole node, JsonFrames frames, ProblemWriter problems, PollSettings settings) {
         this.node = node;
         this.frames = frames;
         this.problems = problems;

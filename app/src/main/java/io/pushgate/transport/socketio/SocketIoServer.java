@@ -15,7 +15,7 @@ import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
 import io.netty.handler.codec.http.websocketx.PongWebSocketFrame;
-import io.pushgate.core.PushNode;
+import io.pushgate.core.TransportRole;
 import io.pushgate.core.TokenVerifier;
 import io.pushgate.transport.netty.NettyChannels;
 import io.pushgate.web.Unauthenticated;
@@ -96,7 +96,7 @@ public final class SocketIoServer implements WebHandler {
      *                      session (token or login) or it ends; past its caps (node, peer address) a
      *                      handshake gets 503
      */
-    public SocketIoServer(PushNode node, TokenVerifier tokens, JsonMapper mapper, WebSocketService webSockets,
+    public SocketIoServer(TransportRole node, TokenVerifier tokens, JsonMapper mapper, WebSocketService webSockets,
                           Predicate<String> originAllowed, Predicate<String> credentialsAllowed, boolean trustLogin,
                           Duration pingInterval, Duration pingTimeout, int maxPayload, int maxSessions,
                           Unauthenticated unauthenticated) {

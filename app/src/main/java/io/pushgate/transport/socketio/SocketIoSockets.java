@@ -13,11 +13,11 @@ import io.pushgate.core.Disconnect;
 import io.pushgate.core.Frame;
 import io.pushgate.core.InvalidTokenException;
 import io.pushgate.core.Names;
-import io.pushgate.core.PushNode;
 import io.pushgate.core.Session;
 import io.pushgate.core.TokenVerifier;
 import io.pushgate.web.Unauthenticated;
 import io.pushgate.core.Transport;
+import io.pushgate.core.TransportRole;
 
 import org.jspecify.annotations.Nullable;
 
@@ -43,7 +43,7 @@ final class SocketIoSockets implements EngineSession.Listener {
     /** Sessions bound by {@code login} have no token, so no expiry: they end with their connection. */
     private static final Instant NEVER = Instant.parse("9999-12-31T23:59:59Z");
 
-    private final PushNode node;
+    private final TransportRole node;
     private final TokenVerifier tokens;
     private final boolean trustLogin;
     /** The Engine.IO packet of a message frame's Socket.IO event ({@code 42[…]}), made once per publish. */
@@ -51,7 +51,7 @@ final class SocketIoSockets implements EngineSession.Listener {
     private final JsonMapper mapper;
     private final Map<EngineSession, Socket> sockets = new ConcurrentHashMap<>();
 
-    SocketIoSockets(PushNode node, TokenVerifier tokens, JsonMapper mapper, boolean trustLogin) {
+    SocketIoSockets(TransportRole node, TokenVerifier tokens, JsonMapper mapper, boolean trustLogin) {
         this.node = node;
         this.tokens = tokens;
         this.mapper = mapper;

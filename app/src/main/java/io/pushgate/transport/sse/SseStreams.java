@@ -6,8 +6,8 @@ import io.netty.channel.Channel;
 import io.pushgate.codec.JsonFrames;
 import io.pushgate.core.ClientClaims;
 import io.pushgate.core.Disconnect;
-import io.pushgate.core.PushNode;
 import io.pushgate.core.Session;
+import io.pushgate.core.TransportRole;
 import io.pushgate.core.Cursor;
 
 import org.jspecify.annotations.Nullable;
@@ -27,13 +27,13 @@ public final class SseStreams implements AutoCloseable {
     static final String LAST_EVENT_ID_PARAMETER = "lastEventId";
     static final Disconnect CLIENT_GONE = new Disconnect(1000, "closed by client");
 
-    private final PushNode node;
+    private final TransportRole node;
     private final JsonFrames frames;
     private final SseSettings settings;
     private final byte[] retry;
     private final Disposable heartbeats;
 
-    public SseStreams(PushNode node, JsonFrames frames, SseSettings settings) {
+    public SseStreams(TransportRole node, JsonFrames frames, SseSettings settings) {
         this.node = node;
         this.frames = frames;
         this.settings = settings;

@@ -7,10 +7,10 @@ import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
 import io.netty.handler.codec.http.websocketx.WebSocketDecoderConfig;
 import io.pushgate.codec.JsonFrames;
-import io.pushgate.core.Broker;
+import io.pushgate.core.ClientActions;
 import io.pushgate.core.ClientClaims;
-import io.pushgate.core.PushNode;
 import io.pushgate.core.TokenVerifier;
+import io.pushgate.core.TransportRole;
 import io.pushgate.core.Cursor;
 import io.pushgate.security.ClientTokens;
 import io.pushgate.security.SecurityConfig;
@@ -55,9 +55,9 @@ public final class PushWebSocketHandler implements WebSocketHandler {
      */
     private final WebSocketDecoderConfig decoderConfig;
 
-    public PushWebSocketHandler(PushNode node, Broker broker, TokenVerifier verifier, JsonFrames frames, JsonMapper mapper,
+    public PushWebSocketHandler(TransportRole node, ClientActions actions, TokenVerifier verifier, JsonFrames frames, JsonMapper mapper,
                                 WsSettings settings, Unauthenticated unauthenticated) {
-        this.shared = new WsConnection.Shared(node, broker, verifier, frames, mapper, settings,
+        this.shared = new WsConnection.Shared(node, actions, verifier, frames, mapper, settings,
                 new DelayedDrains.Registry(settings.writeDelay()), unauthenticated);
         this.heartbeats = node.heartbeats("websocket", settings.heartbeat());
         this.decoderConfig = WebSocketDecoderConfig.newBuilder()

@@ -25,25 +25,24 @@ import io.netty.handler.codec.http.websocketx.WebSocketFrameAggregator;
 import io.netty.handler.codec.http.websocketx.WebSocketFrameDecoder;
 import io.netty.util.concurrent.ScheduledFuture;
 import io.pushgate.codec.JsonFrames;
-import io.pushgate.core.Broker;
+import io.pushgate.core.ClientActions;
 import io.pushgate.core.ClientClaims;
+import io.pushgate.core.ClientRefusal;
 import io.pushgate.core.Disconnect;
 import io.pushgate.core.Frame;
-import io.pushgate.core.Hub;
 import io.pushgate.core.InvalidTokenException;
-import io.pushgate.core.Names;
 import io.pushgate.core.Outlet;
-import io.pushgate.core.Publication;
-import io.pushgate.core.PushNode;
+import io.pushgate.core.PublishResult;
 import io.pushgate.core.Session;
-import io.pushgate.core.Target;
 import io.pushgate.core.TokenVerifier;
 import io.pushgate.core.Transport;
+import io.pushgate.core.TransportRole;
 import io.pushgate.core.Cursor;
 import io.pushgate.web.Unauthenticated;
 
 import org.jspecify.annotations.Nullable;
 
+import reactor.core.publisher.Mono;
 import tools.jackson.databind.json.JsonMapper;
 
 /**
@@ -100,7 +99,7 @@ final class WsConnection implements Transport {
     private int overRate;
 
     /** What every WebSocket connection of the node shares. */
-    record Shared(PushNode node, Broker broker, TokenVerifier verifier, JsonFrames frames, JsonMapper mapper,
+    record Shared(TransportRole node, ClientActions actions, TokenVerifier verifier, JsonFrames frames, JsonMapper mapper,
                   WsSettings settings, DelayedDrains.Registry drains, Unauthenticated unauthenticated) {
     }
 
@@ -503,10 +502,20 @@ final class WsConnection implements Transport {
                 s.send(shared.frames.pong());
                 ok(s, frame);
             }
-            case "join" -> join(s, frame);
+            case "join" -> {
+                try {
+                    shared.actions.join(s, frame.group());
+                } catch (ClientRefusal refusal) {
+                    throw refused(refusal, frame);
+                }
+                ok(s, frame);
+            }
             case "leave" -> {
-                String group = group(frame);
-                shared.node.hub().leave(s, group);
+                try {
+                    shared.actions.leave(s, frame.group());
+                } catch (ClientRefusal refusal) {
+                    throw refused(refusal, frame);
+                }
                 ok(s, frame);
             }
             case "publish" -> publish(s, frame);
@@ -517,31 +526,20 @@ final class WsConnection implements Transport {
         }
     }
 
-    private void join(Session s, ClientFrame frame) throws ClientFrame.BadFrame {
-        String group = group(frame);
-        if (!s.claims().groups().contains(group)) {
-            throw new ClientFrame.BadFrame("forbidden", "the token does not allow joining this group", frame.ref());
-        }
-        if (shared.node.hub().join(s, group) == Hub.Join.TOO_MANY_GROUPS) {
-            throw new ClientFrame.BadFrame("too_many_groups", "a session may be in at most "
-                    + shared.node.limits().groupsPerSession() + " groups", frame.ref());
-        }
-        ok(s, frame);
+    /** The client's error frame for a refusal: the core's code and message as they are. */
+    private static ClientFrame.BadFrame refused(ClientRefusal refusal, ClientFrame frame) {
+        return new ClientFrame.BadFrame(refusal.code(), refusal.getMessage(), frame.ref());
     }
 
     private void publish(Session s, ClientFrame frame) throws ClientFrame.BadFrame {
-        String group = group(frame);
-        if (!s.claims().publish().contains(group)) {
-            throw new ClientFrame.BadFrame("forbidden", "the token does not allow publishing to this group", frame.ref());
+        Mono<PublishResult> published;
+        try {
+            published = shared.actions.publish(s.claims(), frame.group(), frame.event(), frame.dataJson());
+        } catch (ClientRefusal refusal) {
+            throw refused(refusal, frame);
         }
-        String event = frame.event() == null ? "message" : frame.event();
-        if (!Names.isValid(event)) {
-            throw new ClientFrame.BadFrame("bad_frame", "event must be 1-" + Names.MAX_LENGTH
-                    + " characters without spaces", frame.ref());
-        }
-        String data = frame.dataJson() == null ? "null" : frame.dataJson();
         Long ref = frame.ref();
-        shared.broker.publish(new Publication(Target.group(group), event, data, 0)).subscribe(result -> {
+        published.subscribe(result -> {
             if (ref != null) {
                 s.send(shared.frames.ok(ref, g -> {
                     g.writeStringProperty("id", result.id());
@@ -589,15 +587,6 @@ final class WsConnection implements Transport {
         }
         s.refresh(claims);
         ok(s, frame);
-    }
-
-    private static String group(ClientFrame frame) throws ClientFrame.BadFrame {
-        String group = frame.group();
-        if (group == null || !Names.isValid(group)) {
-            throw new ClientFrame.BadFrame("bad_frame", "group must be 1-" + Names.MAX_LENGTH
-                    + " characters without spaces", frame.ref());
-        }
-        return group;
     }
 
     private void ok(Session s, ClientFrame frame) {

@@ -1,0 +1,38 @@
+package io.pushgate.core;
+
+import java.util.List;
+import java.util.Map;
+
+import org.jspecify.annotations.Nullable;
+
+/**
+ * What the HTTP API may read from its node: presence and bans. Presence covers the whole cluster (this
+ * node alone when it runs alone), so every node answers alike; lists are sorted, pages hold names
+ * strictly after {@code after}. Changes (publish, membership, kicks, bans) go through the {@link Broker}.
+ */
+public interface ApiRole {
+
+    /** Client ids of the uid's sessions, sorted; empty when it is offline. */
+    List<String> sessionsOfUid(String uid);
+
+    /** Online uids in ascending order after {@code after} (null for the start), at most {@code limit}. */
+    List<String> onlineUids(@Nullable String after, int limit);
+
+    int onlineUidCount();
+
+    /** Client id to uid for the group's member sessions; empty when it has none. */
+    Map<String, String> groupMembers(String group);
+
+    int groupMemberCount(String group);
+
+    /** Groups with members in ascending order after {@code after} (null for the start), at most {@code limit}. */
+    List<String> groupNames(@Nullable String after, int limit);
+
+    int groupCount();
+
+    /** The uid of a connected client, or {@code null} when no session has that id. */
+    @Nullable String uidOfClient(String clientId);
+
+    /** When the uid's ban ends (epoch ms), or 0 when it is not banned. */
+    long bannedUntil(String uid);
+}
