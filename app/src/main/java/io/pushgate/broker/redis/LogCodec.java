@@ -107,13 +107,14 @@ final class LogCodec {
         switch (entry.kind()) {
             case LogEntry.MESSAGE -> {
                 List<String> f = fields(entry, 2, 2);
+                long ts = number(entry, f.get(0));
                 PublicationCodec.Decoded decoded;
                 try {
                     decoded = publications.decode(f.get(1));
                 } catch (RuntimeException e) {
                     throw (Malformed) new Malformed(entry, "holds no publication we can read: " + e.getMessage()).initCause(e);
                 }
-                return new ClusterEntry.Message(entry.seq(), number(entry, f.get(0)), decoded.publication(), decoded.holdFor());
+                return new ClusterEntry.Message(entry.seq(), ts, decoded.publication(), decoded.holdFor());
             }
             case LogEntry.CONNECT -> {
                 List<String> f = fields(entry, 3, 3);
