@@ -125,6 +125,18 @@ class ClusterLogApplierTests {
     }
 
     @Test
+    void backfillHoldsMessagesAsTheyWereAndDropsTheOnesDeliveredElsewhere() {
+        long ts = System.currentTimeMillis();
+        role.applyBackfilled(new ClusterEntry.Message(1, ts, new Publication(Target.uid("away"), "e", "1", 60), List.of("away")));
+        role.applyBackfilled(new ClusterEntry.Message(2, ts, new Publication(Target.uid("gone"), "e", "2", 60), List.of("gone")));
+
+        role.applyBackfilled(new ClusterEntry.HeldDelivered(OTHER, "gone", 2));
+
+        assertThat(node.takeOffline("away")).hasSize(1);
+        assertThat(node.takeOffline("gone")).isEmpty();
+    }
+
+    @Test
     void backfillTakesHistoryOnlyNotPresenceNorMemberships() {
         Client a = connect("a");
         role.applyBackfilled(new ClusterEntry.Connected(OTHER, remote("n2-1", "b")));
