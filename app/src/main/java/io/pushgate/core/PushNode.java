@@ -523,7 +523,7 @@ public final class PushNode implements BrokerRole, AutoCloseable {
     }
 
     /** Another node delivered what was held for the uid up to {@code upToSeq}: drops this node's copies. */
-    public void dropHeld(String uid, long upToSeq) {
+    void dropHeld(String uid, long upToSeq) {
         publishLock.lock();
         try {
             history.dropOffline(uid, upToSeq); // in place: the later holds keep their age for the node-wide cap
@@ -636,7 +636,7 @@ public final class PushNode implements BrokerRole, AutoCloseable {
      *                is held for them here as it is on every node
      * @return the id, or {@code null} when it was already applied
      */
-    public @Nullable String applySequenced(Publication publication, long seq, long ts, Collection<String> holdFor) {
+    @Nullable String applySequenced(Publication publication, long seq, long ts, Collection<String> holdFor) {
         int reached;
         String id;
         publishLock.lock();
@@ -656,7 +656,7 @@ public final class PushNode implements BrokerRole, AutoCloseable {
     }
 
     /** How late the latest publish from the broker was applied here, for stats. */
-    public void noteBrokerLag(long millis) {
+    void noteBrokerLag(long millis) {
         brokerLagMillis = Math.max(0, millis);
     }
 
