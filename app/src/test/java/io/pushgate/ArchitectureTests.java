@@ -140,6 +140,19 @@ class ArchitectureTests {
                 .check(classes);
     }
 
+    /**
+     * A broker sees its node only as a {@code BrokerRole}: it may carry entries and use the core's value
+     * types ({@code Hub.Join}, {@code Roster.Member} among them), never reach into the node's indexes.
+     */
+    @Test
+    void brokersSeeTheNodeOnlyThroughItsBrokerRole() {
+        noClasses().that().resideInAPackage("io.pushgate.broker..")
+                .should().dependOnClassesThat().haveFullyQualifiedName("io.pushgate.core.PushNode")
+                .orShould().dependOnClassesThat().haveFullyQualifiedName("io.pushgate.core.Hub")
+                .orShould().dependOnClassesThat().haveFullyQualifiedName("io.pushgate.core.Roster")
+                .check(classes);
+    }
+
     @Test
     void onlyTheApplicationKnowsTheWiring() {
         noClasses().that().resideOutsideOfPackages("io.pushgate.config..")

@@ -13,15 +13,15 @@ public final class LocalBroker implements Broker {
     public static final Duration DEFAULT_IDEMPOTENCY_WINDOW = Duration.ofMinutes(10);
     public static final int DEFAULT_IDEMPOTENCY_MAX_KEYS = 100_000;
 
-    private final PushNode node;
+    private final BrokerRole node;
     private final IdempotencyKeys idempotency;
     private final Clock clock;
 
-    public LocalBroker(PushNode node) {
+    public LocalBroker(BrokerRole node) {
         this(node, DEFAULT_IDEMPOTENCY_WINDOW, DEFAULT_IDEMPOTENCY_MAX_KEYS, Clock.systemUTC());
     }
 
-    public LocalBroker(PushNode node, Duration idempotencyWindow, int idempotencyMaxKeys, Clock clock) {
+    public LocalBroker(BrokerRole node, Duration idempotencyWindow, int idempotencyMaxKeys, Clock clock) {
         this.node = node;
         this.idempotency = new IdempotencyKeys(idempotencyWindow, idempotencyMaxKeys);
         this.clock = clock;
@@ -60,7 +60,7 @@ public final class LocalBroker implements Broker {
 
     @Override
     public Mono<Integer> joinUid(String uid, String group) {
-        return Mono.fromSupplier(() -> node.hub().joinUidWithinLimits(uid, group));
+        return Mono.fromSupplier(() -> node.joinUidWithinLimits(uid, group));
     }
 
     @Override
@@ -70,23 +70,17 @@ public final class LocalBroker implements Broker {
 
     @Override
     public Mono<Integer> leaveUid(String uid, String group) {
-        return Mono.fromSupplier(() -> node.hub().leaveUid(uid, group));
+        return Mono.fromSupplier(() -> node.leaveUid(uid, group));
     }
 
     @Override
     public Mono<Hub.Join> joinClient(String clientId, String group) {
-        return Mono.fromSupplier(() -> {
-            Session session = node.hub().client(clientId);
-            return session == null ? null : node.hub().join(session, group);
-        });
+        return Mono.fromSupplier(() -> node.joinLocalClient(clientId, group));
     }
 
     @Override
     public Mono<Boolean> leaveClient(String clientId, String group) {
-        return Mono.fromSupplier(() -> {
-            Session session = node.hub().client(clientId);
-            return session == null ? null : node.hub().leave(session, group);
-        });
+        return Mono.fromSupplier(() -> node.leaveLocalClient(clientId, group));
     }
 
     @Override

@@ -36,7 +36,7 @@ import reactor.core.publisher.Flux;
  * <li>A session whose queue is full is closed (4408); no publisher waits for it.
  * </ul>
  */
-public final class PushNode implements TransportRole, ApiRole, AutoCloseable {
+public final class PushNode implements TransportRole, ApiRole, BrokerRole, AutoCloseable {
 
     private final String nodeId;
     private final Hub hub;
@@ -62,6 +62,7 @@ public final class PushNode implements TransportRole, ApiRole, AutoCloseable {
     /** Times {@link #lostEntries} sent every session here a reset. */
     private volatile long gapResets;
     private final Bans bans = new Bans(Bans.MAX_BANS);
+    private final ClusterLogApplier clusterLog;
 
     public PushNode(String nodeId, Limits limits, MessageEncoder encoder, History history, Clock clock) {
         this.nodeId = Names.require("node id", nodeId);
@@ -95,6 +96,7 @@ public final class PushNode implements TransportRole, ApiRole, AutoCloseable {
         this.history = history;
         this.clock = clock;
         this.lastTs = clock.millis();
+        this.clusterLog = new ClusterLogApplier(this, hub, roster, clock);
         // one failed tick must not end the sampler: an error would stop the interval for good
         this.sampler = Flux.interval(Duration.ofSeconds(1)).onBackpressureDrop().subscribe(tick -> {
             try {
@@ -111,6 +113,7 @@ public final class PushNode implements TransportRole, ApiRole, AutoCloseable {
         });
     }
 
+    @Override
     public String nodeId() {
         return nodeId;
     }
@@ -120,16 +123,17 @@ public final class PushNode implements TransportRole, ApiRole, AutoCloseable {
         return limits;
     }
 
-    public Hub hub() {
+    /** The node-local index; inside the core only (adapters see the node through its roles). */
+    Hub hub() {
         return hub;
     }
 
-    public History history() {
+    History history() {
         return history;
     }
 
     /** Every session of the cluster (of this node alone when it runs alone), for presence. */
-    public Roster roster() {
+    Roster roster() {
         return roster;
     }
 
@@ -179,12 +183,109 @@ public final class PushNode implements TransportRole, ApiRole, AutoCloseable {
         return hub.sessionCount();
     }
 
+    @Override
+    public String epoch() {
+        return history.epoch();
+    }
+
+    // ---- as a broker sees the node (BrokerRole) ---------------------------------------------------------
+
+    @Override
+    public void apply(ClusterEntry entry) {
+        clusterLog.apply(entry);
+    }
+
+    @Override
+    public void applyBackfilled(ClusterEntry entry) {
+        clusterLog.applyBackfilled(entry);
+    }
+
+    @Override
+    public void forgetOtherNodes() {
+        for (String known : roster.nodes()) {
+            if (!known.equals(nodeId)) {
+                roster.nodeGone(known);
+            }
+        }
+    }
+
+    @Override
+    public void snapshot(java.util.function.Consumer<LocalState> action) {
+        hub.snapshot((sessions, memberships) -> {
+            List<ClusterEntry.SessionState> states = new ArrayList<>(sessions.size());
+            for (Session s : sessions) {
+                states.add(new ClusterEntry.SessionState(s.clientId(), s.uid(), s.groups()));
+            }
+            action.accept(new LocalState(states, memberships));
+        });
+    }
+
+    @Override
+    public boolean isOnline(String uid) {
+        return roster.isOnline(uid);
+    }
+
+    @Override
+    public int reach(Target target) {
+        return roster.reach(target);
+    }
+
+    @Override
+    public Roster.@Nullable Member clusterSession(String clientId) {
+        return roster.client(clientId);
+    }
+
+    @Override
+    public List<String> clusterSessionsOf(String uid) {
+        return roster.sessionsOf(uid);
+    }
+
+    @Override
+    public Hub.@Nullable Join joinLocalClient(String clientId, String group) {
+        Session session = hub.client(clientId);
+        return session == null ? null : hub.join(session, group);
+    }
+
+    @Override
+    public @Nullable Boolean leaveLocalClient(String clientId, String group) {
+        Session session = hub.client(clientId);
+        return session == null ? null : hub.leave(session, group);
+    }
+
+    @Override
+    public void checkUidMembership(String uid, String group) {
+        hub.checkUidMembership(uid, group);
+    }
+
+    @Override
+    public int joinUidWithinLimits(String uid, String group) {
+        return hub.joinUidWithinLimits(uid, group);
+    }
+
+    @Override
+    public int joinUid(String uid, String group) {
+        return hub.joinUid(uid, group);
+    }
+
+    @Override
+    public int leaveUid(String uid, String group) {
+        return hub.leaveUid(uid, group);
+    }
+
+    @Override
+    public Set<String> groupsOfUid(String uid) {
+        return hub.groupsOfUid(uid);
+    }
+
+    // ---- sessions ------------------------------------------------------------------------------------
+
     /**
      * Makes this node part of a cluster whose broker sequences publishes and hears of this node's
      * session changes through {@code events}. From then on, publishes reach this node through
      * {@link #applySequenced}, and a cursor ahead of what this node has applied is one another node
      * handed out: it is trusted, and what it already covers is not sent again.
      */
+    @Override
     public void joinCluster(SessionEvents events) {
         cluster = events;
         clustered = true;
@@ -194,6 +295,7 @@ public final class PushNode implements TransportRole, ApiRole, AutoCloseable {
      * Takes the cluster's history epoch and sequence position: at start-up, and when the broker's
      * store was lost and is being restated. Never moves the sequence back.
      */
+    @Override
     public void adopt(String epoch, long seq, long completeAfter) {
         publishLock.lock();
         try {
@@ -216,6 +318,7 @@ public final class PushNode implements TransportRole, ApiRole, AutoCloseable {
      * @param completeAfter the last sequence number this node will never apply; entries after it are
      *                      applied as they come
      */
+    @Override
     public void lostEntries(String epoch, long completeAfter) {
         publishLock.lock();
         try {
@@ -349,6 +452,7 @@ public final class PushNode implements TransportRole, ApiRole, AutoCloseable {
      * Refuses the uid's new sessions on this node until {@code untilMillis} (epoch ms); sessions it has now
      * are left to the kick that goes with a ban. A later ban of the same uid only extends it.
      */
+    @Override
     public void ban(String uid, long untilMillis) {
         bans.ban(uid, untilMillis);
     }
@@ -469,7 +573,7 @@ public final class PushNode implements TransportRole, ApiRole, AutoCloseable {
     }
 
     /** Another node delivered what was held for the uid up to {@code upToSeq}: drops this node's copies. */
-    public void dropHeld(String uid, long upToSeq) {
+    void dropHeld(String uid, long upToSeq) {
         publishLock.lock();
         try {
             history.dropOffline(uid, upToSeq); // in place: the later holds keep their age for the node-wide cap
@@ -553,6 +657,7 @@ public final class PushNode implements TransportRole, ApiRole, AutoCloseable {
      *
      * @throws IllegalStateException in a cluster, where publishes go through the {@link Broker}
      */
+    @Override
     public PublishResult publish(Publication publication) {
         if (clustered) {
             throw new IllegalStateException("this node is in a cluster: publish through its Broker");
@@ -584,7 +689,7 @@ public final class PushNode implements TransportRole, ApiRole, AutoCloseable {
      *                is held for them here as it is on every node
      * @return the id, or {@code null} when it was already applied
      */
-    public @Nullable String applySequenced(Publication publication, long seq, long ts, Collection<String> holdFor) {
+    @Nullable String applySequenced(Publication publication, long seq, long ts, Collection<String> holdFor) {
         int reached;
         String id;
         publishLock.lock();
@@ -604,11 +709,12 @@ public final class PushNode implements TransportRole, ApiRole, AutoCloseable {
     }
 
     /** How late the latest publish from the broker was applied here, for stats. */
-    public void noteBrokerLag(long millis) {
+    void noteBrokerLag(long millis) {
         brokerLagMillis = Math.max(0, millis);
     }
 
     /** Counts a publish this node accepted for the cluster. */
+    @Override
     public void countPublished(int publishes) {
         messagesIn.mark(publishes);
     }
@@ -690,6 +796,7 @@ public final class PushNode implements TransportRole, ApiRole, AutoCloseable {
     }
 
     /** Closes every session of the uid. @return how many were closed */
+    @Override
     public int kickUid(String uid) {
         Collection<Session> sessions = hub.sessionsOf(uid);
         sessions.forEach(s -> s.close(Disconnect.KICKED));
@@ -697,6 +804,7 @@ public final class PushNode implements TransportRole, ApiRole, AutoCloseable {
     }
 
     /** @return whether the client was connected here */
+    @Override
     public boolean kickClient(String clientId) {
         Session session = hub.client(clientId);
         if (session == null) {
@@ -706,6 +814,7 @@ public final class PushNode implements TransportRole, ApiRole, AutoCloseable {
         return true;
     }
 
+    @Override
     public NodeStats stats() {
         Map<String, Integer> byTransport = new HashMap<>();
         for (Session session : hub.allView()) {

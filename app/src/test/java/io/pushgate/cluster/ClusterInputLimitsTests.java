@@ -120,6 +120,6 @@ class ClusterInputLimitsTests {
      * reached it would see that node answer from a stale copy.
      */
     static void awaitMemberships(ClusterNode node, String uid, Set<String> groups) {
-        await().atMost(ClusterTests.PROPAGATION).until(() -> node.bean(PushNode.class).hub().groupsOfUid(uid).equals(groups));
+        await().atMost(ClusterTests.PROPAGATION).until(() -> node.bean(PushNode.class).groupsOfUid(uid).equals(groups));
     }
 }

@@ -10,7 +10,8 @@ import java.util.List;
  *
  * <p>The Lua scripts read the presence kinds to keep each node's session hash, so the layouts of
  * {@code c}, {@code d}, {@code j}, {@code l}, {@code x}, {@code s}, {@code J} and {@code L} are shared
- * with {@link Scripts}.
+ * with {@link Scripts}. {@link LogCodec} turns entries into the core's {@code ClusterEntry} values and
+ * back; only it and the scripts know this layout.
  */
 record LogEntry(long seq, String kind, String value) {
 

@@ -1,0 +1,58 @@
+package io.pushgate.broker.redis;
+
+import io.pushgate.core.BrokerUnavailableException;
+
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import reactor.core.publisher.Mono;
+
+/**
+ * The state of this node's link to the cluster, shared by the parts of the Redis broker: whether it is
+ * in step with the log, whether its session changes are sent, and the epoch it holds. Fields are
+ * volatile: the read loop, the heartbeats and request threads all read them.
+ */
+final class ClusterLink {
+
+    private static final Logger log = LoggerFactory.getLogger(RedisBroker.class); // one logger for the broker: operators tune it by that name
+
+    final String self;
+    /** Whether the log is being read and this node's sessions are stated in Redis. */
+    volatile boolean synced;
+    /** Whether session changes are sent; false from a failed append until the next restate. */
+    volatile boolean sendingEvents;
+    volatile boolean stopped;
+    /** The cluster's history epoch, as this node last took it. */
+    volatile String epoch;
+
+    ClusterLink(String self, String epoch) {
+        this.self = self;
+        this.epoch = epoch;
+    }
+
+    /**
+     * Redis failed: the node is out of step until it resyncs, and its session changes wait for the next
+     * restate. Once per outage a warning; the retries that follow only at debug level.
+     */
+    Mono<Void> down(Throwable error) {
+        Throwable cause = error;
+        while (cause.getCause() != null && cause.getCause() != cause) {
+            cause = cause.getCause();
+        }
+        if (!stopped && synced) {
+            log.warn("Redis is unreachable ({}); node {} serves its own sessions until it is back", cause.toString(), self);
+        } else {
+            log.debug("Redis is still unreachable: {}", cause.toString());
+        }
+        synced = false;
+        sendingEvents = false;
+        return Mono.empty();
+    }
+
+    /** @throws BrokerUnavailableException while the node is out of step: nothing was done */
+    void requireSynced() {
+        if (!synced) {
+            throw new BrokerUnavailableException("Redis cannot be reached", null);
+        }
+    }
+}

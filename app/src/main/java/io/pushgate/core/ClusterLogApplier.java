@@ -1,0 +1,119 @@
+package io.pushgate.core;
+
+import java.time.Clock;
+
+/**
+ * What each {@link ClusterEntry} does to this node: the one place that gives the cluster log its
+ * meaning. Presence changes of other nodes go to the {@link Roster}; memberships, kicks and bans to
+ * this node's sessions; messages to history and delivery through the node's publish lock.
+ *
+ * <p>Entries from this node itself are skipped where the change was applied when it was made, so an
+ * entry is applied exactly once here whether it came from this node or another.
+ */
+final class ClusterLogApplier {
+
+    private final PushNode node;
+    private final Hub hub;
+    private final Roster roster;
+    private final Clock clock;
+    private final String self;
+
+    ClusterLogApplier(PushNode node, Hub hub, Roster roster, Clock clock) {
+        this.node = node;
+        this.hub = hub;
+        this.roster = roster;
+        this.clock = clock;
+        this.self = node.nodeId();
+    }
+
+    /** Applies an entry read live, as it comes; a message applied now also says how late it came. */
+    void apply(ClusterEntry entry) {
+        if (entry instanceof ClusterEntry.Message m) {
+            if (applyMessage(m)) {
+                node.noteBrokerLag(clock.millis() - m.ts());
+            }
+        } else if (entry instanceof ClusterEntry.Connected c) {
+            if (!c.node().equals(self)) {
+                connectRemote(c.node(), c.session());
+            }
+        } else if (entry instanceof ClusterEntry.Disconnected d) {
+            if (!d.node().equals(self)) {
+                roster.disconnected(d.clientId());
+            }
+        } else if (entry instanceof ClusterEntry.Joined j) {
+            if (!j.node().equals(self)) {
+                roster.joined(j.session().clientId(), j.group());
+            }
+        } else if (entry instanceof ClusterEntry.Left l) {
+            if (!l.node().equals(self)) {
+                roster.left(l.session().clientId(), l.group());
+            }
+        } else if (entry instanceof ClusterEntry.NodeGone g) {
+            if (!g.node().equals(self)) {
+                roster.nodeGone(g.node());
+            }
+        } else if (entry instanceof ClusterEntry.Restated r) {
+            if (!r.node().equals(self)) {
+                r.sessions().forEach(s -> connectRemote(r.node(), s));
+            }
+        } else if (entry instanceof ClusterEntry.UidJoined j) {
+            if (!j.origin().equals(self)) {
+                hub.joinUid(j.uid(), j.group()); // admitted by its origin and the log: no cap is checked again
+            }
+        } else if (entry instanceof ClusterEntry.UidLeft l) {
+            if (!l.origin().equals(self)) {
+                hub.leaveUid(l.uid(), l.group());
+            }
+        } else if (entry instanceof ClusterEntry.UidJoinRefused) {
+            return; // its origin undid it; nobody else ever applied it
+        } else if (entry instanceof ClusterEntry.UidKicked k) {
+            if (!k.origin().equals(self)) {
+                node.kickUid(k.uid());
+            }
+        } else if (entry instanceof ClusterEntry.UidBanned b) {
+            node.ban(b.uid(), b.untilMillis()); // on its origin too: a ban only ever extends
+        } else if (entry instanceof ClusterEntry.KickClient k) {
+            if (k.node().equals(self)) {
+                node.kickClient(k.clientId());
+            }
+        } else if (entry instanceof ClusterEntry.JoinClient j) {
+            Session session = j.node().equals(self) ? hub.client(j.clientId()) : null;
+            if (session != null) {
+                hub.join(session, j.group());
+            }
+        } else if (entry instanceof ClusterEntry.LeaveClient l) {
+            Session session = l.node().equals(self) ? hub.client(l.clientId()) : null;
+            if (session != null) {
+                hub.leave(session, l.group());
+            }
+        } else if (entry instanceof ClusterEntry.HeldDelivered h) {
+            if (!h.origin().equals(self)) {
+                node.dropHeld(h.uid(), h.upToSeq());
+            }
+        } else {
+            throw new IllegalArgumentException("no meaning for cluster entry " + entry);
+        }
+    }
+
+    /**
+     * Applies an entry read while the node catches up at start-up, before it joins: only what becomes its
+     * history counts (messages, and held messages delivered elsewhere). Presence and memberships come from
+     * the broker's snapshot instead, and a message this old says nothing about how late the log is.
+     */
+    void applyBackfilled(ClusterEntry entry) {
+        if (entry instanceof ClusterEntry.Message m) {
+            applyMessage(m);
+        } else if (entry instanceof ClusterEntry.HeldDelivered) {
+            apply(entry);
+        }
+    }
+
+    /** @return whether it was applied now, not before */
+    private boolean applyMessage(ClusterEntry.Message m) {
+        return node.applySequenced(m.publication(), m.seq(), m.ts(), m.holdFor()) != null;
+    }
+
+    private void connectRemote(String owner, ClusterEntry.SessionState session) {
+        roster.connected(session.clientId(), session.uid(), owner, session.groups());
+    }
+}

@@ -1,0 +1,34 @@
+package io.pushgate.broker.redis;
+
+import java.util.Map;
+
+import io.pushgate.core.NodeStats;
+
+import org.junit.jupiter.api.Test;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/** Stats travel between nodes of different builds through the {@code stats} hash. */
+class NodeStatsCodecTests {
+
+    @Test
+    void statsComeBackAsTheyWent() {
+        NodeStats stats = new NodeStats("n1", 3, Map.of("ws", 2, "sse", 1), 2, 4, 10, 20, 1.5, 2.5, 1, 7, 2);
+
+        assertThat(NodeStatsCodec.decode("n1", NodeStatsCodec.encode(stats))).isEqualTo(stats);
+    }
+
+    @Test
+    void anOlderNodesStatsWithoutGapResetsReadAsNone() {
+        String older = String.join(String.valueOf(LogEntry.FIELD), "3", "ws=3", "2", "4", "10", "20", "1.5", "2.5", "1", "7");
+
+        NodeStats read = NodeStatsCodec.decode("n0", older);
+
+        assertThat(read).isEqualTo(new NodeStats("n0", 3, Map.of("ws", 3), 2, 4, 10, 20, 1.5, 2.5, 1, 7, 0));
+    }
+
+    @Test
+    void statsWithTooFewFieldsAreSkipped() {
+        assertThat(NodeStatsCodec.decode("n0", "3" + LogEntry.FIELD + "ws=3")).isNull();
+    }
+}
