@@ -35,6 +35,13 @@ import reactor.core.publisher.Flux;
  * live messages meet with no gap and no duplicate.
  * <li>A session whose queue is full is closed (4408); no publisher waits for it.
  * </ul>
+ *
+ * <p>Why one class of about 900 lines: everything that runs under the publish lock (publish, applying a
+ * sequenced message, connect with its replay, resume, poll, adopting a log position, a gap's reset)
+ * is here, so the ordering guarantees above can be checked in one file. About 150 lines are the
+ * roles' one-line delegations to the hub, the roster and the bans. What needs no lock lives apart:
+ * the cluster log's meaning in {@link ClusterLogApplier}, client rules in {@link ClientActions}, the
+ * index in {@link Hub}, presence in {@link Roster}.
  */
 public final class PushNode implements TransportRole, ApiRole, BrokerRole, AutoCloseable {
 

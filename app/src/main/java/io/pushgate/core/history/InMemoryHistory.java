@@ -38,6 +38,10 @@ import io.pushgate.core.Address;
  * <li>at most {@code maxHeld} messages held for offline uids, {@code maxPerStream} per uid; past either
  * the oldest hold goes first.</li>
  * </ul>
+ *
+ * <p>Why one class of about 550 lines: the three bounds above share one lock and one index of the
+ * oldest messages; split, each part would need the lock and the index handed to it, and the bound
+ * that holds across them could no longer be read in one place.
  */
 public final class InMemoryHistory implements History {
 

@@ -63,6 +63,11 @@ import tools.jackson.databind.json.JsonMapper;
  * is closed with 4408 instead of buffering more); before authentication a 16 KiB frame
  * ({@link WsSettings#AUTH_FRAME_LIMIT}), and a place among the node's unauthenticated connections
  * ({@link Unauthenticated}), given back once it authenticates or ends.
+ *
+ * <p>Why one class of about 600 lines: it is one connection's state machine, and every mutable field is
+ * confined to the channel's event loop. Split into classes, that confinement would have to be kept
+ * across them by convention; here it is visible in one place. The rules it applies are not its own:
+ * client rules are {@link io.pushgate.core.ClientActions}, frames {@code JsonFrames}.
  */
 final class WsConnection implements Transport {
 
