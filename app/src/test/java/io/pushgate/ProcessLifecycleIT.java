@@ -49,6 +49,7 @@ class ProcessLifecycleIT {
         command.add(ProcessHandle.current().info().command().orElse("java"));
         command.add("-jar");
         command.add(JAR.toAbsolutePath().toString());
+        command.add("--management.server.port=0"); // not the default 9090, which another server may hold
         command.addAll(List.of(args));
         Process process = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile()).start();
         processes.add(process);

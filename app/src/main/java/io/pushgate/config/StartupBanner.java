@@ -32,6 +32,9 @@ final class StartupBanner implements ApplicationListener<WebServerInitializedEve
 
     @Override
     public void onApplicationEvent(WebServerInitializedEvent event) {
+        if ("management".equals(event.getApplicationContext().getServerNamespace())) {
+            return; // Actuator's own server (management.server.port) takes no clients
+        }
         int port = event.getWebServer().getPort();
         if (!secrets.generated()) {
             log.info("pushgate is up: WebSocket ws://localhost:{}/ws, backend API http://localhost:{}/api/v1", port, port);
