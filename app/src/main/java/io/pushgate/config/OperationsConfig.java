@@ -8,12 +8,15 @@ import io.pushgate.core.Broker;
 import io.pushgate.core.PushNode;
 
 import org.springframework.beans.factory.ObjectProvider;
+import org.springframework.boot.actuate.autoconfigure.web.server.ConditionalOnManagementPort;
+import org.springframework.boot.actuate.autoconfigure.web.server.ManagementPortType;
 import org.springframework.boot.actuate.info.InfoContributor;
 import org.springframework.boot.health.contributor.Health;
 import org.springframework.boot.health.contributor.ReactiveHealthIndicator;
 import org.springframework.boot.info.BuildProperties;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
+import org.springframework.core.env.Environment;
 
 import org.jspecify.annotations.Nullable;
 
@@ -45,6 +48,19 @@ public class OperationsConfig {
     ReactiveHealthIndicator brokerHealthIndicator(Broker broker, PushgateProperties properties) {
         return () -> Mono.fromSupplier(() -> (broker.healthy() ? Health.up() : Health.down())
                 .withDetail("type", properties.broker()).build());
+    }
+
+    /**
+     * Refuses to start when Actuator would answer on the public port: with {@code management.server.port}
+     * equal to {@code server.port} (e.g. {@code --server.port=9090} and the default management port),
+     * Spring Boot serves Actuator from the application's own server.
+     */
+    @Bean
+    @ConditionalOnManagementPort(ManagementPortType.SAME)
+    Object actuatorWouldBePublic(Environment environment) {
+        throw new IllegalStateException("management.server.port (" + environment.getProperty("management.server.port")
+                + ") is the public port (server.port): Actuator would answer there. Give management.server.port"
+                + " another port, or -1 to turn Actuator's HTTP endpoints off");
     }
 
     /** {@code /actuator/info}: {@code pushgate.version}, {@code pushgate.node}, {@code pushgate.broker}. */
