@@ -3,7 +3,6 @@ package io.pushgate.config;
 import java.util.LinkedHashMap;
 import java.util.Map;
 
-import io.pushgate.PushgateApplication;
 import io.pushgate.core.Broker;
 import io.pushgate.core.PushNode;
 
@@ -80,7 +79,7 @@ public class OperationsConfig {
         if (build != null && build.getVersion() != null) {
             return build.getVersion();
         }
-        String manifest = PushgateApplication.class.getPackage().getImplementationVersion();
+        String manifest = OperationsConfig.class.getPackage().getImplementationVersion();
         return manifest != null ? manifest : "unknown";
     }
 }
