@@ -121,7 +121,7 @@ for ((n = 0; n < NODES; n++)); do
   # shellcheck disable=SC2086
   taskset -c "$SERVER_CPU" "$SERVER_JAVA" -Xms"$SERVER_HEAP" -Xmx"$SERVER_HEAP" -XX:+UseG1GC -XX:MaxGCPauseMillis=50 \
     -Dreactor.netty.ioWorkerCount=1 ${SERVER_JVM_OPTS:-} \
-    -jar "$SERVER_JAR" --server.port="$port" --pushgate.node.id="n$n" "${broker_opts[@]}" \
+    -jar "$SERVER_JAR" --server.port="$port" --management.server.port=0 --pushgate.node.id="n$n" "${broker_opts[@]}" \
     --pushgate.auth.jwt-secret="$JWT_SECRET" --pushgate.api.keys="$API_KEY" \
     --pushgate.session.max-per-uid=100 --logging.level.root=WARN ${SERVER_OPTS:-} >"$server_log" 2>&1 &
   server_pids+=($!)

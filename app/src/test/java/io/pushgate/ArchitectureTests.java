@@ -153,11 +153,26 @@ class ArchitectureTests {
                 .check(classes);
     }
 
+    /** The jar's commands read the server's configuration ({@code config}) as the application does. */
     @Test
     void onlyTheApplicationKnowsTheWiring() {
-        noClasses().that().resideOutsideOfPackages("io.pushgate.config..")
+        noClasses().that().resideOutsideOfPackages("io.pushgate.config..", "io.pushgate.cli..")
                 .and().doNotHaveFullyQualifiedName(PushgateApplication.class.getName())
                 .should().dependOnClassesThat().resideInAPackage("io.pushgate.config..")
+                .check(classes);
+    }
+
+    /** Commands are entry points next to the application, and run without any part of the server. */
+    @Test
+    void commandsAreEntryPointsThatStartNoServer() {
+        noClasses().that().resideOutsideOfPackage("io.pushgate.cli..")
+                .and().doNotHaveFullyQualifiedName(PushgateApplication.class.getName())
+                .should().dependOnClassesThat().resideInAPackage("io.pushgate.cli..")
+                .check(classes);
+        noClasses().that().resideInAPackage("io.pushgate.cli..")
+                .should().dependOnClassesThat().resideInAnyPackage("io.pushgate.transport..", "io.pushgate.api..",
+                        "io.pushgate.broker..", "io.pushgate.compat..", "io.pushgate.web..", "org.springframework.boot.web..",
+                        "org.springframework.web..", "reactor.netty..", "io.netty..")
                 .check(classes);
     }
 }

@@ -59,6 +59,7 @@ class HistoryMemoryIT {
         Path java = Path.of(ProcessHandle.current().info().command().orElse("java"));
         List<String> command = List.of(java.toString(), "-Xmx128m", "-XX:+UseG1GC", "-jar",
                 ProcessLifecycleIT.JAR.toAbsolutePath().toString(), "--server.port=" + port,
+                "--management.server.port=0",
                 "--pushgate.auth.jwt-secret=" + TestSecrets.JWT_SECRET, "--pushgate.api.keys=" + TestSecrets.API_KEY,
                 "--pushgate.history.window=2m", "--pushgate.history.max-messages=10",
                 "--pushgate.history.max-total-messages=1000", "--pushgate.history.max-held-messages=1000");

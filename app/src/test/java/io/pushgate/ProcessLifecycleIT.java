@@ -49,6 +49,7 @@ class ProcessLifecycleIT {
         command.add(ProcessHandle.current().info().command().orElse("java"));
         command.add("-jar");
         command.add(JAR.toAbsolutePath().toString());
+        command.add("--management.server.port=0"); // not the default 9090, which another server may hold
         command.addAll(List.of(args));
         Process process = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile()).start();
         processes.add(process);
@@ -128,5 +129,23 @@ class ProcessLifecycleIT {
         assertThat(process.waitFor(20, TimeUnit.SECONDS)).isTrue();
         assertThat(read(log)).contains("Drained 1 session(s)");
         assertThat(read(log)).doesNotContain(TestSecrets.token("u1").substring(0, 40));
+    }
+
+    @Test
+    void theTokenCommandPrintsATokenOfTheConfiguredSecretAndStartsNoServer() throws Exception {
+        Path out = dir.resolve("token.out");
+        Path err = dir.resolve("token.err");
+        ProcessBuilder builder = new ProcessBuilder(ProcessHandle.current().info().command().orElse("java"), "-jar",
+                JAR.toAbsolutePath().toString(), "token", "--uid", "42", "--groups", "a,b", "--ttl", "10m")
+                .redirectOutput(out.toFile()).redirectError(err.toFile());
+        builder.environment().put("PUSHGATE_AUTH_JWT_SECRET", TestSecrets.JWT_SECRET);
+        Process process = builder.start();
+        processes.add(process);
+
+        assertThat(process.waitFor(60, TimeUnit.SECONDS)).as("it exits by itself: no server was started").isTrue();
+        assertThat(process.exitValue()).as(read(err)).isZero();
+        String token = read(out).strip();
+        assertThat(new io.pushgate.security.HmacTokens(TestSecrets.JWT_SECRET).verify(token).groups()).containsExactlyInAnyOrder("a", "b");
+        assertThat(read(err)).doesNotContain(TestSecrets.JWT_SECRET).doesNotContain("Netty started");
     }
 }

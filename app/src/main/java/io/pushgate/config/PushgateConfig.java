@@ -40,7 +40,7 @@ import io.pushgate.web.TrustedForwardedHeaders;
 import org.springframework.boot.context.properties.EnableConfigurationProperties;
 import org.springframework.boot.jackson.autoconfigure.JsonFactoryBuilderCustomizer;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnProperty;
-import org.springframework.boot.reactor.netty.NettyServerCustomizer;
+import org.springframework.boot.reactor.netty.NettyReactiveWebServerFactory;
 import org.springframework.boot.web.server.ConfigurableWebServerFactory;
 import org.springframework.boot.web.server.WebServerFactoryCustomizer;
 import org.springframework.context.annotation.Bean;
@@ -233,11 +233,15 @@ public class PushgateConfig {
      * streams and publish requests are served before WebFlux; the handlers step aside for anything else. Every
      * loop the server runs on gets an {@link EventLoopTicks} tick, when it binds and, should one be missing,
      * when a connection lands on it.
+     *
+     * <p>A factory customizer rather than a {@code NettyServerCustomizer} bean: Actuator's server on the
+     * management port is built in a child context that takes every {@code NettyServerCustomizer} of this
+     * one too, and would then serve {@code /ws} and the rest; factory customizers stay with their context.
      */
     @Bean
-    NettyServerCustomizer serverPipeline(DirectPublishing route, ApiSettings settings, DirectWebSocket webSocket,
-                                         DirectSse sse) {
-        return server -> server.doOnBind(bind -> {
+    WebServerFactoryCustomizer<NettyReactiveWebServerFactory> serverPipeline(DirectPublishing route, ApiSettings settings,
+                                                                            DirectWebSocket webSocket, DirectSse sse) {
+        return factory -> factory.addServerCustomizers(server -> server.doOnBind(bind -> {
             // before the first connection, since handing a connection to its loop is itself such a task
             EventLoopTicks.ensureAll(bind.loopResources().onServer(bind.isPreferNative()));
             EventLoopTicks.ensureAll(bind.loopResources().onServerSelect(bind.isPreferNative()));
@@ -253,7 +257,7 @@ public class PushgateConfig {
             if (webSocket.enabled() && pipeline.get(NettyPipeline.HttpCodec) != null) {
                 pipeline.addAfter(NettyPipeline.HttpCodec, HttpStage.WEBSOCKET, webSocket.newHandler());
             }
-        });
+        }));
     }
 
     @Bean

@@ -35,6 +35,9 @@ final class StartupBanner implements ApplicationListener<WebServerInitializedEve
 
     @Override
     public void onApplicationEvent(WebServerInitializedEvent event) {
+        if ("management".equals(event.getApplicationContext().getServerNamespace())) {
+            return; // Actuator's own server (management.server.port) takes no clients
+        }
         int port = event.getWebServer().getPort();
         if (secrets.generated()) {
             log.warn(text(port));

@@ -63,13 +63,13 @@ import org.jspecify.annotations.Nullable;
  * <p>Verifying is done here rather than by nimbus: every connect verifies a token on an event loop,
  * and nimbus's parse (three JSON readers with their buffers, a {@code Mac} looked up per token) made
  * about 7 KB of garbage per connect, the largest part of what a connect burst allocates. Issuing, used
- * only for the start-up sample and by tests, stays with nimbus, so every verification test also checks
- * that tokens of a standard library verify.
+ * only for the start-up sample, the {@code token} command and tests, stays with nimbus, so every
+ * verification test also checks that tokens of a standard library verify.
  *
- * <p>Why one class of about 450 lines: it parses, verifies and issues tokens by hand (no JWT library
- * on the connect path), and all three must agree on the same strict rules: canonical base64url, one
- * JSON shape per claim, the key chosen by {@code kid}. {@code HmacTokensDifferentialTests} checks it
- * against Nimbus.
+ * <p>Why one class of about 470 lines: it parses and verifies tokens by hand (no JWT library on the
+ * connect path), and every step must hold the same strict rules: canonical base64url, one JSON shape
+ * per claim, the key chosen by {@code kid}. {@code HmacTokensDifferentialTests} checks it against
+ * nimbus.
  */
 public final class HmacTokens implements TokenVerifier {
 
@@ -133,6 +133,7 @@ public final class HmacTokens implements TokenVerifier {
      */
     private volatile @Nullable KnownHeader knownHeader;
     private final MACSigner signer;
+    private final Map<String, MACSigner> signersById;
 
     /** A verifier with one key, for tokens without {@code kid}, and no issuer or audience check. */
     public HmacTokens(String secret) {
@@ -152,10 +153,17 @@ public final class HmacTokens implements TokenVerifier {
         this.keysById = Map.copyOf(keys);
         this.issuer = issuer == null || issuer.isEmpty() ? null : issuer;
         this.audience = audience == null || audience.isEmpty() ? null : audience;
+        this.signer = signer(secret, "pushgate.auth.jwt-secret");
+        Map<String, MACSigner> signers = new HashMap<>();
+        keysById.forEach((kid, key) -> signers.put(kid, signer(key, "pushgate.auth.jwt-keys." + kid)));
+        this.signersById = Map.copyOf(signers);
+    }
+
+    private static MACSigner signer(String secret, String setting) {
         try {
-            this.signer = new MACSigner(secret.getBytes(StandardCharsets.UTF_8));
+            return new MACSigner(secret.getBytes(StandardCharsets.UTF_8));
         } catch (JOSEException e) {
-            throw new IllegalArgumentException("unusable pushgate.auth.jwt-secret: " + e.getMessage());
+            throw new IllegalArgumentException("unusable " + setting + ": " + e.getMessage());
         }
     }
 
@@ -425,18 +433,38 @@ public final class HmacTokens implements TokenVerifier {
         return Set.copyOf(names);
     }
 
-    /** Signs a token; used for the development sample printed at start-up and by tests. */
+    /** Signs a token without {@code kid}; used for the development sample printed at start-up and by tests. */
     public String issue(String uid, Duration lifetime, List<String> groups, List<String> publish) {
-        JWTClaimsSet claims = new JWTClaimsSet.Builder()
+        return issue(null, uid, lifetime, groups, publish);
+    }
+
+    /**
+     * Signs a token that this verifier takes: with the key of {@code kid} and that {@code kid} in its
+     * header, or without {@code kid} with {@code pushgate.auth.jwt-secret}; with the configured issuer and
+     * audience, when there are. Used by the {@code token} command, the start-up sample and tests.
+     *
+     * @throws IllegalArgumentException when no key has that id
+     */
+    public String issue(@Nullable String kid, String uid, Duration lifetime, List<String> groups, List<String> publish) {
+        MACSigner keySigner = kid == null ? signer : signersById.get(kid);
+        if (keySigner == null) {
+            throw new IllegalArgumentException("no signing key has the id '" + kid + "' (pushgate.auth.jwt-keys." + kid + ")");
+        }
+        JWTClaimsSet.Builder builder = new JWTClaimsSet.Builder()
                 .subject(uid)
                 .issueTime(new Date())
                 .expirationTime(Date.from(Instant.now().plus(lifetime)))
                 .claim("groups", groups)
-                .claim("publish", publish)
-                .build();
-        SignedJWT jwt = new SignedJWT(new JWSHeader(JWSAlgorithm.HS256), claims);
+                .claim("publish", publish);
+        if (issuer != null) {
+            builder.issuer(issuer);
+        }
+        if (audience != null) {
+            builder.audience(audience);
+        }
+        SignedJWT jwt = new SignedJWT(new JWSHeader.Builder(JWSAlgorithm.HS256).keyID(kid).build(), builder.build());
         try {
-            jwt.sign(signer);
+            jwt.sign(keySigner);
         } catch (JOSEException e) {
             throw new IllegalStateException("signing failed", e);
         }

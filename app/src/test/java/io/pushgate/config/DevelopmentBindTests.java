@@ -8,11 +8,12 @@ import org.junit.jupiter.api.Nested;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 import org.springframework.beans.factory.annotation.Autowired;
-import org.springframework.boot.reactor.netty.NettyServerCustomizer;
+import org.springframework.boot.reactor.netty.NettyReactiveWebServerFactory;
 import org.springframework.boot.test.context.SpringBootTest;
 import org.springframework.boot.test.context.TestConfiguration;
 import org.springframework.boot.test.system.CapturedOutput;
 import org.springframework.boot.test.system.OutputCaptureExtension;
+import org.springframework.boot.web.server.WebServerFactoryCustomizer;
 import org.springframework.context.annotation.Bean;
 
 import io.pushgate.support.TestSecrets;
@@ -26,15 +27,19 @@ import static org.assertj.core.api.Assertions.assertThat;
  */
 class DevelopmentBindTests {
 
-    /** Records the address the server really bound, as the operating system reports it. */
+    /**
+     * Records the address the server really bound, as the operating system reports it. A factory
+     * customizer, which stays with this context: Actuator's management server, in a child context, would
+     * take a {@code NettyServerCustomizer} bean too and record its own loopback address.
+     */
     @TestConfiguration(proxyBeanMethods = false)
     static class BoundAddress {
 
         final AtomicReference<SocketAddress> bound = new AtomicReference<>();
 
         @Bean
-        NettyServerCustomizer recordBoundAddress() {
-            return server -> server.doOnBound(disposable -> bound.set(disposable.address()));
+        WebServerFactoryCustomizer<NettyReactiveWebServerFactory> recordBoundAddress() {
+            return factory -> factory.addServerCustomizers(server -> server.doOnBound(disposable -> bound.set(disposable.address())));
         }
     }
 
@@ -42,7 +47,7 @@ class DevelopmentBindTests {
     @ExtendWith(OutputCaptureExtension.class)
     @SpringBootTest(webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT, classes = {
             io.pushgate.PushgateApplication.class, BoundAddress.class},
-            properties = "spring.reactor.netty.shutdown-quiet-period=0s")
+            properties = {"spring.reactor.netty.shutdown-quiet-period=0s", "management.server.port=0"})
     class WithGeneratedSecrets {
 
         @Autowired
@@ -61,7 +66,7 @@ class DevelopmentBindTests {
     @SpringBootTest(webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT, classes = {
             io.pushgate.PushgateApplication.class, BoundAddress.class}, properties = {
             "pushgate.auth.jwt-secret=" + TestSecrets.JWT_SECRET, "pushgate.api.keys=" + TestSecrets.API_KEY,
-            "spring.reactor.netty.shutdown-quiet-period=0s"})
+            "spring.reactor.netty.shutdown-quiet-period=0s", "management.server.port=0"})
     class WithConfiguredSecrets {
 
         @Autowired
@@ -78,7 +83,7 @@ class DevelopmentBindTests {
     @Nested
     @SpringBootTest(webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT, classes = {
             io.pushgate.PushgateApplication.class, BoundAddress.class}, properties = {
-            "server.address=0.0.0.0", "spring.reactor.netty.shutdown-quiet-period=0s"})
+            "server.address=0.0.0.0", "spring.reactor.netty.shutdown-quiet-period=0s", "management.server.port=0"})
     class WithGeneratedSecretsAndAnExplicitAddress {
 
         @Autowired

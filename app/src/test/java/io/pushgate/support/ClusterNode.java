@@ -74,6 +74,7 @@ public final class ClusterNode implements AutoCloseable {
         put(settings, "pushgate.redis.heartbeat=500ms");
         put(settings, "pushgate.redis.node-timeout=1500ms");
         put(settings, "spring.reactor.netty.shutdown-quiet-period=0s"); // see PushgateIntegrationTest
+        put(settings, "management.server.port=0"); // nodes run side by side
         for (String property : properties) {
             put(settings, property);
         }

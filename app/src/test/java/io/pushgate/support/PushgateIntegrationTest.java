@@ -23,7 +23,8 @@ import org.springframework.context.annotation.Import;
         "pushgate.auth.jwt-secret=" + TestSecrets.JWT_SECRET,
         "pushgate.api.keys=" + TestSecrets.API_KEY,
         "pushgate.node.id=test",
-        "spring.reactor.netty.shutdown-quiet-period=0s"
+        "spring.reactor.netty.shutdown-quiet-period=0s",
+        "management.server.port=0" // a free one: test servers run side by side (@LocalManagementPort)
 })
 @Import(ApiFixture.class)
 public @interface PushgateIntegrationTest {
