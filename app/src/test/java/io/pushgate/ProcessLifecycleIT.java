@@ -33,6 +33,8 @@ import static org.awaitility.Awaitility.await;
 class ProcessLifecycleIT {
 
     static final Path JAR = Path.of("target", "pushgate.jar");
+    /** What the start-up log says once the node serves: "pushgate <version> is up: WebSocket ws://…". */
+    static final String UP = " is up: WebSocket ";
 
     @TempDir
     Path dir;
@@ -116,7 +118,7 @@ class ProcessLifecycleIT {
         Process process = start(log, "--server.port=" + port,
                 "--pushgate.auth.jwt-secret=" + TestSecrets.JWT_SECRET, "--pushgate.api.keys=" + TestSecrets.API_KEY,
                 "--pushgate.shutdown.grace=5s");
-        await().atMost(Duration.ofSeconds(60)).until(() -> read(log).contains("pushgate is up"));
+        await().atMost(Duration.ofSeconds(60)).until(() -> read(log).contains(UP));
         assertThat(read(log)).doesNotContain(TestSecrets.JWT_SECRET).doesNotContain(TestSecrets.API_KEY);
 
         WsTestClient client = WsTestClient.connect(URI.create("ws://localhost:" + port + "/ws?token=" + TestSecrets.token("u1")));
