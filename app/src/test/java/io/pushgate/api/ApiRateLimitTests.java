@@ -1,11 +1,14 @@
 package io.pushgate.api;
 
+import java.nio.file.Path;
 import java.time.Duration;
+import java.util.Map;
 
 import io.pushgate.support.Api;
 import io.pushgate.support.PushgateIntegrationTest;
 import io.pushgate.support.RawHttp;
 import io.pushgate.support.RawHttp.Response;
+import io.pushgate.support.SchemaValidator;
 import io.pushgate.support.TestSecrets;
 
 import org.junit.jupiter.api.Test;
@@ -43,6 +46,8 @@ class ApiRateLimitTests {
     static final int BURST = 3;
 
     private static final JsonMapper JSON = JsonMapper.builder().build();
+    private static final SchemaValidator OPENAPI = new SchemaValidator(
+            SchemaValidator.loadYaml(Path.of("..", "api-spec", "openapi.yaml")));
 
     @Autowired
     Api api;
@@ -112,6 +117,26 @@ class ApiRateLimitTests {
         return request.replace(TestSecrets.API_KEY, DIRECT_KEY);
     }
 
+    /** ApiSpecDriftTests runs without a rate, so the 429 of every operation is checked against the spec here. */
+    @Test
+    void everyApiOperationDocuments429WithRetryAfter() {
+        int operations = 0;
+        for (Map.Entry<String, JsonNode> path : OPENAPI.document().path("paths").properties()) {
+            if (!path.getKey().startsWith("/api/")) {
+                continue;
+            }
+            for (Map.Entry<String, JsonNode> operation : path.getValue().properties()) {
+                JsonNode tooMany = OPENAPI.deref(operation.getValue().path("responses").path("429"));
+                assertThat(tooMany.isObject()).as("%s %s documents 429", operation.getKey(), path.getKey()).isTrue();
+                JsonNode retryAfter = OPENAPI.deref(tooMany.path("headers").path("Retry-After"));
+                assertThat(OPENAPI.validate(OPENAPI.deref(retryAfter).path("schema"), JSON.valueToTree("1"))).isEmpty();
+                assertThat(OPENAPI.validate(OPENAPI.deref(retryAfter).path("schema"), JSON.valueToTree("0"))).isNotEmpty();
+                operations++;
+            }
+        }
+        assertThat(operations).isEqualTo(13);
+    }
+
     private EntityExchangeResult<byte[]> get(String key, String path) {
         return api.client().get().uri(path).header(HttpHeaders.AUTHORIZATION, "Bearer " + key)
                 .exchange().expectBody().returnResult();
@@ -125,5 +150,6 @@ class ApiRateLimitTests {
         assertThat(problem.path("type").asString()).isEqualTo("urn:pushgate:problem:rate-limited");
         assertThat(problem.path("status").asInt()).isEqualTo(429);
         assertThat(problem.path("instance").asString()).isEqualTo(path);
+        assertThat(OPENAPI.validate("#/components/schemas/Problem", problem)).isEmpty();
     }
 }
