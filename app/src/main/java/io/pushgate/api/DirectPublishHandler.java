@@ -97,8 +97,8 @@ final class DirectPublishHandler extends ChannelDuplexHandler {
             // grows as the body comes, up to what was declared: a slow client declaring a large body holds little
             int length = (int) HttpUtil.getContentLength(request, 0L);
             ByteBuf body = ctx.alloc().heapBuffer(Math.min(length, 8192), Math.max(length, 1));
-            taken = new Taken(accepted, route.logging() ? System.nanoTime() : 0, request.protocolVersion(), HttpUtil.isKeepAlive(request), body,
-                    request.headers().get(PublishRequests.IDEMPOTENCY_KEY));
+            taken = new Taken(accepted, route.logging() ? System.nanoTime() : 0, request.protocolVersion(),
+                    HttpUtil.isKeepAlive(request), body, request.headers().get(PublishRequests.IDEMPOTENCY_KEY));
         }
         Taken reading = taken;
         if (reading != null && msg instanceof HttpContent content) {
@@ -146,7 +146,8 @@ final class DirectPublishHandler extends ChannelDuplexHandler {
     }
 
     private void write(ChannelHandlerContext ctx, Taken request, DirectPublishing.Answer answer) {
-        if (request.start != 0) { // before the write, as WebFlux's line is written at commit: a client that has its answer finds the line
+        if (request.start != 0) {
+            // before the write, as WebFlux writes its line at commit: once a client has its answer, the line is there
             route.logged(request.path, request.keyId, answer, request.start);
         }
         var written = ctx.writeAndFlush(answer.response(ctx.alloc(), request.version, request.keepAlive));
