@@ -5,6 +5,10 @@ package io.pushgate.api;
  * @param maxBatch     publishes per batch request
  * @param maxTargets   uids + groups + clients per publish
  * @param directPublish whether {@link DirectPublishing} answers publish requests ahead of WebFlux
+ * @param accessLog    whether every API request gets a line on {@link AccessLog#LOGGER}
+ * @param rate         requests per second per API key; 0 for no limit
+ * @param rateBurst    requests a key may send in one burst; 0 for one second's worth
  */
-public record ApiSettings(int maxBodyBytes, int maxBatch, int maxTargets, boolean directPublish) {
+public record ApiSettings(int maxBodyBytes, int maxBatch, int maxTargets, boolean directPublish, boolean accessLog,
+                          double rate, int rateBurst) {
 }

@@ -6,9 +6,11 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 
+import io.pushgate.api.problem.ProblemException;
 import io.pushgate.core.ApiRole;
 import io.pushgate.core.Broker;
 import io.pushgate.core.NodeStats;
+import io.pushgate.web.Audit;
 
 import org.springframework.web.bind.annotation.DeleteMapping;
 import org.springframework.web.bind.annotation.GetMapping;
@@ -16,6 +18,7 @@ import org.jspecify.annotations.Nullable;
 import org.springframework.web.bind.annotation.PathVariable;
 import org.springframework.web.bind.annotation.RequestParam;
 import org.springframework.web.bind.annotation.RestController;
+import org.springframework.web.server.ServerWebExchange;
 
 import reactor.core.publisher.Mono;
 
@@ -36,32 +39,51 @@ class ControlController {
 
     /** With {@code ban}, the uid is banned first (on every node), so no session it opens meanwhile survives the kick. */
     @DeleteMapping("/api/v1/uids/{uid}/sessions")
-    Mono<Answers.Kicked> kickUid(@PathVariable String uid, @RequestParam(name = "ban", required = false) @Nullable String ban) {
+    Mono<Answers.Kicked> kickUid(@PathVariable String uid, @RequestParam(name = "ban", required = false) @Nullable String ban,
+                                 ServerWebExchange exchange) {
         String name = name("uid", uid);
         long until = banUntil(ban);
         Mono<Void> banned = until > 0 ? broker.banUid(name, until) : Mono.empty();
-        return banned.then(broker.kickUid(name)).map(Answers.Kicked::new);
+        return audited(exchange, until, "uid:" + name, null, banned.then(broker.kickUid(name)).map(Answers.Kicked::new));
     }
 
     /** With {@code ban}, the client's uid is banned. */
     @DeleteMapping("/api/v1/clients/{clientId}")
-    Mono<Answers.Kicked> kickClient(@PathVariable String clientId, @RequestParam(name = "ban", required = false) @Nullable String ban) {
+    Mono<Answers.Kicked> kickClient(@PathVariable String clientId, @RequestParam(name = "ban", required = false) @Nullable String ban,
+                                    ServerWebExchange exchange) {
         String id = name("client id", clientId);
         long until = banUntil(ban);
         Mono<Void> banned = Mono.empty();
+        String memberUid = null;
         if (until > 0) {
-            String memberUid = node.uidOfClient(id);
+            memberUid = node.uidOfClient(id);
             if (memberUid == null) {
-                return Mono.error(MembershipController.clientNotFound());
+                return audited(exchange, until, "client:" + id, null, Mono.error(MembershipController.clientNotFound()));
             }
             banned = broker.banUid(memberUid, until);
         }
-        return banned.then(broker.kickClient(id)).map(kicked -> {
-            if (!kicked) {
-                throw MembershipController.clientNotFound();
-            }
-            return new Answers.Kicked(1);
-        });
+        return audited(exchange, until, "client:" + id, memberUid == null ? null : "uid=" + memberUid,
+                banned.then(broker.kickClient(id)).map(kicked -> {
+                    if (!kicked) {
+                        throw MembershipController.clientNotFound();
+                    }
+                    return new Answers.Kicked(1);
+                }));
+    }
+
+    /**
+     * The kick with its audit line, written once its outcome is known: a kick that failed was still
+     * asked for, and who asked matters most then. A ban is action {@code ban}, a kick alone {@code kick}.
+     */
+    private static Mono<Answers.Kicked> audited(ServerWebExchange exchange, long until, String target,
+                                               @Nullable String about, Mono<Answers.Kicked> kick) {
+        String who = Audit.apiKey(exchange.getAttribute(ApiRequests.KEY_ID));
+        String action = until > 0 ? "ban" : "kick";
+        String detail = (about == null ? "" : about + " ") + (until > 0 ? Audit.banUntil(until) + " " : "");
+        return kick
+                .doOnSuccess(kicked -> Audit.action(who, action, target, detail + "closed=" + kicked.closed(), "ok"))
+                .doOnError(e -> Audit.action(who, action, target, detail.isEmpty() ? null : detail.strip(),
+                        "failed:" + (e instanceof ProblemException problem ? problem.problem().slug() : e.getClass().getSimpleName())));
     }
 
     /** @return when a ban of {@code ban} seconds from now ends (epoch ms), or 0 for no ban */

@@ -44,14 +44,20 @@ final class DirectPublishHandler extends ChannelDuplexHandler {
 
     private static final class Taken {
         final String path;
+        final String keyId;
+        /** When the request's head arrived ({@link System#nanoTime()}), for the access line; 0 when not logging. */
+        final long start;
         final HttpVersion version;
         final boolean keepAlive;
         final ByteBuf body;
         final @Nullable String idempotencyKey;
         boolean answering;
 
-        Taken(String path, HttpVersion version, boolean keepAlive, ByteBuf body, @Nullable String idempotencyKey) {
-            this.path = path;
+        Taken(DirectPublishing.Accepted accepted, long start, HttpVersion version, boolean keepAlive, ByteBuf body,
+              @Nullable String idempotencyKey) {
+            this.path = accepted.path();
+            this.keyId = accepted.keyId();
+            this.start = start;
             this.idempotencyKey = idempotencyKey;
             this.version = version;
             this.keepAlive = keepAlive;
@@ -78,8 +84,8 @@ final class DirectPublishHandler extends ChannelDuplexHandler {
             return;
         }
         if (msg instanceof HttpRequest request && current == null) {
-            String path = handedOn == 0 ? route.takes(request) : null;
-            if (path == null) {
+            DirectPublishing.Accepted accepted = handedOn == 0 ? route.takes(request) : null;
+            if (accepted == null) {
                 handedOn++;
                 boolean upgrade = request.headers().contains(HttpHeaderNames.UPGRADE);
                 ctx.fireChannelRead(msg);
@@ -91,8 +97,8 @@ final class DirectPublishHandler extends ChannelDuplexHandler {
             // grows as the body comes, up to what was declared: a slow client declaring a large body holds little
             int length = (int) HttpUtil.getContentLength(request, 0L);
             ByteBuf body = ctx.alloc().heapBuffer(Math.min(length, 8192), Math.max(length, 1));
-            taken = new Taken(path, request.protocolVersion(), HttpUtil.isKeepAlive(request), body,
-                    request.headers().get(PublishRequests.IDEMPOTENCY_KEY));
+            taken = new Taken(accepted, route.logging() ? System.nanoTime() : 0, request.protocolVersion(),
+                    HttpUtil.isKeepAlive(request), body, request.headers().get(PublishRequests.IDEMPOTENCY_KEY));
         }
         Taken reading = taken;
         if (reading != null && msg instanceof HttpContent content) {
@@ -130,7 +136,7 @@ final class DirectPublishHandler extends ChannelDuplexHandler {
         byte[] body = new byte[request.body.readableBytes()];
         request.body.readBytes(body);
         request.body.release();
-        route.publish(request.path, body, request.idempotencyKey).subscribe(answer -> {
+        route.publish(request.path, request.keyId, body, request.idempotencyKey).subscribe(answer -> {
             if (ctx.executor().inEventLoop()) {
                 write(ctx, request, answer);
             } else {
@@ -140,6 +146,10 @@ final class DirectPublishHandler extends ChannelDuplexHandler {
     }
 
     private void write(ChannelHandlerContext ctx, Taken request, DirectPublishing.Answer answer) {
+        if (request.start != 0) {
+            // before the write, as WebFlux writes its line at commit: once a client has its answer, the line is there
+            route.logged(request.path, request.keyId, answer, request.start);
+        }
         var written = ctx.writeAndFlush(answer.response(ctx.alloc(), request.version, request.keepAlive));
         taken = null;
         if (!request.keepAlive) {

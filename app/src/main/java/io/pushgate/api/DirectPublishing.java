@@ -23,6 +23,7 @@ import io.pushgate.security.ApiKeys;
 import io.pushgate.web.JsonBodies;
 import io.pushgate.api.problem.Problem;
 import io.pushgate.api.problem.ProblemErrors;
+import io.pushgate.api.problem.ProblemException;
 import io.pushgate.web.SecurityHeaders;
 
 import org.jspecify.annotations.Nullable;
@@ -54,14 +55,19 @@ public final class DirectPublishing {
     private final PublishRequests requests;
     private final ApiKeys keys;
     private final JsonMapper mapper;
+    private final AccessLog access;
+    private final ApiRateLimits limits;
     private final LongAdder served = new LongAdder();
 
-    DirectPublishing(Broker broker, JsonBodies bodies, PublishRequests requests, ApiKeys keys, JsonMapper mapper) {
+    DirectPublishing(Broker broker, JsonBodies bodies, PublishRequests requests, ApiKeys keys, JsonMapper mapper,
+                     AccessLog access, ApiRateLimits limits) {
         this.broker = broker;
         this.bodies = bodies;
         this.requests = requests;
         this.keys = keys;
         this.mapper = mapper;
+        this.access = access;
+        this.limits = limits;
     }
 
     /** A handler for one new connection, to sit right after the HTTP codec. */
@@ -74,8 +80,12 @@ public final class DirectPublishing {
         return served.sum();
     }
 
-    /** @return the route's path when this request is one to answer here, else {@code null} */
-    @Nullable String takes(HttpRequest request) {
+    /** A request this route answers: its path and the id of its API key. */
+    record Accepted(String path, String keyId) {
+    }
+
+    /** @return the route's path and the request's key id when this request is one to answer here, else {@code null} */
+    @Nullable Accepted takes(HttpRequest request) {
         if (request.method() != HttpMethod.POST || !request.decoderResult().isSuccess()) {
             return null;
         }
@@ -97,12 +107,18 @@ public final class DirectPublishing {
         if (length < 0 || length > bodies.maxBytes()) {
             return null;
         }
-        String authorization = headers.get(HttpHeaderNames.AUTHORIZATION);
-        if (authorization == null || !authorization.regionMatches(true, 0, "Bearer ", 0, 7)
-                || !keys.matches(authorization.substring(7).trim())) {
-            return null;
-        }
-        return path;
+        String keyId = ApiRequests.keyId(keys, headers.get(HttpHeaderNames.AUTHORIZATION));
+        return keyId == null ? null : new Accepted(path.equals(MESSAGES) ? MESSAGES : BATCH, keyId);
+    }
+
+    /** Whether {@link #logged} writes lines, so a request need not read the clock when it does not. */
+    boolean logging() {
+        return access.enabled();
+    }
+
+    /** The access line of a request answered here, the same as WebFlux's for the same request. */
+    void logged(String path, String keyId, Answer answer, long startNanos) {
+        access.request("POST", path, answer.status().code(), keyId, startNanos);
     }
 
     /**
@@ -110,7 +126,11 @@ public final class DirectPublishing {
      *
      * @return the JSON answer with its status and content type
      */
-    Mono<Answer> publish(String path, byte[] body, @Nullable String idempotencyKey) {
+    Mono<Answer> publish(String path, String keyId, byte[] body, @Nullable String idempotencyKey) {
+        long retryAfter = limits.retryAfterSeconds(keyId);
+        if (retryAfter > 0) {
+            return Mono.just(problem(path, new ProblemException(ApiRateLimits.RATE_LIMITED), retryAfter));
+        }
         List<Publication> publications;
         try {
             JsonNode json = bodies.parse(body);
@@ -124,15 +144,19 @@ public final class DirectPublishing {
                     Object answer = path.equals(BATCH)
                             ? results.stream().map(MessagesController::answer).toList()
                             : MessagesController.answer(results.get(0));
-                    return new Answer(HttpResponseStatus.OK, JSON, mapper.writeValueAsBytes(answer));
+                    return new Answer(HttpResponseStatus.OK, JSON, mapper.writeValueAsBytes(answer), 0);
                 })
                 .onErrorResume(e -> Mono.just(problem(path, e)));
     }
 
     private Answer problem(String path, Throwable error) {
+        return problem(path, error, 0);
+    }
+
+    private Answer problem(String path, Throwable error, long retryAfterSeconds) {
         Problem problem = ProblemErrors.problem(error);
         return new Answer(HttpResponseStatus.valueOf(problem.status().value()), PROBLEM_JSON,
-                mapper.writeValueAsBytes(problem.body(path)));
+                mapper.writeValueAsBytes(problem.body(path)), retryAfterSeconds);
     }
 
     private static final String JSON = "application/json";
@@ -142,8 +166,8 @@ public final class DirectPublishing {
     private static final HttpHeadersFactory HEADERS = DefaultHttpHeadersFactory.headersFactory().withValidation(false);
     private static final HttpHeadersFactory TRAILERS = DefaultHttpHeadersFactory.trailersFactory().withValidation(false);
 
-    /** An answer to write: status, content type and body. */
-    record Answer(HttpResponseStatus status, String contentType, byte[] body) {
+    /** An answer to write: status, content type, body, and {@code Retry-After} seconds when more than 0. */
+    record Answer(HttpResponseStatus status, String contentType, byte[] body, long retryAfterSeconds) {
 
         /** The response, with the headers Spring Security puts on every API answer. */
         FullHttpResponse response(ByteBufAllocator alloc, HttpVersion version, boolean keepAlive) {
@@ -152,6 +176,9 @@ public final class DirectPublishing {
             HttpHeaders headers = response.headers();
             headers.set(HttpHeaderNames.CONTENT_TYPE, contentType);
             headers.set(HttpHeaderNames.CONTENT_LENGTH, body.length);
+            if (retryAfterSeconds > 0) {
+                headers.set(HttpHeaderNames.RETRY_AFTER, retryAfterSeconds);
+            }
             headers.set(HttpHeaderNames.CACHE_CONTROL, "no-cache, no-store, max-age=0, must-revalidate");
             headers.set(HttpHeaderNames.PRAGMA, "no-cache");
             headers.set(HttpHeaderNames.EXPIRES, "0");

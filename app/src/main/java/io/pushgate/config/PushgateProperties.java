@@ -114,11 +114,18 @@ public record PushgateProperties(@DefaultValue Node node, @DefaultValue Auth aut
      *                     cluster-wide, and answered with the first answer plus {@code "duplicate":true}
      * @param idempotencyMaxKeys keys a node running alone remembers at most (the oldest go first); with Redis
      *                     the keys live in Redis, one per key, each for the window
+     * @param accessLog    one line per API request on the logger {@code io.pushgate.access}: method, path,
+     *                     status, the key's id (never the key), milliseconds
+     * @param rate         requests per second each API key may send, a token bucket per key; over it: 429
+     *                     {@code rate-limited} with {@code Retry-After}. 0 (the default) for no limit
+     * @param rateBurst    requests a key may send at once above its rate: the bucket's size; 0 for one
+     *                     second's worth ({@code rate}, at least 1)
      */
     public record Api(@DefaultValue List<String> keys, @DefaultValue("1MB") DataSize maxBodySize,
                       @DefaultValue("1000") int maxBatch, @DefaultValue("10000") int maxTargets,
                       @DefaultValue("true") boolean directPublish, @DefaultValue("10m") Duration idempotencyWindow,
-                      @DefaultValue("100000") int idempotencyMaxKeys) {
+                      @DefaultValue("100000") int idempotencyMaxKeys, @DefaultValue("true") boolean accessLog,
+                      @DefaultValue("0") double rate, @DefaultValue("0") int rateBurst) {
     }
 
     /**

@@ -35,6 +35,7 @@ import io.pushgate.core.Outlet;
 import io.pushgate.core.PublishResult;
 import io.pushgate.core.Session;
 import io.pushgate.core.TokenVerifier;
+import io.pushgate.core.TokenBucket;
 import io.pushgate.core.Transport;
 import io.pushgate.core.TransportRole;
 import io.pushgate.core.Cursor;
