@@ -51,6 +51,8 @@ public final class PushNode implements TransportRole, ApiRole, BrokerRole, AutoC
     private final MessageEncoder encoder;
     private final History history;
     private final Clock clock;
+    private final long startedAt;
+    private final Runtime heap = Runtime.getRuntime();
     private final ReentrantLock publishLock = new ReentrantLock();
     private final AtomicLong clientSeq = new AtomicLong();
     private long lastSeq;
@@ -103,6 +105,7 @@ public final class PushNode implements TransportRole, ApiRole, BrokerRole, AutoC
         this.history = history;
         this.clock = clock;
         this.lastTs = clock.millis();
+        this.startedAt = clock.millis();
         this.clusterLog = new ClusterLogApplier(this, hub, roster, clock);
         // one failed tick must not end the sampler: an error would stop the interval for good
         this.sampler = Flux.interval(Duration.ofSeconds(1)).onBackpressureDrop().subscribe(tick -> {
@@ -829,7 +832,8 @@ public final class PushNode implements TransportRole, ApiRole, BrokerRole, AutoC
         }
         return new NodeStats(nodeId, hub.sessionCount(), byTransport, hub.uidCount(), hub.groupCount(),
                 messagesIn.total(), messagesOut.total(), messagesIn.perSecond(), messagesOut.perSecond(),
-                dropped.total(), brokerLagMillis, gapResets);
+                dropped.total(), brokerLagMillis, gapResets, startedAt, heap.totalMemory() - heap.freeMemory(),
+                heap.maxMemory(), accepting, NodeStats.BROKER_UNKNOWN); // the broker puts in its state
     }
 
     public boolean isAccepting() {
