@@ -18,6 +18,7 @@ import io.pushgate.core.LocalBroker;
 import io.pushgate.core.PushNode;
 import io.pushgate.core.History;
 import io.pushgate.core.history.InMemoryHistory;
+import io.pushgate.security.AdminKeys;
 import io.pushgate.security.ApiKeys;
 import io.pushgate.security.CookieOrigins;
 import io.pushgate.security.CorsPolicy;
@@ -92,6 +93,12 @@ public class PushgateConfig {
     @Bean
     ApiKeys apiKeys(Secrets secrets) {
         return new ApiKeys(secrets.apiKeys());
+    }
+
+    /** Configured only: an admin key is never generated, so a node started without one has no admin page. */
+    @Bean
+    AdminKeys adminKeys(PushgateProperties properties, Secrets secrets) {
+        return new AdminKeys(properties.admin().keys(), secrets.apiKeys());
     }
 
     /**

@@ -9,6 +9,7 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.TreeSet;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.ReentrantLock;
 
@@ -180,6 +181,21 @@ public final class PushNode implements TransportRole, ApiRole, BrokerRole, AutoC
     @Override
     public int groupCount() {
         return roster.groupCount();
+    }
+
+    @Override
+    public List<SessionView> sessionViews(String uid) {
+        List<SessionView> views = new ArrayList<>();
+        for (String clientId : roster.sessionsOf(uid)) {
+            Roster.Member member = roster.client(clientId);
+            if (member == null) {
+                continue; // gone since the list was read
+            }
+            Session here = hub.client(clientId);
+            views.add(new SessionView(clientId, member.node(), new TreeSet<>(member.groups()),
+                    here == null ? null : here.transportName(), here == null ? 0 : here.connectedAt()));
+        }
+        return views;
     }
 
     @Override

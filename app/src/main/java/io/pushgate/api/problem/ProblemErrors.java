@@ -32,7 +32,7 @@ public final class ProblemErrors implements WebExceptionHandler {
     @Override
     public Mono<Void> handle(ServerWebExchange exchange, Throwable error) {
         String path = exchange.getRequest().getPath().value();
-        if (!(path.startsWith("/api/") || path.startsWith("/client/") || path.equals("/sse") || path.equals("/poll"))) {
+        if (!(path.startsWith("/api/") || path.startsWith("/admin/api/") || path.startsWith("/client/") || path.equals("/sse") || path.equals("/poll"))) {
             return Mono.error(error);
         }
         return writer.write(exchange, problem(error));
