@@ -194,8 +194,9 @@
     ctx.moveTo(0, top); ctx.lineTo(w, top); ctx.moveTo(0, bottom); ctx.lineTo(w, bottom);
     ctx.stroke();
     ctx.fillText(max.toFixed(1) + '/s', 4, 11);
-    [['in', '#1565c0'], ['out', '#e65100']].forEach(function (line) {
+    [['out', '#e65100', []], ['in', '#1565c0', [6, 4]]].forEach(function (line) { // in dashed, over out: both show when equal
       ctx.strokeStyle = line[1];
+      ctx.setLineDash(line[2]);
       ctx.lineWidth = 2;
       ctx.beginPath();
       rates.forEach(function (r, i) {
@@ -205,6 +206,7 @@
       });
       ctx.stroke();
     });
+    ctx.setLineDash([]);
     canvas.dataset.samples = rates.length;
   }
 

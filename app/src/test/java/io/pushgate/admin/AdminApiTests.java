@@ -29,14 +29,11 @@ import static org.assertj.core.api.Assertions.assertThat;
  */
 class AdminApiTests {
 
-    /** An admin key for tests; the admin page's browser test signs in with it too. */
-    public static final String ADMIN_KEY = "test-admin-key-0123456789";
-
     static final JsonMapper JSON = JsonMapper.builder().build();
 
     @Nested
     @PushgateIntegrationTest
-    @TestPropertySource(properties = "pushgate.admin.keys=" + ADMIN_KEY)
+    @TestPropertySource(properties = "pushgate.admin.keys=" + TestSecrets.ADMIN_KEY)
     class On {
 
         @Autowired
@@ -48,7 +45,7 @@ class AdminApiTests {
         }
 
         JsonNode admin(WebTestClient.RequestHeadersSpec<?> request, int status) {
-            byte[] body = request.header(HttpHeaders.AUTHORIZATION, "Bearer " + ADMIN_KEY).exchange()
+            byte[] body = request.header(HttpHeaders.AUTHORIZATION, "Bearer " + TestSecrets.ADMIN_KEY).exchange()
                     .expectStatus().isEqualTo(status).expectBody().returnResult().getResponseBody();
             return JSON.readTree(body == null ? new byte[0] : body);
         }
@@ -60,7 +57,7 @@ class AdminApiTests {
             web().get().uri("/admin/api/overview").header(HttpHeaders.AUTHORIZATION, "Bearer " + TestSecrets.API_KEY)
                     .exchange().expectStatus().isUnauthorized()
                     .expectBody().jsonPath("$.type").isEqualTo("urn:pushgate:problem:invalid-admin-key");
-            web().get().uri("/api/v1/stats").header(HttpHeaders.AUTHORIZATION, "Bearer " + ADMIN_KEY)
+            web().get().uri("/api/v1/stats").header(HttpHeaders.AUTHORIZATION, "Bearer " + TestSecrets.ADMIN_KEY)
                     .exchange().expectStatus().isUnauthorized()
                     .expectBody().jsonPath("$.type").isEqualTo("urn:pushgate:problem:invalid-api-key");
             assertThat(admin(web().get().uri("/admin/api/overview"), 200).path("nodes").get(0).path("node").asString())
