@@ -95,10 +95,14 @@ public class PushgateConfig {
         return new ApiKeys(secrets.apiKeys());
     }
 
-    /** Configured only: an admin key is never generated, so a node started without one has no admin page. */
     @Bean
-    AdminKeys adminKeys(PushgateProperties properties, Secrets secrets) {
-        return new AdminKeys(properties.admin().keys(), secrets.apiKeys());
+    AdminSecret adminSecret(PushgateProperties properties, Secrets secrets) {
+        return AdminSecret.resolve(properties, secrets);
+    }
+
+    @Bean
+    AdminKeys adminKeys(AdminSecret admin, Secrets secrets) {
+        return new AdminKeys(admin.keys(), secrets.apiKeys());
     }
 
     /**
@@ -307,8 +311,9 @@ public class PushgateConfig {
     }
 
     @Bean
-    StartupBanner startupBanner(Secrets secrets, HmacTokens tokens, Environment environment) {
-        return new StartupBanner(secrets, tokens, DevelopmentBind.loopbackOnly(secrets, environment));
+    StartupBanner startupBanner(Secrets secrets, HmacTokens tokens, Environment environment, AdminSecret admin) {
+        return new StartupBanner(secrets, tokens, DevelopmentBind.loopbackOnly(secrets, environment),
+                admin.generated() ? admin.keys().get(0) : null);
     }
 
     private static String randomNodeId() {

@@ -1,9 +1,11 @@
 package io.pushgate.admin;
 
+import java.nio.file.Path;
 import java.util.List;
 
 import io.pushgate.support.Api;
 import io.pushgate.support.PushgateIntegrationTest;
+import io.pushgate.support.SchemaValidator;
 import io.pushgate.support.TestSecrets;
 import io.pushgate.support.WsTestClient;
 
@@ -30,6 +32,13 @@ import static org.assertj.core.api.Assertions.assertThat;
 class AdminApiTests {
 
     static final JsonMapper JSON = JsonMapper.builder().build();
+    static final SchemaValidator OPENAPI = new SchemaValidator(SchemaValidator.loadYaml(Path.of("../api-spec/openapi.yaml")));
+
+    /** The answer has the shape api-spec/openapi.yaml gives it. */
+    static JsonNode conforms(String schema, JsonNode answer) {
+        assertThat(OPENAPI.validate("#/components/schemas/" + schema, answer)).as("%s: %s", schema, answer).isEmpty();
+        return answer;
+    }
 
     @Nested
     @PushgateIntegrationTest
@@ -84,7 +93,7 @@ class AdminApiTests {
             try (WsTestClient client = WsTestClient.connect(api.ws("token=" + token(uid, List.of(group), List.of())))) {
                 client.nextOfType("welcome");
 
-                JsonNode found = admin(web().get().uri("/admin/api/uids/" + uid), 200);
+                JsonNode found = conforms("AdminUid", admin(web().get().uri("/admin/api/uids/" + uid), 200));
                 assertThat(found.path("online").asBoolean()).isTrue();
                 JsonNode session = found.path("sessions").get(0);
                 assertThat(session.path("node").asString()).isEqualTo("test");
@@ -93,11 +102,11 @@ class AdminApiTests {
                 assertThat(session.path("connectedAt").asLong()).isCloseTo(System.currentTimeMillis(),
                         org.assertj.core.data.Offset.offset(60_000L));
 
-                JsonNode overview = admin(web().get().uri("/admin/api/overview"), 200);
+                JsonNode overview = conforms("AdminOverview", admin(web().get().uri("/admin/api/overview"), 200));
                 assertThat(overview.path("groups").path("top").findValuesAsString("group")).contains(group);
                 assertThat(overview.path("nodes").get(0).path("sessionsByTransport").path("websocket").asInt()).isPositive();
 
-                JsonNode kicked = admin(web().delete().uri("/admin/api/uids/" + uid + "/sessions"), 200);
+                JsonNode kicked = conforms("AdminKicked", admin(web().delete().uri("/admin/api/uids/" + uid + "/sessions"), 200));
                 assertThat(kicked.path("closed").asInt()).isEqualTo(1);
                 assertThat(client.awaitClose().code()).isEqualTo(4403);
             }
@@ -111,6 +120,7 @@ class AdminApiTests {
 
                 JsonNode published = admin(web().post().uri("/admin/api/messages").contentType(MediaType.APPLICATION_JSON)
                         .bodyValue("{\"to\":\"uid\",\"name\":\"" + uid + "\",\"event\":\"notice\",\"data\":{\"n\":1}}"), 200);
+                conforms("AdminPublished", published);
 
                 assertThat(published.path("sessions").asInt()).isEqualTo(1);
                 JsonNode message = client.nextMessage();
