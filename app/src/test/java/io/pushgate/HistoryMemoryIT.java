@@ -64,7 +64,7 @@ class HistoryMemoryIT {
                 "--pushgate.history.window=2m", "--pushgate.history.max-messages=10",
                 "--pushgate.history.max-total-messages=1000", "--pushgate.history.max-held-messages=1000");
         server = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile()).start();
-        await().atMost(Duration.ofSeconds(60)).until(() -> ProcessLifecycleIT.read(log).contains("pushgate is up"));
+        await().atMost(Duration.ofSeconds(60)).until(() -> ProcessLifecycleIT.read(log).contains(" is up: "));
 
         HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(10)).build();
         URI one = URI.create("http://localhost:" + port + "/api/v1/messages");

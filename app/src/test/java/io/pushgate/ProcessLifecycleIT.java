@@ -116,7 +116,7 @@ class ProcessLifecycleIT {
         Process process = start(log, "--server.port=" + port,
                 "--pushgate.auth.jwt-secret=" + TestSecrets.JWT_SECRET, "--pushgate.api.keys=" + TestSecrets.API_KEY,
                 "--pushgate.shutdown.grace=5s");
-        await().atMost(Duration.ofSeconds(60)).until(() -> read(log).contains("pushgate is up"));
+        await().atMost(Duration.ofSeconds(60)).until(() -> read(log).contains(" is up: "));
         assertThat(read(log)).doesNotContain(TestSecrets.JWT_SECRET).doesNotContain(TestSecrets.API_KEY);
 
         WsTestClient client = WsTestClient.connect(URI.create("ws://localhost:" + port + "/ws?token=" + TestSecrets.token("u1")));

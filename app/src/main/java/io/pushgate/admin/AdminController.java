@@ -50,6 +50,8 @@ class AdminController {
      */
     static final int MAX_GROUPS_SCANNED = 10_000;
     static final long MAX_BAN_SECONDS = 30L * 24 * 3600;
+    /** A publish typed into a form; the backend API's own limit (pushgate.api.max-body-size) is the API's to set. */
+    static final int MAX_BODY_BYTES = 1024 * 1024;
 
     private final Broker broker;
     private final ApiRole node;
@@ -60,7 +62,7 @@ class AdminController {
         this.broker = broker;
         this.node = node;
         this.mapper = mapper;
-        this.bodies = new JsonBodies(mapper, 1024 * 1024);
+        this.bodies = new JsonBodies(mapper, MAX_BODY_BYTES);
     }
 
     record GroupCount(String group, int sessions) {

@@ -244,23 +244,17 @@ public final class StatusCommand implements Command {
         List<JsonNode> nodes = new ArrayList<>();
         stats.path("nodes").forEach(nodes::add);
         JsonNode total = stats.path("total");
-        TreeSet<String> others = new TreeSet<>();
-        Map<String, Boolean> seen = new HashMap<>();
+        TreeSet<String> seen = new TreeSet<>();
         for (JsonNode n : nodes) {
-            for (String t : n.path("sessionsByTransport").propertyNames()) {
-                seen.put(t, true);
-                if (!TRANSPORT_ORDER.contains(t)) {
-                    others.add(t);
-                }
-            }
+            seen.addAll(n.path("sessionsByTransport").propertyNames());
         }
         List<String> transports = new ArrayList<>();
         for (String t : TRANSPORT_ORDER) {
-            if (seen.containsKey(t) || !"socket.io".equals(t)) { // socket.io only when some node serves it
+            if (seen.contains(t) || !"socket.io".equals(t)) { // socket.io only when some node serves it
                 transports.add(t);
             }
         }
-        transports.addAll(others);
+        seen.stream().filter(t -> !TRANSPORT_ORDER.contains(t)).forEach(transports::add);
 
         List<String> header = new ArrayList<>(List.of("node", "state", "uptime", "sessions"));
         header.addAll(transports);

@@ -15,7 +15,7 @@ import reactor.core.publisher.Mono;
 
 /**
  * Renders every failure of the API and the client endpoints ({@code /api/}, {@code /client/},
- * {@code /sse}, {@code /poll}) as problem+json with a stable type, including the ones no controller
+ * {@code /sse}, {@code /poll}) and of the admin page's API ({@code /admin/api/}) as problem+json with a stable type, including the ones no controller
  * sees (unknown route, wrong method). Runs before Boot's default error handler.
  */
 @Order(-2)
