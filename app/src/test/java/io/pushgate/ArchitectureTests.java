@@ -85,6 +85,18 @@ class ArchitectureTests {
                 .check(classes);
     }
 
+    /** The admin page's API is an adapter like the backend API: roles and the broker, and no other adapter. */
+    @Test
+    void theAdminAdapterSeesTheNodeOnlyThroughItsRolesAndKnowsNoOtherAdapter() {
+        noClasses().that().resideInAPackage("io.pushgate.admin..")
+                .should().dependOnClassesThat(NODE_INSIDES)
+                .check(classes);
+        noClasses().that().resideInAPackage("io.pushgate.admin..")
+                .should().dependOnClassesThat(resideInAnyPackage("io.pushgate.transport..", "io.pushgate.api..",
+                        "io.pushgate.compat..", "io.pushgate.broker..", "io.pushgate.config..").and(not(resideInAPackage(PROBLEMS))))
+                .check(classes);
+    }
+
     @Test
     void theNettyPlumbingKnowsNoTransport() {
         noClasses().that().resideInAPackage(NETTY_PLUMBING)

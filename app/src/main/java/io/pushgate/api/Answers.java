@@ -44,9 +44,18 @@ final class Answers {
     record Kicked(int closed) {
     }
 
+    /**
+     * {@code startedAt}, {@code uptimeSeconds} and the heap only when the node reported them (a node of an
+     * older build in a cluster does not; nor does the total).
+     */
     record NodeCounters(String node, int sessions, Map<String, Integer> sessionsByTransport, int uids, int groups,
                         long messagesIn, long messagesOut, double messagesInPerSecond, double messagesOutPerSecond,
-                        long dropped, long brokerLagMillis, long gapResets) {
+                        long dropped, long brokerLagMillis, long gapResets,
+                        @JsonInclude(JsonInclude.Include.NON_NULL) @Nullable Long startedAt,
+                        @JsonInclude(JsonInclude.Include.NON_NULL) @Nullable Long uptimeSeconds,
+                        @JsonInclude(JsonInclude.Include.NON_NULL) @Nullable Long heapUsedBytes,
+                        @JsonInclude(JsonInclude.Include.NON_NULL) @Nullable Long heapMaxBytes,
+                        boolean accepting, String broker, boolean healthy) {
     }
 
     record Stats(List<NodeCounters> nodes, NodeCounters total) {

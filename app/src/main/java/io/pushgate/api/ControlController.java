@@ -105,7 +105,8 @@ class ControlController {
 
     /**
      * Every node's counters, this node first, and their sum. The total's uids and groups are the
-     * cluster's distinct ones (a uid on two nodes counts once); its lag is the worst node's.
+     * cluster's distinct ones (a uid on two nodes counts once); its lag is the worst node's; it is healthy
+     * (and accepting) only when every node is; its broker state is this node's view of the cluster.
      */
     @GetMapping("/api/v1/stats")
     Mono<Answers.Stats> stats() {
@@ -118,6 +119,8 @@ class ControlController {
             long dropped = 0;
             long lag = 0;
             long gapResets = 0;
+            boolean accepting = true;
+            boolean healthy = true;
             Map<String, Integer> byTransport = new HashMap<>();
             List<Answers.NodeCounters> nodes = all.stream().map(ControlController::counters).toList();
             for (NodeStats s : all) {
@@ -129,17 +132,24 @@ class ControlController {
                 dropped += s.dropped();
                 lag = Math.max(lag, s.brokerLagMillis());
                 gapResets += s.gapResets();
+                accepting &= s.accepting();
+                healthy &= s.healthy();
                 s.sessionsByTransport().forEach((t, n) -> byTransport.merge(t, n, Integer::sum));
             }
             Answers.NodeCounters total = new Answers.NodeCounters("total", sessions, byTransport,
-                    node.onlineUidCount(), node.groupCount(), in, out, inRate, outRate, dropped, lag, gapResets);
+                    node.onlineUidCount(), node.groupCount(), in, out, inRate, outRate, dropped, lag, gapResets,
+                    null, null, null, null, accepting, all.isEmpty() ? NodeStats.BROKER_UNKNOWN : all.get(0).brokerState(), healthy);
             return new Answers.Stats(nodes, total);
         });
     }
 
     private static Answers.NodeCounters counters(NodeStats s) {
+        boolean started = s.startedAt() > 0;
+        boolean heap = s.heapMaxBytes() > 0;
         return new Answers.NodeCounters(s.node(), s.sessions(), s.sessionsByTransport(), s.uids(), s.groups(),
                 s.messagesIn(), s.messagesOut(), s.messagesInPerSecond(), s.messagesOutPerSecond(), s.dropped(),
-                s.brokerLagMillis(), s.gapResets());
+                s.brokerLagMillis(), s.gapResets(), started ? s.startedAt() : null,
+                started ? Math.max(0, (System.currentTimeMillis() - s.startedAt()) / 1000) : null,
+                heap ? s.heapUsedBytes() : null, heap ? s.heapMaxBytes() : null, s.accepting(), s.brokerState(), s.healthy());
     }
 }

@@ -20,7 +20,7 @@ public final class Commands {
 
     /** Every command of the jar. */
     public static Commands all() {
-        return new Commands(List.of(new TokenCommand()));
+        return new Commands(List.of(new TokenCommand(), new StatusCommand()));
     }
 
     /**

@@ -17,13 +17,8 @@ import io.pushgate.core.Names;
 import io.pushgate.security.HmacTokens;
 
 import org.jspecify.annotations.Nullable;
-import org.springframework.boot.context.config.ConfigDataEnvironmentPostProcessor;
 import org.springframework.boot.context.properties.bind.Binder;
 import org.springframework.boot.convert.DurationStyle;
-import org.springframework.core.env.ConfigurableEnvironment;
-import org.springframework.core.env.SimpleCommandLinePropertySource;
-import org.springframework.core.env.StandardEnvironment;
-import org.springframework.core.env.SystemEnvironmentPropertySource;
 
 /**
  * {@code token --uid 42 [--groups a,b] [--publish a] [--ttl 1h] [--kid k]}: prints a client token signed
@@ -103,7 +98,7 @@ public final class TokenCommand implements Command {
         }
         PushgateProperties.Auth auth;
         try {
-            auth = Binder.get(environment(request.settings())).bindOrCreate("pushgate.auth", PushgateProperties.Auth.class);
+            auth = Binder.get(ServerConfiguration.read(request.settings(), environmentVariables)).bindOrCreate("pushgate.auth", PushgateProperties.Auth.class);
         } catch (RuntimeException e) { // a setting that does not bind; its message names it
             err.println("pushgate token: the configuration cannot be read: " + e.getMessage());
             return FAILED;
@@ -211,24 +206,6 @@ public final class TokenCommand implements Command {
             }
         }
         return groups;
-    }
-
-    /**
-     * The server's configuration sources, without the server: the settings given, Java system properties,
-     * environment variables, then Spring Boot's config data ({@code application.properties} of the jar and
-     * of the working directory, {@code spring.config.location} and {@code spring.config.import}, profiles).
-     */
-    private ConfigurableEnvironment environment(List<String> settings) {
-        StandardEnvironment environment = new StandardEnvironment();
-        if (environmentVariables != null) {
-            environment.getPropertySources().replace(StandardEnvironment.SYSTEM_ENVIRONMENT_PROPERTY_SOURCE_NAME,
-                    new SystemEnvironmentPropertySource(StandardEnvironment.SYSTEM_ENVIRONMENT_PROPERTY_SOURCE_NAME, environmentVariables));
-        }
-        if (!settings.isEmpty()) {
-            environment.getPropertySources().addFirst(new SimpleCommandLinePropertySource(settings.toArray(String[]::new)));
-        }
-        ConfigDataEnvironmentPostProcessor.applyTo(environment);
-        return environment;
     }
 
     /** The verifier needs a default key; with {@code --kid} it is never used, and never printed. */

@@ -18,6 +18,7 @@ import io.pushgate.core.LocalBroker;
 import io.pushgate.core.PushNode;
 import io.pushgate.core.History;
 import io.pushgate.core.history.InMemoryHistory;
+import io.pushgate.security.AdminKeys;
 import io.pushgate.security.ApiKeys;
 import io.pushgate.security.CookieOrigins;
 import io.pushgate.security.CorsPolicy;
@@ -92,6 +93,16 @@ public class PushgateConfig {
     @Bean
     ApiKeys apiKeys(Secrets secrets) {
         return new ApiKeys(secrets.apiKeys());
+    }
+
+    @Bean
+    AdminSecret adminSecret(PushgateProperties properties, Secrets secrets) {
+        return AdminSecret.resolve(properties, secrets);
+    }
+
+    @Bean
+    AdminKeys adminKeys(AdminSecret admin, Secrets secrets) {
+        return new AdminKeys(admin.keys(), secrets.apiKeys());
     }
 
     /**
@@ -300,8 +311,9 @@ public class PushgateConfig {
     }
 
     @Bean
-    StartupBanner startupBanner(Secrets secrets, HmacTokens tokens, Environment environment) {
-        return new StartupBanner(secrets, tokens, DevelopmentBind.loopbackOnly(secrets, environment));
+    StartupBanner startupBanner(Secrets secrets, HmacTokens tokens, Environment environment, AdminSecret admin) {
+        return new StartupBanner(secrets, tokens, DevelopmentBind.loopbackOnly(secrets, environment),
+                admin.generated() ? admin.keys().get(0) : null);
     }
 
     private static String randomNodeId() {

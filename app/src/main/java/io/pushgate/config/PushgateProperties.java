@@ -21,7 +21,16 @@ public record PushgateProperties(@DefaultValue Node node, @DefaultValue Auth aut
                                  @DefaultValue Sse sse, @DefaultValue Poll poll, @DefaultValue Cors cors,
                                  @DefaultValue("memory") String broker, @DefaultValue Redis redis,
                                  @DefaultValue Compat compat, @DefaultValue Json json,
-                                 @DefaultValue Http http) {
+                                 @DefaultValue Http http, @DefaultValue Admin admin) {
+
+    /**
+     * @param keys operators' keys for the admin page {@code /admin/} and its API {@code /admin/api/},
+     *             each at least 16 characters and none also an API key; none (the default) switches the
+     *             admin page off (404). Set them in the environment ({@code PUSHGATE_ADMIN_KEYS}), never
+     *             in a file that is committed
+     */
+    public record Admin(@DefaultValue List<String> keys) {
+    }
 
     /**
      * Limits on every JSON document the node reads: API bodies, client frames, client endpoint bodies and

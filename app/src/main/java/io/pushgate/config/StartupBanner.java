@@ -8,6 +8,7 @@ import java.util.Properties;
 
 import io.pushgate.security.HmacTokens;
 
+import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.boot.web.server.context.WebServerInitializedEvent;
@@ -25,12 +26,19 @@ final class StartupBanner implements ApplicationListener<WebServerInitializedEve
     private final Secrets secrets;
     private final HmacTokens tokens;
     private final boolean loopbackOnly;
+    private final @Nullable String generatedAdminKey;
 
     /** @param loopbackOnly whether the server listens on loopback only because its secrets were generated */
     StartupBanner(Secrets secrets, HmacTokens tokens, boolean loopbackOnly) {
+        this(secrets, tokens, loopbackOnly, null);
+    }
+
+    /** @param generatedAdminKey the admin key generated for a zero-configuration start, shown with the API key */
+    StartupBanner(Secrets secrets, HmacTokens tokens, boolean loopbackOnly, @Nullable String generatedAdminKey) {
         this.secrets = secrets;
         this.tokens = tokens;
         this.loopbackOnly = loopbackOnly;
+        this.generatedAdminKey = generatedAdminKey;
     }
 
     @Override
@@ -92,6 +100,7 @@ final class StartupBanner implements ApplicationListener<WebServerInitializedEve
                 + nl
                 + (secrets.generatedApiKey() ? " API key:        " + key + nl : "")
                 + (secrets.generatedJwtSecret() ? " JWT secret:     " + secrets.jwtSecret() + nl : "")
+                + (generatedAdminKey != null ? " Admin key:      " + generatedAdminKey + "   (http://localhost:" + port + "/admin/)" + nl : "")
                 + " Sample token for uid 'demo' (group 'lobby', 24 h):" + nl
                 + "   " + token + nl
                 + nl

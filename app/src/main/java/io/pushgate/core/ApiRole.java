@@ -2,6 +2,7 @@ package io.pushgate.core;
 
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 
 import org.jspecify.annotations.Nullable;
 
@@ -35,4 +36,17 @@ public interface ApiRole {
 
     /** When the uid's ban ends (epoch ms), or 0 when it is not banned. */
     long bannedUntil(String uid);
+
+    /**
+     * One session of a uid, as an operator looks at it. The cluster shares who is connected where and in
+     * which groups; how and since when only the node holding the session knows.
+     *
+     * @param transport   the transport's name, or null when the session is on another node
+     * @param connectedAt when it opened (epoch ms), or 0 when the session is on another node
+     */
+    record SessionView(String clientId, String node, Set<String> groups, @Nullable String transport, long connectedAt) {
+    }
+
+    /** The uid's sessions on every node, by client id; empty when it is offline. */
+    List<SessionView> sessionViews(String uid);
 }

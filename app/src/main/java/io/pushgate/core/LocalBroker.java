@@ -95,6 +95,6 @@ public final class LocalBroker implements Broker {
 
     @Override
     public Mono<List<NodeStats>> stats() {
-        return Mono.fromSupplier(() -> List.of(node.stats()));
+        return Mono.fromSupplier(() -> List.of(node.stats().withBrokerState(NodeStats.BROKER_MEMORY)));
     }
 }

@@ -9,6 +9,7 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.TreeSet;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.ReentrantLock;
 
@@ -51,6 +52,8 @@ public final class PushNode implements TransportRole, ApiRole, BrokerRole, AutoC
     private final MessageEncoder encoder;
     private final History history;
     private final Clock clock;
+    private final long startedAt;
+    private final Runtime heap = Runtime.getRuntime();
     private final ReentrantLock publishLock = new ReentrantLock();
     private final AtomicLong clientSeq = new AtomicLong();
     private long lastSeq;
@@ -103,6 +106,7 @@ public final class PushNode implements TransportRole, ApiRole, BrokerRole, AutoC
         this.history = history;
         this.clock = clock;
         this.lastTs = clock.millis();
+        this.startedAt = clock.millis();
         this.clusterLog = new ClusterLogApplier(this, hub, roster, clock);
         // one failed tick must not end the sampler: an error would stop the interval for good
         this.sampler = Flux.interval(Duration.ofSeconds(1)).onBackpressureDrop().subscribe(tick -> {
@@ -177,6 +181,21 @@ public final class PushNode implements TransportRole, ApiRole, BrokerRole, AutoC
     @Override
     public int groupCount() {
         return roster.groupCount();
+    }
+
+    @Override
+    public List<SessionView> sessionViews(String uid) {
+        List<SessionView> views = new ArrayList<>();
+        for (String clientId : roster.sessionsOf(uid)) {
+            Roster.Member member = roster.client(clientId);
+            if (member == null) {
+                continue; // gone since the list was read
+            }
+            Session here = hub.client(clientId);
+            views.add(new SessionView(clientId, member.node(), new TreeSet<>(member.groups()),
+                    here == null ? null : here.transportName(), here == null ? 0 : here.connectedAt()));
+        }
+        return views;
     }
 
     @Override
@@ -829,7 +848,8 @@ public final class PushNode implements TransportRole, ApiRole, BrokerRole, AutoC
         }
         return new NodeStats(nodeId, hub.sessionCount(), byTransport, hub.uidCount(), hub.groupCount(),
                 messagesIn.total(), messagesOut.total(), messagesIn.perSecond(), messagesOut.perSecond(),
-                dropped.total(), brokerLagMillis, gapResets);
+                dropped.total(), brokerLagMillis, gapResets, startedAt, heap.totalMemory() - heap.freeMemory(),
+                heap.maxMemory(), accepting, NodeStats.BROKER_UNKNOWN); // the broker puts in its state
     }
 
     public boolean isAccepting() {

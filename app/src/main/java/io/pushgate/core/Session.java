@@ -27,6 +27,8 @@ public final class Session {
     private volatile @org.jspecify.annotations.Nullable Disconnect disconnect;
 
     private final long connectedSeq;
+    /** Epoch ms, for operators' views (the admin page's uid lookup); nothing in delivery reads it. */
+    private final long connectedAt = System.currentTimeMillis();
 
     Session(String clientId, ClientClaims claims, Transport transport, Outlet outlet, long connectedSeq,
             Runnable onOverflow) {
@@ -40,6 +42,11 @@ public final class Session {
 
     Session(String clientId, ClientClaims claims, Transport transport, int queueCapacity, Runnable onOverflow) {
         this(clientId, claims, transport, new Outbox(queueCapacity), 0, onOverflow);
+    }
+
+    /** When the session opened (epoch ms). */
+    public long connectedAt() {
+        return connectedAt;
     }
 
     /** The last publish sequence number before this session became visible to publishers. */

@@ -4,11 +4,15 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Map;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 import io.pushgate.security.HmacTokens;
 import io.pushgate.support.TestSecrets;
+
+import org.springframework.boot.context.properties.bind.Binder;
+import org.springframework.boot.context.properties.source.MapConfigurationPropertySource;
 
 import org.junit.jupiter.api.Test;
 
@@ -47,6 +51,29 @@ class StartupBannerTests {
         assertThat(new StartupBanner(generated, tokens, true).text(8080))
                 .contains(" pushgate " + pomVersion() + " is running with GENERATED secrets")
                 .contains("API key:        " + TestSecrets.API_KEY);
+    }
+
+    @Test
+    void aZeroConfigurationStartGetsAnAdminKeyInTheBannerAndAConfiguredNodeNever() {
+        Secrets generated = new Secrets(TestSecrets.JWT_SECRET, List.of("generated-api-key-0123456789"), true, true);
+        Secrets configured = new Secrets(TestSecrets.JWT_SECRET, List.of(TestSecrets.API_KEY), false, false);
+
+        AdminSecret dev = AdminSecret.resolve(properties(Map.of()), generated);
+        assertThat(dev.generated()).isTrue();
+        assertThat(dev.keys()).singleElement().satisfies(key -> assertThat(key).hasSizeGreaterThanOrEqualTo(16));
+        assertThat(new StartupBanner(generated, new HmacTokens(TestSecrets.JWT_SECRET), true, dev.keys().get(0)).text(8080))
+                .contains("Admin key:      " + dev.keys().get(0) + "   (http://localhost:8080/admin/)");
+
+        AdminSecret off = AdminSecret.resolve(properties(Map.of()), configured);
+        assertThat(off.keys()).as("configured secrets and no admin key: the admin page is off").isEmpty();
+        AdminSecret set = AdminSecret.resolve(properties(Map.of("pushgate.admin.keys", TestSecrets.ADMIN_KEY)), generated);
+        assertThat(set).isEqualTo(new AdminSecret(List.of(TestSecrets.ADMIN_KEY), false));
+        assertThat(new StartupBanner(generated, new HmacTokens(TestSecrets.JWT_SECRET), true, null).text(8080))
+                .as("a configured admin key is never printed").doesNotContain("Admin key").doesNotContain(TestSecrets.ADMIN_KEY);
+    }
+
+    private static PushgateProperties properties(Map<String, String> settings) {
+        return new Binder(new MapConfigurationPropertySource(settings)).bindOrCreate("pushgate", PushgateProperties.class);
     }
 
     @Test

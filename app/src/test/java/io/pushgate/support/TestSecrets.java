@@ -11,6 +11,8 @@ public final class TestSecrets {
 
     public static final String JWT_SECRET = "test-secret-that-is-at-least-32-bytes-long";
     public static final String API_KEY = "test-api-key-0123456789";
+    /** An admin key (pushgate.admin.keys) for servers that switch the admin page on. */
+    public static final String ADMIN_KEY = "test-admin-key-0123456789";
     public static final String OTHER_SECRET = "another-secret-that-is-32-bytes-or-more!";
 
     private static final HmacTokens TOKENS = new HmacTokens(JWT_SECRET);

@@ -15,7 +15,7 @@ import reactor.core.publisher.Mono;
 
 /**
  * Renders every failure of the API and the client endpoints ({@code /api/}, {@code /client/},
- * {@code /sse}, {@code /poll}) as problem+json with a stable type, including the ones no controller
+ * {@code /sse}, {@code /poll}) and of the admin page's API ({@code /admin/api/}) as problem+json with a stable type, including the ones no controller
  * sees (unknown route, wrong method). Runs before Boot's default error handler.
  */
 @Order(-2)
@@ -32,7 +32,7 @@ public final class ProblemErrors implements WebExceptionHandler {
     @Override
     public Mono<Void> handle(ServerWebExchange exchange, Throwable error) {
         String path = exchange.getRequest().getPath().value();
-        if (!(path.startsWith("/api/") || path.startsWith("/client/") || path.equals("/sse") || path.equals("/poll"))) {
+        if (!(path.startsWith("/api/") || path.startsWith("/admin/api/") || path.startsWith("/client/") || path.equals("/sse") || path.equals("/poll"))) {
             return Mono.error(error);
         }
         return writer.write(exchange, problem(error));

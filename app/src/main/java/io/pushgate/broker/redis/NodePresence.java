@@ -6,6 +6,7 @@ import java.util.List;
 import java.util.Map;
 
 import io.pushgate.core.BrokerRole;
+import io.pushgate.core.NodeStats;
 import io.pushgate.core.ClusterEntry;
 import io.pushgate.core.Session;
 import io.pushgate.core.SessionEvents;
@@ -188,7 +189,8 @@ final class NodePresence implements SessionEvents {
         return redis.execute(Scripts.HEARTBEAT,
                         List.of(keys.epoch(), keys.nodes(), keys.stats(), keys.seq(), keys.log()),
                         List.of(link.epoch, self, Long.toString(settings.nodeTimeout().toMillis()),
-                                NodeStatsCodec.encode(node.stats()), keys.prefix(), Integer.toString(settings.logLength())))
+                                NodeStatsCodec.encode(node.stats().withBrokerState(
+                                        link.synced ? NodeStats.BROKER_UP : NodeStats.BROKER_DEGRADED)), keys.prefix(), Integer.toString(settings.logLength())))
                 .next()
                 .timeout(settings.timeout())
                 .doOnNext(answer -> {

@@ -318,7 +318,7 @@ public final class RedisBroker implements Broker, AutoCloseable {
     public Mono<List<NodeStats>> stats() {
         return Mono.fromSupplier(() -> {
             List<NodeStats> all = new ArrayList<>();
-            all.add(node.stats());
+            all.add(node.stats().withBrokerState(healthy() ? NodeStats.BROKER_UP : NodeStats.BROKER_DEGRADED));
             presence.remoteStats().forEach((id, encoded) -> { // dead nodes' stats are removed when they are reaped
                 NodeStats decoded = id.equals(self) ? null : NodeStatsCodec.decode(id, encoded);
                 if (decoded != null) {
