@@ -1,5 +1,6 @@
 package io.pushgate.admin;
 
+import java.security.Principal;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
@@ -13,13 +14,12 @@ import io.pushgate.core.Names;
 import io.pushgate.core.NodeStats;
 import io.pushgate.core.Publication;
 import io.pushgate.core.Target;
+import io.pushgate.web.Audit;
 import io.pushgate.web.JsonBodies;
 
 import com.fasterxml.jackson.annotation.JsonInclude;
 
 import org.jspecify.annotations.Nullable;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 import org.springframework.http.server.reactive.ServerHttpRequest;
 import org.springframework.web.bind.annotation.DeleteMapping;
 import org.springframework.web.bind.annotation.GetMapping;
@@ -40,7 +40,6 @@ import tools.jackson.databind.json.JsonMapper;
 @RestController
 class AdminController {
 
-    private static final Logger log = LoggerFactory.getLogger(AdminController.class);
 
     /** Groups shown as the top ones. */
     static final int TOP_GROUPS = 10;
@@ -125,14 +124,19 @@ class AdminController {
 
     /** With {@code ban} (seconds), the uid is banned first, on every node, so no session it opens meanwhile survives. */
     @DeleteMapping("/admin/api/uids/{uid}/sessions")
-    Mono<Kicked> kick(@PathVariable String uid, @RequestParam(name = "ban", required = false) @Nullable String ban) {
+    Mono<Kicked> kick(@PathVariable String uid, @RequestParam(name = "ban", required = false) @Nullable String ban,
+                      Principal admin) {
         String name = name("uid", uid);
         long until = banUntil(ban);
+        String who = Audit.adminKey(admin.getName());
+        String action = until > 0 ? "ban" : "kick";
+        String detail = until > 0 ? Audit.banUntil(until) + " " : "";
         Mono<Void> banned = until > 0 ? broker.banUid(name, until) : Mono.empty();
-        return banned.then(broker.kickUid(name)).map(closed -> {
-            log.info("admin: kicked uid '{}' ({} session(s)){}", name, closed, until > 0 ? ", banned for " + ban + " s" : "");
-            return new Kicked(closed, until > 0 ? until : null);
-        });
+        return banned.then(broker.kickUid(name))
+                .doOnSuccess(closed -> Audit.action(who, action, "uid:" + name, detail + "closed=" + closed, "ok"))
+                .doOnError(e -> Audit.action(who, action, "uid:" + name, detail.isEmpty() ? null : detail.strip(),
+                        "failed:" + e.getClass().getSimpleName()))
+                .map(closed -> new Kicked(closed, until > 0 ? until : null));
     }
 
     /**
@@ -140,14 +144,16 @@ class AdminController {
      * uid, of a group, or of everyone.
      */
     @PostMapping("/admin/api/messages")
-    Mono<Published> publish(ServerHttpRequest request) {
+    Mono<Published> publish(ServerHttpRequest request, Principal admin) {
         return bodies.read(request).flatMap(body -> {
             Publication publication = publication(body);
-            return broker.publish(publication).map(result -> {
-                log.info("admin: published event '{}' to {} ({} session(s))", publication.event(), describe(publication.target()),
-                        result.sessions());
-                return new Published(result.id(), result.sessions());
-            });
+            String who = Audit.adminKey(admin.getName());
+            return broker.publish(publication)
+                    .doOnSuccess(result -> Audit.action(who, "publish", describe(publication.target()),
+                            "event=" + publication.event() + " sessions=" + result.sessions(), "ok"))
+                    .doOnError(e -> Audit.action(who, "publish", describe(publication.target()),
+                            "event=" + publication.event(), "failed:" + e.getClass().getSimpleName()))
+                    .map(result -> new Published(result.id(), result.sessions()));
         });
     }
 
@@ -174,7 +180,7 @@ class AdminController {
         if (target.all()) {
             return "all";
         }
-        return target.uids().isEmpty() ? "group '" + target.groups().get(0) + "'" : "uid '" + target.uids().get(0) + "'";
+        return target.uids().isEmpty() ? "group:" + target.groups().get(0) : "uid:" + target.uids().get(0);
     }
 
     private static String name(String kind, String value) {

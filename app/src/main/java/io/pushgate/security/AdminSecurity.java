@@ -41,8 +41,10 @@ public class AdminSecurity {
     @Order(0)
     SecurityWebFilterChain adminChain(ServerHttpSecurity http, AdminKeys keys, ProblemWriter problems) {
         ReactiveAuthenticationManager manager = auth -> Mono.fromCallable(() -> {
-            if (keys.matches(((Credential) auth).secret())) {
-                return new PreAuthenticatedAuthenticationToken("admin", "", List.of(ADMIN));
+            String secret = ((Credential) auth).secret();
+            if (keys.matches(secret)) {
+                // the principal's name is the key's id (never the key), for the audit log
+                return new PreAuthenticatedAuthenticationToken(ApiKeys.id(secret), "", List.of(ADMIN));
             }
             throw new BadCredentialsException("invalid admin key");
         });

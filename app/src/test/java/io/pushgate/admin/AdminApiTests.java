@@ -1,5 +1,9 @@
 package io.pushgate.admin;
 
+import io.pushgate.security.ApiKeys;
+import org.junit.jupiter.api.extension.ExtendWith;
+import org.springframework.boot.test.system.CapturedOutput;
+import org.springframework.boot.test.system.OutputCaptureExtension;
 import java.nio.file.Path;
 import java.util.List;
 
@@ -29,6 +33,7 @@ import static org.assertj.core.api.Assertions.assertThat;
  * key opens nothing else); it shows stats, a uid's sessions and the top groups, kicks and publishes. The
  * page is served under a CSP with no inline code. Without {@code pushgate.admin.keys} all of it is 404.
  */
+@ExtendWith(OutputCaptureExtension.class)
 class AdminApiTests {
 
     static final JsonMapper JSON = JsonMapper.builder().build();
@@ -87,7 +92,7 @@ class AdminApiTests {
         }
 
         @Test
-        void showsAUidsSessionsWithTheirTransportNodeGroupsAndTimeThenKicksIt() {
+        void showsAUidsSessionsWithTheirTransportNodeGroupsAndTimeThenKicksIt(CapturedOutput output) {
             String uid = uniqueUid("admin-lookup");
             String group = uniqueUid("admin-room");
             try (WsTestClient client = WsTestClient.connect(api.ws("token=" + token(uid, List.of(group), List.of())))) {
@@ -110,10 +115,12 @@ class AdminApiTests {
                 assertThat(kicked.path("closed").asInt()).isEqualTo(1);
                 assertThat(client.awaitClose().code()).isEqualTo(4403);
             }
+            assertThat(output.getAll()).contains("admin-key:" + ApiKeys.id(TestSecrets.ADMIN_KEY) + " kick uid:" + uid
+                    + " closed=1 outcome=ok").doesNotContain(TestSecrets.ADMIN_KEY);
         }
 
         @Test
-        void publishesToAUid() {
+        void publishesToAUid(CapturedOutput output) {
             String uid = uniqueUid("admin-publish");
             try (WsTestClient client = WsTestClient.connect(api.ws("token=" + token(uid)))) {
                 client.nextOfType("welcome");
@@ -127,6 +134,8 @@ class AdminApiTests {
                 assertThat(message.path("event").asString()).isEqualTo("notice");
                 assertThat(message.path("data").path("n").asInt()).isEqualTo(1);
             }
+            assertThat(output.getAll()).contains("admin-key:" + ApiKeys.id(TestSecrets.ADMIN_KEY) + " publish uid:" + uid
+                    + " event=notice sessions=1 outcome=ok").doesNotContain(TestSecrets.ADMIN_KEY);
         }
 
         @Test
