@@ -28,6 +28,9 @@ public final class Session {
 
     private final long connectedSeq;
 
+    /** The transport's slot in the node's {@link NodeMeters}; set before the session is registered. */
+    int meterSlot;
+
     Session(String clientId, ClientClaims claims, Transport transport, Outlet outlet, long connectedSeq,
             Runnable onOverflow) {
         this.clientId = clientId;
