@@ -26,8 +26,11 @@ public final class NodeMeters {
 
     public static final int MAX_TRANSPORTS = 8;
     static final int MAX_CODES = 32;
-    /** The close code recorded for a session the client ended (or whose connection was lost). */
-    public static final int BY_CLIENT = 0;
+    /**
+     * The close code recorded for a session that ended with none known. Transports close a session the
+     * client ended, or whose connection was lost, with 1000.
+     */
+    public static final int NO_CODE = 0;
     static final int OTHER_CODE = -1;
 
     /** Where an accepted publish came from. */
@@ -160,7 +163,7 @@ public final class NodeMeters {
     }
 
     void disconnected(int slot, @Nullable Disconnect disconnect) {
-        int code = disconnect == null ? BY_CLIENT : disconnect.code();
+        int code = disconnect == null ? NO_CODE : disconnect.code();
         disconnectsTotal[slot].increment();
         Map<Integer, LongAdder> codes = disconnects[slot];
         LongAdder count = codes.get(code);
@@ -219,7 +222,7 @@ public final class NodeMeters {
         return slot < 0 ? 0 : Math.max(0, -disconnectsTotal[slot].sum() + connects[slot].sum());
     }
 
-    /** Sessions of the transport ended with the close code ({@link #BY_CLIENT} when the client ended it). */
+    /** Sessions of the transport ended with the close code ({@link #NO_CODE} when none is known; 1000 when the client ended it). */
     public long disconnects(String transport, int code) {
         int slot = slotOf(transport);
         LongAdder count = slot < 0 ? null : disconnects[slot].get(code);

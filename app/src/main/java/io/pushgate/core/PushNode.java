@@ -85,7 +85,7 @@ public final class PushNode implements TransportRole, ApiRole, BrokerRole, AutoC
 
             @Override
             public void disconnected(Session session) {
-                meters.disconnected(session.meterSlot, session.disconnect());
+                meters.disconnected(session.meterSlot, session.endReason());
                 roster.disconnected(session.clientId());
                 cluster.disconnected(session);
             }

@@ -66,9 +66,9 @@ public final class PushgateMeters implements MeterBinder {
             @Override
             public void disconnect(String transport, int code) {
                 FunctionCounter.builder("pushgate.disconnects", meters, m -> m.disconnects(transport, code))
-                        .description("Sessions ended, by transport and close code (client: the client ended it"
-                                + " or its connection was lost)")
-                        .tags("transport", transport, "code", code == NodeMeters.BY_CLIENT ? "client" : Integer.toString(code))
+                        .description("Sessions ended, by transport and close code (1000: the client closed it or"
+                                + " its connection was lost)")
+                        .tags("transport", transport, "code", code == NodeMeters.NO_CODE ? "none" : Integer.toString(code))
                         .register(registry);
             }
         });
