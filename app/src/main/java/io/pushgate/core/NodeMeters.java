@@ -123,7 +123,8 @@ public final class NodeMeters {
 
     /**
      * Tells {@code listener} of every transport and close code seen so far, then of each new one as it
-     * comes (from the thread that saw it). One listener; a later one replaces it.
+     * comes, from the thread that saw it (a transport's, holding none of the node's locks). One listener;
+     * a later one replaces it.
      */
     public void listen(NewLabels listener) {
         List<String> known;

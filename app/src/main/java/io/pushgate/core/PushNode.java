@@ -78,14 +78,12 @@ public final class PushNode implements TransportRole, ApiRole, BrokerRole, AutoC
         this.hub = new Hub(limits, new SessionEvents() { // the roster first, so presence is current when the cluster hears of it
             @Override
             public void connected(Session session) {
-                meters.connected(session.meterSlot);
                 roster.connected(session.clientId(), session.uid(), PushNode.this.nodeId, session.groups());
                 cluster.connected(session);
             }
 
             @Override
             public void disconnected(Session session) {
-                meters.disconnected(session.meterSlot, session.endReason());
                 roster.disconnected(session.clientId());
                 cluster.disconnected(session);
             }
@@ -447,7 +445,11 @@ public final class PushNode implements TransportRole, ApiRole, BrokerRole, AutoC
                     }
                 }
             });
-            return registered ? session : null;
+            if (!registered) {
+                return null;
+            }
+            meters.connected(meterSlot);
+            return session;
         } finally {
             publishLock.unlock();
         }
@@ -660,7 +662,10 @@ public final class PushNode implements TransportRole, ApiRole, BrokerRole, AutoC
     /** Called by the transport once its connection is gone. */
     @Override
     public void disconnected(Session session) {
-        hub.unregister(session);
+        if (hub.unregister(session)) {
+            // here, outside the hub's lock: a close code seen for the first time registers a meter
+            meters.disconnected(session.meterSlot, session.endReason());
+        }
         if (hub.sessionCount() == 0) {
             synchronized (drained) {
                 drained.notifyAll();
