@@ -165,6 +165,20 @@ class ArchitectureTests {
                 .check(classes);
     }
 
+    /** Meters read the core's counters; the core counts in plain JDK types and never knows Micrometer. */
+    @Test
+    void metricsKnowOnlyTheCoreAndOnlyTheWiringKnowsThem() {
+        noClasses().that().resideInAPackage("io.pushgate.metrics..")
+                .should().dependOnClassesThat().resideInAnyPackage("io.pushgate.transport..", "io.pushgate.api..",
+                        "io.pushgate.compat..", "io.pushgate.broker..", "io.pushgate.security..", "io.pushgate.web..",
+                        "io.pushgate.codec..", "org.springframework..", "io.netty..")
+                .orShould().dependOnClassesThat(NODE_INSIDES)
+                .check(classes);
+        noClasses().that().resideOutsideOfPackages("io.pushgate.metrics..", "io.pushgate.config..")
+                .should().dependOnClassesThat().resideInAnyPackage("io.pushgate.metrics..", "io.micrometer..")
+                .check(classes);
+    }
+
     /** The jar's commands read the server's configuration ({@code config}) as the application does. */
     @Test
     void onlyTheApplicationKnowsTheWiring() {

@@ -15,6 +15,8 @@ import io.pushgate.core.Broker;
 import io.pushgate.core.ClientActions;
 import io.pushgate.core.Limits;
 import io.pushgate.core.LocalBroker;
+import io.pushgate.core.NodeMeters;
+import io.pushgate.core.TokenVerifier;
 import io.pushgate.core.PushNode;
 import io.pushgate.core.History;
 import io.pushgate.core.history.InMemoryHistory;
@@ -168,7 +170,7 @@ public class PushgateConfig {
     /** The rules for a client's own joins, leaves and publishes, shared by {@code /ws} and {@code /client/*}. */
     @Bean
     ClientActions clientActions(PushNode node, Broker broker) {
-        return new ClientActions(node, broker);
+        return new ClientActions(node, node.meters().countedAs(NodeMeters.Source.CLIENT, broker));
     }
 
     @Bean
@@ -186,22 +188,22 @@ public class PushgateConfig {
     }
 
     @Bean(destroyMethod = "close")
-    PushWebSocketHandler pushWebSocketHandler(PushNode node, ClientActions actions, HmacTokens tokens, JsonFrames frames,
+    PushWebSocketHandler pushWebSocketHandler(PushNode node, ClientActions actions, TokenVerifier tokens, JsonFrames frames,
                                               JsonMapper mapper, WsSettings settings, Unauthenticated unauthenticated) {
         return new PushWebSocketHandler(node, actions, tokens, frames, mapper, settings, unauthenticated);
     }
 
     @Bean
     @ConditionalOnProperty(name = "pushgate.compat.web-msg-sender.enabled", havingValue = "true")
-    RouterFunction<ServerResponse> webMsgSenderRoutes(Broker broker, JsonMapper mapper, PushgateProperties properties) {
+    RouterFunction<ServerResponse> webMsgSenderRoutes(Broker broker, PushNode node, JsonMapper mapper, PushgateProperties properties) {
         PushgateProperties.WebMsgSender compat = properties.compat().webMsgSender();
-        return new WebMsgSender(broker, mapper, AddressRanges.of(compat.allowedFrom(), "pushgate.compat.web-msg-sender.allowed-from"),
+        return new WebMsgSender(node.meters().countedAs(NodeMeters.Source.COMPAT, broker), mapper, AddressRanges.of(compat.allowedFrom(), "pushgate.compat.web-msg-sender.allowed-from"),
                 compat.key()).routes();
     }
 
     @Bean
     @ConditionalOnProperty(name = "pushgate.compat.socket-io.enabled", havingValue = "true")
-    SocketIoServer socketIoServer(PushNode node, HmacTokens tokens, JsonMapper mapper, PushgateProperties properties,
+    SocketIoServer socketIoServer(PushNode node, TokenVerifier tokens, JsonMapper mapper, PushgateProperties properties,
                                   Unauthenticated unauthenticated, CookieOrigins cookies) {
         PushgateProperties.SocketIo compat = properties.compat().socketIo();
         // pings reach the server, which answers them only while the socket is writable (see SocketIoServer)
@@ -221,9 +223,9 @@ public class PushgateConfig {
 
     @Bean
     @ConditionalOnProperty(name = "pushgate.compat.text-port.enabled", havingValue = "true")
-    WorkermanTextPort workermanTextPort(Broker broker, JsonMapper mapper, PushgateProperties properties) {
+    WorkermanTextPort workermanTextPort(Broker broker, PushNode node, JsonMapper mapper, PushgateProperties properties) {
         PushgateProperties.TextPort text = properties.compat().textPort();
-        return new WorkermanTextPort(broker, mapper, text.host(), text.port(), text.event(), text.maxLineBytes());
+        return new WorkermanTextPort(node.meters().countedAs(NodeMeters.Source.COMPAT, broker), mapper, text.host(), text.port(), text.event(), text.maxLineBytes());
     }
 
     @Bean

@@ -1,6 +1,8 @@
 package io.pushgate.core;
 
+import java.util.concurrent.atomic.AtomicReferenceFieldUpdater;
 import java.util.function.Function;
+import java.util.function.LongConsumer;
 
 import org.jspecify.annotations.Nullable;
 
@@ -17,6 +19,14 @@ public final class Frame {
     private final @Nullable String id;
     private final @Nullable String event;
     private volatile @Nullable Derived derived;
+    /**
+     * Where the first write of this frame reports its fan-out latency, or {@code null}: set before the
+     * frame is queued to any session (the queue's hand-off makes it visible), taken by one writer.
+     */
+    private volatile @Nullable LongConsumer latencySink;
+    private long acceptedNanos;
+    private static final AtomicReferenceFieldUpdater<Frame, LongConsumer> SINK =
+            AtomicReferenceFieldUpdater.newUpdater(Frame.class, LongConsumer.class, "latencySink");
 
     /**
      * @param json  the complete JSON text of the frame, UTF-8; never mutated after construction
@@ -44,6 +54,30 @@ public final class Frame {
 
     public @Nullable String event() {
         return event;
+    }
+
+    /** Asks the first transport that writes this frame to report the time since {@code acceptedNanos}. */
+    void sampleLatency(long acceptedNanos, LongConsumer sink) {
+        this.acceptedNanos = acceptedNanos;
+        this.latencySink = sink;
+    }
+
+    /** Drops a sample no write has taken yet. */
+    void unsample() {
+        if (latencySink != null) {
+            latencySink = null;
+        }
+    }
+
+    /**
+     * Called by a transport right after it handed the frame to its socket: the first call for a sampled
+     * frame reports the fan-out latency; every other call is one volatile read.
+     */
+    public void written() {
+        LongConsumer sink = latencySink;
+        if (sink != null && SINK.compareAndSet(this, sink, null)) {
+            sink.accept(System.nanoTime() - acceptedNanos);
+        }
     }
 
     /**

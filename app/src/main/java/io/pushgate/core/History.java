@@ -52,4 +52,9 @@ public interface History {
 
     /** Forgets the entries held for the uid up to {@code upToSeq} (another node delivered them); later ones stay as they were. */
     void dropOffline(String uid, long upToSeq);
+
+    /** Messages held now across all streams, for metrics; 0 from a history that does not count them. */
+    default long size() {
+        return 0;
+    }
 }

@@ -75,10 +75,10 @@ public final class Hub {
         return true;
     }
 
-    /** Removes a session from every index; safe to call twice. */
-    public synchronized void unregister(Session session) {
+    /** Removes a session from every index; safe to call twice. @return whether it was registered until now */
+    public synchronized boolean unregister(Session session) {
         if (!clients.remove(session.clientId(), session)) {
-            return;
+            return false;
         }
         uids.computeIfPresent(session.uid(), (uid, sessions) -> {
             Set<Session> left = SmallSets.without(sessions, session);
@@ -89,6 +89,7 @@ public final class Hub {
         }
         events.disconnected(session);
         session.groups(Set.of());
+        return true;
     }
 
     public synchronized Join join(Session session, String group) {

@@ -44,7 +44,7 @@ import reactor.core.publisher.Flux;
  * the cluster log's meaning in {@link ClusterLogApplier}, client rules in {@link ClientActions}, the
  * index in {@link Hub}, presence in {@link Roster}.
  */
-public final class PushNode implements TransportRole, ApiRole, BrokerRole, AutoCloseable {
+public final class PushNode implements TransportRole, ApiRole, BrokerRole, MetricsRole, AutoCloseable {
 
     private final String nodeId;
     private final Hub hub;
@@ -61,6 +61,7 @@ public final class PushNode implements TransportRole, ApiRole, BrokerRole, AutoC
     private final Meter messagesIn = new Meter();
     private final Meter messagesOut = new Meter();
     private final Meter dropped = new Meter();
+    private final NodeMeters meters = new NodeMeters();
     private final Object drained = new Object();
     private final Disposable sampler;
     private volatile boolean accepting = true;
@@ -432,9 +433,14 @@ public final class PushNode implements TransportRole, ApiRole, BrokerRole, AutoC
     private @Nullable Session open(ClientClaims claims, Transport transport, @Nullable Greeting greeting,
                                    @Nullable Cursor resumeFrom, boolean streaming) {
         String clientId = nodeId + "-" + Long.toString(clientSeq.incrementAndGet(), 36);
+        int meterSlot = meters.slot(transport.name());
         publishLock.lock();
         try {
-            if (!accepting || bannedUntil(claims.uid()) > 0) {
+            if (!accepting) {
+                return null;
+            }
+            if (bannedUntil(claims.uid()) > 0) {
+                meters.authFailed(InvalidTokenException.Reason.BANNED);
                 return null;
             }
             Cursor now = cursorNow();
@@ -445,6 +451,7 @@ public final class PushNode implements TransportRole, ApiRole, BrokerRole, AutoC
             Outlet own = streaming ? transport.outlet(limits.queueCapacity()) : null;
             Outlet outlet = !streaming ? new Doorbell() : own != null ? own : new Outbox(limits.queueCapacity());
             Session session = new Session(clientId, claims, transport, outlet, lastSeq, () -> dropped.mark(1));
+            session.meterSlot = meterSlot;
             boolean registered = hub.register(session, s -> {
                 if (greeting != null) {
                     s.sendFirst(greeting.welcome(s, cursor));
@@ -457,7 +464,11 @@ public final class PushNode implements TransportRole, ApiRole, BrokerRole, AutoC
                     }
                 }
             });
-            return registered ? session : null;
+            if (!registered) {
+                return null;
+            }
+            meters.connected(meterSlot);
+            return session;
         } finally {
             publishLock.unlock();
         }
@@ -670,7 +681,10 @@ public final class PushNode implements TransportRole, ApiRole, BrokerRole, AutoC
     /** Called by the transport once its connection is gone. */
     @Override
     public void disconnected(Session session) {
-        hub.unregister(session);
+        if (hub.unregister(session)) {
+            // here, outside the hub's lock: a close code seen for the first time registers a meter
+            meters.disconnected(session.meterSlot, session.endReason());
+        }
         if (hub.sessionCount() == 0) {
             synchronized (drained) {
                 drained.notifyAll();
@@ -688,6 +702,7 @@ public final class PushNode implements TransportRole, ApiRole, BrokerRole, AutoC
         if (clustered) {
             throw new IllegalStateException("this node is in a cluster: publish through its Broker");
         }
+        long accepted = System.nanoTime();
         List<String> online = new ArrayList<>();
         List<String> offline = new ArrayList<>();
         int reached;
@@ -698,7 +713,7 @@ public final class PushNode implements TransportRole, ApiRole, BrokerRole, AutoC
             long ts = Math.max(clock.millis(), lastTs);
             lastTs = ts;
             id = new Cursor(history.epoch(), seq, ts).text();
-            reached = apply(publication, seq, ts, id, null, online, offline);
+            reached = apply(publication, seq, ts, id, null, online, offline, accepted);
         } finally {
             publishLock.unlock();
         }
@@ -716,6 +731,7 @@ public final class PushNode implements TransportRole, ApiRole, BrokerRole, AutoC
      * @return the id, or {@code null} when it was already applied
      */
     @Nullable String applySequenced(Publication publication, long seq, long ts, Collection<String> holdFor) {
+        long accepted = System.nanoTime();
         int reached;
         String id;
         publishLock.lock();
@@ -726,7 +742,7 @@ public final class PushNode implements TransportRole, ApiRole, BrokerRole, AutoC
             lastSeq = seq;
             lastTs = Math.max(lastTs, ts);
             id = new Cursor(history.epoch(), seq, ts).text();
-            reached = apply(publication, seq, ts, id, holdFor, null, null);
+            reached = apply(publication, seq, ts, id, holdFor, null, null, accepted);
         } finally {
             publishLock.unlock();
         }
@@ -750,15 +766,24 @@ public final class PushNode implements TransportRole, ApiRole, BrokerRole, AutoC
      * here are offline and held for; in a cluster the broker says who is offline everywhere.
      */
     private int apply(Publication publication, long seq, long ts, String id, @Nullable Collection<String> holdFor,
-                      @Nullable List<String> online, @Nullable List<String> offline) {
+                      @Nullable List<String> online, @Nullable List<String> offline, long acceptedNanos) {
+        // deliveries per transport are counted in this array and added to the meters once per publish
+        int[] delivered = new int[NodeMeters.MAX_TRANSPORTS];
+        int reached = apply(publication, seq, ts, id, holdFor, online, offline, acceptedNanos, delivered);
+        meters.delivered(delivered);
+        return reached;
+    }
+
+    private int apply(Publication publication, long seq, long ts, String id, @Nullable Collection<String> holdFor,
+                      @Nullable List<String> online, @Nullable List<String> offline, long acceptedNanos, int[] delivered) {
         Target target = publication.target();
         Set<String> excluded = target.excludeClients();
         long ttlMillis = publication.ttlSeconds() * 1000L;
         long keepUntil = ts + Math.max(history.window().toMillis(), ttlMillis);
         int reached = 0;
         if (target.all()) {
-            Frame frame = record(publication, Address.ALL, seq, ts, keepUntil, id);
-            reached = deliver(hub.allView(), frame, seq, excluded, null);
+            Frame frame = record(publication, Address.ALL, seq, ts, keepUntil, id, acceptedNanos);
+            reached = deliver(hub.allView(), frame, seq, excluded, null, delivered);
             if (online != null) {
                 for (String uid : target.uids()) {
                     (hub.uidView(uid).isEmpty() ? offline : online).add(uid);
@@ -770,11 +795,11 @@ public final class PushNode implements TransportRole, ApiRole, BrokerRole, AutoC
         int streams = target.groups().size() + target.uids().size() + target.clients().size();
         Set<Session> seen = streams > 1 ? new HashSet<>() : null;
         for (String group : target.groups()) {
-            Frame frame = record(publication, Address.group(group), seq, ts, keepUntil, id);
-            reached += deliver(hub.groupView(group), frame, seq, excluded, seen);
+            Frame frame = record(publication, Address.group(group), seq, ts, keepUntil, id, acceptedNanos);
+            reached += deliver(hub.groupView(group), frame, seq, excluded, seen, delivered);
         }
         for (String uid : target.uids()) {
-            Frame frame = record(publication, Address.uid(uid), seq, ts, keepUntil, id);
+            Frame frame = record(publication, Address.uid(uid), seq, ts, keepUntil, id, acceptedNanos);
             Set<Session> sessions = hub.uidView(uid);
             boolean hold = holdFor == null ? sessions.isEmpty() : holdFor.contains(uid);
             if (hold && ttlMillis > 0) {
@@ -783,26 +808,31 @@ public final class PushNode implements TransportRole, ApiRole, BrokerRole, AutoC
             if (online != null) {
                 (sessions.isEmpty() ? offline : online).add(uid);
             }
-            reached += deliver(sessions, frame, seq, excluded, seen);
+            reached += deliver(sessions, frame, seq, excluded, seen, delivered);
         }
         for (String clientId : target.clients()) {
             Session session = hub.client(clientId);
             if (session != null) {
-                Frame frame = record(publication, Address.client(clientId), seq, ts, keepUntil, id);
-                reached += deliver(List.of(session), frame, seq, excluded, seen);
+                Frame frame = record(publication, Address.client(clientId), seq, ts, keepUntil, id, acceptedNanos);
+                reached += deliver(List.of(session), frame, seq, excluded, seen, delivered);
             }
         }
         return reached;
     }
 
-    private Frame record(Publication publication, Address to, long seq, long ts, long keepUntil, String id) {
+    private Frame record(Publication publication, Address to, long seq, long ts, long keepUntil, String id,
+                         long acceptedNanos) {
         Frame frame = encoder.encode(new Message(id, publication.event(), publication.dataJson(), to, ts));
+        java.util.function.LongConsumer sink = meters.fanoutLatency();
+        if (sink != null) {
+            frame.sampleLatency(acceptedNanos, sink);
+        }
         history.append(to, new Entry(seq, ts, keepUntil, frame));
         return frame;
     }
 
     private static int deliver(Collection<Session> sessions, Frame frame, long seq, Set<String> excluded,
-                               @Nullable Set<Session> seen) {
+                               @Nullable Set<Session> seen, int[] delivered) {
         int reached = 0;
         for (Session session : sessions) {
             if (!excluded.isEmpty() && excluded.contains(session.clientId())) {
@@ -816,7 +846,11 @@ public final class PushNode implements TransportRole, ApiRole, BrokerRole, AutoC
             }
             if (session.send(frame)) {
                 reached++;
+                delivered[session.meterSlot]++;
             }
+        }
+        if (reached == 0) {
+            frame.unsample(); // no session to write it now: a replay much later must not count as fan-out
         }
         return reached;
     }
@@ -838,6 +872,41 @@ public final class PushNode implements TransportRole, ApiRole, BrokerRole, AutoC
         }
         session.close(Disconnect.KICKED);
         return true;
+    }
+
+    /** The node's operational counters, for a metrics adapter. */
+    @Override
+    public NodeMeters meters() {
+        return meters;
+    }
+
+    /** Publishes accepted by this node since start (alone: every publish; in a cluster: those it took in). */
+    @Override
+    public long publishedCount() {
+        return messagesIn.total();
+    }
+
+    /** Messages queued to sessions here since start, one per session reached by a publish. */
+    public long deliveredCount() {
+        return messagesOut.total();
+    }
+
+    /** Sessions closed because their queue was full (4408). */
+    @Override
+    public long slowClosedCount() {
+        return dropped.total();
+    }
+
+    /** Distinct uids with a session on this node now. */
+    @Override
+    public int localUidCount() {
+        return hub.uidCount();
+    }
+
+    /** How late this node applied the latest publish from the cluster's broker; 0 alone. */
+    @Override
+    public long brokerLagMillis() {
+        return brokerLagMillis;
     }
 
     @Override

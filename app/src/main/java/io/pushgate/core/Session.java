@@ -25,10 +25,14 @@ public final class Session {
     private volatile ClientClaims claims;
     private final Runnable onOverflow;
     private volatile @org.jspecify.annotations.Nullable Disconnect disconnect;
+    private volatile @org.jspecify.annotations.Nullable Disconnect endedWith;
 
     private final long connectedSeq;
     /** Epoch ms, for operators' views (the admin page's uid lookup); nothing in delivery reads it. */
     private final long connectedAt = System.currentTimeMillis();
+
+    /** The transport's slot in the node's {@link NodeMeters}; set before the session is registered. */
+    int meterSlot;
 
     Session(String clientId, ClientClaims claims, Transport transport, Outlet outlet, long connectedSeq,
             Runnable onOverflow) {
@@ -177,6 +181,20 @@ public final class Session {
             this.disconnect = disconnect;
             outbox.complete();
         }
+    }
+
+    /**
+     * Records why the transport ends the connection (heartbeat timeout, bad frames, …) when the node did
+     * not close the session first: the close code its disconnect is counted with. Changes nothing else.
+     */
+    public void endedWith(Disconnect disconnect) {
+        endedWith = disconnect;
+    }
+
+    /** The close code to count the session's end with: the node's reason, else the transport's, else {@code null}. */
+    @org.jspecify.annotations.Nullable Disconnect endReason() {
+        Disconnect d = disconnect;
+        return d != null ? d : endedWith;
     }
 
     /** Why the session was closed, or {@code null} while it is open. */

@@ -12,4 +12,12 @@ public interface TokenVerifier {
      *                               required claim; the message says which, and never contains the token
      */
     ClientClaims verify(String token) throws InvalidTokenException;
+
+    /**
+     * This verifier without counting its refusals (see {@link NodeMeters#counted}): for a first check
+     * whose refusal is not final, because the request then goes on to a path that checks the token again.
+     */
+    default TokenVerifier uncounted() {
+        return this;
+    }
 }

@@ -204,7 +204,7 @@ public final class HmacTokens implements TokenVerifier {
             String kid = checkHeader(header);
             Key key = kid == null ? defaultKey : keysById.get(kid);
             if (key == null) {
-                throw new InvalidTokenException("token names an unknown signing key (kid)");
+                throw new InvalidTokenException(InvalidTokenException.Reason.BAD_SIGNATURE, "token names an unknown signing key (kid)");
             }
             known = new KnownHeader(compact.substring(0, dot1), key);
             knownHeader = known;
@@ -212,7 +212,7 @@ public final class HmacTokens implements TokenVerifier {
         Mac mac = known.key().macs().get();
         mac.update(ascii, 0, dot2);
         if (!MessageDigest.isEqual(mac.doFinal(), signature)) {
-            throw new InvalidTokenException("bad token signature");
+            throw new InvalidTokenException(InvalidTokenException.Reason.BAD_SIGNATURE, "bad token signature");
         }
         return claims(claims);
     }
@@ -338,24 +338,24 @@ public final class HmacTokens implements TokenVerifier {
             throw new InvalidTokenException(MALFORMED_CLAIMS);
         }
         if (uid == null || !Names.isValid(uid)) {
-            throw new InvalidTokenException("token needs a sub claim of 1-" + Names.MAX_LENGTH + " characters");
+            throw new InvalidTokenException(InvalidTokenException.Reason.INVALID_CLAIMS, "token needs a sub claim of 1-" + Names.MAX_LENGTH + " characters");
         }
         if (exp == null) {
-            throw new InvalidTokenException("token needs an exp claim");
+            throw new InvalidTokenException(InvalidTokenException.Reason.INVALID_CLAIMS, "token needs an exp claim");
         }
         Instant now = Instant.now();
         Instant expiresAt = epochSeconds(exp).plus(CLOCK_SKEW);
         if (!expiresAt.isAfter(now)) {
-            throw new InvalidTokenException("token expired");
+            throw new InvalidTokenException(InvalidTokenException.Reason.EXPIRED, "token expired");
         }
         if (nbf != null && epochSeconds(nbf).minus(CLOCK_SKEW).isAfter(now)) {
-            throw new InvalidTokenException("token not valid yet (nbf)");
+            throw new InvalidTokenException(InvalidTokenException.Reason.INVALID_CLAIMS, "token not valid yet (nbf)");
         }
         if (issuer != null && !issuer.equals(iss)) {
-            throw new InvalidTokenException("token issuer (iss) is not the one this node takes");
+            throw new InvalidTokenException(InvalidTokenException.Reason.INVALID_CLAIMS, "token issuer (iss) is not the one this node takes");
         }
         if (audience != null && (aud == null || !aud.contains(audience))) {
-            throw new InvalidTokenException("token audience (aud) does not name this node's");
+            throw new InvalidTokenException(InvalidTokenException.Reason.INVALID_CLAIMS, "token audience (aud) does not name this node's");
         }
         return new ClientClaims(uid, groups, publish, expiresAt);
     }

@@ -203,6 +203,7 @@ public final class InMemoryHistory implements History {
     }
 
     /** Messages held now across all streams. */
+    @Override
     public long size() {
         return total.get();
     }

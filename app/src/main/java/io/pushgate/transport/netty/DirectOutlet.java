@@ -191,7 +191,10 @@ public abstract class DirectOutlet implements Outlet, Runnable {
         }
         while ((frame = bounded.poll()) != null) {
             WAITING.decrementAndGet(this);
-            wrote |= write(frame);
+            if (write(frame)) {
+                wrote = true;
+                frame.written(); // flushed below, in this turn of the loop; reports a sampled frame's fan-out latency
+            }
         }
         boolean ended = completed && first.isEmpty() && bounded.isEmpty();
         if (ended) {

@@ -120,8 +120,8 @@ public final class DirectWebSocket {
             // a cookie from a page that may be pushgate's own: WebFlux knows, and takes it or not
             return ClientTokens.cookieNeedsWebFlux(request) ? null : new Admission(null, cursor);
         }
-        try {
-            return new Admission(shared.verifier().verify(token), cursor);
+        try { // uncounted: a refused token goes on to WebFlux, whose check counts it
+            return new Admission(shared.verifier().uncounted().verify(token), cursor);
         } catch (InvalidTokenException e) {
             return null;
         }

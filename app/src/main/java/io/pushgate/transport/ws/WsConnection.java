@@ -283,6 +283,7 @@ final class WsConnection implements Transport {
             closeHandshake(disconnect);
             Session s = session;
             if (s != null) {
+                s.endedWith(disconnect);
                 shared.node.disconnected(s); // it can receive nothing more: out of presence now, not when the peer answers
             }
         };
