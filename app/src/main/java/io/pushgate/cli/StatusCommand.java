@@ -14,12 +14,13 @@ import java.time.Duration;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Set;
 import java.util.TreeSet;
 
+import io.pushgate.cli.Arguments.BadArguments;
 import io.pushgate.config.PushgateProperties;
 
 import org.jspecify.annotations.Nullable;
@@ -86,13 +87,6 @@ public final class StatusCommand implements Command {
     }
 
     private record Request(@Nullable String url, @Nullable String apiKey, boolean json, List<String> settings) {
-    }
-
-    /** Arguments the command does not take; the message says which. */
-    private static final class BadArguments extends Exception {
-        BadArguments(String message) {
-            super(message, null, false, false);
-        }
     }
 
     /** What went wrong talking to the node, for the person. */
@@ -349,42 +343,13 @@ public final class StatusCommand implements Command {
     }
 
     private static Request parse(List<String> args) throws BadArguments {
-        Map<String, String> options = new HashMap<>();
-        List<String> settings = new ArrayList<>();
-        boolean json = false;
-        for (int i = 0; i < args.size(); i++) {
-            String arg = args.get(i);
-            if (arg.equals("--json")) {
-                json = true;
-                continue;
-            }
-            if (!arg.startsWith("--") || arg.length() == 2) {
-                throw new BadArguments("unexpected argument '" + arg + "'");
-            }
-            int equals = arg.indexOf('=');
-            String name = equals < 0 ? arg.substring(2) : arg.substring(2, equals);
-            if (!OPTIONS.contains(name)) {
-                if (name.contains(".") && equals > 0) { // a setting, as the server takes it: --server.port=8081
-                    settings.add(arg);
-                    continue;
-                }
-                throw new BadArguments("unknown option '--" + name + "'");
-            }
-            String value;
-            if (equals >= 0) {
-                value = arg.substring(equals + 1);
-            } else if (i + 1 < args.size() && !args.get(i + 1).startsWith("--")) {
-                value = args.get(++i);
-            } else {
+        Arguments arguments = Arguments.parse(args, OPTIONS, Set.of("json"));
+        for (String name : OPTIONS) {
+            String value = arguments.option(name);
+            if (value != null && value.isBlank()) {
                 throw new BadArguments("--" + name + " needs a value");
-            }
-            if (value.isBlank()) {
-                throw new BadArguments("--" + name + " needs a value");
-            }
-            if (options.put(name, value) != null) {
-                throw new BadArguments("--" + name + " is given twice");
             }
         }
-        return new Request(options.get("url"), options.get("api-key"), json, settings);
+        return new Request(arguments.option("url"), arguments.option("api-key"), arguments.flag("json"), arguments.settings());
     }
 }

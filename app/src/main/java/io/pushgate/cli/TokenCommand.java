@@ -10,7 +10,9 @@ import java.util.Base64;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 
+import io.pushgate.cli.Arguments.BadArguments;
 import io.pushgate.config.PushgateProperties;
 import io.pushgate.core.InvalidTokenException;
 import io.pushgate.core.Names;
@@ -75,13 +77,6 @@ public final class TokenCommand implements Command {
                            List<String> settings) {
     }
 
-    /** Arguments the command does not take; the message says which. */
-    private static final class BadArguments extends Exception {
-        BadArguments(String message) {
-            super(message, null, false, false);
-        }
-    }
-
     @Override
     public int run(List<String> args, PrintStream out, PrintStream err) {
         if (args.contains("--help") || args.contains("-h")) {
@@ -134,34 +129,14 @@ public final class TokenCommand implements Command {
     }
 
     private static Request parse(List<String> args) throws BadArguments {
+        Arguments arguments = Arguments.parse(args, OPTIONS, Set.of());
         Map<String, String> options = new HashMap<>();
-        List<String> settings = new ArrayList<>();
-        for (int i = 0; i < args.size(); i++) {
-            String arg = args.get(i);
-            if (!arg.startsWith("--") || arg.length() == 2) {
-                throw new BadArguments("unexpected argument '" + arg + "'");
-            }
-            int equals = arg.indexOf('=');
-            String name = equals < 0 ? arg.substring(2) : arg.substring(2, equals);
-            if (!OPTIONS.contains(name)) {
-                if (name.contains(".") && equals > 0) { // a setting, as the server takes it: --pushgate.auth.jwt-secret=…
-                    settings.add(arg);
-                    continue;
-                }
-                throw new BadArguments("unknown option '--" + name + "'" + (name.contains(".") ? " (settings take the form --" + name + "=value)" : ""));
-            }
-            String value;
-            if (equals >= 0) {
-                value = arg.substring(equals + 1);
-            } else if (i + 1 < args.size() && !args.get(i + 1).startsWith("--")) {
-                value = args.get(++i);
-            } else {
-                throw new BadArguments("--" + name + " needs a value");
-            }
-            if (options.put(name, value) != null) {
-                throw new BadArguments("--" + name + " is given twice");
+        for (String name : OPTIONS) {
+            if (arguments.has(name)) {
+                options.put(name, arguments.option(name));
             }
         }
+        List<String> settings = arguments.settings();
         String uid = options.get("uid");
         if (uid == null) {
             throw new BadArguments("--uid is required");
