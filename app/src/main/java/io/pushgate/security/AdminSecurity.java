@@ -8,7 +8,6 @@ import io.pushgate.api.problem.ProblemWriter;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 import org.springframework.core.annotation.Order;
-import org.springframework.http.HttpHeaders;
 import org.springframework.http.HttpStatus;
 import org.springframework.security.authentication.BadCredentialsException;
 import org.springframework.security.authentication.ReactiveAuthenticationManager;
@@ -19,8 +18,6 @@ import org.springframework.security.web.authentication.preauth.PreAuthenticatedA
 import org.springframework.security.web.server.SecurityWebFilterChain;
 import org.springframework.security.web.server.ServerAuthenticationEntryPoint;
 import org.springframework.security.web.server.authentication.AuthenticationWebFilter;
-import org.springframework.security.web.server.context.NoOpServerSecurityContextRepository;
-import org.springframework.security.web.server.savedrequest.NoOpServerRequestCache;
 import org.springframework.security.web.server.util.matcher.ServerWebExchangeMatchers;
 
 import reactor.core.publisher.Mono;
@@ -48,24 +45,13 @@ public class AdminSecurity {
             }
             throw new BadCredentialsException("invalid admin key");
         });
-        AuthenticationWebFilter filter = new AuthenticationWebFilter(manager);
-        filter.setServerAuthenticationConverter(exchange -> {
-            String key = ClientTokens.bearer(exchange.getRequest().getHeaders().getFirst(HttpHeaders.AUTHORIZATION));
-            return key == null ? Mono.empty() : Mono.just(Credential.presented(key));
-        });
-        filter.setSecurityContextRepository(NoOpServerSecurityContextRepository.getInstance());
-        filter.setAuthenticationFailureHandler((webFilterExchange, e) -> problems.write(webFilterExchange.getExchange(),
-                new Problem("invalid-admin-key", HttpStatus.UNAUTHORIZED, "the admin key is not valid")));
+        AuthenticationWebFilter filter = SecurityConfig.bearerKeyFilter(manager, problems,
+                new Problem("invalid-admin-key", HttpStatus.UNAUTHORIZED, "the admin key is not valid"));
         ServerAuthenticationEntryPoint missing = (exchange, e) -> problems.write(exchange,
                 new Problem("missing-admin-key", HttpStatus.UNAUTHORIZED,
                         "send an admin key (pushgate.admin.keys) as 'Authorization: Bearer <key>'"));
-        return http.securityMatcher(ServerWebExchangeMatchers.pathMatchers("/admin/api/**"))
-                .csrf(ServerHttpSecurity.CsrfSpec::disable)
-                .httpBasic(ServerHttpSecurity.HttpBasicSpec::disable)
-                .formLogin(ServerHttpSecurity.FormLoginSpec::disable)
-                .logout(ServerHttpSecurity.LogoutSpec::disable)
-                .requestCache(r -> r.requestCache(NoOpServerRequestCache.getInstance()))
-                .securityContextRepository(NoOpServerSecurityContextRepository.getInstance())
+        return SecurityConfig.stateless(http)
+                .securityMatcher(ServerWebExchangeMatchers.pathMatchers("/admin/api/**"))
                 .addFilterAt(filter, SecurityWebFiltersOrder.AUTHENTICATION)
                 .exceptionHandling(e -> e.authenticationEntryPoint(missing))
                 .authorizeExchange(a -> a.anyExchange().hasAuthority(ADMIN.getAuthority()))

@@ -64,14 +64,8 @@ public class SecurityConfig {
             }
             throw new BadCredentialsException("invalid API key");
         });
-        AuthenticationWebFilter filter = new AuthenticationWebFilter(manager);
-        filter.setServerAuthenticationConverter(exchange -> {
-            String key = ClientTokens.bearer(exchange.getRequest().getHeaders().getFirst(HttpHeaders.AUTHORIZATION));
-            return key == null ? Mono.empty() : Mono.just(Credential.presented(key));
-        });
-        filter.setSecurityContextRepository(NoOpServerSecurityContextRepository.getInstance());
-        filter.setAuthenticationFailureHandler((webFilterExchange, e) -> problems.write(webFilterExchange.getExchange(),
-                new Problem("invalid-api-key", HttpStatus.UNAUTHORIZED, "the API key is not valid")));
+        AuthenticationWebFilter filter = bearerKeyFilter(manager, problems,
+                new Problem("invalid-api-key", HttpStatus.UNAUTHORIZED, "the API key is not valid"));
         ServerAuthenticationEntryPoint missing = (exchange, e) -> problems.write(exchange,
                 new Problem("missing-api-key", HttpStatus.UNAUTHORIZED,
                         "send the API key as 'Authorization: Bearer <key>'"));
@@ -133,7 +127,24 @@ public class SecurityConfig {
                 .build();
     }
 
-    private static ServerHttpSecurity stateless(ServerHttpSecurity http) {
+    /**
+     * Authenticates a key sent as {@code Authorization: Bearer <key>} with {@code manager}, keeping no
+     * security context between requests; a key the manager refuses is answered with {@code invalid}.
+     */
+    static AuthenticationWebFilter bearerKeyFilter(ReactiveAuthenticationManager manager, ProblemWriter problems,
+                                                   Problem invalid) {
+        AuthenticationWebFilter filter = new AuthenticationWebFilter(manager);
+        filter.setServerAuthenticationConverter(exchange -> {
+            String key = ClientTokens.bearer(exchange.getRequest().getHeaders().getFirst(HttpHeaders.AUTHORIZATION));
+            return key == null ? Mono.empty() : Mono.just(Credential.presented(key));
+        });
+        filter.setSecurityContextRepository(NoOpServerSecurityContextRepository.getInstance());
+        filter.setAuthenticationFailureHandler((webFilterExchange, e) -> problems.write(webFilterExchange.getExchange(), invalid));
+        return filter;
+    }
+
+    /** A chain that keeps no session, context or saved request, and offers no login of its own. */
+    static ServerHttpSecurity stateless(ServerHttpSecurity http) {
         return http.csrf(ServerHttpSecurity.CsrfSpec::disable)
                 .httpBasic(ServerHttpSecurity.HttpBasicSpec::disable)
                 .formLogin(ServerHttpSecurity.FormLoginSpec::disable)
