@@ -9,6 +9,7 @@ import java.util.PriorityQueue;
 import io.pushgate.api.problem.Problem;
 import io.pushgate.api.problem.ProblemException;
 import io.pushgate.core.ApiRole;
+import io.pushgate.core.BanLength;
 import io.pushgate.core.Broker;
 import io.pushgate.core.Names;
 import io.pushgate.core.NodeStats;
@@ -48,7 +49,6 @@ class AdminController {
      * that of the first ones by name, and the answer says so ({@code partial}).
      */
     static final int MAX_GROUPS_SCANNED = 10_000;
-    static final long MAX_BAN_SECONDS = 30L * 24 * 3600;
     /** A publish typed into a form; the backend API's own limit (pushgate.api.max-body-size) is the API's to set. */
     static final int MAX_BODY_BYTES = 1024 * 1024;
 
@@ -194,16 +194,11 @@ class AdminController {
         if (ban == null || ban.isEmpty()) {
             return 0;
         }
-        long seconds;
         try {
-            seconds = Long.parseLong(ban);
-        } catch (NumberFormatException e) {
-            seconds = -1;
+            return BanLength.untilMillis(ban, System.currentTimeMillis());
+        } catch (IllegalArgumentException e) {
+            throw badRequest(e.getMessage());
         }
-        if (seconds < 1 || seconds > MAX_BAN_SECONDS) {
-            throw badRequest("ban must be whole seconds from 1 to " + MAX_BAN_SECONDS);
-        }
-        return System.currentTimeMillis() + seconds * 1000;
     }
 
     private static ProblemException badRequest(String detail) {

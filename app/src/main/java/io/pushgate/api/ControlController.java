@@ -8,6 +8,7 @@ import java.util.Map;
 
 import io.pushgate.api.problem.ProblemException;
 import io.pushgate.core.ApiRole;
+import io.pushgate.core.BanLength;
 import io.pushgate.core.Broker;
 import io.pushgate.core.NodeStats;
 import io.pushgate.web.Audit;
@@ -35,7 +36,6 @@ class ControlController {
     }
 
     /** The longest ban a kick may give. */
-    static final long MAX_BAN_SECONDS = 30L * 24 * 3600;
 
     /** With {@code ban}, the uid is banned first (on every node), so no session it opens meanwhile survives the kick. */
     @DeleteMapping("/api/v1/uids/{uid}/sessions")
@@ -91,16 +91,11 @@ class ControlController {
         if (ban == null) {
             return 0;
         }
-        long seconds;
         try {
-            seconds = Long.parseLong(ban);
-        } catch (NumberFormatException e) {
-            seconds = -1;
+            return BanLength.untilMillis(ban, System.currentTimeMillis());
+        } catch (IllegalArgumentException e) {
+            throw ApiException.badRequest(e.getMessage());
         }
-        if (seconds < 1 || seconds > MAX_BAN_SECONDS) {
-            throw ApiException.badRequest("ban must be whole seconds from 1 to " + MAX_BAN_SECONDS);
-        }
-        return System.currentTimeMillis() + seconds * 1000;
     }
 
     /**
