@@ -299,7 +299,7 @@ public final class Pushgate {
     // ---- transport -------------------------------------------------------------------------------
 
     private HttpRequest.Builder request(String path) {
-        return HttpRequest.newBuilder(api.resolve(path))
+        return HttpRequest.newBuilder(URI.create(api + path)) // not resolve(): "messages:batch" would read as a scheme
                 .timeout(timeout)
                 .header("Authorization", authorization)
                 .header("Accept", "application/json, application/problem+json");
