@@ -330,9 +330,11 @@ public final class Pushgate {
                             return retry(request, attempt, Duration.ZERO);
                         }
                         String what = cause.getMessage() == null ? cause.getClass().getSimpleName() : cause.getMessage();
-                        // a request that got no answer may have reached the server: only a publish can be the worse for it
+                        // a refused connection sent nothing; a timeout or a reset may have come after the server
+                        // took the request, so a publish's outcome is then unknown
+                        boolean unknown = request.method().equals("POST") && !(cause instanceof java.net.ConnectException);
                         return CompletableFuture.<Object>failedFuture(new PushgateException(0, PushgateException.CONNECTION_FAILED,
-                                "no answer from " + request.uri() + ": " + what, request.method().equals("POST"), cause));
+                                "no answer from " + request.uri() + ": " + what, unknown, cause));
                     }
                     int status = response.statusCode();
                     if (status >= 200 && status < 300) {

@@ -54,7 +54,8 @@ public class PushgateException extends RuntimeException {
 
     /**
      * True when a publish may or may not have been delivered: the server answered 503 with
-     * {@code "outcome":"unknown"}, or no answer came at all. Retry it with the same idempotency key;
+     * {@code "outcome":"unknown"}, or the request was sent but no answer came (a timeout, a reset; not a
+     * refused connection, which sent nothing). Retry it with the same idempotency key;
      * without one it may be delivered twice.
      */
     public boolean outcomeUnknown() {
