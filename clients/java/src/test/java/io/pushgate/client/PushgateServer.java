@@ -49,6 +49,8 @@ final class PushgateServer implements AutoCloseable {
                 "--pushgate.auth.jwt-keys." + KID + "=" + KID_SECRET));
         Process process = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile()).start();
         PushgateServer server = new PushgateServer(port, process, log);
+        // a test JVM that dies without running @AfterAll must not leave the server running
+        Runtime.getRuntime().addShutdownHook(new Thread(process::destroyForcibly));
         try {
             // the start-up log says "pushgate <version> is up: WebSocket …" once the node serves
             await().atMost(Duration.ofSeconds(90)).until(() -> server.log().contains(" is up: WebSocket ") || !process.isAlive());
