@@ -7,8 +7,8 @@ import java.util.Map;
 import java.util.Objects;
 
 /**
- * One publish: to whom, which event, what data, and optionally an idempotency key. Immutable: each
- * {@code withX}-style method returns a copy.
+ * One publish: to whom, which event, what data, and optionally an idempotency key. Immutable, so one
+ * can be kept and sent again (a retry with its key): each setter-like method returns a changed copy.
  *
  * <pre>{@code
  * Message.toUids("42").event("new_msg").data(Map.of("text", "hi")).idempotencyKey("order-9001")
