@@ -83,6 +83,32 @@ class WorkermanWebSocketTests {
     }
 
     @Test
+    void aGroupsMessagesArriveOnlyOnceTheBackendPutsTheSessionInTheGroup() {
+        String uid = uniqueUid("wm-group");
+        String group = uniqueUid("room");
+        try (WsTestClient page = page(uid)) {
+            api.publish("{\"to\":{\"groups\":[\"" + group + "\"]},\"event\":\"e\",\"data\":\"not a member yet\"}");
+            String clientId = api.get("/api/v1/uids/" + uid).path("clientIds").path(0).asString();
+            api.put("/api/v1/groups/" + group + "/clients/" + clientId, 200);
+            api.publish("{\"to\":{\"groups\":[\"" + group + "\"]},\"event\":\"e\",\"data\":\"member\"}");
+
+            // frames arrive in publish order, so the first one seen is the first one sent to this page
+            assertThat(page.nextText("")).isEqualTo("member");
+        }
+    }
+
+    @Test
+    void aMessageHeldUnderATtlArrivesWhenTheUidConnects() {
+        String uid = uniqueUid("wm-held");
+        api.publish("{\"to\":{\"uids\":[\"" + uid + "\"]},\"event\":\"e\",\"data\":\"while you were away\",\"ttl\":60}");
+        try (WsTestClient page = WsTestClient.connect(uri())) {
+            page.send(uid);
+
+            assertThat(page.nextText("")).isEqualTo("while you were away");
+        }
+    }
+
+    @Test
     void anInvalidUidIsClosedWith4400() {
         try (WsTestClient page = WsTestClient.connect(uri())) {
             page.send("has space");

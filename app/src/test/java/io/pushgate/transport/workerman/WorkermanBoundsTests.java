@@ -1,10 +1,12 @@
 package io.pushgate.transport.workerman;
 
+import java.net.URI;
 import java.time.Duration;
 
 import io.pushgate.support.Api;
 import io.pushgate.support.PushgateIntegrationTest;
 import io.pushgate.support.RawWebSocket;
+import io.pushgate.support.WsTestClient;
 
 import org.junit.jupiter.api.Test;
 import org.springframework.beans.factory.annotation.Autowired;
@@ -17,11 +19,13 @@ import static org.awaitility.Awaitility.await;
 
 /**
  * A push.php page that stops reading fills its bounded queue and is closed with 4408, as on {@code /ws}:
- * publishes never wait for it. A small queue, as {@code SlowClientTests} uses.
+ * publishes never wait for it. A small queue, as {@code SlowClientTests} uses; and a short time to send
+ * the uid; and one session per uid.
  */
 @PushgateIntegrationTest
-@TestPropertySource(properties = {"pushgate.compat.workerman-ws.enabled=true", "pushgate.session.queue=8"})
-class WorkermanSlowPageTests {
+@TestPropertySource(properties = {"pushgate.compat.workerman-ws.enabled=true", "pushgate.session.queue=8",
+        "pushgate.ws.auth-timeout=1s", "pushgate.session.max-per-uid=1"})
+class WorkermanBoundsTests {
 
     /** Enough that the queue overflows after every buffer in between (prefetch, channel, sockets) is full. */
     static final int MESSAGES = 400;
@@ -32,6 +36,26 @@ class WorkermanSlowPageTests {
 
     @Autowired
     Api api;
+
+    @Test
+    void aPageThatSendsNoUidInTimeIsClosedWith4401() {
+        try (WsTestClient page = WsTestClient.connect(uri())) {
+            assertThat(page.awaitClose()).isEqualTo(new WsTestClient.Close(4401, "no uid frame in time"));
+        }
+    }
+
+    @Test
+    void aSessionPastTheUidsLimitIsClosedWith4429() {
+        String uid = uniqueUid("wm-limit");
+        try (WsTestClient first = WsTestClient.connect(uri()); WsTestClient second = WsTestClient.connect(uri())) {
+            first.send(uid);
+            await().atMost(Duration.ofSeconds(10)).until(() -> api.get("/api/v1/uids/" + uid).path("online").asBoolean());
+            second.send(uid);
+
+            assertThat(second.awaitClose().code()).isEqualTo(4429);
+            assertThat(first.isClosed()).isFalse();
+        }
+    }
 
     @Test
     void aPageThatStopsReadingIsClosedWith4408() {
@@ -63,5 +87,9 @@ class WorkermanSlowPageTests {
             assertThat(frame.closeReason()).isEqualTo("slow client");
             await().atMost(Duration.ofSeconds(10)).until(() -> !api.get("/api/v1/uids/" + uid).path("online").asBoolean());
         }
+    }
+
+    private URI uri() {
+        return URI.create("ws://localhost:" + port + WorkermanWebSocket.PATH);
     }
 }
