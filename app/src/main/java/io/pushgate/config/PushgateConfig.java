@@ -233,14 +233,15 @@ public class PushgateConfig {
      * {@code /compat/workerman}, only when switched on: its uid is trusted, so it is never served by
      * default. The path is public (the security config's last chain), as push.php's port was.
      */
-    @Bean
+    @Bean(destroyMethod = "close")
     @ConditionalOnProperty(name = "pushgate.compat.workerman-ws.enabled", havingValue = "true")
     WorkermanWebSocket workermanWebSocket(PushNode node, JsonMapper mapper, ProblemWriter problems,
                                                         Unauthenticated unauthenticated, WsSettings settings) {
         // a page sends its uid and, at most, frames that are ignored: /ws's frame limit bounds them
         WebSocketService webSockets = new HandshakeWebSocketService(new ReactorNettyRequestUpgradeStrategy(
                 () -> WebsocketServerSpec.builder().maxFramePayloadLength(settings.hardFrameLimit())));
-        return new WorkermanWebSocket(node, mapper, webSockets, problems, unauthenticated, settings.authTimeout());
+        return new WorkermanWebSocket(node, mapper, webSockets, problems, unauthenticated, settings.authTimeout(),
+                settings.heartbeat());
     }
 
     @Bean

@@ -51,7 +51,8 @@ import tools.jackson.databind.json.JsonMapper;
  * and is closed after {@code pushgate.ws.auth-timeout}; a uid that fails
  * {@link Names} closes with {@link #INVALID_UID}; a refusal of the node (draining, banned, too many
  * sessions for the uid) closes with its own code; a page that does not read closes with 4408 when its
- * queue fills, so a publish never waits for it.
+ * queue fills, so a publish never waits for it; a page that answers none of the WebSocket pings sent
+ * every {@code pushgate.ws.heartbeat} for two of them closes with 4408 too.
  */
 public final class WorkermanWebSocket implements WebHandler {
 
@@ -80,20 +81,26 @@ public final class WorkermanWebSocket implements WebHandler {
     private final ProblemWriter problems;
     private final Unauthenticated unauthenticated;
     private final Duration uidTimeout;
+    private final long silenceNanos;
+    private final Disposable heartbeats;
     /** A message frame's data as the page gets it, made once per publish (not per session). */
     private final Function<Frame, String> dataText;
 
     /**
      * @param webSockets does the upgrade (and bounds the frames a page may send)
      * @param uidTimeout how long a connection may wait before sending its uid
+     * @param heartbeat  how often a session's page is sent a WebSocket ping, which browsers answer on their
+     *                   own; a page that answers nothing for two of these is closed with 4408
      */
     public WorkermanWebSocket(TransportRole node, JsonMapper mapper, WebSocketService webSockets, ProblemWriter problems,
-                                     Unauthenticated unauthenticated, Duration uidTimeout) {
+                                     Unauthenticated unauthenticated, Duration uidTimeout, Duration heartbeat) {
         this.node = node;
         this.webSockets = webSockets;
         this.problems = problems;
         this.unauthenticated = unauthenticated;
         this.uidTimeout = uidTimeout;
+        this.silenceNanos = heartbeat.toNanos() * 2;
+        this.heartbeats = node.heartbeats(TRANSPORT, heartbeat);
         this.dataText = frame -> {
             // RawJson keeps data's exact text: numbers and escapes reach the page as they were published
             String text = RawJson.text(mapper, RawJson.read(mapper, frame.json()).get(RawJson.DATA));
@@ -123,6 +130,11 @@ public final class WorkermanWebSocket implements WebHandler {
                 .doOnCancel(pending::release);
     }
 
+    /** Stops the heartbeat. */
+    public void close() {
+        heartbeats.dispose();
+    }
+
     private static CloseStatus status(Disconnect disconnect) {
         return new CloseStatus(disconnect.code(), disconnect.reason());
     }
@@ -141,6 +153,15 @@ public final class WorkermanWebSocket implements WebHandler {
         private @Nullable Session session;
         /** Guarded by this: once set, the connection is over and no session opens. */
         private boolean ended;
+        /**
+         * WebSocket pings, protocol frames the page's code never sees: push.php sent none, but without
+         * them a page whose network vanished would stay online (and the Text port answer {@code ok} for
+         * it) until TCP gave up. At most one a heartbeat, and two unanswered close the connection, so
+         * the buffer holds two.
+         */
+        private final Sinks.Many<WebSocketMessage> pings = Sinks.many().unicast().onBackpressureBuffer();
+        /** When the page last sent anything (a pong included), {@link System#nanoTime()}. */
+        private volatile long heard = System.nanoTime();
 
         Connection(WebSocketSession socket, Unauthenticated.Permit pending) {
             this.socket = socket;
@@ -162,14 +183,16 @@ public final class WorkermanWebSocket implements WebHandler {
                     .then()
                     .onErrorResume(e -> Mono.empty()); // a dropped socket ends the inbound with an error: a normal end
             // what the node queues for the session, data only; control frames (welcome, pings) are pushgate's own
-            Flux<WebSocketMessage> outbound = opened.asMono()
+            Flux<WebSocketMessage> messages = opened.asMono()
                     .flatMapMany(Session::frames)
                     .filter(frame -> frame.id() != null)
                     .map(frame -> {
                         WebSocketMessage message = socket.textMessage(frame.derived(dataText));
                         frame.written();
                         return message;
-                    });
+                    })
+                    .doFinally(signal -> pings.tryEmitComplete()); // the session's end ends the outbound
+            Flux<WebSocketMessage> outbound = Flux.merge(messages, pings.asFlux());
             Mono<Void> sending = socket.send(outbound)
                     // the session ended (slow, kicked, shutdown after its queue is written): say why before WebFlux closes with 1000
                     .then(Mono.defer(this::closeAsSessionSays))
@@ -188,6 +211,7 @@ public final class WorkermanWebSocket implements WebHandler {
         }
 
         private void onMessage(WebSocketMessage message) {
+            heard = System.nanoTime();
             if (message.getType() != WebSocketMessage.Type.TEXT) {
                 return;
             }
@@ -244,6 +268,23 @@ public final class WorkermanWebSocket implements WebHandler {
         @Override
         public String name() {
             return TRANSPORT;
+        }
+
+        /** A tick of the node's heartbeat (never blocks: it runs under the node's publish lock). */
+        @Override
+        public void heartbeat(Frame ping) {
+            if (System.nanoTime() - heard > silenceNanos) {
+                Session s;
+                synchronized (this) {
+                    s = session;
+                }
+                if (s != null) {
+                    s.endedWith(Disconnect.HEARTBEAT_TIMEOUT);
+                }
+                close(Disconnect.HEARTBEAT_TIMEOUT);
+                return;
+            }
+            pings.tryEmitNext(socket.pingMessage(factory -> factory.wrap(new byte[0])));
         }
 
         /** The first close sent wins (Reactor Netty sends one close frame); later ones change nothing. */
