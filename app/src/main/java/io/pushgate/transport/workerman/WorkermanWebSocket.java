@@ -3,6 +3,8 @@ package io.pushgate.transport.workerman;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Set;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Function;
 
 import io.netty.channel.Channel;
@@ -32,6 +34,7 @@ import reactor.core.Disposable;
 import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
 import reactor.core.publisher.Sinks;
+import reactor.core.scheduler.Schedulers;
 import tools.jackson.databind.json.JsonMapper;
 
 /**
@@ -72,6 +75,9 @@ public final class WorkermanWebSocket implements WebHandler {
     /** Past the cap of connections not yet authenticated, node-wide or for the page's address. */
     static final Problem TOO_MANY_WAITING = new Problem("too-many-unauthenticated", HttpStatus.SERVICE_UNAVAILABLE,
             "too many connections are waiting to send their uid; retry later");
+
+    /** How long a close frame may wait behind data the page has not read before the connection is cut. */
+    static final Duration CLOSE_TIMEOUT = Duration.ofSeconds(5);
 
     /** Sessions bound by a trusted uid have no token, so no expiry: they end with their connection. */
     private static final Instant NEVER = Instant.parse("9999-12-31T23:59:59Z");
@@ -125,7 +131,7 @@ public final class WorkermanWebSocket implements WebHandler {
         if (pending == null) {
             return problems.write(exchange, TOO_MANY_WAITING);
         }
-        return webSockets.handleRequest(exchange, socket -> new Connection(socket, pending).serve())
+        return webSockets.handleRequest(exchange, socket -> new Connection(socket, channel, pending).serve())
                 .doOnError(e -> pending.release()) // the upgrade failed: no connection will release it
                 .doOnCancel(pending::release);
     }
@@ -143,7 +149,10 @@ public final class WorkermanWebSocket implements WebHandler {
     private final class Connection implements Transport {
 
         private final WebSocketSession socket;
+        /** The connection's channel, to cut a close that cannot get through; {@code null} off Netty. */
+        private final @Nullable Channel channel;
         private final Unauthenticated.Permit pending;
+        private final AtomicBoolean closing = new AtomicBoolean();
         /** The session once the uid is in; empty if the connection ends first. */
         private final Sinks.One<Session> opened = Sinks.one();
         private final Disposable timeout;
@@ -163,8 +172,9 @@ public final class WorkermanWebSocket implements WebHandler {
         /** When the page last sent anything (a pong included), {@link System#nanoTime()}. */
         private volatile long heard = System.nanoTime();
 
-        Connection(WebSocketSession socket, Unauthenticated.Permit pending) {
+        Connection(WebSocketSession socket, @Nullable Channel channel, Unauthenticated.Permit pending) {
             this.socket = socket;
+            this.channel = channel;
             this.pending = pending;
             this.timeout = Mono.delay(uidTimeout).subscribe(tick -> {
                 synchronized (this) {
@@ -287,10 +297,38 @@ public final class WorkermanWebSocket implements WebHandler {
             pings.tryEmitNext(socket.pingMessage(factory -> factory.wrap(new byte[0])));
         }
 
-        /** The first close sent wins (Reactor Netty sends one close frame); later ones change nothing. */
+        /**
+         * Sends the close frame (the first close wins: Reactor Netty sends one) and, as {@code /ws} does,
+         * takes the session out of presence at once rather than when the page answers, and cuts the
+         * connection if the frame has not got through within {@link #CLOSE_TIMEOUT}: a page that reads
+         * nothing would otherwise keep its connection, and its place in presence, until TCP gave up.
+         * Never blocks and never takes the node's locks on the caller's thread, which may hold them.
+         */
         @Override
         public void close(Disconnect disconnect) {
             socket.close(status(disconnect)).subscribe(null, e -> { });
+            if (!closing.compareAndSet(false, true)) {
+                return;
+            }
+            Runnable outOfPresence = () -> {
+                Session s;
+                synchronized (this) {
+                    s = session;
+                }
+                if (s != null) {
+                    s.endedWith(disconnect); // counted with the node's reason if it closed the session first
+                    node.disconnected(s);
+                }
+            };
+            Channel own = channel;
+            if (own == null) {
+                Schedulers.parallel().schedule(outOfPresence);
+                return;
+            }
+            own.eventLoop().execute(outOfPresence);
+            own.eventLoop().schedule(() -> {
+                own.close();
+            }, CLOSE_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
         }
     }
 }
