@@ -216,8 +216,11 @@ public final class WorkermanWebSocket implements WebHandler {
             synchronized (this) {
                 s = session;
             }
-            Disconnect why = s == null ? null : s.disconnect();
-            return s == null ? Mono.empty() : socket.close(status(why != null ? why : Disconnect.SHUTDOWN));
+            if (s != null) {
+                Disconnect why = s.disconnect();
+                close(why != null ? why : Disconnect.SHUTDOWN); // the close frame is sent before this returns
+            }
+            return Mono.empty();
         }
 
         private void onMessage(WebSocketMessage message) {

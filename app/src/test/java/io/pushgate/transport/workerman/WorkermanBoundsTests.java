@@ -2,7 +2,9 @@ package io.pushgate.transport.workerman;
 
 import java.net.URI;
 import java.time.Duration;
+import java.util.concurrent.CompletableFuture;
 
+import io.pushgate.core.PushNode;
 import io.pushgate.support.Api;
 import io.pushgate.support.PushgateIntegrationTest;
 import io.pushgate.support.RawWebSocket;
@@ -37,10 +39,31 @@ class WorkermanBoundsTests {
     @Autowired
     Api api;
 
+    @Autowired
+    PushNode node;
+
     @Test
     void aPageThatSendsNoUidInTimeIsClosedWith4401() {
         try (WsTestClient page = WsTestClient.connect(uri())) {
             assertThat(page.awaitClose()).isEqualTo(new WsTestClient.Close(4401, "no uid frame in time"));
+        }
+    }
+
+    @Test
+    void aDrainingNodeClosesThePageWith1001() throws Exception {
+        String uid = uniqueUid("wm-drain");
+        try (WsTestClient page = WsTestClient.connect(uri())) {
+            page.send(uid);
+            await().atMost(Duration.ofSeconds(10)).until(() -> api.get("/api/v1/uids/" + uid).path("online").asBoolean());
+            // what GracefulDrain does on SIGTERM, without stopping the context
+            CompletableFuture<Boolean> drain = CompletableFuture.supplyAsync(() -> node.drain(Duration.ofSeconds(10)));
+            try {
+                assertThat(page.awaitClose()).isEqualTo(new WsTestClient.Close(1001, "server shutting down"));
+                assertThat(drain.get()).as("every session left in time").isTrue();
+            } finally {
+                drain.join();
+                node.reopen();
+            }
         }
     }
 
