@@ -47,7 +47,8 @@ import tools.jackson.databind.json.JsonMapper;
  *
  * <p>Each message is one text frame holding only its {@code data}: a JSON string as its raw text (what
  * push.php's {@code $connection->send($message)} wrote), any other value as its JSON text, exactly as
- * published. The page sees no welcome, no pings and no cursors; it cannot resume, as push.php's could not.
+ * published. The page sees no welcome, no JSON pings and no cursors; it cannot resume, as push.php's could
+ * not.
  *
  * <p>Bounds, as for every transport: a connection waiting for its uid counts among the node's
  * unauthenticated connections ({@code pushgate.ws.max-unauthenticated}, past which the upgrade is a 503)
@@ -165,10 +166,11 @@ public final class WorkermanWebSocket implements WebHandler {
         /**
          * WebSocket pings, protocol frames the page's code never sees: push.php sent none, but without
          * them a page whose network vanished would stay online (and the Text port answer {@code ok} for
-         * it) until TCP gave up. At most one a heartbeat, and two unanswered close the connection, so
-         * the buffer holds two.
+         * it) until TCP gave up. A new one goes only once the last is answered ({@link #pingUnanswered}),
+         * so the buffer holds at most one, whatever the page reads or sends.
          */
         private final Sinks.Many<WebSocketMessage> pings = Sinks.many().unicast().onBackpressureBuffer();
+        private final AtomicBoolean pingUnanswered = new AtomicBoolean();
         /** When the page last sent anything (a pong included), {@link System#nanoTime()}. */
         private volatile long heard = System.nanoTime();
 
@@ -225,6 +227,9 @@ public final class WorkermanWebSocket implements WebHandler {
 
         private void onMessage(WebSocketMessage message) {
             heard = System.nanoTime();
+            if (message.getType() == WebSocketMessage.Type.PONG) {
+                pingUnanswered.set(false);
+            }
             if (message.getType() != WebSocketMessage.Type.TEXT) {
                 return;
             }
@@ -297,7 +302,9 @@ public final class WorkermanWebSocket implements WebHandler {
                 close(Disconnect.HEARTBEAT_TIMEOUT);
                 return;
             }
-            pings.tryEmitNext(socket.pingMessage(factory -> factory.wrap(new byte[0])));
+            if (pingUnanswered.compareAndSet(false, true)) {
+                pings.tryEmitNext(socket.pingMessage(factory -> factory.wrap(new byte[0])));
+            }
         }
 
         /**
