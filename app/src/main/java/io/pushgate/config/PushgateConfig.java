@@ -32,6 +32,7 @@ import io.pushgate.transport.sse.SseStreams;
 import io.pushgate.transport.ws.DirectWebSocket;
 import io.pushgate.transport.ws.PushWebSocketHandler;
 import io.pushgate.transport.ws.WsSettings;
+import io.pushgate.transport.workerman.WorkermanWebSocket;
 import io.pushgate.web.Unauthenticated;
 import io.pushgate.web.AddressRanges;
 import io.pushgate.transport.netty.EventLoopTicks;
@@ -226,6 +227,27 @@ public class PushgateConfig {
     WorkermanTextPort workermanTextPort(Broker broker, PushNode node, JsonMapper mapper, PushgateProperties properties) {
         PushgateProperties.TextPort text = properties.compat().textPort();
         return new WorkermanTextPort(node.meters().countedAs(NodeMeters.Source.COMPAT, broker), mapper, text.host(), text.port(), text.event(), text.maxLineBytes());
+    }
+
+    /**
+     * {@code /compat/workerman}, only when switched on: its uid is trusted, so it is never served by
+     * default. The path is public (the security config's last chain), as push.php's port was.
+     */
+    @Bean(destroyMethod = "close")
+    @ConditionalOnProperty(name = "pushgate.compat.workerman-ws.enabled", havingValue = "true")
+    WorkermanWebSocket workermanWebSocket(PushNode node, JsonMapper mapper, ProblemWriter problems,
+                                                        Unauthenticated unauthenticated, WsSettings settings) {
+        // a page sends its uid and, at most, frames that are ignored: /ws's frame limit bounds them
+        WebSocketService webSockets = new HandshakeWebSocketService(new ReactorNettyRequestUpgradeStrategy(
+                () -> WebsocketServerSpec.builder().maxFramePayloadLength(settings.hardFrameLimit())));
+        return new WorkermanWebSocket(node, mapper, webSockets, problems, unauthenticated, settings.authTimeout(),
+                settings.heartbeat());
+    }
+
+    @Bean
+    @ConditionalOnProperty(name = "pushgate.compat.workerman-ws.enabled", havingValue = "true")
+    SimpleUrlHandlerMapping workermanWebSocketMapping(WorkermanWebSocket handler) {
+        return new SimpleUrlHandlerMapping(Map.of(WorkermanWebSocket.PATH, handler), -1);
     }
 
     @Bean

@@ -55,7 +55,15 @@ public record PushgateProperties(@DefaultValue Node node, @DefaultValue Auth aut
 
     /** The compatibility endpoints for the systems pushgate replaces; each is off unless switched on. */
     public record Compat(@DefaultValue WebMsgSender webMsgSender, @DefaultValue TextPort textPort,
-                         @DefaultValue SocketIo socketIo) {
+                         @DefaultValue SocketIo socketIo, @DefaultValue WorkermanWs workermanWs) {
+    }
+
+    /**
+     * @param enabled serve Workerman push.php's pages at {@code /compat/workerman}: the first text frame is
+     *                the uid, trusted without a token as push.php did (any page can then claim any uid: only
+     *                for pages that already trusted that); each message arrives as its {@code data} alone
+     */
+    public record WorkermanWs(@DefaultValue("false") boolean enabled) {
     }
 
     /**
