@@ -8,7 +8,8 @@ package io.pushgate.api;
  * @param accessLog    whether every API request gets a line on {@link AccessLog#LOGGER}
  * @param rate         requests per second per API key; 0 for no limit
  * @param rateBurst    requests a key may send in one burst; 0 for one second's worth
+ * @param maxSessionDataBytes the largest session data of one connection, as compact JSON
  */
 public record ApiSettings(int maxBodyBytes, int maxBatch, int maxTargets, boolean directPublish, boolean accessLog,
-                          double rate, int rateBurst) {
+                          double rate, int rateBurst, int maxSessionDataBytes) {
 }

@@ -57,6 +57,53 @@ public final class RawJson {
     }
 
     /**
+     * The members of a document that is one JSON object, each value as the exact text the sender wrote
+     * (as {@link #DATA} is kept), in their order; a name given twice keeps its last value.
+     *
+     * @return {@code null} when the document is well-formed JSON but not an object
+     * @throws JacksonException when it is not one well-formed JSON value within the mapper's constraints
+     */
+    public static java.util.@Nullable LinkedHashMap<String, String> members(JsonMapper mapper, byte[] json) {
+        try (JsonParser p = mapper.createParser(json)) {
+            Source source = new Source(json, null);
+            JsonToken first = p.nextToken();
+            if (first == null) {
+                throw new tools.jackson.core.exc.StreamReadException(p, "no JSON value");
+            }
+            if (first != JsonToken.START_OBJECT) {
+                value(mapper, p);
+                if (p.nextToken() != null) {
+                    throw new tools.jackson.core.exc.StreamReadException(p, "trailing content after the JSON value");
+                }
+                return null;
+            }
+            java.util.LinkedHashMap<String, String> members = new java.util.LinkedHashMap<>();
+            String name;
+            while ((name = p.nextName()) != null) {
+                p.nextToken();
+                members.remove(name);
+                members.put(name, text(mapper, raw(mapper, p, source)));
+            }
+            if (p.nextToken() != null) {
+                throw new tools.jackson.core.exc.StreamReadException(p, "trailing content after the JSON value");
+            }
+            return members;
+        }
+    }
+
+    /** The JSON object with these members, each value written as the text given (see {@link #members}). */
+    public static String object(JsonMapper mapper, java.util.Map<String, String> members) {
+        StringBuilder out = new StringBuilder(64).append('{');
+        for (var member : members.entrySet()) {
+            if (out.length() > 1) {
+                out.append(',');
+            }
+            out.append(mapper.writeValueAsString(member.getKey())).append(':').append(member.getValue());
+        }
+        return out.append('}').toString();
+    }
+
+    /**
      * The exact JSON text of a member read by this class, or the compact JSON of any other node.
      * {@code null} stays {@code null}.
      */

@@ -259,7 +259,8 @@ public class PushgateConfig {
     ApiSettings apiSettings(PushgateProperties properties) {
         PushgateProperties.Api api = properties.api();
         return new ApiSettings((int) Math.min(Integer.MAX_VALUE, api.maxBodySize().toBytes()), api.maxBatch(), api.maxTargets(),
-                api.directPublish(), api.accessLog(), api.rate(), api.rateBurst());
+                api.directPublish(), api.accessLog(), api.rate(), api.rateBurst(),
+                (int) Math.min(Integer.MAX_VALUE, properties.events().maxSessionData().toBytes()));
     }
 
     /**

@@ -21,7 +21,44 @@ public record PushgateProperties(@DefaultValue Node node, @DefaultValue Auth aut
                                  @DefaultValue Sse sse, @DefaultValue Poll poll, @DefaultValue Cors cors,
                                  @DefaultValue("memory") String broker, @DefaultValue Redis redis,
                                  @DefaultValue Compat compat, @DefaultValue Json json,
-                                 @DefaultValue Http http, @DefaultValue Admin admin) {
+                                 @DefaultValue Http http, @DefaultValue Admin admin,
+                                 @DefaultValue Events events) {
+
+    /**
+     * The backend's side: events POSTed to it, client calls (rpc) and session data.
+     *
+     * @param url             the backend's endpoints for events ({@code connect}, {@code disconnect},
+     *                        {@code join}, {@code leave}, {@code message}, {@code online}, {@code offline}),
+     *                        POSTed as signed JSON batches {@code {"events":[…]}}; with several, a batch
+     *                        that fails on one is retried on the next. None (the default) sends no events
+     * @param secret          the HMAC-SHA256 key of the {@code X-Pushgate-Signature} header on every event
+     *                        batch, rpc call and connect-proxy call; required when any of them is on. Set
+     *                        it in the environment ({@code PUSHGATE_EVENTS_SECRET})
+     * @param types           the event types sent; empty (the default) sends every type
+     * @param queue           events a node holds for the backend at most; past it an event is dropped,
+     *                        counted ({@code pushgate_events_dropped_total}) and logged, so a backend that is
+     *                        down never makes a node hold unbounded memory or slows delivery
+     * @param batch           events in one POST at most
+     * @param timeout         how long one POST may take before it counts as failed and is retried
+     * @param retryMin        the wait before the first retry of a failed batch; doubled each time
+     * @param retryMax        the longest wait between retries: a backend that is down is tried this often
+     * @param rpcUrl          the backend's endpoint for client calls ({@code {"type":"rpc",…}} frames and
+     *                        {@code POST /client/rpc}); none (the default) answers every call with the error
+     *                        {@code rpc_unavailable}
+     * @param rpcTimeout      how long the backend may take to answer a call; then the client gets
+     *                        {@code rpc_timeout}
+     * @param rpcPerSession   calls one session may have waiting at once; more get {@code rpc_busy}
+     * @param rpcPerNode      calls a node may have waiting at once; more get {@code rpc_busy}
+     * @param maxSessionData  the largest session data of one connection ({@code /api/v1/clients/{id}/data},
+     *                        as compact JSON); larger gets 413
+     */
+    public record Events(@DefaultValue List<String> url, @Nullable String secret, @DefaultValue List<String> types,
+                         @DefaultValue("10000") int queue, @DefaultValue("100") int batch,
+                         @DefaultValue("5s") Duration timeout, @DefaultValue("200ms") Duration retryMin,
+                         @DefaultValue("10s") Duration retryMax, @Nullable String rpcUrl,
+                         @DefaultValue("5s") Duration rpcTimeout, @DefaultValue("4") int rpcPerSession,
+                         @DefaultValue("256") int rpcPerNode, @DefaultValue("4KB") DataSize maxSessionData) {
+    }
 
     /**
      * @param keys operators' keys for the admin page {@code /admin/} and its API {@code /admin/api/},

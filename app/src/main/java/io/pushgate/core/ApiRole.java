@@ -34,6 +34,12 @@ public interface ApiRole {
     /** The uid of a connected client, or {@code null} when no session has that id. */
     @Nullable String uidOfClient(String clientId);
 
+    /**
+     * The client's session data as a JSON object's text ({@code "{}"} when none was set), wherever in the
+     * cluster it is connected; {@code null} when it is connected nowhere.
+     */
+    @Nullable String sessionData(String clientId);
+
     /** When the uid's ban ends (epoch ms), or 0 when it is not banned. */
     long bannedUntil(String uid);
 

@@ -34,6 +34,12 @@ public interface Broker {
     /** @return whether it was a member; empty when no such client is connected anywhere */
     Mono<Boolean> leaveClient(String clientId, String group);
 
+    /**
+     * Replaces the client's session data with {@code data} (a JSON object's text, {@code null} for none), on
+     * whichever node holds it. @return whether such a client was connected anywhere
+     */
+    Mono<Boolean> setSessionData(String clientId, @org.jspecify.annotations.Nullable String data);
+
     /** Closes every session of the uid with 4403. @return how many */
     Mono<Integer> kickUid(String uid);
 

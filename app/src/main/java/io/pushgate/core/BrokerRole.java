@@ -95,6 +95,12 @@ public interface BrokerRole {
     /** @return the outcome, or {@code null} when the client is not connected here */
     Hub.@Nullable Join joinLocalClient(String clientId, String group);
 
+    /**
+     * Replaces the session data of a client connected here ({@code data} a JSON object's text, {@code null}
+     * for none). @return whether the client is connected here
+     */
+    boolean setLocalSessionData(String clientId, @Nullable String data);
+
     /** @return whether it was a member, or {@code null} when the client is not connected here */
     @Nullable Boolean leaveLocalClient(String clientId, String group);
 

@@ -6,6 +6,8 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Set;
 
+import org.jspecify.annotations.Nullable;
+
 /**
  * One entry of the cluster log, as the core understands it: what happened somewhere in the cluster,
  * or what a node is asked to do. A cluster broker reads the log in order and hands every entry to
@@ -24,9 +26,14 @@ public sealed interface ClusterEntry {
      *
      * @param groups its groups; kept in the given order, which is the order they travel in
      */
-    record SessionState(String clientId, String uid, Set<String> groups) {
+    record SessionState(String clientId, String uid, Set<String> groups, @Nullable String data) {
         public SessionState {
             groups = ordered(groups);
+        }
+
+        /** A session without session data. */
+        public SessionState(String clientId, String uid, Set<String> groups) {
+            this(clientId, uid, groups, null);
         }
     }
 
@@ -130,6 +137,20 @@ public sealed interface ClusterEntry {
      * {@code upToSeq}: every other node drops its copies, so they are delivered once.
      */
     record HeldDelivered(String origin, String uid, long upToSeq) implements ClusterEntry {
+    }
+
+    /**
+     * The session data of a session on {@code node} changed; {@code session} holds it (and its groups)
+     * afterwards. Only the node holding the session writes it, so every node sees its changes in its order.
+     */
+    record SessionData(String node, SessionState session) implements ClusterEntry {
+    }
+
+    /**
+     * To {@code node}, which holds the client: replace its session data with {@code data} (a JSON object's
+     * text, {@code null} for none). That node applies it and tells everyone with a {@link SessionData}.
+     */
+    record SetSessionData(String origin, String node, String clientId, @Nullable String data) implements ClusterEntry {
     }
 
     private static Set<String> ordered(Collection<String> items) {

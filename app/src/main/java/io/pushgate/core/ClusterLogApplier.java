@@ -86,6 +86,14 @@ final class ClusterLogApplier {
             if (session != null) {
                 hub.leave(session, l.group());
             }
+        } else if (entry instanceof ClusterEntry.SessionData d) {
+            if (!d.node().equals(self)) {
+                roster.dataChanged(d.session().clientId(), d.session().data());
+            }
+        } else if (entry instanceof ClusterEntry.SetSessionData s) {
+            if (s.node().equals(self)) {
+                node.setLocalSessionData(s.clientId(), s.data()); // told to everyone again as a SessionData
+            }
         } else if (entry instanceof ClusterEntry.HeldDelivered h) {
             if (!h.origin().equals(self)) {
                 node.dropHeld(h.uid(), h.upToSeq());
@@ -114,6 +122,6 @@ final class ClusterLogApplier {
     }
 
     private void connectRemote(String owner, ClusterEntry.SessionState session) {
-        roster.connected(session.clientId(), session.uid(), owner, session.groups());
+        roster.connected(session.clientId(), session.uid(), owner, session.groups(), session.data());
     }
 }

@@ -108,6 +108,16 @@ public final class Hub {
         return Join.JOINED;
     }
 
+    /** Replaces the session's data. @return whether the session is registered here (else nothing changed) */
+    public synchronized boolean setData(Session session, @org.jspecify.annotations.Nullable String data) {
+        if (!clients.containsKey(session.clientId())) {
+            return false;
+        }
+        session.data(data);
+        events.dataChanged(session);
+        return true;
+    }
+
     /** @return whether the session was in the group */
     public synchronized boolean leave(Session session, String group) {
         if (!session.groups().contains(group)) {

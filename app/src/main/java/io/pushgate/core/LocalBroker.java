@@ -84,6 +84,11 @@ public final class LocalBroker implements Broker {
     }
 
     @Override
+    public Mono<Boolean> setSessionData(String clientId, @org.jspecify.annotations.Nullable String data) {
+        return Mono.fromSupplier(() -> node.setLocalSessionData(clientId, data));
+    }
+
+    @Override
     public Mono<Integer> kickUid(String uid) {
         return Mono.fromSupplier(() -> node.kickUid(uid));
     }

@@ -339,6 +339,11 @@ public final class NodeMeters {
             }
 
             @Override
+            public Mono<Boolean> setSessionData(String clientId, @org.jspecify.annotations.Nullable String data) {
+                return broker.setSessionData(clientId, data);
+            }
+
+            @Override
             public Mono<List<NodeStats>> stats() {
                 return broker.stats();
             }

@@ -81,8 +81,14 @@ public final class PushNode implements TransportRole, ApiRole, BrokerRole, Metri
         this.hub = new Hub(limits, new SessionEvents() { // the roster first, so presence is current when the cluster hears of it
             @Override
             public void connected(Session session) {
-                roster.connected(session.clientId(), session.uid(), PushNode.this.nodeId, session.groups());
+                roster.connected(session.clientId(), session.uid(), PushNode.this.nodeId, session.groups(), session.data());
                 cluster.connected(session);
+            }
+
+            @Override
+            public void dataChanged(Session session) {
+                roster.dataChanged(session.clientId(), session.data());
+                cluster.dataChanged(session);
             }
 
             @Override
@@ -241,7 +247,7 @@ public final class PushNode implements TransportRole, ApiRole, BrokerRole, Metri
         hub.snapshot((sessions, memberships) -> {
             List<ClusterEntry.SessionState> states = new ArrayList<>(sessions.size());
             for (Session s : sessions) {
-                states.add(new ClusterEntry.SessionState(s.clientId(), s.uid(), s.groups()));
+                states.add(new ClusterEntry.SessionState(s.clientId(), s.uid(), s.groups(), s.data()));
             }
             action.accept(new LocalState(states, memberships));
         });
@@ -271,6 +277,25 @@ public final class PushNode implements TransportRole, ApiRole, BrokerRole, Metri
     public Hub.@Nullable Join joinLocalClient(String clientId, String group) {
         Session session = hub.client(clientId);
         return session == null ? null : hub.join(session, group);
+    }
+
+    @Override
+    public boolean setLocalSessionData(String clientId, @Nullable String data) {
+        Session session = hub.client(clientId);
+        return session != null && hub.setData(session, data);
+    }
+
+    @Override
+    public @Nullable String sessionData(String clientId) {
+        Session session = hub.client(clientId);
+        if (session != null) {
+            return session.data() == null ? "{}" : session.data();
+        }
+        if (roster.client(clientId) == null) {
+            return null;
+        }
+        String known = roster.data(clientId);
+        return known == null ? "{}" : known;
     }
 
     @Override

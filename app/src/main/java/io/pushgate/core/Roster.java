@@ -32,10 +32,22 @@ public final class Roster {
     private final NavigableMap<String, Set<String>> uids = new ConcurrentSkipListMap<>();
     private final NavigableMap<String, Map<String, String>> groups = new ConcurrentSkipListMap<>();
     private final Map<String, Set<String>> nodes = new ConcurrentHashMap<>();
+    /** Session data by client id, for the sessions that have any (most have none). */
+    private final Map<String, String> data = new ConcurrentHashMap<>();
 
     public synchronized void connected(String clientId, String uid, String node, Set<String> groupNames) {
+        connected(clientId, uid, node, groupNames, null);
+    }
+
+    /** @param sessionData the session's data (a JSON object's text), or {@code null} for none */
+    public synchronized void connected(String clientId, String uid, String node, Set<String> groupNames,
+                                       @Nullable String sessionData) {
         if (clients.containsKey(clientId)) {
+            dataChanged(clientId, sessionData); // a restate repeats a session: its data may have changed meanwhile
             return;
+        }
+        if (sessionData != null) {
+            data.put(clientId, sessionData);
         }
         clients.put(clientId, new Member(clientId, uid, node, Set.of()));
         uids.compute(uid, (k, ids) -> SmallSets.with(ids == null ? Set.of() : ids, clientId));
@@ -50,6 +62,7 @@ public final class Roster {
         if (member == null) {
             return;
         }
+        data.remove(clientId);
         uids.computeIfPresent(member.uid(), (k, ids) -> {
             Set<String> left = SmallSets.without(ids, clientId);
             return left.isEmpty() ? null : left;
@@ -86,6 +99,23 @@ public final class Roster {
                 }
             }
         }
+    }
+
+    /** The session's data is now {@code sessionData} ({@code null} for none); ignored for an unknown session. */
+    public synchronized void dataChanged(String clientId, @Nullable String sessionData) {
+        if (!clients.containsKey(clientId)) {
+            return;
+        }
+        if (sessionData == null) {
+            data.remove(clientId);
+        } else {
+            data.put(clientId, sessionData);
+        }
+    }
+
+    /** The session's data, or {@code null} when it has none or is connected nowhere. */
+    public @Nullable String data(String clientId) {
+        return data.get(clientId);
     }
 
     /** Forgets every session of a node: it stopped, died, or is about to restate its sessions. */

@@ -23,6 +23,8 @@ public final class Session {
     private volatile int closed;
     private static final AtomicIntegerFieldUpdater<Session> CLOSED = AtomicIntegerFieldUpdater.newUpdater(Session.class, "closed");
     private volatile ClientClaims claims;
+    /** A JSON object's text, or null for none; changed only through the {@link Hub}, under its lock. */
+    private volatile @org.jspecify.annotations.Nullable String data;
     private final Runnable onOverflow;
     private volatile @org.jspecify.annotations.Nullable Disconnect disconnect;
     private volatile @org.jspecify.annotations.Nullable Disconnect endedWith;
@@ -42,6 +44,7 @@ public final class Session {
         this.outbox = outlet;
         this.connectedSeq = connectedSeq;
         this.onOverflow = onOverflow;
+        this.data = claims.data();
     }
 
     Session(String clientId, ClientClaims claims, Transport transport, int queueCapacity, Runnable onOverflow) {
@@ -101,6 +104,19 @@ public final class Session {
             throw new IllegalArgumentException("a refreshed token must keep the uid");
         }
         this.claims = refreshed;
+    }
+
+    /**
+     * The session data the backend keeps on this connection (GatewayWorker's {@code $_SESSION}): a JSON
+     * object's text, or {@code null} when none was set. Carried in every backend event of the session.
+     */
+    public @org.jspecify.annotations.Nullable String data() {
+        return data;
+    }
+
+    /** Called under the {@link Hub}'s lock. */
+    void data(@org.jspecify.annotations.Nullable String changed) {
+        data = changed;
     }
 
     public String transportName() {

@@ -23,6 +23,10 @@ public interface SessionEvents {
     default void left(Session session, String group) {
     }
 
+    /** The session's data was replaced; {@code session.data()} holds the new value. */
+    default void dataChanged(Session session) {
+    }
+
     /** Messages held for the uid while it was offline, up to {@code upToSeq}, were delivered here. */
     default void tookHeld(String uid, long upToSeq) {
     }

@@ -40,6 +40,15 @@ public final class JsonBodies {
      *                          other than JSON, see {@link #declaresJsonOrNothing}
      */
     public Mono<JsonNode> read(ServerHttpRequest request) {
+        return readBytes(request).map(this::parse);
+    }
+
+    /**
+     * The body's bytes, under the same limits and media type check as {@link #read}, not yet parsed.
+     *
+     * @throws ProblemException (as the {@code Mono}'s error) 400 when it is empty, 413 when too large, 415
+     */
+    public Mono<byte[]> readBytes(ServerHttpRequest request) {
         if (!declaresJsonOrNothing(request.getHeaders().getFirst(HttpHeaders.CONTENT_TYPE))) {
             return Mono.error(notJson());
         }
@@ -65,7 +74,12 @@ public final class JsonBodies {
                     out.writeBytes(chunk);
                     return out;
                 })
-                .map(out -> parse(out.toByteArray()));
+                .map(out -> {
+                    if (out.size() == 0) {
+                        throw new ProblemException(Problem.badRequest("the request body is empty; send a JSON document"));
+                    }
+                    return out.toByteArray();
+                });
     }
 
     /** The largest body {@link #read} takes. */

@@ -175,6 +175,11 @@ class ApiSpecDriftTests {
             recipes.put("PUT /api/v1/groups/{group}/clients/{clientId}", () -> call(HttpMethod.PUT, "/api/v1/groups/" + room + "/clients/" + bobClient));
             recipes.put("DELETE /api/v1/groups/{group}/clients/{clientId}", () -> call(HttpMethod.DELETE, "/api/v1/groups/" + room + "/clients/" + bobClient));
             recipes.put("GET /api/v1/stats", () -> get("/api/v1/stats"));
+            recipes.put("PUT /api/v1/clients/{clientId}/data", () -> call(HttpMethod.PUT, "/api/v1/clients/" + aliceClient + "/data",
+                    TestSecrets.API_KEY, "{\"room\":\"7\",\"n\":1.50}"));
+            recipes.put("PATCH /api/v1/clients/{clientId}/data", () -> call(HttpMethod.PATCH, "/api/v1/clients/" + aliceClient + "/data",
+                    TestSecrets.API_KEY, "{\"room\":null,\"seen\":true}"));
+            recipes.put("GET /api/v1/clients/{clientId}/data", () -> get("/api/v1/clients/" + aliceClient + "/data"));
             recipes.put("DELETE /api/v1/clients/{clientId}", () -> call(HttpMethod.DELETE, "/api/v1/clients/" + bobClient));
             recipes.put("DELETE /api/v1/uids/{uid}/sessions", () -> call(HttpMethod.DELETE, "/api/v1/uids/" + carol + "/sessions"));
 
@@ -197,6 +202,7 @@ class ApiSpecDriftTests {
             assertThat(answers.get("PUT /api/v1/groups/{group}/uids/{uid}").path("sessions").asInt()).isEqualTo(1);
             assertThat(answers.get("PUT /api/v1/groups/{group}/clients/{clientId}").path("member").asBoolean()).isTrue();
             assertThat(answers.get("POST /api/v1/messages:batch").size()).isEqualTo(3);
+            assertThat(answers.get("GET /api/v1/clients/{clientId}/data").toString()).isEqualTo("{\"n\":1.5,\"seen\":true}");
             assertThat(answers.get("DELETE /api/v1/clients/{clientId}").path("closed").asInt()).isEqualTo(1);
             assertThat(answers.get("DELETE /api/v1/uids/{uid}/sessions").path("closed").asInt()).isEqualTo(1);
             assertThat(bobWs.awaitClose().code()).isEqualTo(4403);
@@ -263,6 +269,13 @@ class ApiSpecDriftTests {
         cases.put("DELETE /api/v1/groups/{group}/clients/{clientId}", List.of(call(HttpMethod.DELETE, "/api/v1/groups/g/clients/" + tooLong)));
         cases.put("DELETE /api/v1/uids/{uid}/sessions", List.of(call(HttpMethod.DELETE, "/api/v1/uids/" + tooLong + "/sessions")));
         cases.put("DELETE /api/v1/clients/{clientId}", List.of(call(HttpMethod.DELETE, "/api/v1/clients/" + tooLong)));
+        cases.put("GET /api/v1/clients/{clientId}/data", List.of(get("/api/v1/clients/" + tooLong + "/data")));
+        cases.put("PUT /api/v1/clients/{clientId}/data", List.of(
+                call(HttpMethod.PUT, "/api/v1/clients/x/data", TestSecrets.API_KEY, "[1]"),
+                call(HttpMethod.PUT, "/api/v1/clients/x/data", TestSecrets.API_KEY, "{\"a\":"),
+                call(HttpMethod.PUT, "/api/v1/clients/" + tooLong + "/data", TestSecrets.API_KEY, "{}")));
+        cases.put("PATCH /api/v1/clients/{clientId}/data", List.of(
+                call(HttpMethod.PATCH, "/api/v1/clients/x/data", TestSecrets.API_KEY, "\"text\"")));
 
         cases.forEach((operation, answers) -> answers.forEach(answer -> {
             assertThat(answer.status).as("%s: %s", operation, answer).isEqualTo(400);
@@ -280,7 +293,7 @@ class ApiSpecDriftTests {
         for (String operation : operations) {
             HttpMethod method = HttpMethod.valueOf(operation.substring(0, operation.indexOf(' ')));
             String uri = operation.substring(operation.indexOf(' ') + 1).replaceAll("\\{[^}]+}", "x");
-            String body = method == HttpMethod.POST ? "{}" : null;
+            String body = method == HttpMethod.POST || method == HttpMethod.PUT || method == HttpMethod.PATCH ? "{}" : null;
 
             Answer missing = call(method, uri, null, body);
             assertThat(missing.status).as("%s without a key: %s", operation, missing).isEqualTo(401);

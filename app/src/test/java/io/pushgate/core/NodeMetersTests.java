@@ -168,6 +168,7 @@ class NodeMetersTests {
             @Override public Mono<Integer> kickUid(String uid) { return Mono.empty(); }
             @Override public Mono<Void> banUid(String uid, long untilMillis) { return Mono.empty(); }
             @Override public Mono<Boolean> kickClient(String clientId) { return Mono.empty(); }
+            @Override public Mono<Boolean> setSessionData(String clientId, String data) { return Mono.empty(); }
             @Override public Mono<List<NodeStats>> stats() { return Mono.empty(); }
         };
         Broker compat = meters.countedAs(NodeMeters.Source.COMPAT, broker);

@@ -98,6 +98,18 @@ public final class Api {
                 .expectBody().returnResult().getResponseBody());
     }
 
+    /** Sends JSON with any method (PUT, PATCH, …) and returns the parsed answer, asserting the status. */
+    public JsonNode send(org.springframework.http.HttpMethod method, String path, String json, int status) {
+        return answered(method + " " + path, () -> client.method(method).uri(path).contentType(MediaType.APPLICATION_JSON)
+                .bodyValue(json).exchange().expectStatus().isEqualTo(status).expectBody().returnResult().getResponseBody());
+    }
+
+    /** A GET's 200 body as the server wrote it, byte for byte (a parsed tree would normalise numbers). */
+    public String raw(String path) {
+        byte[] body = client.get().uri(path).exchange().expectStatus().isOk().expectBody().returnResult().getResponseBody();
+        return new String(body == null ? new byte[0] : body, java.nio.charset.StandardCharsets.UTF_8);
+    }
+
     public JsonNode delete(String path, int status) {
         return answered("DELETE " + path, () -> client.delete().uri(path).exchange().expectStatus().isEqualTo(status)
                 .expectBody().returnResult().getResponseBody());

@@ -56,6 +56,12 @@ final class LogCodec {
         if (entry instanceof ClusterEntry.Left l) {
             return text(LogEntry.LEAVE, LogEntry.fields(l.node(), l.session().clientId(), l.group(), state(l.session())));
         }
+        if (entry instanceof ClusterEntry.SessionData d) {
+            return text(LogEntry.SESSION_DATA, LogEntry.fields(d.node(), d.session().clientId(), state(d.session())));
+        }
+        if (entry instanceof ClusterEntry.SetSessionData s) {
+            return text(LogEntry.SET_SESSION_DATA, LogEntry.fields(s.origin(), s.node(), s.clientId(), s.data() == null ? "" : s.data()));
+        }
         if (entry instanceof ClusterEntry.NodeGone g) {
             return text(LogEntry.GONE, g.node());
         }
@@ -119,6 +125,14 @@ final class LogCodec {
             case LogEntry.CONNECT -> {
                 List<String> f = fields(entry, 3, 3);
                 return new ClusterEntry.Connected(f.get(0), session(f.get(1), f.get(2)));
+            }
+            case LogEntry.SESSION_DATA -> {
+                List<String> f = fields(entry, 3, 3);
+                return new ClusterEntry.SessionData(f.get(0), session(f.get(1), f.get(2)));
+            }
+            case LogEntry.SET_SESSION_DATA -> {
+                List<String> f = fields(entry, 4, 4);
+                return new ClusterEntry.SetSessionData(f.get(0), f.get(1), f.get(2), f.get(3).isEmpty() ? null : f.get(3));
             }
             case LogEntry.DISCONNECT -> {
                 List<String> f = fields(entry, 2, 2);
@@ -185,18 +199,25 @@ final class LogCodec {
     }
 
     /**
-     * A session as a node's session hash holds it ({@code uid FIELD groups}), which is also how
-     * {@code c}, {@code j}, {@code l} and {@code s} entries carry it. A state without groups has none.
+     * A session as a node's session hash holds it ({@code uid FIELD groups}, then {@code FIELD data} when it
+     * has session data), which is also how {@code c}, {@code j}, {@code l}, {@code s} and {@code D} entries
+     * carry it. A state without groups has none.
      */
     static ClusterEntry.SessionState session(String clientId, String state) {
         int cut = state.indexOf(LogEntry.FIELD);
         String uid = cut < 0 ? state : state.substring(0, cut);
-        Set<String> groups = cut < 0 ? Set.of() : new LinkedHashSet<>(LogEntry.splitItems(state.substring(cut + 1)));
-        return new ClusterEntry.SessionState(clientId, uid, groups);
+        if (cut < 0) {
+            return new ClusterEntry.SessionState(clientId, uid, Set.of());
+        }
+        int dataCut = state.indexOf(LogEntry.FIELD, cut + 1);
+        String groups = dataCut < 0 ? state.substring(cut + 1) : state.substring(cut + 1, dataCut);
+        String data = dataCut < 0 || dataCut == state.length() - 1 ? null : state.substring(dataCut + 1);
+        return new ClusterEntry.SessionState(clientId, uid, new LinkedHashSet<>(LogEntry.splitItems(groups)), data);
     }
 
     private static String state(ClusterEntry.SessionState session) {
-        return session.uid() + LogEntry.FIELD + LogEntry.items(session.groups());
+        String state = session.uid() + LogEntry.FIELD + LogEntry.items(session.groups());
+        return session.data() == null ? state : state + LogEntry.FIELD + session.data();
     }
 
     private static LogEntry text(String kind, String value) {

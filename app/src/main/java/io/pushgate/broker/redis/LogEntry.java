@@ -9,7 +9,7 @@ import java.util.List;
  * characters that no name, event or JSON text can hold (names refuse control characters, JSON escapes them).
  *
  * <p>The Lua scripts read the presence kinds to keep each node's session hash, so the layouts of
- * {@code c}, {@code d}, {@code j}, {@code l}, {@code x}, {@code s}, {@code J} and {@code L} are shared
+ * {@code c}, {@code d}, {@code j}, {@code l}, {@code x}, {@code s}, {@code D}, {@code J} and {@code L} are shared
  * with {@link Scripts}. {@link LogCodec} turns entries into the core's {@code ClusterEntry} values and
  * back; only it and the scripts know this layout.
  */
@@ -26,7 +26,11 @@ record LogEntry(long seq, String kind, String value) {
      * sessions, online, offline}, then the {@code m} value. The script logs it as {@code m}, or not at all.
      */
     static final String IDEMPOTENT_MESSAGE = "M";
-    /** A session connected: {@code node, clientId, uid, groups}. */
+    /**
+     * A session connected: {@code node, clientId, uid, groups}, then {@code data} when it has session data.
+     * Every kind that carries a session's state ({@code c}, {@code j}, {@code l}, {@code s}, {@code D}) ends
+     * it with its data that way.
+     */
     static final String CONNECT = "c";
     /** {@code node, clientId}. */
     static final String DISCONNECT = "d";
@@ -51,6 +55,10 @@ record LogEntry(long seq, String kind, String value) {
     static final String LEAVE_CLIENT = "B";
     /** A {@code J} the append script refused (a membership cap was reached): the same value, applied by nobody. */
     static final String REFUSED_JOIN_UID = "R";
+    /** A session's data changed on the node holding it: {@code node, clientId, uid, groups, data}. */
+    static final String SESSION_DATA = "D";
+    /** To the node holding the client: set its data, {@code origin, node, clientId, data} (empty for none). */
+    static final String SET_SESSION_DATA = "E";
     /** Held messages were delivered: {@code origin, uid, up-to seq}. */
     static final String TOOK_HELD = "o";
 

@@ -94,12 +94,17 @@ final class NodePresence implements SessionEvents {
     }
 
     @Override
+    public void dataChanged(Session session) {
+        event(new ClusterEntry.SessionData(self, state(session)));
+    }
+
+    @Override
     public void tookHeld(String uid, long upToSeq) {
         event(new ClusterEntry.HeldDelivered(self, uid, upToSeq));
     }
 
     private static ClusterEntry.SessionState state(Session session) {
-        return new ClusterEntry.SessionState(session.clientId(), session.uid(), session.groups());
+        return new ClusterEntry.SessionState(session.clientId(), session.uid(), session.groups(), session.data());
     }
 
     /** Called by the hub under its monitor, so the queue holds changes in the order they happened. */

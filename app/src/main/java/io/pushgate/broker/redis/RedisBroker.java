@@ -23,6 +23,7 @@ import io.pushgate.core.PublishResult;
 import io.pushgate.core.Roster;
 import io.pushgate.core.Target;
 
+import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.data.redis.connection.ReactiveRedisConnectionFactory;
@@ -297,6 +298,20 @@ public final class RedisBroker implements Broker, AutoCloseable {
         return command(() -> {
             node.ban(uid, untilMillis);
             return appender.append(codec.encode(new ClusterEntry.UidBanned(uid, untilMillis))).then();
+        });
+    }
+
+    @Override
+    public Mono<Boolean> setSessionData(String clientId, @Nullable String data) {
+        if (node.setLocalSessionData(clientId, data)) {
+            return Mono.just(true);
+        }
+        return command(() -> {
+            Roster.Member m = node.clusterSession(clientId);
+            if (m == null) {
+                return Mono.just(false);
+            }
+            return appender.append(codec.encode(new ClusterEntry.SetSessionData(self, m.node(), clientId, data))).thenReturn(true);
         });
     }
 

@@ -92,6 +92,11 @@ final class Scripts {
                 elseif kind == 'd' then
                   local n, cid = string.match(v, '^([^\\31]*)\\31(.*)$')
                   redis.call('HDEL', prefix .. 's:' .. n, cid)
+                elseif kind == 'D' then
+                  local n, cid, state = string.match(v, '^([^\\31]*)\\31([^\\31]*)\\31(.*)$')
+                  if redis.call('HEXISTS', prefix .. 's:' .. n, cid) == 1 then
+                    redis.call('HSET', prefix .. 's:' .. n, cid, state)
+                  end
                 elseif kind == 'j' or kind == 'l' then
                   local n, cid, state = string.match(v, '^([^\\31]*)\\31([^\\31]*)\\31[^\\31]*\\31(.*)$')
                   if redis.call('HEXISTS', prefix .. 's:' .. n, cid) == 1 then

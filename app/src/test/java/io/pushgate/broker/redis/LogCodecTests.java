@@ -61,7 +61,16 @@ class LogCodecTests {
                 Arguments.of(new ClusterEntry.KickClient("n2", "n2-7"), "C", "n2|n2-7"),
                 Arguments.of(new ClusterEntry.JoinClient("n2", "n2-7", "room"), "A", "n2|n2-7|room"),
                 Arguments.of(new ClusterEntry.LeaveClient("n2", "n2-7", "room"), "B", "n2|n2-7|room"),
-                Arguments.of(new ClusterEntry.HeldDelivered("n1", "u", 42), "o", "n1|u|42"));
+                Arguments.of(new ClusterEntry.HeldDelivered("n1", "u", 42), "o", "n1|u|42"),
+                Arguments.of(new ClusterEntry.Connected("n1", new ClusterEntry.SessionState("n1-1", "u", groups("a"), "{\"k\":1}")),
+                        "c", "n1|n1-1|u|a|{\"k\":1}"),
+                Arguments.of(new ClusterEntry.Restated("n1", List.of(new ClusterEntry.SessionState("n1-1", "u", groups(), "{}"), session("n1-2", "v"))),
+                        "s", "n1|n1-1|u||{};n1-2|v|"),
+                Arguments.of(new ClusterEntry.SessionData("n1", new ClusterEntry.SessionState("n1-1", "u", groups("a", "b"), "{\"k\":[1]}")),
+                        "D", "n1|n1-1|u|a,b|{\"k\":[1]}"),
+                Arguments.of(new ClusterEntry.SessionData("n1", session("n1-1", "u")), "D", "n1|n1-1|u|"),
+                Arguments.of(new ClusterEntry.SetSessionData("n2", "n1", "n1-1", "{\"k\":\"v\"}"), "E", "n2|n1|n1-1|{\"k\":\"v\"}"),
+                Arguments.of(new ClusterEntry.SetSessionData("n2", "n1", "n1-1", null), "E", "n2|n1|n1-1|"));
     }
 
     @ParameterizedTest
