@@ -120,6 +120,17 @@ public final class JsonFrames implements MessageEncoder {
         }));
     }
 
+    /** The reply to a call ({@code rpc}): the backend's answer as {@code data}, copied in as its exact JSON text. */
+    public Frame answer(long ref, String dataJson) {
+        return Frame.control(write(g -> {
+            g.writeStringProperty("type", "reply");
+            g.writeNumberProperty("ref", ref);
+            g.writeBooleanProperty("ok", true);
+            g.writeName("data");
+            g.writeRawValue(dataJson);
+        }));
+    }
+
     /** A failed reply. {@code ref} is absent when the frame had none or could not be read. */
     public Frame error(@Nullable Long ref, String code, String message) {
         return Frame.control(write(g -> {

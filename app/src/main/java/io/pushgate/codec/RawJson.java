@@ -91,6 +91,35 @@ public final class RawJson {
         }
     }
 
+    /**
+     * The elements of a document that is one JSON array, each as the exact text the sender wrote.
+     *
+     * @return {@code null} when the document is well-formed JSON but not an array
+     * @throws JacksonException when it is not one well-formed JSON value within the mapper's constraints
+     */
+    public static java.util.@Nullable List<String> elements(JsonMapper mapper, String json) {
+        try (JsonParser p = mapper.createParser(json)) {
+            Source source = new Source(null, json);
+            JsonToken first = p.nextToken();
+            if (first == null) {
+                throw new tools.jackson.core.exc.StreamReadException(p, "no JSON value");
+            }
+            java.util.List<String> elements = null;
+            if (first == JsonToken.START_ARRAY) {
+                elements = new java.util.ArrayList<>();
+                while (p.nextToken() != JsonToken.END_ARRAY) {
+                    elements.add(text(mapper, raw(mapper, p, source)));
+                }
+            } else {
+                value(mapper, p);
+            }
+            if (p.nextToken() != null) {
+                throw new tools.jackson.core.exc.StreamReadException(p, "trailing content after the JSON value");
+            }
+            return elements;
+        }
+    }
+
     /** The JSON object with these members, each value written as the text given (see {@link #members}). */
     public static String object(JsonMapper mapper, java.util.Map<String, String> members) {
         StringBuilder out = new StringBuilder(64).append('{');

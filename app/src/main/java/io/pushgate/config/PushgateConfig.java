@@ -204,13 +204,13 @@ public class PushgateConfig {
 
     @Bean
     @ConditionalOnProperty(name = "pushgate.compat.socket-io.enabled", havingValue = "true")
-    SocketIoServer socketIoServer(PushNode node, TokenVerifier tokens, JsonMapper mapper, PushgateProperties properties,
+    SocketIoServer socketIoServer(PushNode node, ClientActions actions, TokenVerifier tokens, JsonMapper mapper, PushgateProperties properties,
                                   Unauthenticated unauthenticated, CookieOrigins cookies) {
         PushgateProperties.SocketIo compat = properties.compat().socketIo();
         // pings reach the server, which answers them only while the socket is writable (see SocketIoServer)
         WebSocketService webSockets = new HandshakeWebSocketService(new ReactorNettyRequestUpgradeStrategy(
                 () -> WebsocketServerSpec.builder().maxFramePayloadLength(compat.maxPayload()).handlePing(true)));
-        return new SocketIoServer(node, tokens, mapper, webSockets, CorsPolicy.webSocketOrigins(properties.cors().allowedOrigins()),
+        return new SocketIoServer(node, actions, tokens, mapper, webSockets, CorsPolicy.webSocketOrigins(properties.cors().allowedOrigins()),
                 cookies::listedWithCookies, compat.trustLogin(), compat.pingInterval(), compat.pingTimeout(), compat.maxPayload(),
                 compat.maxSessions(), unauthenticated);
     }
@@ -235,12 +235,12 @@ public class PushgateConfig {
      */
     @Bean(destroyMethod = "close")
     @ConditionalOnProperty(name = "pushgate.compat.workerman-ws.enabled", havingValue = "true")
-    WorkermanWebSocket workermanWebSocket(PushNode node, JsonMapper mapper, ProblemWriter problems,
+    WorkermanWebSocket workermanWebSocket(PushNode node, ClientActions actions, JsonMapper mapper, ProblemWriter problems,
                                                         Unauthenticated unauthenticated, WsSettings settings) {
-        // a page sends its uid and, at most, frames that are ignored: /ws's frame limit bounds them
+        // a page sends its uid, then frames that go to the backend as messages: /ws's frame limit bounds them
         WebSocketService webSockets = new HandshakeWebSocketService(new ReactorNettyRequestUpgradeStrategy(
                 () -> WebsocketServerSpec.builder().maxFramePayloadLength(settings.hardFrameLimit())));
-        return new WorkermanWebSocket(node, mapper, webSockets, problems, unauthenticated, settings.authTimeout(),
+        return new WorkermanWebSocket(node, actions, mapper, webSockets, problems, unauthenticated, settings.authTimeout(),
                 settings.heartbeat());
     }
 

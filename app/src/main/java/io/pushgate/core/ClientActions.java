@@ -68,6 +68,28 @@ public final class ClientActions {
         return broker.publish(new Publication(Target.group(name), eventName, dataJson == null ? "null" : dataJson, 0));
     }
 
+    /**
+     * A client's {@code send}: what it says goes to the backend as a {@code message} event, and nowhere
+     * else. @param event {@code null} for {@link #DEFAULT_EVENT}
+     *
+     * @throws ClientRefusal when the event name is not valid, or no backend takes events ({@code no_backend})
+     */
+    public void send(Session session, @Nullable String event, @Nullable String dataJson) throws ClientRefusal {
+        String eventName = name("event", event == null ? DEFAULT_EVENT : event);
+        if (!node.clientSaid(session, eventName, dataJson)) {
+            throw new ClientRefusal(ClientRefusal.Reason.NO_BACKEND, null, "no backend takes client messages here (pushgate.events.url)");
+        }
+    }
+
+    /**
+     * A client's call to the backend: the backend's answer (JSON text), or a {@link BackendCallException}.
+     *
+     * @throws ClientRefusal when the method is not a valid name
+     */
+    public Mono<String> call(Session session, @Nullable String method, @Nullable String dataJson) throws ClientRefusal {
+        return node.calls().call(session, name("method", method), dataJson);
+    }
+
     private static String name(String field, @Nullable String value) throws ClientRefusal {
         if (value == null || !Names.isValid(value)) {
             throw new ClientRefusal(ClientRefusal.Reason.BAD_NAME, field,

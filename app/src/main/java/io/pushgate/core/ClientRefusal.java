@@ -3,7 +3,7 @@ package io.pushgate.core;
 import org.jspecify.annotations.Nullable;
 
 /**
- * A client's join, leave or publish that {@link ClientActions} refused. The reason's {@link Reason#code()}
+ * A client's join, leave, publish or send that {@link ClientActions} refused. The reason's {@link Reason#code()}
  * and the message are stable: transports hand them to the client in their own wire form. Carries no
  * stack trace, since a refusal is an answer, not a fault.
  */
@@ -15,7 +15,9 @@ public final class ClientRefusal extends Exception {
         /** The token's claims do not allow it. */
         FORBIDDEN("forbidden"),
         /** The session is in as many groups as {@link Limits#groupsPerSession()} allows. */
-        TOO_MANY_GROUPS("too_many_groups");
+        TOO_MANY_GROUPS("too_many_groups"),
+        /** A {@code send} with no backend to take it: {@code pushgate.events.url} is not set. */
+        NO_BACKEND("no_backend");
 
         private final String code;
 

@@ -72,8 +72,15 @@ public sealed interface ClusterEntry {
     /**
      * Every session of {@code node} is gone from presence: the node stopped, was reaped when its lease
      * ran out, or is about to restate its sessions ({@link Restated} entries follow then).
+     *
+     * @param teller the node that wrote it: {@code node} itself, or the node that reaped it
      */
-    record NodeGone(String node) implements ClusterEntry {
+    record NodeGone(String node, String teller) implements ClusterEntry {
+
+        /** A node's own goodbye, or the start of its restate. */
+        public NodeGone(String node) {
+            this(node, node);
+        }
     }
 
     /** Part of what {@code node} restates after a {@link NodeGone} of its own: these sessions are there. */

@@ -17,6 +17,8 @@ final class ClusterLogApplier {
     private final Roster roster;
     private final Clock clock;
     private final String self;
+    /** Online and offline in log order; kept only while the backend wants to hear of them. */
+    private final PresenceEdges edges = new PresenceEdges();
 
     ClusterLogApplier(PushNode node, Hub hub, Roster roster, Clock clock) {
         this.node = node;
@@ -36,9 +38,15 @@ final class ClusterLogApplier {
             if (!c.node().equals(self)) {
                 connectRemote(c.node(), c.session());
             }
+            if (node.wantsPresenceEdges()) {
+                tell(edges.connected(c.node(), c.session().clientId(), c.session().uid()));
+            }
         } else if (entry instanceof ClusterEntry.Disconnected d) {
             if (!d.node().equals(self)) {
                 roster.disconnected(d.clientId());
+            }
+            if (node.wantsPresenceEdges()) {
+                tell(edges.disconnected(d.clientId()));
             }
         } else if (entry instanceof ClusterEntry.Joined j) {
             if (!j.node().equals(self)) {
@@ -52,9 +60,15 @@ final class ClusterLogApplier {
             if (!g.node().equals(self)) {
                 roster.nodeGone(g.node());
             }
+            if (node.wantsPresenceEdges()) {
+                edges.nodeGone(g.node(), g.teller(), uid -> !hub.sessionsOf(uid).isEmpty()).forEach(this::tell);
+            }
         } else if (entry instanceof ClusterEntry.Restated r) {
             if (!r.node().equals(self)) {
                 r.sessions().forEach(s -> connectRemote(r.node(), s));
+            }
+            if (node.wantsPresenceEdges()) {
+                r.sessions().forEach(s -> tell(edges.connected(r.node(), s.clientId(), s.uid())));
             }
         } else if (entry instanceof ClusterEntry.UidJoined j) {
             if (!j.origin().equals(self)) {
@@ -119,6 +133,18 @@ final class ClusterLogApplier {
     /** @return whether it was applied now, not before */
     private boolean applyMessage(ClusterEntry.Message m) {
         return node.applySequenced(m.publication(), m.seq(), m.ts(), m.holdFor()) != null;
+    }
+
+    /** Forgets every other node's sessions, as the roster does before a snapshot. */
+    void forgetOtherNodes() {
+        edges.forgetOthers(self);
+    }
+
+    /** An edge this node wrote the entry of is told to the backend here; every other node keeps quiet. */
+    private void tell(PresenceEdges.@org.jspecify.annotations.Nullable Edge edge) {
+        if (edge != null && edge.teller().equals(self)) {
+            node.presenceEdge(edge.online(), edge.uid(), edge.clientId());
+        }
     }
 
     private void connectRemote(String owner, ClusterEntry.SessionState session) {

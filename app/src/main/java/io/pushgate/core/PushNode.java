@@ -74,6 +74,11 @@ public final class PushNode implements TransportRole, ApiRole, BrokerRole, Metri
     private volatile long gapResets;
     private final Bans bans = new Bans(Bans.MAX_BANS);
     private final ClusterLogApplier clusterLog;
+    private volatile BackendEvents backend = BackendEvents.NONE;
+    private volatile BackendCalls calls = BackendCalls.NONE;
+    /** Event ids: this node, when it started, then a count, so they stay unique when a node id comes back. */
+    private final String eventIdPrefix;
+    private final AtomicLong eventSeq = new AtomicLong();
 
     public PushNode(String nodeId, Limits limits, MessageEncoder encoder, History history, Clock clock) {
         this.nodeId = Names.require("node id", nodeId);
@@ -81,8 +86,13 @@ public final class PushNode implements TransportRole, ApiRole, BrokerRole, Metri
         this.hub = new Hub(limits, new SessionEvents() { // the roster first, so presence is current when the cluster hears of it
             @Override
             public void connected(Session session) {
+                boolean first = !clustered && !roster.isOnline(session.uid());
                 roster.connected(session.clientId(), session.uid(), PushNode.this.nodeId, session.groups(), session.data());
                 cluster.connected(session);
+                tell(BackendEvent.Type.CONNECT, session, null, 0, null);
+                if (first) {
+                    tell(BackendEvent.Type.ONLINE, session, null, 0, null);
+                }
             }
 
             @Override
@@ -95,18 +105,28 @@ public final class PushNode implements TransportRole, ApiRole, BrokerRole, Metri
             public void disconnected(Session session) {
                 roster.disconnected(session.clientId());
                 cluster.disconnected(session);
+                if (backend.wants(BackendEvent.Type.DISCONNECT)) {
+                    Disconnect reason = session.endReason();
+                    tell(BackendEvent.Type.DISCONNECT, session, null, reason == null ? BackendEvent.CLOSED_BY_CLIENT : reason.code(),
+                            reason == null ? "closed by the client" : reason.reason());
+                }
+                if (!clustered && !roster.isOnline(session.uid())) {
+                    tell(BackendEvent.Type.OFFLINE, session, null, 0, null);
+                }
             }
 
             @Override
             public void joined(Session session, String group) {
                 roster.joined(session.clientId(), group);
                 cluster.joined(session, group);
+                tell(BackendEvent.Type.JOIN, session, group, 0, null);
             }
 
             @Override
             public void left(Session session, String group) {
                 roster.left(session.clientId(), group);
                 cluster.left(session, group);
+                tell(BackendEvent.Type.LEAVE, session, group, 0, null);
             }
         });
         this.encoder = encoder;
@@ -115,6 +135,7 @@ public final class PushNode implements TransportRole, ApiRole, BrokerRole, Metri
         this.lastTs = clock.millis();
         this.startedAt = clock.millis();
         this.clusterLog = new ClusterLogApplier(this, hub, roster, clock);
+        this.eventIdPrefix = nodeId + "-" + Long.toString(clock.millis(), 36) + "-";
         // one failed tick must not end the sampler: an error would stop the interval for good
         this.sampler = Flux.interval(Duration.ofSeconds(1)).onBackpressureDrop().subscribe(tick -> {
             try {
@@ -233,8 +254,68 @@ public final class PushNode implements TransportRole, ApiRole, BrokerRole, Metri
         clusterLog.applyBackfilled(entry);
     }
 
+    // ---- events for the backend ----------------------------------------------------------------------
+
+    /** Where this node's {@link BackendEvent}s go from now on; {@link BackendEvents#NONE} (the default) builds none. */
+    public void sendEventsTo(BackendEvents events) {
+        this.backend = events;
+    }
+
+    /** Where clients' calls ({@code rpc}) go from now on; {@link BackendCalls#NONE} (the default) refuses them. */
+    public void sendCallsTo(BackendCalls calls) {
+        this.calls = calls;
+    }
+
+    BackendCalls calls() {
+        return calls;
+    }
+
+    /** A client's {@code send}: a {@code message} event for the backend. @return whether it goes anywhere */
+    boolean clientSaid(Session session, String event, @Nullable String dataJson) {
+        BackendEvents events = backend;
+        if (!events.wants(BackendEvent.Type.MESSAGE)) {
+            return false;
+        }
+        events.send(new BackendEvent(nextEventId(), BackendEvent.Type.MESSAGE, session.uid(), session.clientId(), nodeId,
+                clock.millis(), session.transportName(), session.data(), null, event, dataJson == null ? "null" : dataJson, 0, null));
+        return true;
+    }
+
+    /** In a cluster, whether the log's presence entries must be followed for online and offline. */
+    boolean wantsPresenceEdges() {
+        BackendEvents events = backend;
+        return clustered && (events.wants(BackendEvent.Type.ONLINE) || events.wants(BackendEvent.Type.OFFLINE));
+    }
+
+    /** A uid's first session in the cluster, or its last, which this node tells; see {@link PresenceEdges}. */
+    void presenceEdge(boolean online, String uid, String clientId) {
+        BackendEvent.Type type = online ? BackendEvent.Type.ONLINE : BackendEvent.Type.OFFLINE;
+        BackendEvents events = backend;
+        if (!events.wants(type)) {
+            return;
+        }
+        Session here = hub.client(clientId);
+        events.send(new BackendEvent(nextEventId(), type, uid, clientId, nodeId, clock.millis(),
+                here == null ? null : here.transportName(), here == null ? roster.data(clientId) : here.data(),
+                null, null, null, 0, null));
+    }
+
+    /** Called by the hub's listener, under the hub's lock: builds the event only when it goes somewhere. */
+    private void tell(BackendEvent.Type type, Session session, @Nullable String group, int code, @Nullable String reason) {
+        BackendEvents events = backend;
+        if (events.wants(type)) {
+            events.send(new BackendEvent(nextEventId(), type, session.uid(), session.clientId(), nodeId, clock.millis(),
+                    session.transportName(), session.data(), group, null, null, code, reason));
+        }
+    }
+
+    private String nextEventId() {
+        return eventIdPrefix + eventSeq.incrementAndGet();
+    }
+
     @Override
     public void forgetOtherNodes() {
+        clusterLog.forgetOtherNodes();
         for (String known : roster.nodes()) {
             if (!known.equals(nodeId)) {
                 roster.nodeGone(known);

@@ -101,9 +101,6 @@ public final class PushgateMeters implements MeterBinder {
         Gauge.builder("pushgate.broker.lag", node, n -> n.brokerLagMillis() / 1000.0)
                 .description("How late this node applied the latest publish from the cluster's broker; 0 alone")
                 .baseUnit("seconds").register(registry);
-        Counter.builder("pushgate.events.dropped")
-                .description("Backend events dropped; backend events do not exist yet, so this stays 0")
-                .register(registry);
     }
 
     /**

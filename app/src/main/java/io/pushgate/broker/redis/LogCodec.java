@@ -63,7 +63,7 @@ final class LogCodec {
             return text(LogEntry.SET_SESSION_DATA, LogEntry.fields(s.origin(), s.node(), s.clientId(), s.data() == null ? "" : s.data()));
         }
         if (entry instanceof ClusterEntry.NodeGone g) {
-            return text(LogEntry.GONE, g.node());
+            return text(LogEntry.GONE, g.teller().equals(g.node()) ? g.node() : LogEntry.fields(g.node(), g.teller()));
         }
         if (entry instanceof ClusterEntry.Restated r) {
             List<String> records = new ArrayList<>(r.sessions().size());
@@ -149,7 +149,8 @@ final class LogCodec {
                 if (entry.value().isEmpty()) {
                     throw new Malformed(entry, "names no node");
                 }
-                return new ClusterEntry.NodeGone(entry.value());
+                List<String> f = fields(entry, 2, 1);
+                return new ClusterEntry.NodeGone(f.get(0), f.size() > 1 ? f.get(1) : f.get(0));
             }
             case LogEntry.RESTATE -> {
                 List<String> f = fields(entry, 2, 2);

@@ -37,7 +37,10 @@ record LogEntry(long seq, String kind, String value) {
     /** A session joined a group: {@code node, clientId, group, uid, groups}. */
     static final String JOIN = "j";
     static final String LEAVE = "l";
-    /** A node is gone, or restates its sessions next: {@code node}. */
+    /**
+     * A node is gone, or restates its sessions next: {@code node} when it says so itself (the append script
+     * reads it as the node's name), {@code node, reaper} when another node's heartbeat reaped it.
+     */
     static final String GONE = "x";
     /** Part of a node's restated sessions: {@code node}, then records of {@code clientId, uid, groups}. */
     static final String RESTATE = "s";

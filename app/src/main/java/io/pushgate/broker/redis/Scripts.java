@@ -157,7 +157,7 @@ final class Scripts {
     /**
      * KEYS: epoch, nodes (sorted set: node by expiry time), stats, seq, log. ARGV: epoch, node, node
      * timeout ms, this node's stats, key prefix, max log length. Marks the node alive, stores its
-     * stats, and reaps nodes whose time ran out: their session hash goes and a {@code x} entry tells
+     * stats, and reaps nodes whose time ran out: their session hash goes and a {@code x} entry naming this node as the reaper tells
      * every node. Returns {"epoch"} when Redis lost its data, else {"new"|"known", then node, stats...}:
      * "new" when this node was not registered (first beat, or it was reaped and must restate).
      */
@@ -176,7 +176,7 @@ final class Scripts {
               redis.call('DEL', ARGV[5] .. 's:' .. n)
               redis.call('HDEL', KEYS[3], n)
               local seq = redis.call('INCR', KEYS[4])
-              redis.call('XADD', KEYS[5], 'MAXLEN', '~', ARGV[6], seq .. '-0', 'k', 'x', 'v', n)
+              redis.call('XADD', KEYS[5], 'MAXLEN', '~', ARGV[6], seq .. '-0', 'k', 'x', 'v', n .. '\\31' .. ARGV[2])
             end
             local out = {added == 1 and 'new' or 'known'}
             for _, x in ipairs(redis.call('HGETALL', KEYS[3])) do

@@ -1,6 +1,7 @@
 package io.pushgate.transport.client;
 
 import io.pushgate.codec.RawJson;
+import io.pushgate.core.BackendCallException;
 import io.pushgate.core.ClientActions;
 import io.pushgate.core.ClientClaims;
 import io.pushgate.core.ClientRefusal;
@@ -86,6 +87,50 @@ public class ClientCommands {
         }).map(result -> new Published(result.id(), result.sessions()));
     }
 
+    record Answered(boolean ok, @com.fasterxml.jackson.annotation.JsonRawValue String data) {
+    }
+
+    /** A {@code send} frame's twin: the data goes to the backend as a {@code message} event. */
+    @PostMapping("/client/send")
+    Mono<Done> send(ServerWebExchange exchange) {
+        return bodies.read(exchange.getRequest()).map(body -> {
+            Session session = ownSession(claims(exchange), body);
+            JsonNode event = body.get("event");
+            try {
+                actions.send(session, event == null || event.isNull() ? null : name(event), RawJson.text(mapper, body.get("data")));
+            } catch (ClientRefusal refusal) {
+                throw problem(refusal);
+            }
+            return new Done(true);
+        });
+    }
+
+    /** An {@code rpc} frame's twin: answers the backend's answer as {@code data}, or a problem naming why not. */
+    @PostMapping("/client/rpc")
+    Mono<Answered> rpc(ServerWebExchange exchange) {
+        return bodies.read(exchange.getRequest()).flatMap(body -> {
+            Session session = ownSession(claims(exchange), body);
+            try {
+                return actions.call(session, name(body.get("method")), RawJson.text(mapper, body.get("data")));
+            } catch (ClientRefusal refusal) {
+                throw problem(refusal);
+            }
+        }).map(json -> new Answered(true, json)).onErrorMap(BackendCallException.class, ClientCommands::problem);
+    }
+
+    /** A call that got no answer: the code the client sees as the problem's slug, with a status that fits. */
+    private static ProblemException problem(BackendCallException e) {
+        HttpStatus status = switch (e.code()) {
+            case UNAVAILABLE -> HttpStatus.NOT_IMPLEMENTED;
+            case TIMEOUT -> HttpStatus.GATEWAY_TIMEOUT;
+            case FAILED -> HttpStatus.BAD_GATEWAY;
+            case BUSY -> HttpStatus.TOO_MANY_REQUESTS;
+        };
+        return new ProblemException(new Problem(e.code() == BackendCallException.Code.UNAVAILABLE ? "rpc-unavailable"
+                : e.code() == BackendCallException.Code.TIMEOUT ? "rpc-timeout"
+                : e.code() == BackendCallException.Code.FAILED ? "rpc-failed" : "rpc-busy", status, e.getMessage()));
+    }
+
     private static ClientClaims claims(ServerWebExchange exchange) {
         return SecurityConfig.clientClaims(exchange);
     }
@@ -120,6 +165,7 @@ public class ClientCommands {
             case BAD_NAME -> badName(refusal.field());
             case FORBIDDEN -> new ProblemException(new Problem("forbidden", HttpStatus.FORBIDDEN, refusal.getMessage()));
             case TOO_MANY_GROUPS -> new ProblemException(new Problem("too-many-groups", HttpStatus.CONFLICT, refusal.getMessage()));
+            case NO_BACKEND -> new ProblemException(new Problem("no-backend", HttpStatus.NOT_IMPLEMENTED, refusal.getMessage()));
         };
     }
 

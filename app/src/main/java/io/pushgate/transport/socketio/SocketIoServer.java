@@ -16,6 +16,7 @@ import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
 import io.netty.handler.codec.http.websocketx.PongWebSocketFrame;
 import io.pushgate.core.TransportRole;
+import io.pushgate.core.ClientActions;
 import io.pushgate.core.TokenVerifier;
 import io.pushgate.transport.netty.NettyChannels;
 import io.pushgate.web.Unauthenticated;
@@ -96,12 +97,12 @@ public final class SocketIoServer implements WebHandler {
      *                      session (token or login) or it ends; past its caps (node, peer address) a
      *                      handshake gets 503
      */
-    public SocketIoServer(TransportRole node, TokenVerifier tokens, JsonMapper mapper, WebSocketService webSockets,
+    public SocketIoServer(TransportRole node, ClientActions actions, TokenVerifier tokens, JsonMapper mapper, WebSocketService webSockets,
                           Predicate<String> originAllowed, Predicate<String> credentialsAllowed, boolean trustLogin,
                           Duration pingInterval, Duration pingTimeout, int maxPayload, int maxSessions,
                           Unauthenticated unauthenticated) {
         this.unauthenticated = unauthenticated;
-        this.sockets = new SocketIoSockets(node, tokens, mapper, trustLogin);
+        this.sockets = new SocketIoSockets(node, actions, tokens, mapper, trustLogin);
         this.webSockets = webSockets;
         this.originAllowed = originAllowed;
         this.credentialsAllowed = credentialsAllowed;

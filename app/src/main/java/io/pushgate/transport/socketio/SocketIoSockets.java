@@ -8,7 +8,9 @@ import java.util.function.Consumer;
 import java.util.function.Function;
 
 import io.pushgate.codec.RawJson;
+import io.pushgate.core.ClientActions;
 import io.pushgate.core.ClientClaims;
+import io.pushgate.core.ClientRefusal;
 import io.pushgate.core.Disconnect;
 import io.pushgate.core.Frame;
 import io.pushgate.core.InvalidTokenException;
@@ -44,6 +46,7 @@ final class SocketIoSockets implements EngineSession.Listener {
     private static final Instant NEVER = Instant.parse("9999-12-31T23:59:59Z");
 
     private final TransportRole node;
+    private final ClientActions actions;
     private final TokenVerifier tokens;
     private final boolean trustLogin;
     /** The Engine.IO packet of a message frame's Socket.IO event ({@code 42[…]}), made once per publish. */
@@ -51,8 +54,9 @@ final class SocketIoSockets implements EngineSession.Listener {
     private final JsonMapper mapper;
     private final Map<EngineSession, Socket> sockets = new ConcurrentHashMap<>();
 
-    SocketIoSockets(TransportRole node, TokenVerifier tokens, JsonMapper mapper, boolean trustLogin) {
+    SocketIoSockets(TransportRole node, ClientActions actions, TokenVerifier tokens, JsonMapper mapper, boolean trustLogin) {
         this.node = node;
+        this.actions = actions;
         this.tokens = tokens;
         this.mapper = mapper;
         this.trustLogin = trustLogin;
@@ -238,9 +242,30 @@ final class SocketIoSockets implements EngineSession.Listener {
                         return;
                     }
                 }
+            } else if (session != null && args.path(0).isString() && !"login".equals(args.path(0).asString())) {
+                said(session, args.path(0).asString(), rest.substring(at));
             }
             if (!ack.isEmpty()) {
                 engine.send("43" + ack + "[]");
+            }
+        }
+
+        /**
+         * Any other event goes to the backend as a {@code message} event of that name: one argument as its
+         * data, several as an array of them, each exactly as the client wrote it. Nothing goes back to the
+         * socket: a client of a server without a backend, or with a name pushgate refuses, is not told.
+         */
+        private void said(Session s, String event, String argsJson) {
+            java.util.List<String> items = RawJson.elements(mapper, argsJson);
+            if (items == null || items.isEmpty()) {
+                return;
+            }
+            String data = items.size() == 1 ? null
+                    : items.size() == 2 ? items.get(1) : "[" + String.join(",", items.subList(1, items.size())) + "]";
+            try {
+                actions.send(s, event, data);
+            } catch (ClientRefusal refusal) {
+                // a Socket.IO client has no reply to read it from
             }
         }
 

@@ -11,7 +11,9 @@ import io.netty.channel.Channel;
 import io.pushgate.api.problem.Problem;
 import io.pushgate.api.problem.ProblemWriter;
 import io.pushgate.codec.RawJson;
+import io.pushgate.core.ClientActions;
 import io.pushgate.core.ClientClaims;
+import io.pushgate.core.ClientRefusal;
 import io.pushgate.core.Disconnect;
 import io.pushgate.core.Frame;
 import io.pushgate.core.Names;
@@ -84,6 +86,8 @@ public final class WorkermanWebSocket implements WebHandler {
     private static final Instant NEVER = Instant.parse("9999-12-31T23:59:59Z");
 
     private final TransportRole node;
+    private final ClientActions actions;
+    private final JsonMapper mapper;
     private final WebSocketService webSockets;
     private final ProblemWriter problems;
     private final Unauthenticated unauthenticated;
@@ -99,9 +103,11 @@ public final class WorkermanWebSocket implements WebHandler {
      * @param heartbeat  how often a session's page is sent a WebSocket ping, which browsers answer on their
      *                   own; a page that answers nothing for two of these is closed with 4408
      */
-    public WorkermanWebSocket(TransportRole node, JsonMapper mapper, WebSocketService webSockets, ProblemWriter problems,
+    public WorkermanWebSocket(TransportRole node, ClientActions actions, JsonMapper mapper, WebSocketService webSockets, ProblemWriter problems,
                                      Unauthenticated unauthenticated, Duration uidTimeout, Duration heartbeat) {
         this.node = node;
+        this.actions = actions;
+        this.mapper = mapper;
         this.webSockets = webSockets;
         this.problems = problems;
         this.unauthenticated = unauthenticated;
@@ -144,6 +150,19 @@ public final class WorkermanWebSocket implements WebHandler {
 
     private static CloseStatus status(Disconnect disconnect) {
         return new CloseStatus(disconnect.code(), disconnect.reason());
+    }
+
+    /**
+     * What a page sends after its uid goes to the backend as a {@code message} event (GatewayWorker's
+     * {@code onMessage}), the text as a JSON string; push.php read nothing there, so without a backend it is
+     * dropped as before.
+     */
+    private void said(Session session, String text) {
+        try {
+            actions.send(session, ClientActions.DEFAULT_EVENT, mapper.writeValueAsString(text));
+        } catch (ClientRefusal refusal) {
+            // no backend: as push.php, nothing reads it
+        }
     }
 
     /** One page's connection: waiting for its uid, then a session. */
@@ -233,11 +252,23 @@ public final class WorkermanWebSocket implements WebHandler {
             if (message.getType() != WebSocketMessage.Type.TEXT) {
                 return;
             }
+            Session talking = null;
             synchronized (this) {
-                if (named || ended) {
-                    return; // push.php read nothing after the uid
+                if (ended) {
+                    return;
                 }
-                named = true;
+                if (named) {
+                    talking = session;
+                    if (talking == null) {
+                        return; // its session is still opening
+                    }
+                } else {
+                    named = true;
+                }
+            }
+            if (talking != null) {
+                said(talking, message.getPayloadAsText());
+                return;
             }
             timeout.dispose();
             String uid = message.getPayloadAsText();

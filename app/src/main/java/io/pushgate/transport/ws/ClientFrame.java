@@ -15,7 +15,7 @@ import tools.jackson.databind.json.JsonMapper;
  *                 whitespace between them), {@code null} when absent
  */
 record ClientFrame(String type, @Nullable Long ref, @Nullable String group, @Nullable String event,
-                   @Nullable String dataJson, @Nullable String token, @Nullable String cursor) {
+                   @Nullable String dataJson, @Nullable String token, @Nullable String cursor, @Nullable String method) {
 
     /** A frame that could not be used; {@code code} is the stable error code sent back. */
     static final class BadFrame extends Exception {
@@ -57,7 +57,7 @@ record ClientFrame(String type, @Nullable Long ref, @Nullable String group, @Nul
         JsonNode data = root.get("data");
         return new ClientFrame(type.stringValue(), ref, string(root, "group", ref), string(root, "event", ref),
                 RawJson.text(mapper, data), string(root, "token", ref),
-                string(root, "cursor", ref));
+                string(root, "cursor", ref), string(root, "method", ref));
     }
 
     private static @Nullable String string(JsonNode root, String name, @Nullable Long ref) throws BadFrame {

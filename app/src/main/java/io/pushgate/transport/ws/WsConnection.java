@@ -25,6 +25,7 @@ import io.netty.handler.codec.http.websocketx.WebSocketFrameAggregator;
 import io.netty.handler.codec.http.websocketx.WebSocketFrameDecoder;
 import io.netty.util.concurrent.ScheduledFuture;
 import io.pushgate.codec.JsonFrames;
+import io.pushgate.core.BackendCallException;
 import io.pushgate.core.ClientActions;
 import io.pushgate.core.ClientClaims;
 import io.pushgate.core.ClientRefusal;
@@ -526,6 +527,15 @@ final class WsConnection implements Transport {
                 ok(s, frame);
             }
             case "publish" -> publish(s, frame);
+            case "send" -> {
+                try {
+                    shared.actions.send(s, frame.event(), frame.dataJson());
+                } catch (ClientRefusal refusal) {
+                    throw refused(refusal, frame);
+                }
+                ok(s, frame);
+            }
+            case "rpc" -> call(s, frame);
             case "resume" -> resume(s, frame);
             case "refresh" -> refresh(s, frame);
             case "auth" -> throw new ClientFrame.BadFrame("already_authenticated", "this connection is already authenticated", frame.ref());
@@ -555,6 +565,23 @@ final class WsConnection implements Transport {
             }
         }, error -> s.send(shared.frames.error(ref, "unavailable",
                 "the cluster's broker cannot be reached, so this was not published; retry later")));
+    }
+
+    /** The backend's answer comes back as the reply to the frame's {@code ref}, which a call must carry. */
+    private void call(Session s, ClientFrame frame) throws ClientFrame.BadFrame {
+        Long ref = frame.ref();
+        if (ref == null) {
+            throw new ClientFrame.BadFrame("bad_frame", "an rpc frame needs a ref: its answer comes back as the reply to it", null);
+        }
+        Mono<String> answer;
+        try {
+            answer = shared.actions.call(s, frame.method(), frame.dataJson());
+        } catch (ClientRefusal refusal) {
+            throw refused(refusal, frame);
+        }
+        answer.subscribe(json -> s.send(shared.frames.answer(ref, json)), error -> s.send(error instanceof BackendCallException failed
+                ? shared.frames.error(ref, failed.code().wire(), failed.getMessage())
+                : shared.frames.error(ref, "rpc_failed", "the call failed")));
     }
 
     private void resume(Session s, ClientFrame frame) throws ClientFrame.BadFrame {

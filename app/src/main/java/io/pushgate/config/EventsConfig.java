@@ -1,0 +1,144 @@
+package io.pushgate.config;
+
+import java.time.Clock;
+import java.time.Duration;
+import java.util.EnumSet;
+import java.util.Set;
+
+import io.micrometer.core.instrument.FunctionCounter;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.binder.MeterBinder;
+import io.pushgate.core.BackendEvent;
+import io.pushgate.core.PushNode;
+import io.pushgate.events.RpcCalls;
+import io.pushgate.events.Signatures;
+import io.pushgate.events.WebhookEvents;
+
+import org.jspecify.annotations.Nullable;
+import org.springframework.context.SmartLifecycle;
+import org.springframework.context.annotation.Bean;
+import org.springframework.context.annotation.Configuration;
+import org.springframework.http.client.reactive.ReactorClientHttpConnector;
+import org.springframework.web.reactive.function.client.WebClient;
+
+import reactor.netty.http.client.HttpClient;
+import reactor.netty.resources.ConnectionProvider;
+import tools.jackson.databind.json.JsonMapper;
+
+/**
+ * The backend's side ({@code pushgate.events.*}): events POSTed to {@code url}, clients' calls to
+ * {@code rpc-url}, both signed with {@code secret}. Neither is on by default; a node with neither builds
+ * no event and refuses calls with {@code rpc_unavailable}.
+ */
+@Configuration(proxyBeanMethods = false)
+public class EventsConfig {
+
+    /** The pieces that are on, handed to the node when the context starts. */
+    record Backend(@Nullable WebhookEvents events, @Nullable RpcCalls calls) {
+    }
+
+    @Bean
+    Backend backend(PushNode node, PushgateProperties properties, JsonMapper mapper) {
+        PushgateProperties.Events e = properties.events();
+        boolean eventsOn = !e.url().isEmpty();
+        boolean callsOn = e.rpcUrl() != null && !e.rpcUrl().isBlank();
+        if (!eventsOn && !callsOn) {
+            return new Backend(null, null);
+        }
+        Signatures signatures = signatures(e);
+        // its own pool: a backend that is slow holds connections of its own, never those of other clients
+        WebClient http = WebClient.builder()
+                .clientConnector(new ReactorClientHttpConnector(HttpClient.create(ConnectionProvider.builder("pushgate-backend")
+                        .maxConnections(Math.max(16, e.rpcPerNode() + 4)).pendingAcquireMaxCount(-1).build())))
+                .codecs(c -> c.defaultCodecs().maxInMemorySize(1024 * 1024))
+                .build();
+        WebhookEvents events = null;
+        if (eventsOn) {
+            Set<BackendEvent.Type> types = EnumSet.noneOf(BackendEvent.Type.class);
+            for (String type : e.types()) {
+                try {
+                    types.add(BackendEvent.Type.ofWireName(type.trim()));
+                } catch (IllegalArgumentException bad) {
+                    throw new IllegalStateException("pushgate.events.types: " + bad.getMessage(), bad);
+                }
+            }
+            events = new WebhookEvents(new WebhookEvents.Settings(e.url(), types, e.queue(), e.batch(), e.timeout(),
+                    e.retryMin(), e.retryMax()), http, signatures, mapper, Clock.systemUTC());
+            node.sendEventsTo(events);
+        }
+        RpcCalls calls = null;
+        if (callsOn) {
+            calls = new RpcCalls(new RpcCalls.Settings(e.rpcUrl(), e.rpcTimeout(), e.rpcPerSession(), e.rpcPerNode()),
+                    http, signatures, mapper, Clock.systemUTC());
+            node.sendCallsTo(calls);
+        }
+        return new Backend(events, calls);
+    }
+
+    static Signatures signatures(PushgateProperties.Events e) {
+        if (e.secret() == null || e.secret().length() < 16) {
+            throw new IllegalStateException("pushgate.events.secret must be set (at least 16 characters) when "
+                    + "pushgate.events.url or pushgate.events.rpc-url is: the backend checks every request's signature with it");
+        }
+        return new Signatures(e.secret());
+    }
+
+    /**
+     * Sends what is queued when the node stops, for up to the shutdown grace (5 s at most): after the drain,
+     * whose disconnects are events too, and before the web server and the HTTP client's resources go.
+     */
+    @Bean
+    SmartLifecycle eventsFlush(Backend backend, PushgateProperties properties) {
+        return new SmartLifecycle() {
+            private volatile boolean running;
+
+            @Override
+            public void start() {
+                running = true;
+            }
+
+            @Override
+            public void stop() {
+                WebhookEvents events = backend.events();
+                if (events != null) {
+                    Duration grace = properties.shutdown().grace();
+                    events.flush(grace.compareTo(Duration.ofSeconds(5)) > 0 ? Duration.ofSeconds(5) : grace);
+                    events.close();
+                }
+                running = false;
+            }
+
+            @Override
+            public boolean isRunning() {
+                return running;
+            }
+
+            @Override
+            public int getPhase() {
+                return Integer.MAX_VALUE - 1; // stops just after GracefulDrain
+            }
+        };
+    }
+
+    /**
+     * {@code pushgate_events_*} (sent, dropped, failures, queued) and {@code pushgate_rpc_in_flight}: registered
+     * when events are off too, at 0, so an alert on them needs no condition.
+     */
+    @Bean
+    MeterBinder eventsMeters(Backend backend) {
+        return registry -> {
+            WebhookEvents events = backend.events();
+            RpcCalls calls = backend.calls();
+            FunctionCounter.builder("pushgate.events.sent", backend, b -> b.events() == null ? 0 : b.events().sent())
+                    .description("Backend events the backend accepted (2xx)").register(registry);
+            FunctionCounter.builder("pushgate.events.dropped", backend, b -> b.events() == null ? 0 : b.events().dropped())
+                    .description("Backend events dropped because the queue (pushgate.events.queue) was full").register(registry);
+            FunctionCounter.builder("pushgate.events.failures", backend, b -> b.events() == null ? 0 : b.events().failures())
+                    .description("Event batches the backend did not accept (each is retried)").register(registry);
+            Gauge.builder("pushgate.events.queued", backend, b -> b.events() == null ? 0 : b.events().queued())
+                    .description("Backend events waiting to be sent").register(registry);
+            Gauge.builder("pushgate.rpc.in.flight", backend, b -> b.calls() == null ? 0 : b.calls().inFlight())
+                    .description("Client calls waiting for the backend's answer").register(registry);
+        };
+    }
+}
