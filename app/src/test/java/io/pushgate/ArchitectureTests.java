@@ -140,6 +140,18 @@ class ArchitectureTests {
                 .check(classes);
     }
 
+    /** The backend's side (events, calls) is an adapter of the core's ports and may use the codec; it knows no other adapter. */
+    @Test
+    void backendEventsKnowOnlyTheCoreAndTheCodec() {
+        classes().that().resideInAPackage("io.pushgate.events..")
+                .should().onlyDependOnClassesThat(not(resideInAPackage("io.pushgate.."))
+                        .or(resideInAnyPackage("io.pushgate.events..", "io.pushgate.core..", "io.pushgate.codec..")))
+                .check(classes);
+        noClasses().that().resideInAPackage("io.pushgate.events..")
+                .should().dependOnClassesThat().haveFullyQualifiedName("io.pushgate.core.PushNode")
+                .check(classes);
+    }
+
     @Test
     void brokersKnowOnlyTheCore() {
         noClasses().that().resideInAPackage("io.pushgate.broker..")

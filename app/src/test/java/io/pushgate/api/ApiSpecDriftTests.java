@@ -628,7 +628,7 @@ class ApiSpecDriftTests {
                 .filter(op -> !op.contains(" /api/") && !op.contains(" /admin/") && !op.equals("GET /ws") && !op.equals("GET /"))
                 .toList(); // /ws and / are public; /admin/api/** takes an admin key (AdminApiTests)
         assertThat(operations).containsExactlyInAnyOrder("GET /sse", "GET /poll",
-                "POST /client/join", "POST /client/leave", "POST /client/publish");
+                "POST /client/join", "POST /client/leave", "POST /client/publish", "POST /client/send", "POST /client/rpc");
         String uid = uniqueUid("no-token");
         Map<String, String> bad = new LinkedHashMap<>();
         bad.put("other secret", TestSecrets.signedWithOtherSecret(uid));
@@ -968,6 +968,9 @@ class ApiSpecDriftTests {
         inCode.addAll(matches(ws, Pattern.compile("frames\\.error\\([^,]+,\\s*\"([a-z_]+)\"")));
         // the core's refusals of a client's join, leave or publish, which the connection sends with their own codes
         inCode.addAll(matches(MAIN_SOURCES.resolve(Path.of("core", "ClientRefusal.java")),
+                Pattern.compile("[A-Z_]+\\(\"([a-z_]+)\"\\)")));
+        // and why a call to the backend got no answer
+        inCode.addAll(matches(MAIN_SOURCES.resolve(Path.of("core", "BackendCallException.java")),
                 Pattern.compile("[A-Z_]+\\(\"([a-z_]+)\"\\)")));
         assertThat(inCode).as("reply error codes the code sends").containsExactlyInAnyOrderElementsOf(listed);
 
