@@ -67,7 +67,8 @@ final class Php {
         if (!Files.isRegularFile(script)) {
             throw new IllegalStateException(script.toAbsolutePath() + " is missing");
         }
-        Process process = new ProcessBuilder(BINARY, script.toString()).start();
+        // every notice and deprecation on stderr, which fails the call below: the client must run clean
+        Process process = new ProcessBuilder(BINARY, "-d", "error_reporting=-1", "-d", "display_errors=stderr", script.toString()).start();
         CompletableFuture<String> out = CompletableFuture.supplyAsync(() -> read(process.getInputStream()));
         CompletableFuture<String> err = CompletableFuture.supplyAsync(() -> read(process.getErrorStream()));
         try (OutputStream stdin = process.getOutputStream()) {
