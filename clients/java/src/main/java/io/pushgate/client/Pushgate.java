@@ -275,6 +275,60 @@ public final class Pushgate {
                 .thenApply(answer -> null);
     }
 
+    // ---- session data --------------------------------------------------------------------------------
+
+    /**
+     * GatewayWorker's {@code setSession}: replaces the connection's session data, a small JSON object the
+     * server carries in every backend event of that connection. Values as {@link Json#write} takes them.
+     *
+     * @return the session data now stored
+     * @throws PushgateException 404 {@code client-not-found}, 413 {@code session-data-too-large}
+     */
+    public Map<String, Object> setSession(String clientId, Map<String, ?> data) {
+        return join(setSessionAsync(clientId, data));
+    }
+
+    public CompletableFuture<Map<String, Object>> setSessionAsync(String clientId, Map<String, ?> data) {
+        return send(request("clients/" + segment(clientId) + "/data").PUT(body(data)).build(), false)
+                .thenApply(Pushgate::sessionData);
+    }
+
+    /**
+     * GatewayWorker's {@code updateSession}: merges the members into the connection's session data; a
+     * {@code null} value removes that member.
+     *
+     * @return the session data after the merge
+     */
+    public Map<String, Object> updateSession(String clientId, Map<String, ?> members) {
+        return join(updateSessionAsync(clientId, members));
+    }
+
+    public CompletableFuture<Map<String, Object>> updateSessionAsync(String clientId, Map<String, ?> members) {
+        return send(request("clients/" + segment(clientId) + "/data").method("PATCH", body(members)).build(), false)
+                .thenApply(Pushgate::sessionData);
+    }
+
+    /** GatewayWorker's {@code getSession}: the connection's session data, or {@code null} when it is not connected. */
+    public Map<String, Object> getSession(String clientId) {
+        return join(getSessionAsync(clientId));
+    }
+
+    public CompletableFuture<Map<String, Object>> getSessionAsync(String clientId) {
+        return get("clients/" + segment(clientId) + "/data").thenApply(Pushgate::sessionData)
+                .exceptionally(e -> {
+                    Throwable cause = e instanceof CompletionException && e.getCause() != null ? e.getCause() : e;
+                    if (cause instanceof PushgateException p && p.status() == 404 && p.slug().equals("client-not-found")) {
+                        return null;
+                    }
+                    throw e instanceof CompletionException c ? c : new CompletionException(cause);
+                });
+    }
+
+    @SuppressWarnings("unchecked")
+    private static Map<String, Object> sessionData(Object answer) {
+        return (Map<String, Object>) object(answer);
+    }
+
     /**
      * GatewayWorker's {@code closeClient}: closes the connection (close code 4403).
      *

@@ -163,6 +163,29 @@ class PushgateClientIT {
     }
 
     @Test
+    void sessionDataIsSetMergedReadAndGoneWithTheConnection() throws Exception {
+        WsClient client = connect(uid(), List.of());
+        assertThat(pushgate.getSession(client.clientId())).as("none set yet").isEmpty();
+
+        Map<String, Object> stored = pushgate.setSession(client.clientId(), Map.of("room", "7", "level", 3));
+        assertThat(stored).containsEntry("room", "7").hasSize(2);
+        java.util.Map<String, Object> patch = new java.util.HashMap<>();
+        patch.put("room", null);
+        patch.put("seen", true);
+        assertThat(pushgate.updateSessionAsync(client.clientId(), patch).get(10, TimeUnit.SECONDS))
+                .containsOnlyKeys("level", "seen").containsEntry("seen", true);
+        assertThat(pushgate.getSession(client.clientId())).containsOnlyKeys("level", "seen");
+
+        assertThatThrownBy(() -> pushgate.setSession(client.clientId(), Map.of("big", "x".repeat(5000))))
+                .isInstanceOfSatisfying(PushgateException.class, e -> assertThat(e.status()).isEqualTo(413));
+
+        assertThat(pushgate.closeClient(client.clientId())).isTrue();
+        await().atMost(Duration.ofSeconds(10)).until(() -> pushgate.getSession(client.clientId()) == null);
+        assertThatThrownBy(() -> pushgate.setSession(client.clientId(), Map.of()))
+                .isInstanceOfSatisfying(PushgateException.class, e -> assertThat(e.slug()).isEqualTo("client-not-found"));
+    }
+
+    @Test
     void presenceFollowsConnectsAndCloseClient() throws Exception {
         String uid = uid();
         assertThat(pushgate.isUidOnline(uid)).isFalse();
