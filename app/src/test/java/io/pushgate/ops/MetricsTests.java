@@ -107,11 +107,12 @@ class MetricsTests {
         for (String name : List.of("pushgate_uids", "pushgate_auth_failures_total", "pushgate_messages_published_total",
                 "pushgate_slow_consumer_closes_total", "pushgate_fanout_latency_seconds_count",
                 "pushgate_fanout_latency_seconds_bucket", "pushgate_history_messages", "pushgate_broker_degraded",
-                "pushgate_broker_lag_seconds", "pushgate_events_dropped_total")) {
+                "pushgate_broker_lag_seconds", "pushgate_events_dropped_total", "pushgate_events_sent_total",
+                "pushgate_events_failures_total", "pushgate_events_queued", "pushgate_rpc_in_flight")) {
             assertThat(scrape.has(name)).as(name).isTrue();
         }
         assertThat(scrape.sum("pushgate_broker_degraded")).isZero();
-        assertThat(scrape.sum("pushgate_events_dropped_total")).as("no backend events yet").isZero();
+        assertThat(scrape.sum("pushgate_events_dropped_total")).as("no backend here: nothing to drop").isZero();
         for (String source : List.of("api", "client", "compat")) {
             assertThat(scrape.has("pushgate_messages_published_total")).isTrue();
             assertThat(scrape.text()).contains("pushgate_messages_published_total{source=\"" + source + "\"}");
