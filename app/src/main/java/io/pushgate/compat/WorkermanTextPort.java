@@ -26,7 +26,8 @@ import tools.jackson.databind.json.JsonMapper;
  * Workerman's inner Text port (push.php's {@code Text://0.0.0.0:5678}): a backend writes one JSON
  * object a line, {@code {"uid":"…", …}}, and reads {@code ok} (the uid has a session here or elsewhere
  * in the cluster, and got the message) or {@code fail} a line back, answers in the order of the lines.
- * Every field besides {@code uid} is the message's data, as an object; the event is
+ * Every field besides {@code uid} is the message's data, as an object, or, with a {@code dataField}, that
+ * field's value alone (push.php sent {@code $data['percent']}); the event is
  * {@code pushgate.compat.text-port.event}. A line that is not such an object, or too long, gets
  * {@code fail}; a line over the limit ends the connection.
  *
@@ -43,10 +44,18 @@ public final class WorkermanTextPort implements SmartLifecycle {
     private final int port;
     private final String event;
     private final int maxLineBytes;
+    private final @Nullable String dataField;
     private volatile @Nullable DisposableServer server;
 
     /** @param port the port to bind; 0 picks a free one ({@link #port()} says which) */
     public WorkermanTextPort(Broker broker, JsonMapper mapper, String host, int port, String event, int maxLineBytes) {
+        this(broker, mapper, host, port, event, maxLineBytes, null);
+    }
+
+    /** @param dataField the field whose value alone is the data; {@code null} for every field besides {@code uid} */
+    public WorkermanTextPort(Broker broker, JsonMapper mapper, String host, int port, String event, int maxLineBytes,
+                             @Nullable String dataField) {
+        this.dataField = dataField;
         this.broker = broker;
         this.mapper = mapper;
         this.host = host;
@@ -114,6 +123,13 @@ public final class WorkermanTextPort implements SmartLifecycle {
             }
             uid = split.member().asString();
             data = split.rest();
+            if (dataField != null) {
+                java.util.Map<String, String> members = RawJson.members(mapper, line.getBytes(StandardCharsets.UTF_8));
+                data = members == null ? null : members.get(dataField);
+                if (data == null) {
+                    return Mono.just("fail");
+                }
+            }
         } catch (JacksonException e) {
             return Mono.just("fail");
         }

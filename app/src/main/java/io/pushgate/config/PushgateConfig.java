@@ -226,7 +226,8 @@ public class PushgateConfig {
     @ConditionalOnProperty(name = "pushgate.compat.text-port.enabled", havingValue = "true")
     WorkermanTextPort workermanTextPort(Broker broker, PushNode node, JsonMapper mapper, PushgateProperties properties) {
         PushgateProperties.TextPort text = properties.compat().textPort();
-        return new WorkermanTextPort(node.meters().countedAs(NodeMeters.Source.COMPAT, broker), mapper, text.host(), text.port(), text.event(), text.maxLineBytes());
+        return new WorkermanTextPort(node.meters().countedAs(NodeMeters.Source.COMPAT, broker), mapper, text.host(), text.port(), text.event(), text.maxLineBytes(),
+                text.dataField() == null || text.dataField().isBlank() ? null : text.dataField());
     }
 
     /**

@@ -123,10 +123,13 @@ public record PushgateProperties(@DefaultValue Node node, @DefaultValue Auth aut
      * @param port         the port (Workerman's push.php used 5678); 0 picks a free one
      * @param event        the event of the messages it publishes
      * @param maxLineBytes the longest line taken; a longer one ends the connection
+     * @param dataField    the field whose value alone is the message's data, as push.php sent
+     *                     {@code $data['percent']} (set {@code percent} for its pages); a line without it gets
+     *                     {@code fail}. None (the default): every field besides {@code uid}, as an object
      */
     public record TextPort(@DefaultValue("false") boolean enabled, @DefaultValue("127.0.0.1") String host,
                            @DefaultValue("5678") int port, @DefaultValue("message") String event,
-                           @DefaultValue("65536") int maxLineBytes) {
+                           @DefaultValue("65536") int maxLineBytes, @Nullable String dataField) {
     }
 
     /**

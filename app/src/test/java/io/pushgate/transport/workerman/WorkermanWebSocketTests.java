@@ -28,7 +28,8 @@ import static org.awaitility.Awaitility.await;
  */
 @PushgateIntegrationTest
 @TestPropertySource(properties = {"pushgate.compat.workerman-ws.enabled=true",
-        "pushgate.compat.text-port.enabled=true", "pushgate.compat.text-port.port=0"})
+        "pushgate.compat.text-port.enabled=true", "pushgate.compat.text-port.port=0",
+        "pushgate.compat.text-port.data-field=percent"})
 class WorkermanWebSocketTests {
 
     @LocalServerPort
@@ -70,6 +71,7 @@ class WorkermanWebSocketTests {
         }
     }
 
+    /** Without a backend (no pushgate.events.url), as push.php did; with one they are message events (BackendEventsTests). */
     @Test
     void laterFramesAreIgnoredAsPushPhpIgnoredThem() {
         String uid = uniqueUid("wm-later");
@@ -162,7 +164,10 @@ class WorkermanWebSocketTests {
             BufferedReader in = new BufferedReader(new InputStreamReader(backend.getInputStream(), StandardCharsets.UTF_8));
 
             assertThat(in.readLine()).isEqualTo("ok");
-            assertThat(page.nextText("")).isEqualTo("{\"percent\":\"88%\"}");
+            assertThat(page.nextText("")).as("push.php's page alerts 88%, as it did").isEqualTo("88%");
+            out.write(("{\"uid\":\"" + uid + "\",\"other\":1}\n").getBytes(StandardCharsets.UTF_8));
+            out.flush();
+            assertThat(in.readLine()).as("a line without the data field").isEqualTo("fail");
         }
     }
 
