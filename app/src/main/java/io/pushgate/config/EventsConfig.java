@@ -34,22 +34,35 @@ import tools.jackson.databind.json.JsonMapper;
 public class EventsConfig {
 
     /** The pieces that are on, handed to the node when the context starts. */
-    record Backend(@Nullable WebhookEvents events, @Nullable RpcCalls calls) {
+    record Backend(@Nullable WebhookEvents events, @Nullable RpcCalls calls, @Nullable ConnectionProvider connections)
+            implements AutoCloseable {
+
+        /** When the context closes: stop retrying, say what was not sent, let the connections go. */
+        @Override
+        public void close() {
+            if (events != null) {
+                events.close();
+            }
+            if (connections != null) {
+                connections.disposeLater().block(Duration.ofSeconds(5));
+            }
+        }
     }
 
-    @Bean
+    @Bean(destroyMethod = "close")
     Backend backend(PushNode node, PushgateProperties properties, JsonMapper mapper) {
         PushgateProperties.Events e = properties.events();
         boolean eventsOn = !e.url().isEmpty();
         boolean callsOn = e.rpcUrl() != null && !e.rpcUrl().isBlank();
         if (!eventsOn && !callsOn) {
-            return new Backend(null, null);
+            return new Backend(null, null, null);
         }
         Signatures signatures = signatures(e);
         // its own pool: a backend that is slow holds connections of its own, never those of other clients
+        ConnectionProvider connections = ConnectionProvider.builder("pushgate-backend")
+                .maxConnections(Math.max(16, e.rpcPerNode() + 4)).pendingAcquireMaxCount(-1).build();
         WebClient http = WebClient.builder()
-                .clientConnector(new ReactorClientHttpConnector(HttpClient.create(ConnectionProvider.builder("pushgate-backend")
-                        .maxConnections(Math.max(16, e.rpcPerNode() + 4)).pendingAcquireMaxCount(-1).build())))
+                .clientConnector(new ReactorClientHttpConnector(HttpClient.create(connections)))
                 .codecs(c -> c.defaultCodecs().maxInMemorySize(1024 * 1024))
                 .build();
         WebhookEvents events = null;
@@ -72,7 +85,7 @@ public class EventsConfig {
                     http, signatures, mapper, Clock.systemUTC());
             node.sendCallsTo(calls);
         }
-        return new Backend(events, calls);
+        return new Backend(events, calls, connections);
     }
 
     static Signatures signatures(PushgateProperties.Events e) {
@@ -85,7 +98,8 @@ public class EventsConfig {
 
     /**
      * Sends what is queued when the node stops, for up to the shutdown grace (5 s at most): after the drain,
-     * whose disconnects are events too, and before the web server and the HTTP client's resources go.
+     * whose disconnects are events too, and before the web server and the HTTP client's resources go. A
+     * context that is stopped and started again (the test context cache does that) goes on sending.
      */
     @Bean
     SmartLifecycle eventsFlush(Backend backend, PushgateProperties properties) {
@@ -103,7 +117,6 @@ public class EventsConfig {
                 if (events != null) {
                     Duration grace = properties.shutdown().grace();
                     events.flush(grace.compareTo(Duration.ofSeconds(5)) > 0 ? Duration.ofSeconds(5) : grace);
-                    events.close();
                 }
                 running = false;
             }

@@ -134,7 +134,7 @@ class ApiRateLimitTests {
                 operations++;
             }
         }
-        assertThat(operations).isEqualTo(13);
+        assertThat(operations).isEqualTo(16);
     }
 
     private EntityExchangeResult<byte[]> get(String key, String path) {
