@@ -228,14 +228,14 @@ public class PushgateConfig {
     @Bean
     @ConditionalOnProperty(name = "pushgate.compat.socket-io.enabled", havingValue = "true")
     SocketIoServer socketIoServer(PushNode node, TokenVerifier tokens, JsonMapper mapper, PushgateProperties properties,
-                                  Unauthenticated unauthenticated, CookieOrigins cookies) {
+                                  Unauthenticated unauthenticated, CookieOrigins cookies, ConnectProxy proxy) {
         PushgateProperties.SocketIo compat = properties.compat().socketIo();
         // pings reach the server, which answers them only while the socket is writable (see SocketIoServer)
         WebSocketService webSockets = new HandshakeWebSocketService(new ReactorNettyRequestUpgradeStrategy(
                 () -> WebsocketServerSpec.builder().maxFramePayloadLength(compat.maxPayload()).handlePing(true)));
         return new SocketIoServer(node, tokens, mapper, webSockets, CorsPolicy.webSocketOrigins(properties.cors().allowedOrigins()),
                 cookies::listedWithCookies, compat.trustLogin(), compat.pingInterval(), compat.pingTimeout(), compat.maxPayload(),
-                compat.maxSessions(), unauthenticated);
+                compat.maxSessions(), unauthenticated, proxy);
     }
 
     /** {@code /socket.io/} goes to the Socket.IO server before any other mapping looks at it. */

@@ -7,6 +7,7 @@ import java.time.Instant;
 import java.util.LinkedHashSet;
 import java.util.Set;
 import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 
 import io.netty.channel.ChannelOption;
@@ -126,7 +127,14 @@ public final class BackendConnectProxy implements ConnectProxy, AutoCloseable {
                         + "{} refused with 503", maxInFlight, attempt);
                 return Mono.error(new Refused(503, "too many connects are waiting for the backend; retry later"));
             }
-            return call(attempt).doFinally(signal -> inFlight.decrementAndGet());
+            // given back as soon as the answer is in, before it goes on: the client may be answered at once
+            AtomicBoolean held = new AtomicBoolean(true);
+            Runnable release = () -> {
+                if (held.compareAndSet(true, false)) {
+                    inFlight.decrementAndGet();
+                }
+            };
+            return call(attempt).doOnEach(signal -> release.run()).doOnCancel(release);
         });
     }
 

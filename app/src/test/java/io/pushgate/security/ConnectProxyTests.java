@@ -15,6 +15,7 @@ import java.util.concurrent.TimeUnit;
 
 import io.pushgate.support.Api;
 import io.pushgate.support.ConnectBackend;
+import io.pushgate.support.NodeSocketIoClient;
 import io.pushgate.support.PollTestClient;
 import io.pushgate.support.PushgateIntegrationTest;
 import io.pushgate.support.SseTestClient;
@@ -25,6 +26,8 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.boot.test.system.CapturedOutput;
 import org.springframework.boot.test.system.OutputCaptureExtension;
@@ -53,7 +56,8 @@ import static org.assertj.core.api.Assertions.assertThatExceptionOfType;
 @TestPropertySource(properties = {
         "pushgate.events.secret=" + ConnectBackend.SECRET,
         "pushgate.auth.connect-timeout=2s",
-        "pushgate.auth.connect-max-in-flight=2"
+        "pushgate.auth.connect-max-in-flight=2",
+        "pushgate.compat.socket-io.enabled=true"
 })
 class ConnectProxyTests {
 
@@ -324,6 +328,28 @@ class ConnectProxyTests {
         try (WsTestClient ws = WsTestClient.connect(api.ws(""))) {
             ws.sendJson(Map.of("type", "auth", "token", "boom"));
             assertThat(ws.awaitClose().code()).isEqualTo(1013);
+        }
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"polling", "websocket"})
+    void aSocketIoClientWithAnAuthTokenTheBackendTakesJoinsAsItsUid(String transport) {
+        String uid = uniqueUid("sio-proxied");
+        String options = "{\"transports\":[\"" + transport + "\"],\"auth\":{\"token\":\"ok." + uid + "\"}}";
+        try (NodeSocketIoClient client = NodeSocketIoClient.start(port, options)) {
+            client.awaitField("connect");
+            api.publish("{\"to\":{\"uids\":[\"" + uid + "\"]},\"event\":\"new_msg\",\"data\":\"hi\"}");
+            assertThat(client.awaitEvent("new_msg").path("args").toString()).isEqualTo("[\"hi\"]");
+        }
+        assertThat(BACKEND.requestsWithToken("ok." + uid)).singleElement()
+                .satisfies(r -> assertThat(r.path("transport").asString()).isEqualTo("socketio"));
+    }
+
+    @Test
+    void aSocketIoClientTheBackendRefusesGetsAConnectError() {
+        try (NodeSocketIoClient client = NodeSocketIoClient.start(port, "{\"auth\":{\"token\":\"forbid\"}}")) {
+            assertThat(client.awaitField("connect_error").path("connect_error").asString())
+                    .isEqualTo("the backend forbids this connection");
         }
     }
 
