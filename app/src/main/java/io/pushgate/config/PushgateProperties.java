@@ -131,8 +131,8 @@ public record PushgateProperties(@DefaultValue Node node, @DefaultValue Auth aut
      *                  client gets 503 (close 1013 after an {@code auth} frame) and should retry
      * @param connectMaxInFlight connect proxy calls waiting for an answer at once on this node; one more is
      *                  refused with 503 at once
-     * @param connectTtl how long a session the backend admitted lasts when its answer has no {@code ttl}
-     *                  (seconds); then it is closed with 4401, as at a token's expiry. 0 (the default): until it
+     * @param connectTtl how long a session the backend admitted lasts when its answer has no {@code ttl};
+     *                  then it is closed with 4401, as at a token's expiry. 0 (the default): until it
      *                  disconnects, as GatewayWorker's were
      */
     public record Auth(@Nullable String jwtSecret, @DefaultValue Map<String, String> jwtKeys, @Nullable String issuer,

@@ -106,7 +106,7 @@ public interface ConnectProxy {
                 case 403 -> new Disconnect(4403, reason);
                 case 429 -> new Disconnect(4429, reason);
                 case 401 -> new Disconnect(4401, reason);
-                default -> new Disconnect(1013, reason);
+                default -> new Disconnect(Disconnect.TRY_AGAIN_LATER.code(), reason);
             };
         }
     }

@@ -541,7 +541,7 @@ final class WsConnection implements Transport {
                     authenticating = false;
                     held = null;
                     close(error instanceof ConnectProxy.Refused refused ? refused.disconnect()
-                            : new Disconnect(1011, "connect proxy failed"));
+                            : Disconnect.TRY_AGAIN_LATER);
                 }));
     }
 
