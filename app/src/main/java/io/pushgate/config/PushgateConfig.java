@@ -98,7 +98,8 @@ public class PushgateConfig {
 
     /**
      * The connect proxy ({@code pushgate.auth.connect-url}), or {@link ConnectProxy#NONE} when unset. Its
-     * requests are signed with {@code pushgate.events.secret}, which it therefore requires.
+     * requests are signed with {@code pushgate.events.secret}, which it therefore requires. The transports
+     * get it with its refusals counted ({@code MetricsConfig}).
      */
     @Bean
     ConnectProxy connectProxy(PushgateProperties properties, JsonMapper mapper) {

@@ -13,6 +13,8 @@ import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 
+import io.pushgate.core.InvalidTokenException;
+import io.pushgate.core.PushNode;
 import io.pushgate.support.Api;
 import io.pushgate.support.ConnectBackend;
 import io.pushgate.support.NodeSocketIoClient;
@@ -175,6 +177,23 @@ class ConnectProxyTests {
         assertThatExceptionOfType(WsTestClient.HandshakeRefused.class)
                 .isThrownBy(() -> WsTestClient.connect(api.ws("token=forbid")).close())
                 .satisfies(refused -> assertThat(refused.status).isEqualTo(403));
+    }
+
+    @Autowired
+    PushNode node;
+
+    @Test
+    void refusalsAreCountedAsAuthFailuresByWhoseTheyAre() {
+        long refused = node.meters().authFailures(InvalidTokenException.Reason.BACKEND_REFUSED);
+        long unavailable = node.meters().authFailures(InvalidTokenException.Reason.BACKEND_UNAVAILABLE);
+        long malformed = node.meters().authFailures(InvalidTokenException.Reason.MALFORMED);
+        assertThat(get("/poll?token=deny").statusCode()).isEqualTo(401);
+        assertThat(get("/sse?token=forbid").statusCode()).isEqualTo(403);
+        assertThat(get("/poll?token=boom").statusCode()).isEqualTo(503);
+        assertThat(node.meters().authFailures(InvalidTokenException.Reason.BACKEND_REFUSED) - refused).isEqualTo(2);
+        assertThat(node.meters().authFailures(InvalidTokenException.Reason.BACKEND_UNAVAILABLE) - unavailable).isEqualTo(1);
+        // not a JWT is no failure of its own when the backend is asked
+        assertThat(node.meters().authFailures(InvalidTokenException.Reason.MALFORMED) - malformed).isZero();
     }
 
     @Test
