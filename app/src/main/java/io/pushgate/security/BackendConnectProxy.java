@@ -62,6 +62,8 @@ public final class BackendConnectProxy implements ConnectProxy, AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(BackendConnectProxy.class);
 
     private final URI url;
+    /** The URL as logged: without user info or query, which may hold credentials. */
+    private final String where;
     private final Duration timeout;
     private final int maxInFlight;
     private final Duration defaultTtl;
@@ -88,6 +90,8 @@ public final class BackendConnectProxy implements ConnectProxy, AutoCloseable {
             throw new IllegalArgumentException("pushgate.auth.connect-max-in-flight must be at least 1");
         }
         this.url = url;
+        this.where = url.getScheme() + "://" + url.getHost() + (url.getPort() < 0 ? "" : ":" + url.getPort())
+                + (url.getRawPath() == null ? "" : url.getRawPath());
         this.timeout = timeout;
         this.maxInFlight = maxInFlight;
         this.defaultTtl = defaultTtl;
@@ -198,13 +202,18 @@ public final class BackendConnectProxy implements ConnectProxy, AutoCloseable {
     }
 
     private Refused unavailable(Throwable e, Attempt attempt) {
+        Throwable root = e;
+        while (root.getCause() != null && root.getCause() != root) {
+            root = root.getCause(); // the network's own words, not the client's wrapper, which repeats the URL
+        }
         String why = e instanceof TimeoutException ? "no answer within " + timeout.toMillis() + " ms"
-                : e.getClass().getSimpleName() + (e.getMessage() == null ? "" : ": " + e.getMessage());
-        if (e instanceof org.springframework.core.io.buffer.DataBufferLimitException) {
+                : root.getClass().getSimpleName() + (root.getMessage() == null ? "" : ": " + root.getMessage());
+        if (e instanceof org.springframework.core.io.buffer.DataBufferLimitException
+                || root instanceof org.springframework.core.io.buffer.DataBufferLimitException) {
             log.warn("connect proxy: the backend's answer is over {} bytes, for {}; refused with 502", MAX_ANSWER_BYTES, attempt);
             return new Refused(502, "the backend's answer is not valid");
         }
-        log.warn("connect proxy: {} cannot be asked ({}), for {}; refused with 503", url, why, attempt);
+        log.warn("connect proxy: the backend at {} cannot be asked ({}), for {}; refused with 503", where, why, attempt);
         return new Refused(503, "the backend cannot be reached; retry later");
     }
 

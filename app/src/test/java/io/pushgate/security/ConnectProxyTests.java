@@ -106,6 +106,9 @@ class ConnectProxyTests {
         if (token.startsWith("bigdata")) {
             return ConnectBackend.Answer.of(200, "{\"uid\":\"big\",\"data\":{\"blob\":\"" + "x".repeat(5000) + "\"}}");
         }
+        if (token.startsWith("huge")) {
+            return ConnectBackend.Answer.of(200, "{\"uid\":\"huge\",\"pad\":\"" + "x".repeat(70_000) + "\"}");
+        }
         if (token.startsWith("slow")) {
             return new ConnectBackend.Answer(200, "{\"uid\":\"slow\"}", true);
         }
@@ -203,6 +206,7 @@ class ConnectProxyTests {
         HttpResponse<String> tooBig = get("/poll?token=bigdata");
         assertThat(tooBig.statusCode()).isEqualTo(502);
         assertThat(tooBig.body()).contains("urn:pushgate:problem:backend-bad-answer");
+        assertThat(get("/poll?token=huge").statusCode()).as("an answer over 64 KiB").isEqualTo(502);
     }
 
     @Test
