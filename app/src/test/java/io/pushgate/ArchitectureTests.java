@@ -140,12 +140,15 @@ class ArchitectureTests {
                 .check(classes);
     }
 
-    /** The backend's side (events, calls) is an adapter of the core's ports and may use the codec; it knows no other adapter. */
+    /**
+     * The backend's side (events, calls) is an adapter of the core's ports; it uses the codec and the HTTP
+     * edge's signatures, and knows no other adapter.
+     */
     @Test
     void backendEventsKnowOnlyTheCoreAndTheCodec() {
         classes().that().resideInAPackage("io.pushgate.events..")
                 .should().onlyDependOnClassesThat(not(resideInAPackage("io.pushgate.."))
-                        .or(resideInAnyPackage("io.pushgate.events..", "io.pushgate.core..", "io.pushgate.codec..")))
+                        .or(resideInAnyPackage("io.pushgate.events..", "io.pushgate.core..", "io.pushgate.codec..", "io.pushgate.web")))
                 .check(classes);
         noClasses().that().resideInAPackage("io.pushgate.events..")
                 .should().dependOnClassesThat().haveFullyQualifiedName("io.pushgate.core.PushNode")

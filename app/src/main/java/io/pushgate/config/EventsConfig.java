@@ -11,7 +11,7 @@ import io.micrometer.core.instrument.binder.MeterBinder;
 import io.pushgate.core.BackendEvent;
 import io.pushgate.core.PushNode;
 import io.pushgate.events.RpcCalls;
-import io.pushgate.events.Signatures;
+import io.pushgate.web.Signatures;
 import io.pushgate.events.WebhookEvents;
 
 import org.jspecify.annotations.Nullable;

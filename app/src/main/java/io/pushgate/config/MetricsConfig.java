@@ -4,9 +4,11 @@ import io.pushgate.core.Broker;
 import io.pushgate.core.History;
 import io.pushgate.core.PushNode;
 import io.pushgate.core.TokenVerifier;
+import io.pushgate.core.ConnectProxy;
 import io.pushgate.metrics.PushgateMeters;
 import io.pushgate.security.HmacTokens;
 
+import org.springframework.beans.factory.annotation.Qualifier;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 import org.springframework.context.annotation.Primary;
@@ -32,5 +34,12 @@ public class MetricsConfig {
     @Primary
     TokenVerifier clientTokenVerifier(HmacTokens tokens, PushNode node) {
         return node.meters().counted(tokens);
+    }
+
+    /** The connect proxy the transports use, counting its refusals ({@code backend_refused}, {@code backend_unavailable}). */
+    @Bean
+    @Primary
+    ConnectProxy clientConnectProxy(@Qualifier("connectProxy") ConnectProxy proxy, PushNode node) {
+        return node.meters().counted(proxy);
     }
 }

@@ -17,6 +17,9 @@ import io.pushgate.core.Limits;
 import io.pushgate.core.LocalBroker;
 import io.pushgate.core.NodeMeters;
 import io.pushgate.core.TokenVerifier;
+import io.pushgate.core.ConnectProxy;
+import io.pushgate.security.BackendConnectProxy;
+import io.pushgate.web.Signatures;
 import io.pushgate.core.PushNode;
 import io.pushgate.core.History;
 import io.pushgate.core.history.InMemoryHistory;
@@ -91,6 +94,26 @@ public class PushgateConfig {
     HmacTokens hmacTokens(Secrets secrets, PushgateProperties properties) {
         PushgateProperties.Auth auth = properties.auth();
         return new HmacTokens(secrets.jwtSecret(), auth.jwtKeys(), auth.issuer(), auth.audience());
+    }
+
+    /**
+     * The connect proxy ({@code pushgate.auth.connect-url}), or {@link ConnectProxy#NONE} when unset. Its
+     * requests are signed with {@code pushgate.events.secret}, which it therefore requires. The transports
+     * get it with its refusals counted ({@code MetricsConfig}).
+     */
+    @Bean
+    ConnectProxy connectProxy(PushgateProperties properties, JsonMapper mapper) {
+        PushgateProperties.Auth auth = properties.auth();
+        if (auth.connectUrl() == null) {
+            return ConnectProxy.NONE;
+        }
+        String secret = properties.events().secret();
+        if (secret == null || secret.length() < 16) {
+            throw new IllegalStateException("pushgate.auth.connect-url needs pushgate.events.secret (at least 16 characters): "
+                    + "every request to the backend is signed with it");
+        }
+        return new BackendConnectProxy(auth.connectUrl(), auth.connectTimeout(), auth.connectMaxInFlight(), auth.connectTtl(),
+                new Signatures(secret), mapper);
     }
 
     @Bean
@@ -190,8 +213,9 @@ public class PushgateConfig {
 
     @Bean(destroyMethod = "close")
     PushWebSocketHandler pushWebSocketHandler(PushNode node, ClientActions actions, TokenVerifier tokens, JsonFrames frames,
-                                              JsonMapper mapper, WsSettings settings, Unauthenticated unauthenticated) {
-        return new PushWebSocketHandler(node, actions, tokens, frames, mapper, settings, unauthenticated);
+                                              JsonMapper mapper, WsSettings settings, Unauthenticated unauthenticated,
+                                              ConnectProxy proxy) {
+        return new PushWebSocketHandler(node, actions, tokens, frames, mapper, settings, unauthenticated, proxy);
     }
 
     @Bean
@@ -205,14 +229,14 @@ public class PushgateConfig {
     @Bean
     @ConditionalOnProperty(name = "pushgate.compat.socket-io.enabled", havingValue = "true")
     SocketIoServer socketIoServer(PushNode node, ClientActions actions, TokenVerifier tokens, JsonMapper mapper, PushgateProperties properties,
-                                  Unauthenticated unauthenticated, CookieOrigins cookies) {
+                                  Unauthenticated unauthenticated, CookieOrigins cookies, ConnectProxy proxy) {
         PushgateProperties.SocketIo compat = properties.compat().socketIo();
         // pings reach the server, which answers them only while the socket is writable (see SocketIoServer)
         WebSocketService webSockets = new HandshakeWebSocketService(new ReactorNettyRequestUpgradeStrategy(
                 () -> WebsocketServerSpec.builder().maxFramePayloadLength(compat.maxPayload()).handlePing(true)));
         return new SocketIoServer(node, actions, tokens, mapper, webSockets, CorsPolicy.webSocketOrigins(properties.cors().allowedOrigins()),
                 cookies::listedWithCookies, compat.trustLogin(), compat.pingInterval(), compat.pingTimeout(), compat.maxPayload(),
-                compat.maxSessions(), unauthenticated);
+                compat.maxSessions(), unauthenticated, proxy);
     }
 
     /** {@code /socket.io/} goes to the Socket.IO server before any other mapping looks at it. */

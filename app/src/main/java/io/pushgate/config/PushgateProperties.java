@@ -31,9 +31,11 @@ public record PushgateProperties(@DefaultValue Node node, @DefaultValue Auth aut
      *                        {@code join}, {@code leave}, {@code message}, {@code online}, {@code offline}),
      *                        POSTed as signed JSON batches {@code {"events":[…]}}; with several, a batch
      *                        that fails on one is retried on the next. None (the default) sends no events
-     * @param secret          the HMAC-SHA256 key of the {@code X-Pushgate-Signature} header on every event
-     *                        batch, rpc call and connect-proxy call; required when any of them is on. Set
-     *                        it in the environment ({@code PUSHGATE_EVENTS_SECRET})
+     * @param secret          the secret every request pushgate sends the backend is signed with (event
+     *                        batches, rpc calls, the connect proxy's): header {@code X-Pushgate-Signature:
+     *                        t=<epoch seconds>,v1=<hex HMAC-SHA256(secret, t + "." + body)>}; at least 16
+     *                        characters, required when any of them is on. Set it in the environment
+     *                        ({@code PUSHGATE_EVENTS_SECRET})
      * @param types           the event types sent; empty (the default) sends every type
      * @param queue           events a node holds for the backend at most; past it an event is dropped,
      *                        counted ({@code pushgate_events_dropped_total}) and logged, so a backend that is
@@ -154,9 +156,22 @@ public record PushgateProperties(@DefaultValue Node node, @DefaultValue Auth aut
      *                  a token whose header has {@code kid} is checked with that key only (unknown id: 401)
      * @param issuer    when set, a token's {@code iss} must equal it
      * @param audience  when set, a token's {@code aud} (a string or an array) must hold it
+     * @param connectUrl the connect proxy, for backends that cannot sign JWTs: a client whose token is not a
+     *                  valid JWT (or that sends cookies and no token) is admitted when this URL answers 200 to
+     *                  a signed {@code POST} ({@code pushgate.events.secret}) with {@code {"uid":…}}, and refused
+     *                  with its 401/403/429 otherwise; a valid JWT never calls it. Unset (the default): off
+     * @param connectTimeout how long the connect URL may take to answer, connecting included; past it the
+     *                  client gets 503 (close 1013 after an {@code auth} frame) and should retry
+     * @param connectMaxInFlight connect proxy calls waiting for an answer at once on this node; one more is
+     *                  refused with 503 at once
+     * @param connectTtl how long a session the backend admitted lasts when its answer has no {@code ttl};
+     *                  then it is closed with 4401, as at a token's expiry. 0 (the default): until it
+     *                  disconnects, as GatewayWorker's were
      */
     public record Auth(@Nullable String jwtSecret, @DefaultValue Map<String, String> jwtKeys, @Nullable String issuer,
-                       @Nullable String audience) {
+                       @Nullable String audience, java.net.@Nullable URI connectUrl,
+                       @DefaultValue("5s") Duration connectTimeout, @DefaultValue("1000") int connectMaxInFlight,
+                       @DefaultValue("0s") Duration connectTtl) {
     }
 
     /**

@@ -34,4 +34,9 @@ public record Disconnect(int code, String reason) {
     public static final Disconnect TOO_MANY_SESSIONS = new Disconnect(4429, "too many sessions for uid");
     /** The client kept sending frames over its rate limit. */
     public static final Disconnect RATE_LIMITED = new Disconnect(4429, "rate limited");
+    /**
+     * The connect proxy's backend could not admit the client now (no answer in time, an error, an answer
+     * that is not valid); reconnect with backoff. WebSocket's "try again later".
+     */
+    public static final Disconnect TRY_AGAIN_LATER = new Disconnect(1013, "try again later");
 }

@@ -16,7 +16,11 @@ public class InvalidTokenException extends Exception {
         /** Well formed and signed, but a required claim is missing or {@code nbf}, {@code iss} or {@code aud} does not fit. */
         INVALID_CLAIMS,
         /** A valid token of a banned uid; not thrown by a verifier, counted when the node refuses the session. */
-        BANNED;
+        BANNED,
+        /** The connect proxy's backend refused the client (401, 403, 429); not thrown by a verifier. */
+        BACKEND_REFUSED,
+        /** The connect proxy's backend could not judge the client (502, 503); not thrown by a verifier. */
+        BACKEND_UNAVAILABLE;
 
         public String label() {
             return name().toLowerCase(java.util.Locale.ROOT);

@@ -283,6 +283,28 @@ public final class NodeMeters {
     }
 
     /**
+     * A connect proxy that counts each refusal: {@code backend_refused} when the backend said no,
+     * {@code backend_unavailable} when it could not answer.
+     */
+    public ConnectProxy counted(ConnectProxy proxy) {
+        if (!proxy.enabled()) {
+            return proxy;
+        }
+        return new ConnectProxy() {
+            @Override
+            public boolean enabled() {
+                return true;
+            }
+
+            @Override
+            public reactor.core.publisher.Mono<ClientClaims> admit(Attempt attempt) {
+                return proxy.admit(attempt).doOnError(e -> authFailed(e instanceof ConnectProxy.Refused refused && !refused.unavailable()
+                        ? InvalidTokenException.Reason.BACKEND_REFUSED : InvalidTokenException.Reason.BACKEND_UNAVAILABLE));
+            }
+        };
+    }
+
+    /**
      * A broker that counts the publishes it had accepted (not a duplicate) as coming from {@code source}.
      * The API's publishes need no wrapper: every accepted publish is counted by the node, and the API's are
      * those not counted here.

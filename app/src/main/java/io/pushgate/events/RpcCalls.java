@@ -12,6 +12,7 @@ import io.pushgate.codec.RawJson;
 import io.pushgate.core.BackendCallException;
 import io.pushgate.core.BackendCalls;
 import io.pushgate.core.Session;
+import io.pushgate.web.Signatures;
 
 import org.jspecify.annotations.Nullable;
 import org.springframework.http.MediaType;
@@ -69,7 +70,7 @@ public final class RpcCalls implements BackendCalls {
             byte[] body = body(session, method, dataJson);
             return http.post().uri(settings.url())
                     .contentType(MediaType.APPLICATION_JSON)
-                    .header(Signatures.HEADER, signatures.sign(clock.millis() / 1000, body))
+                    .header(Signatures.HEADER, signatures.sign(body, clock.instant()))
                     .bodyValue(body)
                     .retrieve()
                     .bodyToMono(byte[].class)

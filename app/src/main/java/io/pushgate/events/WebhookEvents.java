@@ -15,6 +15,7 @@ import java.util.concurrent.atomic.LongAdder;
 
 import io.pushgate.core.BackendEvent;
 import io.pushgate.core.BackendEvents;
+import io.pushgate.web.Signatures;
 
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -146,7 +147,7 @@ public final class WebhookEvents implements BackendEvents, AutoCloseable {
         String url = settings.urls().get(Math.floorMod(urlIndex, settings.urls().size()));
         http.post().uri(url)
                 .contentType(MediaType.APPLICATION_JSON)
-                .header(Signatures.HEADER, signatures.sign(clock.millis() / 1000, body))
+                .header(Signatures.HEADER, signatures.sign(body, clock.instant()))
                 .bodyValue(body)
                 .retrieve()
                 .toBodilessEntity()

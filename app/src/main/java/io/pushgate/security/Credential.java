@@ -3,6 +3,7 @@ package io.pushgate.security;
 import java.util.List;
 
 import io.pushgate.core.ClientClaims;
+import io.pushgate.core.ConnectProxy;
 
 import org.jspecify.annotations.Nullable;
 import org.springframework.security.authentication.AbstractAuthenticationToken;
@@ -20,17 +21,33 @@ final class Credential extends AbstractAuthenticationToken {
     private final String secret;
     private final @Nullable ClientClaims claims;
     private final String name;
+    private final ConnectProxy.@Nullable Attempt attempt;
 
-    private Credential(String secret, @Nullable ClientClaims claims, String name, @Nullable SimpleGrantedAuthority role) {
+    private Credential(String secret, @Nullable ClientClaims claims, String name, @Nullable SimpleGrantedAuthority role,
+                       ConnectProxy.@Nullable Attempt attempt) {
         super(role == null ? List.of() : List.of(role));
         this.secret = secret;
         this.claims = claims;
         this.name = name;
+        this.attempt = attempt;
         setAuthenticated(role != null);
+    }
+
+    private Credential(String secret, @Nullable ClientClaims claims, String name, @Nullable SimpleGrantedAuthority role) {
+        this(secret, claims, name, role, null);
     }
 
     static Credential presented(String secret) {
         return new Credential(secret, null, "anonymous", null);
+    }
+
+    /**
+     * A client credential to be checked as a token first and, when it is not a valid one, by the connect
+     * proxy; {@code attempt.token()} is {@code null} when the client sent only cookies.
+     */
+    static Credential proxied(ConnectProxy.Attempt attempt) {
+        String token = attempt.token();
+        return new Credential(token == null ? "" : token, null, "anonymous", null, attempt);
     }
 
     static Credential client(ClientClaims claims) {
@@ -43,6 +60,11 @@ final class Credential extends AbstractAuthenticationToken {
 
     String secret() {
         return secret;
+    }
+
+    /** What the connect proxy would tell the backend, or {@code null} when no proxy may be asked. */
+    ConnectProxy.@Nullable Attempt attempt() {
+        return attempt;
     }
 
     @Nullable ClientClaims claims() {

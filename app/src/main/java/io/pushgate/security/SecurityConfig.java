@@ -1,6 +1,7 @@
 package io.pushgate.security;
 
 import io.pushgate.core.ClientClaims;
+import io.pushgate.core.ConnectProxy;
 import io.pushgate.core.InvalidTokenException;
 import io.pushgate.core.TokenVerifier;
 import io.pushgate.api.problem.Problem;
@@ -16,6 +17,7 @@ import org.springframework.web.cors.reactive.CorsConfigurationSource;
 import org.springframework.http.HttpStatus;
 import org.springframework.security.authentication.BadCredentialsException;
 import org.springframework.security.authentication.ReactiveAuthenticationManager;
+import org.springframework.security.core.AuthenticationException;
 import org.springframework.security.config.web.server.SecurityWebFiltersOrder;
 import org.springframework.security.config.web.server.ServerHttpSecurity;
 import org.springframework.security.web.server.SecurityWebFilterChain;
@@ -33,7 +35,9 @@ import reactor.core.publisher.Mono;
  * claims travel on as an exchange attribute; only {@code /ws} may go without one, for the {@code auth}
  * frame; cross-origin browser use, {@code /ws} included, follows the CORS allow-list; the cookie counts
  * only from pushgate's own and listed origins, {@link CookieOrigins}; {@code POST /client/*} takes only
- * JSON from those origins, {@link ClientCommandGuard}); and everything else, public.
+ * JSON from those origins, {@link ClientCommandGuard}; with {@code pushgate.auth.connect-url}, a token that is
+ * not a valid JWT, or cookies without a token, are judged by the backend, {@link BackendConnectProxy});
+ * and everything else, public.
  */
 @Configuration(proxyBeanMethods = false)
 public class SecurityConfig {
@@ -80,16 +84,32 @@ public class SecurityConfig {
     @Bean
     @Order(2)
     SecurityWebFilterChain clientChain(ServerHttpSecurity http, TokenVerifier verifier, ProblemWriter problems,
-                                       CorsConfigurationSource cors, CookieOrigins cookies) {
-        ReactiveAuthenticationManager manager = auth -> Mono.fromCallable(() -> {
-            try {
-                return Credential.client(verifier.verify(((Credential) auth).secret()));
-            } catch (InvalidTokenException e) {
-                throw new BadCredentialsException(e.getMessage());
+                                       CorsConfigurationSource cors, CookieOrigins cookies, ConnectProxy proxy) {
+        ReactiveAuthenticationManager manager = auth -> {
+            Credential presented = (Credential) auth;
+            ConnectProxy.Attempt attempt = presented.attempt();
+            if (attempt == null) {
+                return Mono.fromCallable(() -> {
+                    try {
+                        return Credential.client(verifier.verify(presented.secret()));
+                    } catch (InvalidTokenException e) {
+                        throw new BadCredentialsException(e.getMessage());
+                    }
+                });
             }
-        });
+            if (attempt.token() != null) {
+                try { // uncounted: not a JWT may well be a token the backend knows
+                    return Mono.just(Credential.client(verifier.uncounted().verify(attempt.token())));
+                } catch (InvalidTokenException e) {
+                    // not a valid JWT: the backend decides
+                }
+            }
+            return proxy.admit(attempt)
+                    .<org.springframework.security.core.Authentication>map(Credential::client)
+                    .onErrorMap(ConnectProxy.Refused.class, refused -> new ProxyRefusal(refused, attempt));
+        };
         AuthenticationWebFilter filter = new AuthenticationWebFilter(manager);
-        filter.setServerAuthenticationConverter(new ClientTokenConverter(cookies));
+        filter.setServerAuthenticationConverter(new ClientTokenConverter(cookies, proxy));
         filter.setSecurityContextRepository(NoOpServerSecurityContextRepository.getInstance());
         filter.setAuthenticationSuccessHandler((webFilterExchange, authentication) -> {
             webFilterExchange.getExchange().getAttributes()
@@ -97,10 +117,16 @@ public class SecurityConfig {
             return webFilterExchange.getChain().filter(webFilterExchange.getExchange());
         });
         filter.setAuthenticationFailureHandler((webFilterExchange, e) -> {
-            webFilterExchange.getExchange().getResponse().getHeaders()
-                    .set(HttpHeaders.WWW_AUTHENTICATE, "Bearer error=\"invalid_token\"");
-            return problems.write(webFilterExchange.getExchange(),
-                    new Problem("invalid-token", HttpStatus.UNAUTHORIZED, e.getMessage()));
+            ServerWebExchange exchange = webFilterExchange.getExchange();
+            if (e instanceof ProxyRefusal refusal) {
+                if (refusal.cookiesOnlyWebSocket()) {
+                    // cookies the backend does not take, and no token: the client may still send an auth frame
+                    return webFilterExchange.getChain().filter(exchange);
+                }
+                return problems.write(exchange, refusal.problem(exchange));
+            }
+            exchange.getResponse().getHeaders().set(HttpHeaders.WWW_AUTHENTICATE, "Bearer error=\"invalid_token\"");
+            return problems.write(exchange, new Problem("invalid-token", HttpStatus.UNAUTHORIZED, e.getMessage()));
         });
         ServerAuthenticationEntryPoint missing = (exchange, e) -> problems.write(exchange,
                 new Problem("missing-token", HttpStatus.UNAUTHORIZED, "a client token is required: "
@@ -141,6 +167,44 @@ public class SecurityConfig {
         filter.setSecurityContextRepository(NoOpServerSecurityContextRepository.getInstance());
         filter.setAuthenticationFailureHandler((webFilterExchange, e) -> problems.write(webFilterExchange.getExchange(), invalid));
         return filter;
+    }
+
+    /** The connect proxy refused a client: answered with the status it chose, before any upgrade. */
+    static final class ProxyRefusal extends AuthenticationException {
+
+        private final transient ConnectProxy.Refused refused;
+        private final transient ConnectProxy.Attempt attempt;
+
+        ProxyRefusal(ConnectProxy.Refused refused, ConnectProxy.Attempt attempt) {
+            super(refused.getMessage());
+            this.refused = refused;
+            this.attempt = attempt;
+        }
+
+        /** A {@code /ws} upgrade with cookies and no token that the backend answered 401: upgraded without claims. */
+        boolean cookiesOnlyWebSocket() {
+            return refused.status() == 401 && attempt.token() == null && attempt.transport().equals("ws");
+        }
+
+        Problem problem(ServerWebExchange exchange) {
+            HttpHeaders headers = exchange.getResponse().getHeaders();
+            return switch (refused.status()) {
+                case 401 -> {
+                    headers.set(HttpHeaders.WWW_AUTHENTICATE, "Bearer error=\"invalid_token\"");
+                    yield new Problem("connect-refused", HttpStatus.UNAUTHORIZED, refused.getMessage());
+                }
+                case 403 -> new Problem("connect-refused", HttpStatus.FORBIDDEN, refused.getMessage());
+                case 429 -> {
+                    headers.set(HttpHeaders.RETRY_AFTER, "1");
+                    yield new Problem("rate-limited", HttpStatus.TOO_MANY_REQUESTS, refused.getMessage());
+                }
+                case 502 -> new Problem("backend-bad-answer", HttpStatus.BAD_GATEWAY, refused.getMessage());
+                default -> {
+                    headers.set(HttpHeaders.RETRY_AFTER, "1");
+                    yield new Problem("backend-unavailable", HttpStatus.SERVICE_UNAVAILABLE, refused.getMessage());
+                }
+            };
+        }
     }
 
     /** A chain that keeps no session, context or saved request, and offers no login of its own. */

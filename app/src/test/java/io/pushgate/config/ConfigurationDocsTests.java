@@ -111,6 +111,7 @@ class ConfigurationDocsTests {
         Map<String, Row> known = table(doc);
         StringBuilder table = new StringBuilder(HEADER);
         properties.forEach((name, property) -> {
+            // only a new property needs a description from the metadata (getOrDefault would demand one of every row)
             Row row = known.containsKey(name) ? known.get(name) : new Row(defaultOf(property), meaningOf(property));
             table.append("| `").append(name).append("` | ").append(row.defaultValue()).append(" | ")
                     .append(row.meaning()).append(" |\n");

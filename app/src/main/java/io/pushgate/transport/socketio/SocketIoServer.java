@@ -18,6 +18,7 @@ import io.netty.handler.codec.http.websocketx.PongWebSocketFrame;
 import io.pushgate.core.TransportRole;
 import io.pushgate.core.ClientActions;
 import io.pushgate.core.TokenVerifier;
+import io.pushgate.core.ConnectProxy;
 import io.pushgate.transport.netty.NettyChannels;
 import io.pushgate.web.Unauthenticated;
 
@@ -71,6 +72,7 @@ public final class SocketIoServer implements WebHandler {
     private static final MediaType TEXT = new MediaType("text", "plain", StandardCharsets.UTF_8);
 
     private final SocketIoSockets sockets;
+    private final ConnectProxy proxy;
     private final WebSocketService webSockets;
     private final Predicate<String> originAllowed;
     private final Predicate<String> credentialsAllowed;
@@ -100,9 +102,10 @@ public final class SocketIoServer implements WebHandler {
     public SocketIoServer(TransportRole node, ClientActions actions, TokenVerifier tokens, JsonMapper mapper, WebSocketService webSockets,
                           Predicate<String> originAllowed, Predicate<String> credentialsAllowed, boolean trustLogin,
                           Duration pingInterval, Duration pingTimeout, int maxPayload, int maxSessions,
-                          Unauthenticated unauthenticated) {
+                          Unauthenticated unauthenticated, ConnectProxy proxy) {
         this.unauthenticated = unauthenticated;
-        this.sockets = new SocketIoSockets(node, actions, tokens, mapper, trustLogin);
+        this.proxy = proxy;
+        this.sockets = new SocketIoSockets(node, actions, tokens, proxy, mapper, trustLogin);
         this.webSockets = webSockets;
         this.originAllowed = originAllowed;
         this.credentialsAllowed = credentialsAllowed;
@@ -165,7 +168,8 @@ public final class SocketIoServer implements WebHandler {
             Unauthenticated.Permit taken = pending;
             String token = request.getQueryParams().getFirst("token");
             Channel channel = NettyChannels.of(exchange);
-            return webSockets.handleRequest(exchange, ws -> handleSocket(ws, sid, "3".equals(eio), token, taken, channel))
+            ConnectProxy.Attempt handshake = sid == null ? handshake(exchange) : null;
+            return webSockets.handleRequest(exchange, ws -> handleSocket(ws, sid, "3".equals(eio), token, taken, channel, handshake))
                     .doOnError(e -> release(taken))
                     .doOnCancel(() -> release(taken));
         }
@@ -179,6 +183,31 @@ public final class SocketIoServer implements WebHandler {
     private static @Nullable SocketAddress remote(ServerWebExchange exchange) {
         Channel channel = NettyChannels.of(exchange);
         return channel != null ? channel.remoteAddress() : exchange.getRequest().getRemoteAddress();
+    }
+
+    /**
+     * What the connect proxy is told of a handshake, should its token not be a valid JWT: the client's
+     * address (as a trusted proxy forwarded it), its {@code User-Agent} and {@code Origin}, and the query
+     * without {@code token}; {@code null} when the proxy is off. Cookies are not passed on: a Socket.IO
+     * client authenticates with its {@code auth} token.
+     */
+    private ConnectProxy.@Nullable Attempt handshake(ServerWebExchange exchange) {
+        if (!proxy.enabled()) {
+            return null;
+        }
+        ServerHttpRequest request = exchange.getRequest();
+        Map<String, String> headers = new java.util.LinkedHashMap<>();
+        for (String name : List.of("user-agent", "origin")) {
+            String value = request.getHeaders().getFirst(name);
+            if (value != null) {
+                headers.put(name, value);
+            }
+        }
+        Map<String, List<String>> query = new java.util.LinkedHashMap<>(request.getQueryParams());
+        query.remove("token");
+        java.net.InetSocketAddress peer = request.getRemoteAddress();
+        String address = peer == null ? null : peer.getAddress() != null ? peer.getAddress().getHostAddress() : peer.getHostString();
+        return new ConnectProxy.Attempt(null, "socketio", address, headers, query);
     }
 
     private static void release(Unauthenticated.@Nullable Permit permit) {
@@ -203,7 +232,7 @@ public final class SocketIoServer implements WebHandler {
             if (pending == null) {
                 return error(response, HttpStatus.SERVICE_UNAVAILABLE, 3, "Too many unauthenticated sessions");
             }
-            EngineSession engine = open(null, eio3, request.getQueryParams().getFirst("token"), pending);
+            EngineSession engine = open(null, eio3, request.getQueryParams().getFirst("token"), pending, handshake(exchange));
             String packet = openPacket(engine, true);
             return text(response, eio3 ? packet.length() + ":" + packet : packet);
         }
@@ -239,11 +268,12 @@ public final class SocketIoServer implements WebHandler {
      * WebSocket handshake.
      */
     private Mono<Void> handleSocket(WebSocketSession ws, @Nullable String sid, boolean eio3, @Nullable String token,
-                                    Unauthenticated.@Nullable Permit pending, @Nullable Channel channel) {
+                                    Unauthenticated.@Nullable Permit pending, @Nullable Channel channel,
+                                    ConnectProxy.@Nullable Attempt handshake) {
         Sinks.Many<String> out = Sinks.many().unicast().onBackpressureBuffer(Queues.<String>get(capacity + 2).get());
         EngineSession engine;
         if (sid == null) {
-            engine = open(out, eio3, token, pending);
+            engine = open(out, eio3, token, pending, handshake);
         } else {
             engine = sessions.get(sid);
         }
@@ -312,14 +342,14 @@ public final class SocketIoServer implements WebHandler {
      * client is connected to namespace {@code /} at once, with the {@code token} of its query if any.
      */
     private EngineSession open(Sinks.@Nullable Many<String> socket, boolean eio3, @Nullable String token,
-                               Unauthenticated.@Nullable Permit pending) {
+                               Unauthenticated.@Nullable Permit pending, ConnectProxy.@Nullable Attempt handshake) {
         EngineSession engine = new EngineSession(newId(), eio3, capacity, sockets);
         if (socket != null) {
             socket.tryEmitNext(openPacket(engine, false)); // first, before anything the session may send
             engine.attach(socket);
         }
         sessions.put(engine.sid, engine);
-        sockets.opened(engine, sessions::remove, pending);
+        sockets.opened(engine, sessions::remove, pending, handshake);
         long every = pingInterval.toNanos();
         engine.pinger(timers.schedulePeriodically(() -> engine.tick(every, pingTimeout.toNanos()), every, every, TimeUnit.NANOSECONDS));
         if (eio3) {

@@ -11,6 +11,7 @@ import io.pushgate.codec.RawJson;
 import io.pushgate.core.ClientActions;
 import io.pushgate.core.ClientClaims;
 import io.pushgate.core.ClientRefusal;
+import io.pushgate.core.ConnectProxy;
 import io.pushgate.core.Disconnect;
 import io.pushgate.core.Frame;
 import io.pushgate.core.InvalidTokenException;
@@ -48,16 +49,19 @@ final class SocketIoSockets implements EngineSession.Listener {
     private final TransportRole node;
     private final ClientActions actions;
     private final TokenVerifier tokens;
+    private final ConnectProxy proxy;
     private final boolean trustLogin;
     /** The Engine.IO packet of a message frame's Socket.IO event ({@code 42[…]}), made once per publish. */
     private final Function<Frame, String> eventPacket;
     private final JsonMapper mapper;
     private final Map<EngineSession, Socket> sockets = new ConcurrentHashMap<>();
 
-    SocketIoSockets(TransportRole node, ClientActions actions, TokenVerifier tokens, JsonMapper mapper, boolean trustLogin) {
+    SocketIoSockets(TransportRole node, ClientActions actions, TokenVerifier tokens, ConnectProxy proxy, JsonMapper mapper,
+                    boolean trustLogin) {
         this.node = node;
         this.actions = actions;
         this.tokens = tokens;
+        this.proxy = proxy;
         this.mapper = mapper;
         this.trustLogin = trustLogin;
         this.eventPacket = frame -> {
@@ -72,10 +76,12 @@ final class SocketIoSockets implements EngineSession.Listener {
     /**
      * A new Engine.IO session; {@code forget} drops it from the server's registry when it ends, and
      * {@code pending} (its place among unauthenticated connections) is given back once its socket has a
-     * pushgate session or it ends.
+     * pushgate session or it ends. {@code handshake} is what the connect proxy is told of the handshake
+     * should the socket's token not be a valid JWT (the token itself left out), {@code null} without a proxy.
      */
-    void opened(EngineSession engine, Consumer<String> forget, Unauthenticated.@Nullable Permit pending) {
-        sockets.put(engine, new Socket(engine, forget, pending));
+    void opened(EngineSession engine, Consumer<String> forget, Unauthenticated.@Nullable Permit pending,
+                ConnectProxy.@Nullable Attempt handshake) {
+        sockets.put(engine, new Socket(engine, forget, pending, handshake));
     }
 
     /**
@@ -122,11 +128,18 @@ final class SocketIoSockets implements EngineSession.Listener {
         private @Nullable Session session;
         private @Nullable Disposable frames;
         private final Unauthenticated.@Nullable Permit pending;
+        private final ConnectProxy.@Nullable Attempt handshake;
+        /** Whether its token is with the connect proxy. */
+        private boolean authenticating;
+        /** Whether its Engine.IO session has ended. */
+        private boolean ended;
 
-        Socket(EngineSession engine, Consumer<String> forget, Unauthenticated.@Nullable Permit pending) {
+        Socket(EngineSession engine, Consumer<String> forget, Unauthenticated.@Nullable Permit pending,
+               ConnectProxy.@Nullable Attempt handshake) {
             this.engine = engine;
             this.forget = forget;
             this.pending = pending;
+            this.handshake = handshake;
         }
 
         private void authenticated() {
@@ -142,7 +155,7 @@ final class SocketIoSockets implements EngineSession.Listener {
                 engine.send("4" + namespace + ",{\"message\":\"Invalid namespace\"}");
                 return;
             }
-            if (joined) {
+            if (joined || authenticating) {
                 return;
             }
             String auth = rest.startsWith("/,") ? rest.substring(2) : rest;
@@ -171,12 +184,52 @@ final class SocketIoSockets implements EngineSession.Listener {
                 return;
             }
             ClientClaims claims;
+            ConnectProxy.Attempt base = handshake;
             try {
-                claims = tokens.verify(token);
+                claims = (base == null ? tokens : tokens.uncounted()).verify(token);
             } catch (InvalidTokenException e) {
-                refuse(e.getMessage());
+                if (base == null) {
+                    refuse(e.getMessage());
+                } else {
+                    askBackend(base, token);
+                }
                 return;
             }
+            admit(claims);
+        }
+
+        /**
+         * Not a valid JWT: the connect proxy asks the backend. Admitted, the socket joins as its uid; refused
+         * with 401 or 403, it gets a connect error with the reason (as a bad token does); when the backend
+         * could not answer (502, 503), the Engine.IO session is closed, so the client reconnects later.
+         */
+        private void askBackend(ConnectProxy.Attempt base, String token) {
+            authenticating = true;
+            proxy.admit(new ConnectProxy.Attempt(token, base.transport(), base.remoteAddress(), base.headers(), base.query()))
+                    .subscribe(claims -> {
+                        synchronized (this) {
+                            authenticating = false;
+                            if (!ended) {
+                                admit(claims);
+                            }
+                        }
+                    }, error -> {
+                        synchronized (this) {
+                            authenticating = false;
+                            if (ended) {
+                                return;
+                            }
+                            if (error instanceof ConnectProxy.Refused refused && !refused.unavailable()) {
+                                refuse(refused.getMessage());
+                            } else {
+                                engine.close(error instanceof ConnectProxy.Refused refused ? refused.getMessage()
+                                        : "connect proxy failed", false);
+                            }
+                        }
+                    });
+        }
+
+        private void admit(ClientClaims claims) {
             String refused = start(claims);
             if (refused != null) {
                 refuse(refused);
@@ -278,6 +331,7 @@ final class SocketIoSockets implements EngineSession.Listener {
             authenticated(); // or never will be: the place is free either way
             synchronized (this) {
                 joined = false;
+                ended = true;
             }
             end();
             forget.accept(engine.sid);

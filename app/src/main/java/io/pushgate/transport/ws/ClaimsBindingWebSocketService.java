@@ -1,7 +1,14 @@
 package io.pushgate.transport.ws;
 
 import io.netty.channel.Channel;
+import java.net.InetSocketAddress;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
 import io.pushgate.core.ClientClaims;
+import io.pushgate.core.ConnectProxy;
+import io.pushgate.security.ClientTokens;
 import io.pushgate.core.Cursor;
 import io.pushgate.transport.netty.NettyChannels;
 import io.pushgate.api.problem.Problem;
@@ -10,6 +17,7 @@ import io.pushgate.web.Unauthenticated;
 
 import org.jspecify.annotations.Nullable;
 import org.springframework.http.HttpStatus;
+import org.springframework.http.server.reactive.ServerHttpRequest;
 import org.springframework.web.reactive.socket.WebSocketHandler;
 import org.springframework.web.reactive.socket.server.WebSocketService;
 import org.springframework.web.server.ServerWebExchange;
@@ -65,11 +73,34 @@ final class ClaimsBindingWebSocketService implements WebSocketService {
                 }
             }
             Unauthenticated.Permit taken = pending;
-            return delegate.handleRequest(exchange, push.forHandshake(claims, cursor, channel, pending))
+            ConnectProxy.Attempt handshake = claims == null && push.shared().proxy().enabled() ? handshake(exchange) : null;
+            return delegate.handleRequest(exchange, push.forHandshake(claims, cursor, channel, pending, handshake))
                     .doOnError(e -> release(taken))
                     .doOnCancel(() -> release(taken));
         }
         return delegate.handleRequest(exchange, handler);
+    }
+
+    /**
+     * What the connect proxy is told of an upgrade without claims, should its {@code auth} frame's token not
+     * be a valid JWT: the client's address (as a trusted proxy forwarded it), its {@code User-Agent} and
+     * {@code Origin}, and the query without {@code token}. Its cookies were the backend's to judge at the
+     * upgrade already, so they are not sent again.
+     */
+    private static ConnectProxy.Attempt handshake(ServerWebExchange exchange) {
+        ServerHttpRequest request = exchange.getRequest();
+        Map<String, String> headers = new LinkedHashMap<>();
+        for (String name : List.of("user-agent", "origin")) {
+            String value = request.getHeaders().getFirst(name);
+            if (value != null) {
+                headers.put(name, value);
+            }
+        }
+        Map<String, List<String>> query = new LinkedHashMap<>(request.getQueryParams());
+        query.remove(ClientTokens.QUERY_PARAMETER);
+        InetSocketAddress peer = request.getRemoteAddress();
+        String address = peer == null ? null : peer.getAddress() != null ? peer.getAddress().getHostAddress() : peer.getHostString();
+        return new ConnectProxy.Attempt(null, "ws", address, headers, query);
     }
 
     private static void release(Unauthenticated.@Nullable Permit permit) {

@@ -63,7 +63,7 @@ final class DirectUpgradeHandler extends HttpTakeover<DirectWebSocket.Admission>
             if (done.isSuccess()) {
                 route.upgraded();
                 channel.config().setAutoRead(true);
-                connection.open(admission.claims(), admission.cursor(), taken);
+                connection.open(admission.claims(), admission.cursor(), taken, null); // with the proxy on, tokenless upgrades go to WebFlux
             } else {
                 if (taken != null) {
                     taken.release();

@@ -28,7 +28,7 @@ import org.jspecify.annotations.Nullable;
  *
  * <p>Only an upgrade that would be accepted is taken here: {@code GET /ws} with a version 13 handshake,
  * an origin that is allowed by the list alone, a token that verifies (or none, for the {@code auth}
- * frame) and a well-formed {@code ?cursor=}. Everything else, refusals included, goes on to WebFlux and
+ * frame, unless the connect proxy is on) and a well-formed {@code ?cursor=}. Everything else, refusals included, goes on to WebFlux and
  * gets the same answer as ever (a 401, 403 or 400 problem), so there is one place that words refusals.
  */
 public final class DirectWebSocket {
@@ -117,6 +117,9 @@ public final class DirectWebSocket {
         }
         String token = ClientTokens.find(request, uri, cookies);
         if (token == null) {
+            if (shared.proxy().enabled()) {
+                return null; // the connect proxy may judge its cookies, or its auth frame: WebFlux knows the peer and page
+            }
             // a cookie from a page that may be pushgate's own: WebFlux knows, and takes it or not
             return ClientTokens.cookieNeedsWebFlux(request) ? null : new Admission(null, cursor);
         }

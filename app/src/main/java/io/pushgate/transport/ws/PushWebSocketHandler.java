@@ -10,6 +10,7 @@ import io.pushgate.codec.JsonFrames;
 import io.pushgate.core.ClientActions;
 import io.pushgate.core.ClientClaims;
 import io.pushgate.core.TokenVerifier;
+import io.pushgate.core.ConnectProxy;
 import io.pushgate.core.TransportRole;
 import io.pushgate.core.Cursor;
 import io.pushgate.security.ClientTokens;
@@ -56,9 +57,9 @@ public final class PushWebSocketHandler implements WebSocketHandler {
     private final WebSocketDecoderConfig decoderConfig;
 
     public PushWebSocketHandler(TransportRole node, ClientActions actions, TokenVerifier verifier, JsonFrames frames, JsonMapper mapper,
-                                WsSettings settings, Unauthenticated unauthenticated) {
+                                WsSettings settings, Unauthenticated unauthenticated, ConnectProxy proxy) {
         this.shared = new WsConnection.Shared(node, actions, verifier, frames, mapper, settings,
-                new DelayedDrains.Registry(settings.writeDelay()), unauthenticated);
+                new DelayedDrains.Registry(settings.writeDelay()), unauthenticated, proxy);
         this.heartbeats = node.heartbeats("websocket", settings.heartbeat());
         this.decoderConfig = WebSocketDecoderConfig.newBuilder()
                 .allowExtensions(true)
@@ -89,10 +90,11 @@ public final class PushWebSocketHandler implements WebSocketHandler {
     /**
      * This handler for one handshake: with the claims of the token the security chain already verified
      * (or {@code null}), the cursor given as {@code ?cursor=} to resume from (or {@code null}), and the
-     * connection's Netty channel, which the connection writes to directly.
+     * connection's Netty channel, which the connection writes to directly; {@code handshake} is what the
+     * connect proxy is told of it should an {@code auth} frame's token not be a valid JWT ({@code null}: no proxy).
      */
     WebSocketHandler forHandshake(@Nullable ClientClaims claims, @Nullable Cursor resumeFrom, @Nullable Channel channel,
-                                  Unauthenticated.@Nullable Permit pending) {
+                                  Unauthenticated.@Nullable Permit pending, ConnectProxy.@Nullable Attempt handshake) {
         return new WebSocketHandler() {
             @Override
             public List<String> getSubProtocols() {
@@ -107,18 +109,19 @@ public final class PushWebSocketHandler implements WebSocketHandler {
                     }
                     return PushWebSocketHandler.this.handle(session);
                 }
-                return serve(session, channel, claims, resumeFrom, pending);
+                return serve(session, channel, claims, resumeFrom, pending, handshake);
             }
         };
     }
 
     /** Feeds what WebFlux reads to the connection; done when the client has gone. */
     private Mono<Void> serve(WebSocketSession session, Channel channel, @Nullable ClientClaims claims,
-                             @Nullable Cursor resumeFrom, Unauthenticated.@Nullable Permit pending) {
+                             @Nullable Cursor resumeFrom, Unauthenticated.@Nullable Permit pending,
+                             ConnectProxy.@Nullable Attempt handshake) {
         WsConnection connection = new WsConnection(channel, shared, decoderConfig);
         // receive() adds WebFlux's aggregator of fragments, whose limit open() lowers until authentication
         Flux<WebSocketMessage> inbound = session.receive();
-        connection.open(claims, resumeFrom, pending);
+        connection.open(claims, resumeFrom, pending, handshake);
         return inbound
                 .doOnNext(message -> onMessage(connection, message))
                 .doOnError(connection::onBrokenFrame)

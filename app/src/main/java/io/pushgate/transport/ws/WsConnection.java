@@ -3,6 +3,7 @@ package io.pushgate.transport.ws;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayDeque;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicIntegerFieldUpdater;
 
@@ -29,6 +30,7 @@ import io.pushgate.core.BackendCallException;
 import io.pushgate.core.ClientActions;
 import io.pushgate.core.ClientClaims;
 import io.pushgate.core.ClientRefusal;
+import io.pushgate.core.ConnectProxy;
 import io.pushgate.core.Disconnect;
 import io.pushgate.core.Frame;
 import io.pushgate.core.InvalidTokenException;
@@ -104,10 +106,19 @@ final class WsConnection implements Transport {
     private int badFrames;
     private int tooBig;
     private int overRate;
+    /** What the connect proxy is told of the handshake (the token left out), when it is on; event loop only. */
+    private ConnectProxy.@Nullable Attempt handshake;
+    /** Whether an {@code auth} frame's token is with the connect proxy; event loop only. */
+    private boolean authenticating;
+    /** Frames that came while {@link #authenticating}, handled once it is done; event loop only. */
+    private @Nullable ArrayDeque<ClientFrame> held;
+
+    /** Frames a client may send while its {@code auth} frame is with the backend; one more closes it (4429). */
+    static final int MAX_HELD_FRAMES = 16;
 
     /** What every WebSocket connection of the node shares. */
     record Shared(TransportRole node, ClientActions actions, TokenVerifier verifier, JsonFrames frames, JsonMapper mapper,
-                  WsSettings settings, DelayedDrains.Registry drains, Unauthenticated unauthenticated) {
+                  WsSettings settings, DelayedDrains.Registry drains, Unauthenticated unauthenticated, ConnectProxy proxy) {
     }
 
     /**
@@ -138,10 +149,14 @@ final class WsConnection implements Transport {
      * @param resumeFrom the cursor given as {@code ?cursor=} to resume from, or {@code null}
      * @param pending    the connection's place among unauthenticated ones, released once it authenticates
      *                   or ends; {@code null} with handshake claims
+     * @param handshake  what the connect proxy is told of the handshake when an {@code auth} frame's token is
+     *                   not a valid JWT (its token is the frame's), or {@code null} when the proxy is off
      */
-    void open(@Nullable ClientClaims handshakeClaims, @Nullable Cursor resumeFrom, Unauthenticated.@Nullable Permit pending) {
+    void open(@Nullable ClientClaims handshakeClaims, @Nullable Cursor resumeFrom, Unauthenticated.@Nullable Permit pending,
+              ConnectProxy.@Nullable Attempt handshake) {
         this.resumeFrom = resumeFrom;
         this.pending = pending;
+        this.handshake = handshake;
         if (handshakeClaims != null) {
             start(handshakeClaims);
         } else {
@@ -434,7 +449,9 @@ final class WsConnection implements Transport {
         ClientFrame frame;
         try {
             frame = ClientFrame.parse(shared.mapper, text);
-            if (s == null) {
+            if (s == null && authenticating) {
+                hold(frame);
+            } else if (s == null) {
                 handleUnauthenticated(frame);
             } else {
                 handle(s, frame);
@@ -477,10 +494,15 @@ final class WsConnection implements Transport {
                 if (frame.cursor() != null) {
                     resumeFrom = cursor(frame.cursor(), frame.ref());
                 }
+                ConnectProxy.Attempt base = handshake;
                 try {
-                    start(shared.verifier.verify(frame.token()));
+                    start((base == null ? shared.verifier : shared.verifier.uncounted()).verify(frame.token()));
                 } catch (InvalidTokenException e) {
-                    close(new Disconnect(4401, e.getMessage()));
+                    if (base == null) {
+                        close(new Disconnect(4401, e.getMessage()));
+                    } else {
+                        askBackend(base, frame);
+                    }
                     return;
                 }
                 Session s = session;
@@ -501,6 +523,66 @@ final class WsConnection implements Transport {
             }
             default -> throw new ClientFrame.BadFrame("unauthorized", "send an auth frame first", frame.ref());
         }
+    }
+
+    /**
+     * The {@code auth} frame's token is not a valid JWT: the connect proxy asks the backend. Until it answers
+     * the connection holds the frames that follow (at most {@link #MAX_HELD_FRAMES}), and handles them, in
+     * order, after the welcome; a refusal closes it with the backend's code (4401, 4403, 4429) or 1013 when
+     * the backend could not answer. The answer comes on the HTTP client's thread and is handled on the
+     * connection's event loop.
+     */
+    private void askBackend(ConnectProxy.Attempt base, ClientFrame frame) {
+        authenticating = true;
+        ConnectProxy.Attempt attempt = new ConnectProxy.Attempt(frame.token(), base.transport(), base.remoteAddress(),
+                base.headers(), base.query());
+        shared.proxy.admit(attempt).subscribe(
+                claims -> channel.eventLoop().execute(() -> admitted(claims, frame)),
+                error -> channel.eventLoop().execute(() -> {
+                    authenticating = false;
+                    held = null;
+                    close(error instanceof ConnectProxy.Refused refused ? refused.disconnect()
+                            : Disconnect.TRY_AGAIN_LATER);
+                }));
+    }
+
+    private void admitted(ClientClaims claims, ClientFrame frame) {
+        authenticating = false;
+        ArrayDeque<ClientFrame> waiting = held;
+        held = null;
+        if (closing != 0 || !channel.isActive()) {
+            return; // gone while the backend answered; closed() released its place
+        }
+        start(claims);
+        Session s = session;
+        if (s == null) {
+            return; // refused by the node, and closed
+        }
+        ok(s, frame);
+        afterFrame(); // between frames here: the decoder takes the full limit again
+        if (waiting != null) {
+            for (ClientFrame next : waiting) {
+                try {
+                    handle(s, next);
+                    badFrames = 0;
+                } catch (ClientFrame.BadFrame bad) {
+                    refuse(s, bad);
+                }
+            }
+        }
+    }
+
+    private void hold(ClientFrame frame) {
+        ArrayDeque<ClientFrame> queue = held;
+        if (queue == null) {
+            queue = new ArrayDeque<>();
+            held = queue;
+        }
+        if (queue.size() >= MAX_HELD_FRAMES) {
+            close(Disconnect.RATE_LIMITED);
+            return;
+        }
+        queue.add(frame);
     }
 
     private void handle(Session s, ClientFrame frame) throws ClientFrame.BadFrame {

@@ -56,7 +56,8 @@ class WsConnectionTests {
     final WsSettings settings = new WsSettings(Duration.ofSeconds(25), Duration.ofSeconds(10), 64 * 1024, 1000, 1000,
             MAX_BAD_FRAMES, Duration.ZERO, false, 100, 100);
     final WsConnection.Shared shared = new WsConnection.Shared(node, new ClientActions(node, new LocalBroker(node)), verifier,
-            frames, MAPPER, settings, new DelayedDrains.Registry(Duration.ZERO), new Unauthenticated(100, 100));
+            frames, MAPPER, settings, new DelayedDrains.Registry(Duration.ZERO), new Unauthenticated(100, 100),
+            io.pushgate.core.ConnectProxy.NONE);
     final List<EmbeddedChannel> channels = new ArrayList<>();
 
     @AfterEach
@@ -76,7 +77,7 @@ class WsConnectionTests {
         WsConnection connection = new WsConnection(channel, shared,
                 WebSocketDecoderConfig.newBuilder().maxFramePayloadLength(settings.hardFrameLimit()).build());
         channel.pipeline().addLast(new WsFrameHandler(connection, settings.hardFrameLimit()));
-        connection.open(null, null, null);
+        connection.open(null, null, null, null);
         return channel;
     }
 
