@@ -9,6 +9,7 @@ import java.util.List;
 import java.util.Map;
 
 import io.pushgate.support.Api;
+import io.pushgate.support.ConnectBackend;
 import io.pushgate.support.NodeSocketIoClient;
 import io.pushgate.support.PollTestClient;
 import io.pushgate.support.PushgateIntegrationTest;
@@ -35,6 +36,13 @@ import tools.jackson.databind.JsonNode;
 class BackendEventsTests {
 
     static final TestBackend backend = TestBackend.start();
+    /** Admits the token {@code proxied:<uid>} with session data, as a backend that cannot sign JWTs would. */
+    static final ConnectBackend connect = new ConnectBackend(request -> {
+        String token = request.path("token").asString("");
+        return token.startsWith("proxied:")
+                ? ConnectBackend.Answer.of(200, "{\"uid\":\"" + token.substring(8) + "\",\"data\":{\"room\":\"9\",\"vip\":true}}")
+                : ConnectBackend.Answer.of(401, "{}");
+    });
 
     @DynamicPropertySource
     static void pointAtBackend(DynamicPropertyRegistry registry) {
@@ -44,6 +52,7 @@ class BackendEventsTests {
         }
         registry.add("pushgate.events.rpc-timeout", () -> "1s");
         registry.add("pushgate.compat.socket-io.enabled", () -> "true");
+        registry.add("pushgate.auth.connect-url", connect::url);
     }
 
     @LocalServerPort
@@ -58,6 +67,7 @@ class BackendEventsTests {
     @AfterAll
     static void stopBackend() {
         backend.close();
+        connect.close();
     }
 
     @Test
@@ -105,6 +115,24 @@ class BackendEventsTests {
 
         List<JsonNode> all = backend.matching(ofClient(clientId));
         assertThat(all.stream().map(e -> e.path("id").asString()).distinct()).as("every event has its own id").hasSize(all.size());
+    }
+
+    @Test
+    void theDataAConnectProxyAnswersIsTheSessionDataOfEveryEventAndOfTheApi() {
+        String uid = TestSecrets.uniqueUid("events-proxied");
+        Api api = new Api(port);
+        try (WsTestClient ws = WsTestClient.connect(api.ws("token=proxied:" + uid))) {
+            String clientId = ws.nextOfType("welcome").path("clientId").asString();
+            assertThat(api.raw("/api/v1/clients/" + clientId + "/data")).isEqualTo("{\"room\":\"9\",\"vip\":true}");
+            ws.send("{\"type\":\"send\",\"data\":1,\"ref\":1}");
+            ws.nextOfType("reply");
+            JsonNode connected = backend.await(ofClient(clientId).and(type("connect")), 1).get(0);
+            assertThat(connected.path("uid").asString()).isEqualTo(uid);
+            assertThat(connected.path("session").path("room").asString()).isEqualTo("9");
+            JsonNode message = backend.await(ofClient(clientId).and(type("message")), 1).get(0);
+            assertThat(message.path("session").path("vip").asBoolean()).isTrue();
+        }
+        assertThat(connect.badSignatures()).isZero();
     }
 
     @Test

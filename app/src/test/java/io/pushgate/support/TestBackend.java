@@ -35,7 +35,7 @@ import tools.jackson.databind.json.JsonMapper;
  */
 public final class TestBackend implements AutoCloseable {
 
-    public static final String SECRET = "backend-secret-0123456789abcdef";
+    public static final String SECRET = ConnectBackend.SECRET; // one secret signs everything pushgate sends the backend
     private static final JsonMapper JSON = JsonMapper.builder().build();
 
     /** One call as the backend received it. */
