@@ -3,7 +3,8 @@
  *   node socketio-client.js <url> '<options json>'
  * options: version (4, or 2 for socket.io-client 2: Engine.IO 3, as web-msg-sender's pages load),
  * transports, upgrade, auth (4), query (2), login (a uid to emit('login', uid) with on every connect),
- * events (names to report, for version 2, which has no onAny), emit (arguments of one emit after connecting).
+ * events (names to report, for version 2, which has no onAny), emit (arguments of one emit after connecting),
+ * call (arguments of one emit with a callback after connecting; the callback's argument is reported as ack).
  * Prints one JSON object a line for everything the client reports; exits when stdin closes.
  */
 'use strict';
@@ -31,6 +32,7 @@ socket.on('connect', () => {
   out({ connect: socket.id || true, transport: socket.io.engine.transport.name });
   if (options.login) socket.emit('login', options.login);
   if (options.emit) socket.emit(...options.emit);
+  if (options.call) socket.emit(...options.call, (reply) => out({ ack: reply }));
 });
 socket.on('connect_error', (e) => out({ connect_error: e.message || String(e) }));
 socket.on('error', (e) => out({ error: typeof e === 'string' ? e : (e && e.message) || String(e) }));

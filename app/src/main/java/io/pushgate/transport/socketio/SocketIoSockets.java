@@ -8,6 +8,7 @@ import java.util.function.Consumer;
 import java.util.function.Function;
 
 import io.pushgate.codec.RawJson;
+import io.pushgate.core.BackendCallException;
 import io.pushgate.core.ClientActions;
 import io.pushgate.core.ClientClaims;
 import io.pushgate.core.ClientRefusal;
@@ -25,6 +26,7 @@ import io.pushgate.core.TransportRole;
 import org.jspecify.annotations.Nullable;
 
 import reactor.core.Disposable;
+import reactor.core.publisher.Mono;
 import tools.jackson.core.JacksonException;
 import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.json.JsonMapper;
@@ -296,7 +298,16 @@ final class SocketIoSockets implements EngineSession.Listener {
                     }
                 }
             } else if (session != null && args.path(0).isString() && !"login".equals(args.path(0).asString())) {
-                said(session, args.path(0).asString(), rest.substring(at));
+                String data = data(rest.substring(at));
+                if (!ack.isEmpty()) {
+                    call(session, args.path(0).asString(), data, ack);
+                    return;
+                }
+                try {
+                    actions.send(session, args.path(0).asString(), data);
+                } catch (ClientRefusal refusal) {
+                    // an emit without an ack has nothing to be told with
+                }
             }
             if (!ack.isEmpty()) {
                 engine.send("43" + ack + "[]");
@@ -304,22 +315,37 @@ final class SocketIoSockets implements EngineSession.Listener {
         }
 
         /**
-         * Any other event goes to the backend as a {@code message} event of that name: one argument as its
-         * data, several as an array of them, each exactly as the client wrote it. Nothing goes back to the
-         * socket: a client of a server without a backend, or with a name pushgate refuses, is not told.
+         * An event's data for the backend: one argument as it is, several as an array of them, each exactly as
+         * the client wrote it; none is {@code null}.
          */
-        private void said(Session s, String event, String argsJson) {
+        private @Nullable String data(String argsJson) {
             java.util.List<String> items = RawJson.elements(mapper, argsJson);
-            if (items == null || items.isEmpty()) {
+            if (items == null || items.size() < 2) {
+                return null;
+            }
+            return items.size() == 2 ? items.get(1) : "[" + String.join(",", items.subList(1, items.size())) + "]";
+        }
+
+        /**
+         * An event the client wants an answer to ({@code emit(event, data, callback)}) is a call to the backend
+         * named after the event: the callback gets {@code {"ok":true,"data":…}} or {@code {"ok":false,"error":
+         * {"code","message"}}}, the WebSocket reply's shape.
+         */
+        private void call(Session s, String method, @Nullable String data, String ack) {
+            Mono<String> answer;
+            try {
+                answer = actions.call(s, method, data);
+            } catch (ClientRefusal refusal) {
+                engine.send("43" + ack + "[" + failure(refusal.code(), refusal.getMessage()) + "]");
                 return;
             }
-            String data = items.size() == 1 ? null
-                    : items.size() == 2 ? items.get(1) : "[" + String.join(",", items.subList(1, items.size())) + "]";
-            try {
-                actions.send(s, event, data);
-            } catch (ClientRefusal refusal) {
-                // a Socket.IO client has no reply to read it from
-            }
+            answer.subscribe(json -> engine.send("43" + ack + "[{\"ok\":true,\"data\":" + json + "}]"),
+                    error -> engine.send("43" + ack + "[" + (error instanceof BackendCallException failed
+                            ? failure(failed.code().wire(), failed.getMessage()) : failure("rpc_failed", "the call failed")) + "]"));
+        }
+
+        private String failure(String code, String message) {
+            return "{\"ok\":false,\"error\":" + mapper.writeValueAsString(Map.of("code", code, "message", message)) + "}";
         }
 
         synchronized void leave() {

@@ -13,16 +13,17 @@ import static org.awaitility.Awaitility.await;
 
 /**
  * The server as a user runs it: {@code app/target/pushgate.jar} (built before this module in the
- * reactor) started as a process on a free port, with known secrets.
+ * reactor) started as a process on a free port, with known secrets. Shared with the PHP client's tests
+ * (this module's test jar).
  */
-final class PushgateServer implements AutoCloseable {
+public final class PushgateServer implements AutoCloseable {
 
-    static final String API_KEY = "client-test-api-key-0123456789abcdef";
-    static final String JWT_SECRET = "client-test-jwt-secret-0123456789abcdef";
-    static final String KID = "k2";
-    static final String KID_SECRET = "client-test-rotated-secret-0123456789ab";
+    public static final String API_KEY = "client-test-api-key-0123456789abcdef";
+    public static final String JWT_SECRET = "client-test-jwt-secret-0123456789abcdef";
+    public static final String KID = "k2";
+    public static final String KID_SECRET = "client-test-rotated-secret-0123456789ab";
 
-    final int port;
+    public final int port;
     private final Process process;
     private final Path log;
 
@@ -32,7 +33,7 @@ final class PushgateServer implements AutoCloseable {
         this.log = log;
     }
 
-    static PushgateServer start() throws IOException {
+    public static PushgateServer start() throws IOException {
         Path jar = Path.of(System.getProperty("pushgate.jar", "../../app/target/pushgate.jar"));
         if (!Files.isRegularFile(jar)) {
             throw new IllegalStateException(jar.toAbsolutePath() + " is missing: build the app module first (./mvnw package from the root)");
@@ -64,7 +65,7 @@ final class PushgateServer implements AutoCloseable {
         return server;
     }
 
-    String url() {
+    public String url() {
         return "http://localhost:" + port;
     }
 
@@ -86,8 +87,9 @@ final class PushgateServer implements AutoCloseable {
     public void close() {
         process.destroyForcibly();
         try {
+            process.waitFor();
             Files.deleteIfExists(log);
-        } catch (IOException ignored) {
+        } catch (IOException | InterruptedException ignored) {
             // a temp file left behind is harmless
         }
     }

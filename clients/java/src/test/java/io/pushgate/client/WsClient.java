@@ -12,12 +12,12 @@ import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 
 /** A browser's side in the tests: a WebSocket session on {@code /ws} whose frames are read in order. */
-final class WsClient implements AutoCloseable {
+public final class WsClient implements AutoCloseable {
 
     private final BlockingQueue<Map<String, Object>> frames = new LinkedBlockingQueue<>();
-    final CompletableFuture<Integer> closeCode = new CompletableFuture<>();
+    public final CompletableFuture<Integer> closeCode = new CompletableFuture<>();
     private final WebSocket socket;
-    final Map<String, Object> welcome;
+    public final Map<String, Object> welcome;
 
     private WsClient(URI uri) throws Exception {
         this.socket = HttpClient.newHttpClient().newWebSocketBuilder().connectTimeout(Duration.ofSeconds(10))
@@ -25,16 +25,16 @@ final class WsClient implements AutoCloseable {
         this.welcome = next("welcome");
     }
 
-    static WsClient connect(int port, String token) throws Exception {
+    public static WsClient connect(int port, String token) throws Exception {
         return new WsClient(URI.create("ws://localhost:" + port + "/ws?token=" + token));
     }
 
-    String clientId() {
+    public String clientId() {
         return (String) welcome.get("clientId");
     }
 
     /** The next frame of this type, skipping others (pings, acks); fails after 10 s. */
-    Map<String, Object> next(String type) throws InterruptedException {
+    public Map<String, Object> next(String type) throws InterruptedException {
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
         while (true) {
             Map<String, Object> frame = frames.poll(deadline - System.nanoTime(), TimeUnit.NANOSECONDS);
@@ -47,7 +47,7 @@ final class WsClient implements AutoCloseable {
         }
     }
 
-    Map<String, Object> nextMessage() throws InterruptedException {
+    public Map<String, Object> nextMessage() throws InterruptedException {
         return next("message");
     }
 
