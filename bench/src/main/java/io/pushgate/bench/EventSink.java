@@ -16,7 +16,7 @@ import java.util.Locale;
  * HTTP/1.1 with keep-alive. Every POST is answered 204 at once, its body's events counted by their
  * {@code "type":"…"} (the server writes {@code type} right after {@code id}); signatures are not checked.
  * {@code GET /count} answers the counts as one JSON object:
- * {@code {"events":N,"batches":B,"bytes":X,"connect":…,"disconnect":…,"online":…,"offline":…,"message":…,"join":…,"leave":…,"other":…}}.
+ * {@code {"events":N,"batches":B,"bytes":X,"connections":C,"connect":…,"disconnect":…,"online":…,"offline":…,"message":…,"join":…,"leave":…,"other":…}}.
  *
  * <pre>java -cp pushgate-bench.jar io.pushgate.bench.EventSink --port 18090 [--host 127.0.0.1]</pre>
  *
@@ -35,6 +35,7 @@ public final class EventSink {
     private long events;
     private long batches;
     private long bytes;
+    private long connections;
     private final long[] byType = new long[TYPES.length];
 
     public static void main(String[] args) throws IOException {
@@ -61,7 +62,8 @@ public final class EventSink {
     /** The counts as one JSON object. */
     synchronized String countJson() {
         StringBuilder b = new StringBuilder(256);
-        b.append("{\"events\":").append(events).append(",\"batches\":").append(batches).append(",\"bytes\":").append(bytes);
+        b.append("{\"events\":").append(events).append(",\"batches\":").append(batches).append(",\"bytes\":").append(bytes)
+                .append(",\"connections\":").append(connections);
         for (int i = 0; i < TYPES.length; i++) {
             b.append(",\"").append(TYPES[i]).append("\":").append(byType[i]);
         }
@@ -89,6 +91,7 @@ public final class EventSink {
                             ch.configureBlocking(false);
                             ch.socket().setTcpNoDelay(true);
                             ch.register(selector, SelectionKey.OP_READ, new Conn());
+                            connections++;
                         }
                     } else if (key.isReadable()) {
                         onRead(key, read);
