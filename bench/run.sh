@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Runs one load scenario against a fresh server: the server pinned to one core, the generator to the other.
 #
-#   bench/run.sh SCENARIO [generator options...]     SCENARIO: idle | uid | group | broadcast | churn | soak
+#   bench/run.sh SCENARIO [generator options...]     SCENARIO: idle | uid | group | broadcast | churn | talk | soak
 #
 # Extra options go to the generator and override the scenario defaults below, for example
 #   bench/run.sh uid --batch 100 --duration 60
@@ -22,17 +22,30 @@
 #   default, and runs the nodes with pushgate.broker=redis), NODES (1; more starts that many nodes on
 #   PORT, PORT+1, ... all pinned to SERVER_CPU, implies BROKER=redis; sessions and publishes go
 #   round-robin over the nodes). With Redis, the Redis calls per publish are printed at the end.
+#   EVENTS (0; 1 starts an event sink, bench's EventSink, on 127.0.0.1:SINK_PORT, 18090, pinned to
+#   GEN_CPU, and runs the nodes with pushgate.events.url pointing at it and a bench-only
+#   pushgate.events.secret; the generator reports the events it counted in the measured window as
+#   sink_*, and the sink's totals and any "Backend events" warnings of the servers are printed at the
+#   end). Events are per connect (churn: connect, online, disconnect, offline) and per client message
+#   (talk: each send frame is a message event; without EVENTS its reply is the error no_backend), e.g.
+#   EVENTS=1 bench/run.sh talk       EVENTS=1 bench/run.sh churn
 # Build first: ./mvnw -q -DskipTests package
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 scenario=${1:-}
+scenario_server_opts=()
 case "$scenario" in
   idle)      defaults=(--connections 19000 --duration 60 --source-ips 4 --connect-concurrency 500 --server-gc true) ;;
   uid)       defaults=(--connections 10000 --warmup 10 --duration 30 --inflight 32) ;;
   group)     defaults=(--connections 10000 --group-size 100 --warmup 10 --duration 30 --inflight 32) ;;
   broadcast) defaults=(--connections 10000 --rate 20 --warmup 5 --duration 30 --inflight 4) ;;
   churn)     defaults=(--connections 5000 --rate 2000 --churn-rate 200 --churn-life 2000 --warmup 5 --duration 30) ;;
+  # client send frames (backend message events): 10 a second from each of 2,000 sessions, nothing published.
+  # Events on, about half of the server core once warm; the JIT takes most of the core for the first
+  # 30 s or so (and the queue drops events then), hence the 60 s warm-up.
+  talk)      defaults=(--connections 2000 --rate 20000 --warmup 60 --duration 20)
+             [[ ${SERVER_OPTS:-} == *max-bad-frames* ]] || scenario_server_opts=(--pushgate.ws.max-bad-frames=2000000000) ;;
   # about half of the server's core (50 % measured at 1,822 of these 2,075 publishes/s): 5,000 steady
   # sessions in groups of 100, 2,000 uid publishes/s, 20 group and 5 broadcast publishes/s, 10 slow readers
   # (25/s of 8 KiB to one, 25/s to their group), 50 churned sessions/s living 5 s, 10 drops/s resuming by
@@ -41,7 +54,7 @@ case "$scenario" in
                        --churn-rate 50 --churn-life 5000 --reconnect-rate 10 --away-max 5000 --slow-readers 10
                        --slow-readers-rate 25 --ttl-rate 2 --duration $(( ${SOAK_MINUTES:-30} * 60 )) --source-ips 4
                        --drain 15 --inflight 64 --connect-timeout 30000) ;;
-  *) echo "usage: $0 idle|uid|group|broadcast|churn|soak [generator options...]" >&2; exit 2 ;;
+  *) echo "usage: $0 idle|uid|group|broadcast|churn|talk|soak [generator options...]" >&2; exit 2 ;;
 esac
 shift
 
@@ -77,10 +90,15 @@ BROKER=${BROKER:-memory}
 [[ $NODES -gt 1 ]] && BROKER=redis
 REDIS_PORT=${REDIS_PORT:-16379}
 REDIS_CPU=${REDIS_CPU:-$GEN_CPU}
+EVENTS=${EVENTS:-0}
+SINK_PORT=${SINK_PORT:-18090}
+# bench-only, like the secrets above: the sink does not check signatures
+EVENTS_SECRET=bench-events-secret-0123456789ab
 
 mkdir -p "$LOG_DIR"
 server_pids=()
 redis_pid=""
+sink_pid=""
 stop_server() {
   for pid in "${server_pids[@]}"; do kill -TERM "$pid" 2>/dev/null || true; done
   for pid in "${server_pids[@]}"; do
@@ -91,6 +109,10 @@ stop_server() {
     kill -TERM "$redis_pid" 2>/dev/null || true
     # the next run's redis-server needs the port: a run started at once found this one still answering
     for _ in $(seq 1 100); do kill -0 "$redis_pid" 2>/dev/null || break; sleep 0.1; done
+  fi
+  if [[ -n $sink_pid ]]; then
+    kill -TERM "$sink_pid" 2>/dev/null || true
+    for _ in $(seq 1 50); do kill -0 "$sink_pid" 2>/dev/null || break; sleep 0.1; done
   fi
 }
 trap stop_server EXIT
@@ -103,6 +125,21 @@ if [[ $BROKER == redis ]]; then
   redis_pid=$!
   for _ in $(seq 1 100); do redis-cli -p "$REDIS_PORT" ping >/dev/null 2>&1 && break; sleep 0.1; done
   broker_opts=(--pushgate.broker=redis --spring.data.redis.port="$REDIS_PORT")
+fi
+
+events_opts=()
+if [[ $EVENTS == 1 ]]; then
+  if (exec 3<>"/dev/tcp/127.0.0.1/$SINK_PORT") 2>/dev/null; then
+    echo "port $SINK_PORT is in use (another bench run's event sink?); set SINK_PORT to run beside it" >&2
+    exit 1
+  fi
+  taskset -c "$GEN_CPU" "$GEN_JAVA" -Xms64m -Xmx64m -XX:+UseSerialGC -cp "$BENCH_JAR" \
+    io.pushgate.bench.EventSink --host 127.0.0.1 --port "$SINK_PORT" >"$LOG_DIR/sink-$scenario.log" 2>&1 &
+  sink_pid=$!
+  for _ in $(seq 1 100); do curl -fs -o /dev/null "http://127.0.0.1:$SINK_PORT/count" && break; sleep 0.1; done
+  curl -fs -o /dev/null "http://127.0.0.1:$SINK_PORT/count" || { echo "event sink did not start, see $LOG_DIR/sink-$scenario.log" >&2; exit 1; }
+  events_opts=(--pushgate.events.url="http://127.0.0.1:$SINK_PORT/events" --pushgate.events.secret="$EVENTS_SECRET")
+  echo "event sink pid $sink_pid on 127.0.0.1:$SINK_PORT" >&2
 fi
 
 # a server left from another run would answer in place of this one's, which could not bind
@@ -122,6 +159,7 @@ for ((n = 0; n < NODES; n++)); do
   taskset -c "$SERVER_CPU" "$SERVER_JAVA" -Xms"$SERVER_HEAP" -Xmx"$SERVER_HEAP" -XX:+UseG1GC -XX:MaxGCPauseMillis=50 \
     -Dreactor.netty.ioWorkerCount=1 ${SERVER_JVM_OPTS:-} \
     -jar "$SERVER_JAR" --server.port="$port" --management.server.port=0 --pushgate.node.id="n$n" "${broker_opts[@]}" \
+    "${events_opts[@]}" "${scenario_server_opts[@]}" \
     --pushgate.auth.jwt-secret="$JWT_SECRET" --pushgate.api.keys="$API_KEY" \
     --pushgate.session.max-per-uid=100 --logging.level.root=WARN ${SERVER_OPTS:-} >"$server_log" 2>&1 &
   server_pids+=($!)
@@ -148,16 +186,36 @@ redis_report() { # Redis calls per publish: one EVALSHA appends a batch of publi
   echo "redis: log entries $published; $(echo "$stats" | sed -E 's/cmdstat_([a-z]+):calls=([0-9]+),usec=([0-9]+).*/\1 calls=\2 usec=\3/' | paste -sd ';' -)" >&2
 }
 
+events_report() { # what the sink received in all (the connect phase included), and the servers' complaints
+  [[ $EVENTS == 1 ]] || return 0
+  sleep 1 # the last batches are on their way
+  echo "event sink: $(curl -fs "http://127.0.0.1:$SINK_PORT/count" || echo 'no answer')" >&2
+  # its own CPU time (utime + stime), on GEN_CPU beside the generator
+  echo "event sink CPU: $(awk -v hz="$(getconf CLK_TCK)" '{printf "%.2f s", ($14 + $15) / hz}' "/proc/$sink_pid/stat" 2>/dev/null)" >&2
+  local pid port
+  for pid in "${server_pids[@]}"; do # the management port is the one of the server's ports that is not /api's
+    for port in $(ss -ltnpH 2>/dev/null | grep "pid=$pid," | awk '{print $4}' | sed 's/.*://' | sort -u); do
+      curl -fs "http://127.0.0.1:$port/actuator/prometheus" 2>/dev/null | grep -E '^pushgate_events_(sent|dropped|failures)_total' \
+        | sed "s/^/server pid $pid: /" >&2 || true
+    done
+  done
+  grep -h "Backend events" "$LOG_DIR"/server-"$scenario"-*.log | head -5 >&2 || true
+}
+
+sink_args=()
+[[ $EVENTS == 1 ]] && sink_args=(--sink-url "http://127.0.0.1:$SINK_PORT")
+
 generator() { # generator N-of-GENERATORS, extra args
   PATH="$(dirname "$SERVER_JAVA"):$PATH" taskset -c "$GEN_CPU" "$GEN_JAVA" -Xms"$GEN_HEAP" -Xmx"$GEN_HEAP" -XX:+UseParallelGC -Djava.awt.headless=true -jar "$BENCH_JAR" \
     --scenario "$scenario" --ws-url "$ws_urls" --api-url "$api_urls" \
-    --jwt-secret "$JWT_SECRET" --api-key "$API_KEY" --server-pid "$server_pid" "${defaults[@]}" "$@"
+    --jwt-secret "$JWT_SECRET" --api-key "$API_KEY" --server-pid "$server_pid" "${sink_args[@]}" "${defaults[@]}" "$@"
 }
 
 if [[ $GENERATORS -le 1 || $scenario == soak ]]; then
   status=0
   generator "$@" || status=$?
   redis_report
+  events_report
   exit $status
 else
   # split --connections (last value wins, as in the generator) over GENERATORS processes with distinct uids
@@ -173,5 +231,6 @@ else
   status=0
   for p in "${pids[@]}"; do wait "$p" || status=$?; done
   redis_report
+  events_report
   exit $status
 fi

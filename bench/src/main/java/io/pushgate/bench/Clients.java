@@ -45,6 +45,12 @@ final class Clients {
     private static final byte[] WELCOME = "{\"type\":\"welcome\"".getBytes(StandardCharsets.US_ASCII);
     private static final byte[] CLOSE = "{\"type\":\"close\"".getBytes(StandardCharsets.US_ASCII);
     private static final byte[] RESET = "{\"type\":\"reset\"".getBytes(StandardCharsets.US_ASCII);
+    private static final byte[] REPLY = "{\"type\":\"reply\"".getBytes(StandardCharsets.US_ASCII);
+    private static final byte[] REF = "\"ref\":".getBytes(StandardCharsets.US_ASCII);
+    private static final byte[] OK_TRUE = "\"ok\":true".getBytes(StandardCharsets.US_ASCII);
+    private static final byte[] CODE = "\"code\":\"".getBytes(StandardCharsets.US_ASCII);
+    /** Talk: a send frame's {@code ref} is its send time, µs after this, so that its reply can be timed. */
+    private static final long REF_BASE_NANOS = System.nanoTime();
     /** Receive buffer of a soak's slow reader, so that a pause backs up into the server soon. */
     static final int SLOW_RCVBUF = 4096;
     private static final byte[] PONG = "{\"type\":\"pong\"}".getBytes(StandardCharsets.US_ASCII);
@@ -240,6 +246,8 @@ final class Clients {
                 }
             }
             welcomed(s, done);
+        } else if (startsWith(buf, from, to, REPLY)) {
+            reply(buf, from, to);
         } else if (cursors && startsWith(buf, from, to, RESET)) {
             tracker.reset(s, Cursors.string(buf, from, to, Cursors.CURSOR));
         } else if (startsWith(buf, from, to, CLOSE)) {
@@ -247,6 +255,80 @@ final class Clients {
             s.closeCode = (int) code;
         }
         return false;
+    }
+
+    /**
+     * Talk: writes one {@code send} frame on {@code s}, {@code {"type":"send","event":…,"data":{"n":n},"ref":…}},
+     * on its channel's event loop; false when the session is not open.
+     */
+    boolean send(Session s, long n) {
+        Channel ch = s.channel;
+        if (ch == null || !ch.isActive()) {
+            return false;
+        }
+        if (ch.eventLoop().inEventLoop()) {
+            writeSend(ch, n);
+        } else {
+            ch.eventLoop().execute(() -> writeSend(ch, n));
+        }
+        return true;
+    }
+
+    private void writeSend(Channel ch, long n) {
+        long ref = (System.nanoTime() - REF_BASE_NANOS) / 1000 + 1;
+        ByteBuf frame = ch.alloc().buffer(80);
+        frame.writeCharSequence("{\"type\":\"send\",\"event\":\"", StandardCharsets.US_ASCII);
+        frame.writeCharSequence(options.event, StandardCharsets.UTF_8);
+        frame.writeCharSequence("\",\"data\":{\"n\":", StandardCharsets.US_ASCII);
+        frame.writeCharSequence(Long.toString(n), StandardCharsets.US_ASCII);
+        frame.writeCharSequence("},\"ref\":", StandardCharsets.US_ASCII);
+        frame.writeCharSequence(Long.toString(ref), StandardCharsets.US_ASCII);
+        frame.writeByte('}');
+        ch.writeAndFlush(new TextWebSocketFrame(frame), ch.voidPromise());
+        metrics.clientMessages.increment();
+    }
+
+    /** A reply: counted by outcome, timed from its {@code ref} (talk's send time) when it has one. */
+    private void reply(byte[] buf, int from, int to) {
+        int r = indexOf(buf, from, to, REF);
+        if (r >= 0) {
+            long ref = 0;
+            int i = r + REF.length;
+            while (i < to && buf[i] >= '0' && buf[i] <= '9') {
+                ref = ref * 10 + (buf[i++] - '0');
+            }
+            if (ref > 0) {
+                metrics.recordLatency((System.nanoTime() - REF_BASE_NANOS) / 1000 + 1 - ref);
+            }
+        }
+        if (indexOf(buf, from, to, OK_TRUE) >= 0) {
+            metrics.repliesOk.increment();
+            return;
+        }
+        int c = indexOf(buf, from, to, CODE);
+        String code = "?";
+        if (c >= 0) {
+            int start = c + CODE.length;
+            int end = start;
+            while (end < to && buf[end] != '"') {
+                end++;
+            }
+            code = new String(buf, start, end - start, StandardCharsets.UTF_8);
+        }
+        metrics.replyError(code);
+    }
+
+    private static int indexOf(byte[] buf, int from, int to, byte[] needle) {
+        outer:
+        for (int i = from; i + needle.length <= to; i++) {
+            for (int j = 0; j < needle.length; j++) {
+                if (buf[i + j] != needle[j]) {
+                    continue outer;
+                }
+            }
+            return i;
+        }
+        return -1;
     }
 
     private static boolean startsWith(byte[] buf, int from, int to, byte[] prefix) {

@@ -118,21 +118,33 @@ public final class Main {
         // publish (or hold)
         Publisher publisher = null;
         ChurnDriver churn = null;
+        TalkDriver talk = null;
         int[] live = sessions.stream().filter(s -> s.welcomed).mapToInt(s -> s.index).toArray();
         if (o.publishes()) {
             if (live.length == 0 && !o.scenario.equals("broadcast")) {
                 throw new IllegalStateException("no session connected: nothing to publish to");
             }
-            Publisher.Targets targets = targets(tracker, live, localGroups, firstGroup);
-            publisher = new Publisher(o, group.next(), channelType, metrics, targets, tracker.generator());
-            int up = publisher.connect();
-            log("API connections: %d of %d", up, o.inflight);
-            if (o.scenario.equals("churn")) {
-                churn = new ChurnDriver(o, clients, metrics);
-            }
-            publisher.start();
-            if (churn != null) {
-                churn.start();
+            if (o.scenario.equals("talk")) {
+                double perSession = o.rate / live.length;
+                log("talk: %.0f send frames/s over %d sessions, %.1f/s each", o.rate, live.length, perSession);
+                if (perSession > 20) {
+                    log("talk: more than 20 frames/s per session: the server's default pushgate.ws.frames-per-second "
+                            + "refuses them (rate_limited, then 4429); raise it or add --connections");
+                }
+                talk = new TalkDriver(o, clients, group, sessions, live);
+                talk.start();
+            } else {
+                Publisher.Targets targets = targets(tracker, live, localGroups, firstGroup);
+                publisher = new Publisher(o, group.next(), channelType, metrics, targets, tracker.generator());
+                int up = publisher.connect();
+                log("API connections: %d of %d", up, o.inflight);
+                if (o.scenario.equals("churn")) {
+                    churn = new ChurnDriver(o, clients, metrics);
+                }
+                publisher.start();
+                if (churn != null) {
+                    churn.start();
+                }
             }
             if (o.warmup > 0) {
                 phase = "warmup";
@@ -144,13 +156,32 @@ public final class Main {
         long published0 = metrics.published.sum();
         long received0 = metrics.received.sum();
         long requests0 = metrics.requests.sum();
+        long sent0 = metrics.clientMessages.sum();
+        long opened0 = churn == null ? 0 : churn.opened.get();
+        long closed0 = churn == null ? 0 : churn.closed.get();
+        long[] sink0 = probe.sinkCounts(o.sinkUrl);
         startMeasuring(ticker);
         long m0 = System.nanoTime();
         sleep(o.duration);
+        // the measured window alone, without the drain: what the steady load cost the server
+        long cpuMeasured1 = probe.cpuMicros();
         double measured = (System.nanoTime() - m0) / 1e9;
         long published1 = metrics.published.sum();
         long received1 = metrics.received.sum();
         long requests1 = metrics.requests.sum();
+        long sent1 = metrics.clientMessages.sum();
+        long opened1 = churn == null ? 0 : churn.opened.get();
+        long closed1 = churn == null ? 0 : churn.closed.get();
+        long[] sink1 = probe.sinkCounts(o.sinkUrl);
+        if (talk != null) {
+            phase = "drain";
+            talk.stop();
+            long deadline = System.nanoTime() + (long) (o.drain * 1e9);
+            while (System.nanoTime() < deadline
+                    && metrics.repliesOk.sum() + metrics.repliesError.sum() < metrics.clientMessages.sum()) {
+                Thread.sleep(20);
+            }
+        }
         if (publisher != null) {
             phase = "drain";
             publisher.stop();
@@ -216,13 +247,43 @@ public final class Main {
                 .put("server_sessions_reached", metrics.serverReached.sum())
                 .put("deliveries_per_s", (received1 - received0) / measured)
                 .put("exactly_once", summary.missing() == 0 && metrics.duplicated.sum() == 0 && summary.unexpected() == 0);
-        latency(r, "latency", metrics.latencyTotal);
+        if (talk != null) {
+            long sentTotal = metrics.clientMessages.sum();
+            long replies = metrics.repliesOk.sum() + metrics.repliesError.sum();
+            r.put("client_messages", sent1 - sent0).put("client_messages_per_s", (sent1 - sent0) / measured)
+                    .put("client_messages_total", sentTotal).put("client_messages_skipped", talk.skipped.get())
+                    .put("replies_ok", metrics.repliesOk.sum()).put("replies_error", metrics.repliesError.sum())
+                    .put("reply_error_codes", metrics.replyErrorSummary())
+                    .put("replies_missing", sentTotal - replies);
+            latency(r, "reply_latency", metrics.latencyTotal);
+        } else {
+            latency(r, "latency", metrics.latencyTotal);
+        }
         latency(r, "api_latency", metrics.apiLatencyTotal);
         r.put("disconnects", disconnectsBeforeClose).put("disconnect_codes", metrics.closeCodeSummary());
         if (churn != null) {
             r.put("churn_rate_target", o.churnRate).put("churn_opened", churn.opened.get())
                     .put("churn_failed", churn.failed.get()).put("churn_skipped", churn.skipped.get())
-                    .put("churn_closed", churn.closed.get());
+                    .put("churn_closed", churn.closed.get())
+                    .put("connects", opened1 - opened0).put("connects_per_s", (opened1 - opened0) / measured)
+                    .put("connects_closed", closed1 - closed0);
+        }
+        if (sink0 != null && sink1 != null) {
+            long events = sink1[0] - sink0[0];
+            long[] sinkEnd = probe.sinkCounts(o.sinkUrl);
+            r.put("sink_events", events).put("sink_events_per_s", events / measured)
+                    .put("sink_batches", sink1[1] - sink0[1])
+                    .put("sink_events_per_batch", sink1[1] > sink0[1] ? events / (double) (sink1[1] - sink0[1]) : Double.NaN);
+            for (int t = 0; t < ServerProbe.SINK_TYPES.length; t++) {
+                r.put("sink_" + ServerProbe.SINK_TYPES[t], sink1[2 + t] - sink0[2 + t]);
+            }
+            r.put("sink_events_total", sinkEnd == null ? -1 : sinkEnd[0]);
+            if (talk != null) {
+                r.put("sink_events_per_client_message", sent1 > sent0 ? events / (double) (sent1 - sent0) : Double.NaN);
+            }
+            if (churn != null) {
+                r.put("sink_events_per_connect", opened1 > opened0 ? events / (double) (opened1 - opened0) : Double.NaN);
+            }
         }
         r.put("server_sessions_baseline", sessionsBaseline).put("server_sessions_connected", sessionsConnected)
                 .put("server_sessions_end", sessionsEnd)
@@ -241,6 +302,18 @@ public final class Main {
                     .put("server_cpu_s", cpu / 1e6).put("server_cpu_window_s", cpuWindow)
                     .put("server_cpu_pct", cpu / 1e4 / Math.max(1e-9, cpuWindow))
                     .put("server_cpu_us_per_delivery", deliveries > 0 && cpu >= 0 ? cpu / (double) deliveries : Double.NaN);
+            // the measured window alone (no drain): per client message (talk), per connect (churn)
+            long cpuMeasured = cpu0 >= 0 && cpuMeasured1 >= 0 ? cpuMeasured1 - cpu0 : -1;
+            r.put("server_cpu_measured_s", cpuMeasured / 1e6)
+                    .put("server_cpu_measured_pct", cpuMeasured / 1e4 / Math.max(1e-9, measured));
+            if (talk != null) {
+                long sent = sent1 - sent0;
+                r.put("server_cpu_us_per_client_message", sent > 0 && cpuMeasured >= 0 ? cpuMeasured / (double) sent : Double.NaN);
+            }
+            if (churn != null) {
+                long connects = opened1 - opened0;
+                r.put("server_cpu_us_per_connect", connects > 0 && cpuMeasured >= 0 ? cpuMeasured / (double) connects : Double.NaN);
+            }
         }
         ticker.shutdownNow();
         group.shutdownGracefully(0, 1, TimeUnit.SECONDS);
@@ -393,6 +466,17 @@ public final class Main {
             Histogram interval = collect();
             long published = metrics.published.sum();
             long received = metrics.received.sum();
+            if (o.scenario.equals("talk")) {
+                long sent = metrics.clientMessages.sum();
+                long replies = metrics.repliesOk.sum() + metrics.repliesError.sum();
+                log("%-8s open=%d failed=%d sent/s=%d replies/s=%d reply p99=%.2fms max=%.2fms ok=%d error=%d %s disc=%d",
+                        phase, metrics.open.get(), metrics.connectFailures.sum(), sent - lastPublished,
+                        replies - lastReceived, interval.getValueAtPercentile(99) / 1000.0, interval.getMaxValue() / 1000.0,
+                        metrics.repliesOk.sum(), metrics.repliesError.sum(), metrics.replyErrorSummary(), metrics.disconnects.sum());
+                lastPublished = sent;
+                lastReceived = replies;
+                return;
+            }
             log("%-8s open=%d failed=%d pub/s=%d deliv/s=%d p99=%.2fms max=%.2fms inflight=%d disc=%d dup=%d errors=%d",
                     phase, metrics.open.get(), metrics.connectFailures.sum(), published - lastPublished,
                     received - lastReceived, interval.getValueAtPercentile(99) / 1000.0, interval.getMaxValue() / 1000.0,
@@ -431,6 +515,57 @@ public final class Main {
 
     private static void sleep(double seconds) throws InterruptedException {
         Thread.sleep((long) (seconds * 1000));
+    }
+
+    /**
+     * Talk: {@code --rate} send frames a second over the connected sessions, round-robin, so each session
+     * sends every {@code sessions / rate} seconds. Ticks every millisecond on one of the generator's event
+     * loops, so with one loop (the generator pinned to one core) the frames are written without a task each.
+     * More than a second behind, the backlog is dropped and counted ({@code client_messages_skipped}).
+     */
+    static final class TalkDriver {
+        final AtomicLong skipped = new AtomicLong();
+        private final Options o;
+        private final Clients clients;
+        private final EventLoopGroup group;
+        private final List<Session> sessions;
+        private final int[] live;
+        private volatile java.util.concurrent.ScheduledFuture<?> ticking;
+        private long next;
+        private long startNanos;
+
+        TalkDriver(Options o, Clients clients, EventLoopGroup group, List<Session> sessions, int[] live) {
+            this.o = o;
+            this.clients = clients;
+            this.group = group;
+            this.sessions = sessions;
+            this.live = live;
+        }
+
+        void start() {
+            startNanos = System.nanoTime();
+            ticking = group.next().scheduleAtFixedRate(this::tick, 0, 1, TimeUnit.MILLISECONDS);
+        }
+
+        private void tick() {
+            long due = (long) (o.rate * (System.nanoTime() - startNanos) / 1e9);
+            if (due - next > o.rate) {
+                long drop = due - next - (long) o.rate;
+                skipped.addAndGet(drop);
+                next += drop;
+            }
+            while (next < due) {
+                long n = next++;
+                if (!clients.send(sessions.get(live[(int) (n % live.length)]), n)) {
+                    skipped.incrementAndGet();
+                }
+            }
+        }
+
+        void stop() throws InterruptedException {
+            ticking.cancel(false);
+            Thread.sleep(5); // a tick under way finishes
+        }
     }
 
     /** Churn: extra sessions (uids {@code c<offset>-<n>}) opened at {@code --churn-rate}, each closed after {@code --churn-life}. */

@@ -33,6 +33,11 @@ final class Metrics {
     final LongAdder publishErrors = new LongAdder();
     final LongAdder serverReached = new LongAdder();
     final AtomicInteger inflight = new AtomicInteger();
+    /** Talk: send frames written, and the replies to them by outcome (error replies by code). */
+    final LongAdder clientMessages = new LongAdder();
+    final LongAdder repliesOk = new LongAdder();
+    final LongAdder repliesError = new LongAdder();
+    final java.util.concurrent.ConcurrentSkipListMap<String, LongAdder> replyErrorCodes = new java.util.concurrent.ConcurrentSkipListMap<>();
 
     final Recorder latency = new Recorder(MAX_MICROS, 3);
     final Recorder apiLatency = new Recorder(MAX_MICROS, 3);
@@ -43,6 +48,18 @@ final class Metrics {
     void disconnected(int code) {
         disconnects.increment();
         closeCodes.computeIfAbsent(code, c -> new LongAdder()).increment();
+    }
+
+    void replyError(String code) {
+        repliesError.increment();
+        replyErrorCodes.computeIfAbsent(code, c -> new LongAdder()).increment();
+    }
+
+    /** {@code "no_backend:120 rate_limited:3"}, or empty. */
+    String replyErrorSummary() {
+        StringBuilder b = new StringBuilder();
+        replyErrorCodes.forEach((code, n) -> b.append(b.length() > 0 ? " " : "").append(code).append(':').append(n.sum()));
+        return b.toString();
     }
 
     /** {@code "4408:3 1006:1"}, or empty. */

@@ -11,7 +11,7 @@ import java.util.Map;
 final class Options {
 
     static final String USAGE = """
-            usage: java -jar pushgate-bench.jar --scenario idle|uid|group|broadcast|churn|soak [options]
+            usage: java -jar pushgate-bench.jar --scenario idle|uid|group|broadcast|churn|talk|soak [options]
               --transport ws|sse          client transport (ws)
               --connections N             sessions to open (1000)
               --duration S                measured seconds: held (idle) or publishing (10)
@@ -23,7 +23,9 @@ final class Options {
               --api-key K                 one of the server's pushgate.api.keys (required unless idle)
               --source-ips K              spread client source addresses over 127.0.0.1..127.0.0.K (1)
               --uid-offset N              first uid number, so several generator processes use distinct uids (0)
-              --rate R                    messages published per second, 0 = flat out (0)
+              --rate R                    messages published per second, 0 = flat out (0); talk: client
+                                          frames per second over all sessions (at most the server's
+                                          pushgate.ws.frames-per-second, 20, per session)
               --inflight N                concurrent API requests = keep-alive API connections (16)
               --batch B                   messages per request; B > 1 uses /api/v1/messages:batch (1)
               --payload-bytes N           size of each message's data JSON (100)
@@ -44,7 +46,12 @@ final class Options {
                                           that the young generation a connect burst uses is already resident
                                           and the RSS growth is what the sessions keep; the first burst's
                                           growth is reported as server_rss_cold_per_conn_kb (0)
-              --event NAME                event name of published messages (bench)
+              --event NAME                event name of published messages and of talk's send frames (bench)
+              --sink-url URL              an EventSink's base (http://127.0.0.1:18090): its event counts are
+                                          read around the measured phase and reported as sink_* (none)
+            talk: each session sends {"type":"send","event":…,"data":{"n":i},"ref":…} frames, the backend
+            events of pushgate.events.url; WebSocket only, nothing published through the API. Replies are
+            counted by outcome (no_backend when the server has no events url) and timed (reply_latency).
             soak (the mix runs for --duration; --rate is its uid publishes/s; sessions are in groups of
             --group-size; the churn options apply):
               --sample-interval S         seconds between samples of the server's RSS and heap after a full GC
@@ -122,11 +129,12 @@ final class Options {
     final int ttlSeconds;
     final double historyWindow;
     final String plot;
+    final String sinkUrl;
 
     Options(String[] args) {
         Map<String, String> m = parse(args);
         scenario = take(m, "scenario", "uid").toLowerCase(Locale.ROOT);
-        if (!List.of("idle", "uid", "group", "broadcast", "churn", "soak").contains(scenario)) {
+        if (!List.of("idle", "uid", "group", "broadcast", "churn", "talk", "soak").contains(scenario)) {
             throw new IllegalArgumentException("unknown --scenario " + scenario);
         }
         transport = take(m, "transport", "ws").toLowerCase(Locale.ROOT);
@@ -175,6 +183,7 @@ final class Options {
         ttlSeconds = Integer.parseInt(take(m, "ttl", "60"));
         historyWindow = Double.parseDouble(take(m, "history-window", "120"));
         plot = take(m, "plot", "bench/target/soak.png");
+        sinkUrl = take(m, "sink-url", null);
         if (!m.isEmpty()) {
             throw new IllegalArgumentException("unknown option(s): " + m.keySet());
         }
@@ -189,6 +198,9 @@ final class Options {
         }
         if (batch < 1 || inflight < 1 || connections < 0 || groupSize < 1) {
             throw new IllegalArgumentException("--batch, --inflight and --group-size are at least 1");
+        }
+        if (scenario.equals("talk") && (transport.equals("sse") || rate <= 0)) {
+            throw new IllegalArgumentException("talk: WebSocket only, and --rate > 0 (client frames per second)");
         }
         if (scenario.equals("soak") && (sampleInterval <= 0 || settle < 0 || settle >= duration
                 || slowReaders < 0 || slowReaders > connections || transport.equals("sse") || batch != 1)) {

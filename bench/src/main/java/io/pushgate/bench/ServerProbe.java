@@ -84,6 +84,40 @@ final class ServerProbe {
         }
     }
 
+    /** The event types an {@link EventSink} counts, in the order of {@link #sinkCounts}'s array after events and batches. */
+    static final String[] SINK_TYPES = {"connect", "disconnect", "online", "offline", "message", "join", "leave"};
+
+    /**
+     * An {@link EventSink}'s counts ({@code GET <url>/count}): events, batches, then one per {@link #SINK_TYPES};
+     * null without a URL or when it does not answer.
+     */
+    long[] sinkCounts(String sinkUrl) {
+        if (sinkUrl == null || sinkUrl.isBlank()) {
+            return null;
+        }
+        try {
+            HttpRequest req = HttpRequest.newBuilder(URI.create(sinkUrl.replaceAll("/+$", "") + "/count"))
+                    .timeout(Duration.ofSeconds(5)).GET().build();
+            HttpResponse<String> res = http.send(req, HttpResponse.BodyHandlers.ofString());
+            if (res.statusCode() != 200) {
+                return null;
+            }
+            String body = res.body();
+            long[] counts = new long[2 + SINK_TYPES.length];
+            counts[0] = Json.firstAfter(body, "{", "events");
+            counts[1] = Json.firstAfter(body, "{", "batches");
+            for (int t = 0; t < SINK_TYPES.length; t++) {
+                counts[2 + t] = Json.firstAfter(body, "{", SINK_TYPES[t]);
+            }
+            return counts;
+        } catch (IOException | RuntimeException e) {
+            return null;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return null;
+        }
+    }
+
     /**
      * Heap in use after a full collection, in KiB, or -1: {@code jcmd <pid> GC.run}, then the {@code used}
      * figure of {@code GC.heap_info}. Needs {@code jcmd} (a JDK) and the same user as the server.
