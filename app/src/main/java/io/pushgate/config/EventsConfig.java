@@ -76,7 +76,7 @@ public class EventsConfig {
                 }
             }
             events = new WebhookEvents(new WebhookEvents.Settings(e.url(), types, e.queue(), e.batch(), e.timeout(),
-                    e.retryMin(), e.retryMax()), http, signatures, mapper, Clock.systemUTC());
+                    e.retryMin(), e.retryMax(), e.linger()), http, signatures, mapper, Clock.systemUTC());
             node.sendEventsTo(events);
         }
         RpcCalls calls = null;

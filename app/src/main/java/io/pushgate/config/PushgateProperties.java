@@ -41,6 +41,8 @@ public record PushgateProperties(@DefaultValue Node node, @DefaultValue Auth aut
      *                        counted ({@code pushgate_events_dropped_total}) and logged, so a backend that is
      *                        down never makes a node hold unbounded memory or slows delivery
      * @param batch           events in one POST at most
+     * @param linger          how long events wait for more to share their POST when fewer than a batch are
+     *                        queued: fewer, fuller POSTs for a little latency
      * @param timeout         how long one POST may take before it counts as failed and is retried
      * @param retryMin        the wait before the first retry of a failed batch; doubled each time
      * @param retryMax        the longest wait between retries: a backend that is down is tried this often
@@ -55,7 +57,7 @@ public record PushgateProperties(@DefaultValue Node node, @DefaultValue Auth aut
      *                        as compact JSON); larger gets 413
      */
     public record Events(@DefaultValue List<String> url, @Nullable String secret, @DefaultValue List<String> types,
-                         @DefaultValue("10000") int queue, @DefaultValue("100") int batch,
+                         @DefaultValue("10000") int queue, @DefaultValue("100") int batch, @DefaultValue("20ms") Duration linger,
                          @DefaultValue("5s") Duration timeout, @DefaultValue("200ms") Duration retryMin,
                          @DefaultValue("10s") Duration retryMax, @Nullable String rpcUrl,
                          @DefaultValue("5s") Duration rpcTimeout, @DefaultValue("4") int rpcPerSession,

@@ -48,9 +48,10 @@ public final class WebhookEvents implements BackendEvents, AutoCloseable {
      * @param types    the types sent; empty for all
      * @param queue    events held at most
      * @param batch    events per POST at most
+     * @param linger   how long a batch that is not full waits for more before it is sent
      */
     public record Settings(List<String> urls, Set<BackendEvent.Type> types, int queue, int batch, Duration timeout,
-                           Duration retryMin, Duration retryMax) {
+                           Duration retryMin, Duration retryMax, Duration linger) {
     }
 
     private final Settings settings;
@@ -120,10 +121,22 @@ public final class WebhookEvents implements BackendEvents, AutoCloseable {
         return failures.sum();
     }
 
-    /** Starts a sender unless one runs: exactly one batch is in flight while events are queued. */
+    /**
+     * Starts a sender unless one runs: exactly one batch is in flight while events are queued. It waits
+     * {@code linger} first, so that a trickle of events goes out in batches, not a POST each.
+     */
     private void kick() {
         if (!closed && sending.compareAndSet(false, true)) {
-            Schedulers.parallel().schedule(this::next); // off the caller's thread, which may hold the node's locks
+            sendSoon(); // off the caller's thread, which may hold the node's locks
+        }
+    }
+
+    /** The next batch now when a full one is waiting, else after {@code linger}. */
+    private void sendSoon() {
+        if (queued.get() >= settings.batch() || settings.linger().isZero()) {
+            Schedulers.parallel().schedule(this::next);
+        } else {
+            Schedulers.parallel().schedule(this::next, settings.linger().toNanos(), java.util.concurrent.TimeUnit.NANOSECONDS);
         }
     }
 
@@ -155,7 +168,14 @@ public final class WebhookEvents implements BackendEvents, AutoCloseable {
                 .subscribe(answer -> {
                     queued.addAndGet(-count);
                     sent.add(count);
-                    next();
+                    if (queued.get() == 0) {
+                        sending.set(false);
+                        if (!queue.isEmpty()) { // an event came between the check and the flag
+                            kick();
+                        }
+                    } else {
+                        sendSoon();
+                    }
                 }, error -> {
                     failures.increment();
                     warnFailed(url, error, count);
