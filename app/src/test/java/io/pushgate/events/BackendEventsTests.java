@@ -53,6 +53,7 @@ class BackendEventsTests {
         registry.add("pushgate.events.rpc-timeout", () -> "1s");
         registry.add("pushgate.compat.socket-io.enabled", () -> "true");
         registry.add("pushgate.auth.connect-url", connect::url);
+        registry.add("pushgate.compat.workerman-ws.enabled", () -> "true");
     }
 
     @LocalServerPort
@@ -214,6 +215,21 @@ class BackendEventsTests {
                     .isEqualTo("[{\"text\":\"hello\"},7]");
         }
         backend.await(ofUid(uid).and(type("disconnect")), 1);
+    }
+
+    @Test
+    void aWorkermanPagesFramesAfterItsUidAreMessagesAsGatewayWorkersOnMessageHadThem() {
+        String uid = TestSecrets.uniqueUid("events-wm");
+        try (WsTestClient page = WsTestClient.connect(java.net.URI.create("ws://localhost:" + port + "/compat/workerman"))) {
+            page.send(uid);
+            backend.await(ofUid(uid).and(type("connect")), 1);
+            page.send("hello \"there\"");
+            JsonNode message = backend.await(ofUid(uid).and(type("message")), 1).get(0);
+            assertThat(message.path("transport").asString()).isEqualTo("workerman");
+            assertThat(message.path("event").asString()).isEqualTo("message");
+            assertThat(message.path("data").asString()).as("the text as a JSON string").isEqualTo("hello \"there\"");
+        }
+        backend.await(ofUid(uid).and(type("offline")), 1);
     }
 
     @Test
