@@ -57,6 +57,25 @@ public final class RawJson {
     }
 
     /**
+     * A whole document as the exact text the sender wrote (whitespace between tokens dropped), every token
+     * read and so checked, as {@link #DATA} is kept.
+     *
+     * @throws JacksonException when it is not one well-formed JSON value within the mapper's constraints
+     */
+    public static String exact(JsonMapper mapper, byte[] json) {
+        try (JsonParser p = mapper.createParser(json)) {
+            if (p.nextToken() == null) {
+                throw new tools.jackson.core.exc.StreamReadException(p, "no JSON value");
+            }
+            String text = text(mapper, raw(mapper, p, new Source(json, null)));
+            if (p.nextToken() != null) {
+                throw new tools.jackson.core.exc.StreamReadException(p, "trailing content after the JSON value");
+            }
+            return text;
+        }
+    }
+
+    /**
      * The members of a document that is one JSON object, each value as the exact text the sender wrote
      * (as {@link #DATA} is kept), in their order; a name given twice keeps its last value.
      *
