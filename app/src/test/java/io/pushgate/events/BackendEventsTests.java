@@ -46,10 +46,7 @@ class BackendEventsTests {
 
     @DynamicPropertySource
     static void pointAtBackend(DynamicPropertyRegistry registry) {
-        for (String property : backend.properties()) {
-            int at = property.indexOf('=');
-            registry.add(property.substring(0, at), () -> property.substring(at + 1));
-        }
+        backend.register(registry);
         registry.add("pushgate.events.rpc-timeout", () -> "1s");
         registry.add("pushgate.compat.socket-io.enabled", () -> "true");
         registry.add("pushgate.auth.connect-url", connect::url);

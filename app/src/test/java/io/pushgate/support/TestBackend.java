@@ -86,6 +86,14 @@ public final class TestBackend implements AutoCloseable {
                 "pushgate.events.secret=" + SECRET, "pushgate.events.retry-min=50ms", "pushgate.events.retry-max=500ms"};
     }
 
+    /** Points a test's server at this backend, as {@link #properties()} says. */
+    public void register(org.springframework.test.context.DynamicPropertyRegistry registry) {
+        for (String property : properties()) {
+            int at = property.indexOf('=');
+            registry.add(property.substring(0, at), () -> property.substring(at + 1));
+        }
+    }
+
     /** While down, every request is answered 503, as a backend being deployed would. */
     public void down(boolean down) {
         this.down = down;
