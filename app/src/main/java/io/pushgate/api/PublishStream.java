@@ -1,0 +1,233 @@
+package io.pushgate.api;
+
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+import io.pushgate.api.problem.Problem;
+import io.pushgate.api.problem.ProblemErrors;
+import io.pushgate.core.Broker;
+import io.pushgate.core.Publication;
+import io.pushgate.web.JsonBodies;
+
+import org.jspecify.annotations.Nullable;
+import org.springframework.web.reactive.socket.CloseStatus;
+import org.springframework.web.reactive.socket.WebSocketMessage;
+import org.springframework.web.reactive.socket.WebSocketSession;
+
+import reactor.core.publisher.Flux;
+import reactor.core.publisher.Mono;
+import reactor.core.publisher.Sinks;
+import tools.jackson.core.JacksonException;
+import tools.jackson.core.JsonParser;
+import tools.jackson.core.JsonToken;
+import tools.jackson.databind.JsonNode;
+import tools.jackson.databind.json.JsonMapper;
+import tools.jackson.databind.node.ObjectNode;
+
+/**
+ * The publish stream, {@code GET /api/v1/stream}: a WebSocket on which a backend sends publishes, one a
+ * frame, and gets one answer frame for each, in the order it sent them.
+ *
+ * <p>One home for the rules: a frame is read exactly as the body of {@code POST /api/v1/messages}
+ * ({@link JsonBodies#parse}, {@link PublishRequests#one}), published through the same {@link Broker},
+ * answered with the same fields ({@link MessagesController#answer}) or the same problem
+ * ({@link ProblemErrors#problem}), and counted against the key's rate ({@link ApiRateLimits}) like one
+ * request. The only member a frame adds is {@code ref}, taken out before the body is read and echoed in
+ * the answer.
+ *
+ * <p>Guarantees:
+ * <ul>
+ * <li>one answer per frame, in the order the frames arrived, whatever order the publishes finish in;</li>
+ * <li>at most {@code maxInFlight} publishes of a stream are read and not yet answered: past that no more
+ * is asked of the connection, so Reactor Netty stops reading it (and TCP pushes back on the sender); a
+ * sender that does not read its answers stops its own stream the same way. Nothing queues without bound;</li>
+ * <li>a bad frame (not JSON, a bad publish, over the body limit) gets an error answer and the stream stays
+ * open; only a frame over the WebSocket decoder's hard limit ({@link #hardFrameLimit}) closes it (1009);</li>
+ * <li>nothing here blocks: every step runs on the connection's event loop or completes there from the
+ * broker's thread;</li>
+ * <li>the key is never held here, only its id.</li>
+ * </ul>
+ */
+final class PublishStream {
+
+    static final String PATH = "/api/v1/stream";
+
+    private final Broker broker;
+    private final JsonBodies bodies;
+    private final PublishRequests requests;
+    private final ApiRateLimits limits;
+    private final JsonMapper mapper;
+    private final int maxInFlight;
+    /** Signalled once at shutdown: every stream stops reading, answers what it has read, and closes with 1001. */
+    private final Sinks.Empty<Void> draining = Sinks.empty();
+    private volatile boolean drained;
+    private int open;
+
+    PublishStream(Broker broker, JsonBodies bodies, PublishRequests requests, ApiRateLimits limits, JsonMapper mapper,
+                  int maxInFlight) {
+        this.broker = broker;
+        this.bodies = bodies;
+        this.requests = requests;
+        this.limits = limits;
+        this.mapper = mapper;
+        this.maxInFlight = Math.max(1, maxInFlight);
+    }
+
+    /**
+     * The largest frame the WebSocket decoder passes on: twice the body limit (at least 64 KiB), so a frame
+     * somewhat over the limit is still read and answered {@code body-too-large} like an HTTP body, while the
+     * memory a stream can hold stays bounded by the configuration.
+     */
+    static int hardFrameLimit(int maxBodyBytes) {
+        return (int) Math.min(Integer.MAX_VALUE, Math.max(2L * maxBodyBytes, 65536L));
+    }
+
+    /** Whether the node is shutting down; a new stream is then refused with 503 {@code shutting-down}. */
+    boolean draining() {
+        return drained;
+    }
+
+    /** Serves one stream for the API key whose id is {@code keyId}, until the client or the server closes it. */
+    Mono<Void> serve(WebSocketSession session, String keyId) {
+        synchronized (this) {
+            open++;
+        }
+        Flux<WebSocketMessage> answers = session.receive()
+                .takeUntilOther(draining.asMono())
+                .filter(message -> message.getType() == WebSocketMessage.Type.TEXT
+                        || message.getType() == WebSocketMessage.Type.BINARY)
+                // the payload is copied out at once: Spring releases the frame after this returns
+                .map(PublishStream::bytes)
+                .flatMapSequential(frame -> answer(frame, keyId), maxInFlight, 1)
+                .map(session::textMessage);
+        return session.send(answers)
+                .then(Mono.defer(() -> drained ? session.close(CloseStatus.GOING_AWAY) : Mono.empty()))
+                .doFinally(signal -> closed());
+    }
+
+    private synchronized void closed() {
+        open--;
+        notifyAll();
+    }
+
+    /**
+     * At shutdown: streams stop reading, answer the publishes they have read, and close with 1001; waits for
+     * them up to {@code graceMillis}.
+     */
+    void drain(long graceMillis) {
+        drained = true;
+        draining.tryEmitEmpty();
+        long deadline = System.currentTimeMillis() + graceMillis;
+        synchronized (this) {
+            long left;
+            while (open > 0 && (left = deadline - System.currentTimeMillis()) > 0) {
+                try {
+                    wait(left);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    return;
+                }
+            }
+        }
+    }
+
+    /** After a {@link #drain}, should the context start again (tests' context cache). */
+    void reopen() {
+        drained = false;
+    }
+
+    private static byte[] bytes(WebSocketMessage message) {
+        var buffer = message.getPayload();
+        byte[] bytes = new byte[buffer.readableByteCount()];
+        buffer.read(bytes);
+        return bytes;
+    }
+
+    /** The answer frame to one publish frame. Never fails: every refusal is an error answer. */
+    Mono<String> answer(byte[] frame, String keyId) {
+        JsonNode ref = null;
+        List<Publication> publications;
+        try {
+            JsonNode body = bodies.parse(frame);
+            if (body instanceof ObjectNode object && object.has(REF)) {
+                ref = object.remove(REF);
+                if (!ref.isString() && !ref.isNumber()) {
+                    ref = null;
+                    throw ApiException.badRequest("'ref' must be a string or a number");
+                }
+            }
+            long retryAfter = limits.retryAfterSeconds(keyId);
+            if (retryAfter > 0) {
+                return Mono.just(error(ref, ApiRateLimits.RATE_LIMITED, retryAfter));
+            }
+            // the Idempotency-Key header is refused at the upgrade: each frame names its own idempotencyKey
+            publications = requests.one(body, null);
+        } catch (RuntimeException e) {
+            return Mono.just(error(ref != null ? ref : refOf(frame), ProblemErrors.problem(e), 0));
+        }
+        JsonNode answered = ref;
+        return broker.publish(publications)
+                .map(results -> ok(answered, mapper.writeValueAsString(MessagesController.answer(results.get(0)))))
+                .onErrorResume(e -> Mono.just(error(answered, ProblemErrors.problem(e), 0)));
+    }
+
+    static final String REF = "ref";
+
+    /** {@code {"ref":…,"ok":true,<the HTTP answer's members>}}; the answer's members are spliced in as written. */
+    private String ok(@Nullable JsonNode ref, String published) {
+        StringBuilder out = new StringBuilder(published.length() + 32).append('{');
+        if (ref != null) {
+            out.append("\"ref\":").append(mapper.writeValueAsString(ref)).append(',');
+        }
+        out.append("\"ok\":true");
+        if (published.length() > 2) {
+            out.append(',').append(published, 1, published.length());
+        } else {
+            out.append('}');
+        }
+        return out.toString();
+    }
+
+    /** {@code {"ref":…,"ok":false,"error":<the problem the HTTP API would answer>}}. */
+    private String error(@Nullable JsonNode ref, Problem problem, long retryAfterSeconds) {
+        Map<String, Object> answer = new LinkedHashMap<>();
+        if (ref != null) {
+            answer.put(REF, ref);
+        }
+        answer.put("ok", false);
+        Map<String, Object> body = problem.body(PATH);
+        if (retryAfterSeconds > 0) {
+            body.put("retryAfter", retryAfterSeconds); // what HTTP says in Retry-After: a frame has no headers
+        }
+        answer.put("error", body);
+        return mapper.writeValueAsString(answer);
+    }
+
+    /**
+     * The {@code ref} of a frame that could not be read whole (not JSON, too large): the top-level member
+     * when the frame is readable as an object up to it, else {@code null}. Reads no further than that member.
+     */
+    @Nullable JsonNode refOf(byte[] frame) {
+        try (JsonParser p = mapper.createParser(frame)) {
+            if (p.nextToken() != JsonToken.START_OBJECT) {
+                return null;
+            }
+            String name;
+            while ((name = p.nextName()) != null) {
+                JsonToken value = p.nextToken();
+                if (name.equals(REF)) {
+                    return switch (value) {
+                        case VALUE_STRING -> mapper.getNodeFactory().stringNode(p.getString());
+                        case VALUE_NUMBER_INT, VALUE_NUMBER_FLOAT -> mapper.getNodeFactory().numberNode(p.getDecimalValue());
+                        default -> null;
+                    };
+                }
+                p.skipChildren();
+            }
+            return null;
+        } catch (JacksonException | IllegalArgumentException e) {
+            return null; // broken before any ref
+        }
+    }
+}
