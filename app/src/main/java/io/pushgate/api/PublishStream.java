@@ -93,17 +93,24 @@ final class PublishStream {
         synchronized (this) {
             open++;
         }
-        Flux<WebSocketMessage> answers = session.receive()
+        Flux<byte[]> frames = session.receive()
                 .takeUntilOther(draining.asMono())
                 .filter(message -> message.getType() == WebSocketMessage.Type.TEXT
                         || message.getType() == WebSocketMessage.Type.BINARY)
                 // the payload is copied out at once: Spring releases the frame after this returns
-                .map(PublishStream::bytes)
-                .flatMapSequential(frame -> answer(frame, keyId), maxInFlight, 1)
-                .map(session::textMessage);
-        return session.send(answers)
+                .map(PublishStream::bytes);
+        return session.send(answers(frames, keyId).map(session::textMessage))
                 .then(Mono.defer(() -> drained ? session.close(CloseStatus.GOING_AWAY) : Mono.empty()))
                 .doFinally(signal -> closed());
+    }
+
+    /**
+     * The answer to each frame, in frame order. Demand is what bounds the stream: at most
+     * {@code maxInFlight} frames are asked of {@code frames} beyond the answers taken downstream, and
+     * Reactor Netty reads the connection only while a frame is asked for (auto-read follows demand).
+     */
+    Flux<String> answers(Flux<byte[]> frames, String keyId) {
+        return frames.flatMapSequential(frame -> answer(frame, keyId), maxInFlight, 1);
     }
 
     private synchronized void closed() {
