@@ -59,8 +59,11 @@ final class PublishStream {
     private final ApiRateLimits limits;
     private final JsonMapper mapper;
     private final int maxInFlight;
-    /** Signalled once at shutdown: every stream stops reading, answers what it has read, and closes with 1001. */
-    private final Sinks.Empty<Void> draining = Sinks.empty();
+    /**
+     * Signalled at shutdown: every stream stops reading, answers what it has read, and closes with 1001.
+     * A new one after {@link #reopen}, for the streams opened then.
+     */
+    private volatile Sinks.Empty<Void> draining = Sinks.empty();
     private volatile boolean drained;
     private int open;
 
@@ -93,12 +96,11 @@ final class PublishStream {
         synchronized (this) {
             open++;
         }
-        Flux<byte[]> frames = session.receive()
-                .takeUntilOther(draining.asMono())
+        Flux<byte[]> frames = untilDrained(session.receive()
                 .filter(message -> message.getType() == WebSocketMessage.Type.TEXT
                         || message.getType() == WebSocketMessage.Type.BINARY)
                 // the payload is copied out at once: Spring releases the frame after this returns
-                .map(PublishStream::bytes);
+                .map(PublishStream::bytes));
         return session.send(answers(frames, keyId).map(session::textMessage))
                 .then(Mono.defer(() -> drained ? session.close(CloseStatus.GOING_AWAY) : Mono.empty()))
                 .doFinally(signal -> closed());
@@ -111,6 +113,56 @@ final class PublishStream {
      */
     Flux<String> answers(Flux<byte[]> frames, String keyId) {
         return frames.flatMapSequential(frame -> answer(frame, keyId), maxInFlight, 1);
+    }
+
+    /**
+     * The frames, ending when the node drains. Ending them must not cancel the connection's inbound: Reactor
+     * Netty answers that cancel with a close frame of its own, at once, ahead of the answers still to be
+     * written. So the inbound stays subscribed: frames arriving after the drain (or asked for and not yet
+     * delivered) are read and dropped, never published, so that the client's close handshake is still read.
+     */
+    private Flux<byte[]> untilDrained(Flux<byte[]> inbound) {
+        Mono<Void> drain = draining.asMono();
+        return Flux.create(sink -> {
+            var upstream = new reactor.core.publisher.BaseSubscriber<byte[]>() {
+                volatile boolean stopped;
+
+                @Override
+                protected void hookOnSubscribe(org.reactivestreams.Subscription subscription) {
+                    // asks only for what the sink is asked for: the demand bound of answers() reaches the socket
+                }
+
+                @Override
+                protected void hookOnNext(byte[] frame) {
+                    if (!stopped) {
+                        sink.next(frame);
+                    }
+                }
+
+                @Override
+                protected void hookOnComplete() {
+                    sink.complete();
+                }
+
+                @Override
+                protected void hookOnError(Throwable error) {
+                    sink.error(error);
+                }
+            };
+            sink.onCancel(upstream::dispose); // the stream ended otherwise: the inbound goes with it
+            inbound.subscribe(upstream); // first: a request before the subscription would be lost
+            sink.onRequest(n -> { // called at once with what is already asked for, then with each request
+                if (!upstream.stopped) {
+                    upstream.request(n);
+                }
+            });
+            reactor.core.Disposable stop = drain.subscribe(null, null, () -> {
+                upstream.stopped = true;
+                sink.complete();
+                upstream.requestUnbounded(); // read on, dropping, up to the client's close frame
+            });
+            sink.onDispose(stop);
+        });
     }
 
     private synchronized void closed() {
@@ -141,7 +193,10 @@ final class PublishStream {
 
     /** After a {@link #drain}, should the context start again (tests' context cache). */
     void reopen() {
-        drained = false;
+        if (drained) {
+            draining = Sinks.empty();
+            drained = false;
+        }
     }
 
     private static byte[] bytes(WebSocketMessage message) {

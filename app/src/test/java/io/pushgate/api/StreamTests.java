@@ -16,7 +16,10 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
+import org.springframework.beans.factory.annotation.Autowired;
+import org.springframework.beans.factory.annotation.Qualifier;
 import org.springframework.boot.test.web.server.LocalServerPort;
+import org.springframework.context.SmartLifecycle;
 import org.springframework.test.context.TestPropertySource;
 
 import tools.jackson.databind.JsonNode;
@@ -222,6 +225,49 @@ class StreamTests {
                 assertThat(error.path(field)).as(field).isEqualTo(overHttp.path(field));
             }
             assertThat(error.path("instance").asString()).isEqualTo("/api/v1/stream");
+        }
+    }
+    @Autowired
+    @Qualifier("publishStreamDrain")
+    SmartLifecycle drain;
+
+    @Test
+    void atShutdownAStreamAnswersEveryPublishItReadAndClosesWith1001() throws Exception {
+        String uid = TestSecrets.uniqueUid("drain");
+        int sent = 300;
+        int answered = 0;
+        try (WsTestClient session = session(uid); WsTestClient stream = stream()) {
+            for (int i = 0; i < sent; i++) {
+                stream.send("{\"ref\":" + i + ",\"to\":{\"uids\":[\"" + uid + "\"]},\"data\":" + i + "}");
+            }
+            assertThat(stream.next().path("ref").asInt()).isZero(); // the stream is being read
+            answered = 1;
+            Thread stopper = new Thread(drain::stop);
+            stopper.start();
+            try {
+                assertThat(stream.awaitClose().code()).isEqualTo(1001);
+                stopper.join(WsTestClient.WAIT.toMillis());
+                for (JsonNode answer : stream.drain()) {
+                    assertThat(answer.path("ref").asInt()).isEqualTo(answered++);
+                    assertThat(answer.path("ok").asBoolean()).isTrue();
+                }
+                try (RawHttp http = RawHttp.connect(port)) {
+                    RawHttp.Response refused = http.exchange(UPGRADE + "Authorization: Bearer " + TestSecrets.API_KEY + "\r\n\r\n");
+                    assertThat(refused.status()).isEqualTo(503);
+                    assertThat(refused.body()).contains("urn:pushgate:problem:shutting-down");
+                }
+            } finally {
+                drain.start();
+            }
+            // what was answered was delivered, and nothing else was: the next message after those is a marker
+            for (int i = 0; i < answered; i++) {
+                assertThat(session.nextMessage().path("data").asInt()).isEqualTo(i);
+            }
+            api.publish("{\"to\":{\"uids\":[\"" + uid + "\"]},\"event\":\"marker\"}");
+            assertThat(session.nextMessage().path("event").asString()).isEqualTo("marker");
+        }
+        try (WsTestClient reopened = stream()) {
+            assertThat(reopened.send("{\"ref\":1,\"to\":{\"all\":true}}").next().path("ok").asBoolean()).isTrue();
         }
     }
 }
