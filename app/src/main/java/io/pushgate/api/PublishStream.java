@@ -208,6 +208,11 @@ final class PublishStream {
 
     /** The answer frame to one publish frame. Never fails: every refusal is an error answer. */
     Mono<String> answer(byte[] frame, String keyId) {
+        // every frame counts as one request, before it is read, as every HTTP request does
+        long retryAfter = limits.retryAfterSeconds(keyId);
+        if (retryAfter > 0) {
+            return Mono.just(error(refOf(frame), ApiRateLimits.RATE_LIMITED, retryAfter));
+        }
         JsonNode ref = null;
         List<Publication> publications;
         try {
@@ -218,10 +223,6 @@ final class PublishStream {
                     ref = null;
                     throw ApiException.badRequest("'ref' must be a string or a number");
                 }
-            }
-            long retryAfter = limits.retryAfterSeconds(keyId);
-            if (retryAfter > 0) {
-                return Mono.just(error(ref, ApiRateLimits.RATE_LIMITED, retryAfter));
             }
             // the Idempotency-Key header is refused at the upgrade: each frame names its own idempotencyKey
             publications = requests.one(body, null);

@@ -18,6 +18,7 @@ import reactor.core.publisher.BaseSubscriber;
 import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
 import reactor.core.publisher.Sinks;
+import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.json.JsonMapper;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -121,5 +122,25 @@ class PublishStreamBoundTests {
         assertThat(reader.answers).hasSize(2);
         assertThat(requested.get()).isLessThanOrEqualTo(CAP + 2);
         assertThat(started.size() - reader.answers.size()).isLessThanOrEqualTo(CAP);
+    }
+    @Test
+    void everyFrameCountsAgainstTheKeysRateAndOneOverItIsAnsweredRateLimited() {
+        long[] now = {0};
+        PublishStream limited = new PublishStream(broker, new JsonBodies(JSON, 1024),
+                new PublishRequests(new PublicationReader(JSON, 100), 10),
+                new ApiRateLimits(List.of("k"), 1, 2, () -> now[0]), JSON, CAP);
+        List<String> answers = new ArrayList<>();
+        limited.answers(frames(3), "k").subscribe(answers::add);
+        finish(started.get(0), 0);
+        finish(started.get(1), 1);
+
+        assertThat(started).as("the third frame is not published").hasSize(2);
+        assertThat(answers).hasSize(3);
+        JsonNode refused = JSON.readTree(answers.get(2));
+        assertThat(refused.path("ref").asInt()).isEqualTo(2);
+        assertThat(refused.path("ok").asBoolean()).isFalse();
+        assertThat(refused.path("error").path("type").asString()).isEqualTo("urn:pushgate:problem:rate-limited");
+        assertThat(refused.path("error").path("status").asInt()).isEqualTo(429);
+        assertThat(refused.path("error").path("retryAfter").asLong()).isEqualTo(1);
     }
 }
