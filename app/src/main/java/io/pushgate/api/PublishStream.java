@@ -11,10 +11,13 @@ import io.pushgate.core.Publication;
 import io.pushgate.web.JsonBodies;
 
 import org.jspecify.annotations.Nullable;
+import org.reactivestreams.Subscription;
 import org.springframework.web.reactive.socket.CloseStatus;
 import org.springframework.web.reactive.socket.WebSocketMessage;
 import org.springframework.web.reactive.socket.WebSocketSession;
 
+import reactor.core.Disposable;
+import reactor.core.publisher.BaseSubscriber;
 import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
 import reactor.core.publisher.Sinks;
@@ -124,11 +127,11 @@ final class PublishStream {
     private Flux<byte[]> untilDrained(Flux<byte[]> inbound) {
         Mono<Void> drain = draining.asMono();
         return Flux.create(sink -> {
-            var upstream = new reactor.core.publisher.BaseSubscriber<byte[]>() {
+            var upstream = new BaseSubscriber<byte[]>() {
                 volatile boolean stopped;
 
                 @Override
-                protected void hookOnSubscribe(org.reactivestreams.Subscription subscription) {
+                protected void hookOnSubscribe(Subscription subscription) {
                     // asks only for what the sink is asked for: the demand bound of answers() reaches the socket
                 }
 
@@ -156,7 +159,7 @@ final class PublishStream {
                     upstream.request(n);
                 }
             });
-            reactor.core.Disposable stop = drain.subscribe(null, null, () -> {
+            Disposable stop = drain.subscribe(null, null, () -> {
                 upstream.stopped = true;
                 sink.complete();
                 upstream.requestUnbounded(); // read on, dropping, up to the client's close frame
