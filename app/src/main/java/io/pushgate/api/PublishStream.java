@@ -4,6 +4,8 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
+import io.netty.channel.Channel;
+import io.netty.handler.flush.FlushConsolidationHandler;
 import io.pushgate.api.problem.Problem;
 import io.pushgate.api.problem.ProblemErrors;
 import io.pushgate.core.Broker;
@@ -56,6 +58,14 @@ final class PublishStream {
 
     static final String PATH = "/api/v1/stream";
 
+    /**
+     * The handler that joins a stream's flushes. Every answer is flushed on its own by Reactor Netty; with
+     * 32 publishes in flight most answers are written while frames are being read, and a write system call
+     * each would cost more than the publish itself. Flushes during a read are held to its end; others are
+     * done by a task on the event loop, so an answer is never held past the current loop iteration.
+     */
+    static final String FLUSHES = "pushgate.streamFlushes";
+
     private final Broker broker;
     private final JsonBodies bodies;
     private final PublishRequests requests;
@@ -94,10 +104,21 @@ final class PublishStream {
         return drained;
     }
 
-    /** Serves one stream for the API key whose id is {@code keyId}, until the client or the server closes it. */
-    Mono<Void> serve(WebSocketSession session, String keyId) {
+    /**
+     * Serves one stream for the API key whose id is {@code keyId}, until the client or the server closes it.
+     *
+     * @param channel the connection's Netty channel, when at hand: its flushes are then consolidated, see
+     *                {@link #FLUSHES}
+     */
+    Mono<Void> serve(WebSocketSession session, String keyId, @Nullable Channel channel) {
         synchronized (this) {
             open++;
+        }
+        if (channel != null && channel.pipeline().get(FLUSHES) == null) {
+            // at the head, so it sees every flush and every read; answers written while the client's frames
+            // are being read go out in one write when the read ends, not one system call each
+            channel.pipeline().addFirst(FLUSHES, new FlushConsolidationHandler(
+                    FlushConsolidationHandler.DEFAULT_EXPLICIT_FLUSH_AFTER_FLUSHES, true));
         }
         Flux<byte[]> frames = untilDrained(session.receive()
                 .filter(message -> message.getType() == WebSocketMessage.Type.TEXT

@@ -1,8 +1,10 @@
 package io.pushgate.api;
 
+import io.netty.channel.Channel;
 import io.pushgate.api.problem.Problem;
 
 import org.springframework.http.HttpStatus;
+import org.springframework.http.server.reactive.ServerHttpResponseDecorator;
 import org.springframework.web.bind.annotation.GetMapping;
 import org.springframework.web.bind.annotation.RestController;
 import org.springframework.web.reactive.socket.server.WebSocketService;
@@ -11,6 +13,7 @@ import org.springframework.web.reactive.socket.server.upgrade.ReactorNettyReques
 import org.springframework.web.server.ServerWebExchange;
 
 import reactor.core.publisher.Mono;
+import reactor.netty.Connection;
 import reactor.netty.http.server.WebsocketServerSpec;
 
 /**
@@ -51,6 +54,8 @@ class StreamController {
             return Mono.error(new ApiException(new Problem("missing-api-key", HttpStatus.UNAUTHORIZED,
                     "send the API key as 'Authorization: Bearer <key>'")));
         }
-        return upgrades.handleRequest(exchange, session -> stream.serve(session, keyId));
+        Object response = ServerHttpResponseDecorator.getNativeResponse(exchange.getResponse());
+        Channel channel = response instanceof Connection connection ? connection.channel() : null;
+        return upgrades.handleRequest(exchange, session -> stream.serve(session, keyId, channel));
     }
 }
