@@ -46,6 +46,10 @@ import java.util.concurrent.TimeUnit;
  * stream or over HTTP, with an {@link Message#idempotencyKey(String) idempotency key} when they must be
  * delivered once.</li>
  * </ul>
+ *
+ * <p>The answers' futures complete on the thread that reads the stream: a callback on them must not
+ * block, nor publish more than once (a {@link #publishAsync} at the cap would wait for an answer that
+ * thread can then never read). Use the {@code …Async} continuations with an executor for more.
  */
 public final class PushgateStream implements AutoCloseable {
 
@@ -116,9 +120,9 @@ public final class PushgateStream implements AutoCloseable {
                     "interrupted while waiting for a place in the publish stream", false, e));
         }
         CompletableFuture<PublishResult> answer = new CompletableFuture<>();
-        answer.whenComplete((result, error) -> places.release());
         synchronized (lock) {
             if (ended != null) {
+                places.release();
                 answer.completeExceptionally(new PushgateException(0, PushgateException.CONNECTION_FAILED,
                         "the publish stream is closed: " + ended.detail(), false, ended));
                 return answer;
@@ -180,7 +184,10 @@ public final class PushgateStream implements AutoCloseable {
             failed = new ArrayDeque<>(pending);
             pending.clear();
         }
-        failed.forEach(p -> p.answer().completeExceptionally(why));
+        failed.forEach(p -> {
+            places.release();
+            p.answer().completeExceptionally(why);
+        });
     }
 
     private void answered(String text) {
@@ -192,6 +199,8 @@ public final class PushgateStream implements AutoCloseable {
             end(new PushgateException(0, "urn:pushgate:client:malformed-answer", "an answer came with no publish pending: " + text, true, null));
             return;
         }
+        // the place is free before the future completes: a callback that publishes once finds it
+        places.release();
         Map<?, ?> answer;
         try {
             answer = Json.read(text) instanceof Map<?, ?> map ? map : null;
