@@ -48,7 +48,8 @@ import tools.jackson.databind.node.ObjectNode;
  * is asked of the connection, so Reactor Netty stops reading it (and TCP pushes back on the sender); a
  * sender that does not read its answers stops its own stream the same way. Nothing queues without bound;</li>
  * <li>a bad frame (not JSON, a bad publish, over the body limit) gets an error answer and the stream stays
- * open; only a frame over the WebSocket decoder's hard limit ({@link #hardFrameLimit}) closes it (1009);</li>
+ * open; only a frame over the WebSocket decoder's hard limit ({@link #hardFrameLimit}) closes it (1002, Reactor
+ * Netty's protocol error);</li>
  * <li>nothing here blocks: every step runs on the connection's event loop or completes there from the
  * broker's thread;</li>
  * <li>the key is never held here, only its id.</li>

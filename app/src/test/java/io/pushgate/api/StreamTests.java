@@ -199,6 +199,15 @@ class StreamTests {
         }
     }
 
+    @Test
+    void aFrameOverTwiceTheBodyLimitClosesTheStreamWith1002() {
+        try (WsTestClient stream = stream()) {
+            stream.send("{\"ref\":1,\"to\":{\"all\":true},\"data\":\"" + "x".repeat(70_000) + "\"}");
+            // the WebSocket layer refuses it before it is read: Reactor Netty closes with a protocol error
+            assertThat(stream.awaitClose().code()).isEqualTo(1002);
+        }
+    }
+
     static Stream<String> badBodies() {
         return Stream.of(
                 "{\"to\":{\"uidz\":[\"x\"]},\"data\":1}",
