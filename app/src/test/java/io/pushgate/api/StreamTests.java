@@ -219,6 +219,7 @@ class StreamTests {
                 "{\"to\":{\"all\":true},\"idempotencyKey\":\"has space\"}",
                 "[{\"to\":{\"all\":true}}]",
                 "{\"to\":{\"all\":true},\"data\":",
+                "",
                 "{\"to\":{\"all\":true},\"data\":\"" + "x".repeat(3000) + "\"}");
     }
 
