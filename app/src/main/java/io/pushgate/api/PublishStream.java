@@ -255,7 +255,8 @@ final class PublishStream {
             return Mono.just(error(ref != null ? ref : refOf(frame), ProblemErrors.problem(e), 0));
         }
         JsonNode answered = ref;
-        return broker.publish(publications)
+        // deferred: a broker that threw instead of failing its Mono still gets an error answer, not a dead stream
+        return Mono.defer(() -> broker.publish(publications))
                 .map(results -> ok(answered, mapper.writeValueAsString(MessagesController.answer(results.get(0)))))
                 .onErrorResume(e -> Mono.just(error(answered, ProblemErrors.problem(e), 0)));
     }
