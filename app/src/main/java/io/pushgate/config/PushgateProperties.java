@@ -96,7 +96,23 @@ public record PushgateProperties(@DefaultValue Node node, @DefaultValue Auth aut
 
     /** The compatibility endpoints for the systems pushgate replaces; each is off unless switched on. */
     public record Compat(@DefaultValue WebMsgSender webMsgSender, @DefaultValue TextPort textPort,
-                         @DefaultValue SocketIo socketIo, @DefaultValue WorkermanWs workermanWs) {
+                         @DefaultValue SocketIo socketIo, @DefaultValue WorkermanWs workermanWs,
+                         @DefaultValue Pusher pusher) {
+    }
+
+    /**
+     * @param enabled serve the Pusher Channels protocol 7 (pusher-js, Laravel Echo) at {@code /app/{key}} and
+     *                Pusher's HTTP API (the {@code pusher} server SDKs, Laravel's broadcaster) at
+     *                {@code /apps/{app-id}/}; a channel is the pushgate group of the same name
+     * @param appId   the app id the HTTP API's paths carry ({@code PUSHER_APP_ID}); required when enabled
+     * @param key     the app key pusher-js connects with and API requests are signed for
+     *                ({@code PUSHER_APP_KEY}); required when enabled
+     * @param secret  the app secret that signs private and presence channel authorisations and API requests
+     *                ({@code PUSHER_APP_SECRET}); required when enabled. Set it in the environment
+     *                ({@code PUSHGATE_COMPAT_PUSHER_SECRET}), never in a file that is committed
+     */
+    public record Pusher(@DefaultValue("false") boolean enabled, @Nullable String appId, @Nullable String key,
+                         @Nullable String secret) {
     }
 
     /**
