@@ -299,25 +299,31 @@ public final class PusherWebSocket implements WebHandler {
                 return;
             }
             String event = frame.path("event").asString("");
-            JsonNode data = frame.path("data");
-            if (data.isString()) { // some clients send data as a JSON string
-                try {
-                    data = RawJson.read(mapper, data.asString());
-                } catch (JacksonException e) {
-                    // a plain string
-                }
-            }
+            String dataText = RawJson.text(mapper, frame.get(RawJson.DATA)); // kept as sent, for client events
             switch (event) {
                 case "pusher:ping" -> send(event("pusher:pong", null, "{}"));
                 case "pusher:pong" -> { }
-                case "pusher:subscribe" -> subscribe(data.path("channel").asString(null), data.path("auth").asString(null),
-                        data.path("channel_data").isString() ? data.path("channel_data").asString() : null);
-                case "pusher:unsubscribe" -> unsubscribe(data.path("channel").asString(null));
+                case "pusher:subscribe" -> {
+                    JsonNode data = commandData(dataText);
+                    subscribe(data.path("channel").asString(null), data.path("auth").asString(null),
+                            data.path("channel_data").isString() ? data.path("channel_data").asString() : null);
+                }
+                case "pusher:unsubscribe" -> unsubscribe(commandData(dataText).path("channel").asString(null));
                 default -> {
                     if (event.startsWith("client-")) {
-                        clientEvent(event, frame.path("channel").asString(null), RawJson.text(mapper, frame.get(RawJson.DATA)));
+                        clientEvent(event, frame.path("channel").asString(null), dataText);
                     }
                 }
+            }
+        }
+
+        /** A command's data: an object, or (as some clients send it) a string holding one; empty when neither. */
+        private JsonNode commandData(@Nullable String dataText) {
+            try {
+                JsonNode data = dataText == null ? mapper.createObjectNode() : mapper.readTree(dataText);
+                return data.isString() ? mapper.readTree(data.asString()) : data;
+            } catch (JacksonException e) {
+                return mapper.createObjectNode();
             }
         }
 

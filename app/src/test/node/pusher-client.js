@@ -1,0 +1,100 @@
+/*
+ * The stock pusher-js (Node build) as a page would use it, and the stock `pusher` server SDK as a backend
+ * would, for the Pusher compatibility tests:
+ *   node pusher-client.js '<options json>'
+ * options: host, port, appId, key, secret (the backend's), connect (false: only the server SDK).
+ * Channel authorisation is what a backend's auth endpoint answers: the server SDK's authorizeChannel,
+ * called from pusher-js's channelAuthorization.customHandler.
+ * Commands, one JSON object a line on stdin:
+ *   {"subscribe":"<channel>","user":{"user_id":…,"user_info":…},"secret":"<another secret, to sign badly>"}
+ *   {"unsubscribe":"<channel>"}
+ *   {"clientEvent":"client-…","channel":"<channel>","data":…}     (channel.trigger)
+ *   {"trigger":{"channels":[…],"event":…,"data":…,"socket_id":…},"ref":n}   (server SDK trigger)
+ *   {"batch":[{"channel","name","data"}…],"ref":n}                            (server SDK triggerBatch)
+ *   {"get":"/channels…","params":{…},"ref":n}                                (server SDK get)
+ * Prints one JSON object a line for everything either reports; exits when stdin closes.
+ */
+'use strict';
+const readline = require('readline');
+const PusherJs = require('pusher-js');
+const PusherServer = require('pusher');
+
+const options = JSON.parse(process.argv[2] || '{}');
+const out = (o) => process.stdout.write(JSON.stringify(o) + '\n');
+const server = (secret) => new PusherServer({
+  appId: options.appId, key: options.key, secret: secret || options.secret,
+  host: options.host || '127.0.0.1', port: String(options.port), useTLS: false,
+  // lets authorizeChannel answer private-encrypted- channels, so pusher-js asks the server for them
+  encryptionMasterKeyBase64: Buffer.alloc(32, 7).toString('base64')
+});
+const backend = server();
+const users = {};     // channel -> presence user data for its authorisation
+const secrets = {};   // channel -> the secret its authorisation is signed with
+
+let client = null;
+if (options.connect !== false) {
+  client = new PusherJs(options.key, {
+    wsHost: options.host || '127.0.0.1', wsPort: options.port, forceTLS: false,
+    enabledTransports: ['ws'], disableStats: true, cluster: 'mt1',
+    channelAuthorization: {
+      customHandler: ({ socketId, channelName }, callback) => {
+        try {
+          callback(null, server(secrets[channelName]).authorizeChannel(socketId, channelName, users[channelName]));
+        } catch (e) {
+          callback(e, null);
+        }
+      }
+    }
+  });
+  client.connection.bind('state_change', (s) => out({ state: s.current }));
+  client.connection.bind('connected', () => out({ connected: client.connection.socket_id }));
+  client.connection.bind('error', (e) => out({ error: e && e.data ? e.data : (e && e.error && e.error.data) || String(e) }));
+}
+
+function subscribe(command) {
+  const name = command.subscribe;
+  if (command.user) users[name] = command.user;
+  if (command.secret) secrets[name] = command.secret;
+  const channel = client.subscribe(name);
+  channel.bind('pusher:subscription_succeeded', (members) => {
+    const report = { subscribed: name };
+    if (members && members.each) {
+      report.members = [];
+      members.each((m) => report.members.push({ id: m.id, info: m.info }));
+      report.me = members.me && members.me.id;
+    }
+    out(report);
+  });
+  channel.bind('pusher:subscription_error', (e) => out({ subscription_error: name, status: e && e.status, type: e && e.type, detail: e && e.error }));
+  channel.bind('pusher:member_added', (m) => out({ member_added: name, id: m.id, info: m.info }));
+  channel.bind('pusher:member_removed', (m) => out({ member_removed: name, id: m.id }));
+  channel.bind_global((event, data) => {
+    if (!event.startsWith('pusher:') && !event.startsWith('pusher_internal:')) out({ channel: name, event, data });
+  });
+}
+
+async function answer(ref, promise) {
+  try {
+    const response = await promise;
+    out({ ref, status: response.status, body: await response.json() });
+  } catch (e) {
+    out({ ref, status: e.status || 0, body: e.body || String(e) });
+  }
+}
+
+const commands = readline.createInterface({ input: process.stdin });
+commands.on('line', (line) => {
+  const command = JSON.parse(line);
+  if (command.subscribe) subscribe(command);
+  else if (command.unsubscribe) client.unsubscribe(command.unsubscribe);
+  else if (command.clientEvent) out({ sent: command.clientEvent, ok: client.channel(command.channel).trigger(command.clientEvent, command.data) });
+  else if (command.trigger) {
+    const t = command.trigger;
+    answer(command.ref, backend.trigger(t.channels, t.event, t.data, t.socket_id ? { socket_id: t.socket_id } : undefined));
+  } else if (command.batch) answer(command.ref, backend.triggerBatch(command.batch));
+  else if (command.get) answer(command.ref, backend.get({ path: command.get, params: command.params || {} }));
+});
+commands.on('close', () => {
+  if (client) client.disconnect();
+  process.exit(0);
+});
