@@ -8,7 +8,8 @@
  * Commands, one JSON object a line on stdin:
  *   {"subscribe":"<channel>","user":{"user_id":…,"user_info":…},"secret":"<another secret, to sign badly>"}
  *   {"unsubscribe":"<channel>"}
- *   {"clientEvent":"client-…","channel":"<channel>","data":…}     (channel.trigger)
+ *   {"clientEvent":"client-…","channel":"<channel>","data":…,"times":n}   (channel.trigger, n times at once)
+ *   {"terminate":"<user id>","ref":n}                                         (server SDK terminateUserConnections)
  *   {"trigger":{"channels":[…],"event":…,"data":…,"socket_id":…},"ref":n}   (server SDK trigger)
  *   {"batch":[{"channel","name","data"}…],"ref":n}                            (server SDK triggerBatch)
  *   {"get":"/channels…","params":{…},"ref":n}                                (server SDK get)
@@ -87,7 +88,10 @@ commands.on('line', (line) => {
   const command = JSON.parse(line);
   if (command.subscribe) subscribe(command);
   else if (command.unsubscribe) client.unsubscribe(command.unsubscribe);
-  else if (command.clientEvent) out({ sent: command.clientEvent, ok: client.channel(command.channel).trigger(command.clientEvent, command.data) });
+  else if (command.clientEvent) {
+    for (let i = 0; i < (command.times || 1); i++) client.channel(command.channel).trigger(command.clientEvent, command.data);
+    out({ sent: command.clientEvent, times: command.times || 1 });
+  } else if (command.terminate) answer(command.ref, backend.terminateUserConnections(command.terminate));
   else if (command.trigger) {
     const t = command.trigger;
     answer(command.ref, backend.trigger(t.channels, t.event, t.data, t.socket_id ? { socket_id: t.socket_id } : undefined));

@@ -198,6 +198,37 @@ class PusherCompatTests {
         }
     }
 
+    /** pushgate.ws.frame-burst (40) frames at once, then frames-per-second (20): the rest are refused. */
+    @Test
+    void clientEventsAreRateLimitedLikeOtherClientFrames() {
+        String channel = "private-" + uniqueUid("flood");
+        try (NodePusherClient ann = page()) {
+            subscribe(ann, channel);
+
+            ann.send("{\"clientEvent\":\"client-spam\",\"channel\":\"" + channel + "\",\"data\":{},\"times\":45}");
+            JsonNode refused = ann.await(line -> line.path("error").path("code").asInt(0) == 4301, "a rate limit error");
+            assertThat(refused.path("error").path("message").asString()).contains("per second");
+        }
+    }
+
+    @Test
+    void terminatingAUsersConnectionsClosesThemForGood() {
+        String channel = "presence-" + uniqueUid("ended");
+        try (NodePusherClient ann = page(); NodePusherClient bob = page(); NodePusherClient backend = backend()) {
+            ann.send("{\"subscribe\":\"" + channel + "\",\"user\":{\"user_id\":\"ann\"}}");
+            ann.await(line -> channel.equals(line.path("subscribed").asString(null)), "ann subscribed");
+            bob.send("{\"subscribe\":\"" + channel + "\",\"user\":{\"user_id\":\"bob\"}}");
+            bob.await(line -> channel.equals(line.path("subscribed").asString(null)), "bob subscribed");
+
+            assertThat(backend.call("{\"terminate\":\"bob\"}").path("status").asInt()).isEqualTo(200);
+
+            assertThat(ann.await(line -> line.has("member_removed"), "bob leaving").path("id").asString()).isEqualTo("bob");
+            // 4009 is in Pusher's 4000-4099: pusher-js does not reconnect
+            bob.await(line -> "disconnected".equals(line.path("state").asString(null)) || "failed".equals(line.path("state").asString(null)),
+                    "bob's connection closed");
+        }
+    }
+
     @Test
     void channelQueriesAnswerAsPushersApi() {
         String channel = uniqueUid("listed");
