@@ -2,7 +2,8 @@
  * The stock pusher-js (Node build) as a page would use it, and the stock `pusher` server SDK as a backend
  * would, for the Pusher compatibility tests:
  *   node pusher-client.js '<options json>'
- * options: host, port, appId, key, secret (the backend's), connect (false: only the server SDK).
+ * options: host, port, appId, key, secret (the backend's), connect (false: only the server SDK),
+ * tls (wss and https on that port, as behind nginx on 443).
  * Channel authorisation is what a backend's auth endpoint answers: the server SDK's authorizeChannel,
  * called from pusher-js's channelAuthorization.customHandler.
  * Commands, one JSON object a line on stdin:
@@ -24,7 +25,7 @@ const options = JSON.parse(process.argv[2] || '{}');
 const out = (o) => process.stdout.write(JSON.stringify(o) + '\n');
 const server = (secret) => new PusherServer({
   appId: options.appId, key: options.key, secret: secret || options.secret,
-  host: options.host || '127.0.0.1', port: String(options.port), useTLS: false,
+  host: options.host || '127.0.0.1', port: String(options.port), useTLS: !!options.tls,
   // lets authorizeChannel answer private-encrypted- channels, so pusher-js asks the server for them
   encryptionMasterKeyBase64: Buffer.alloc(32, 7).toString('base64')
 });
@@ -35,8 +36,8 @@ const secrets = {};   // channel -> the secret its authorisation is signed with
 let client = null;
 if (options.connect !== false) {
   client = new PusherJs(options.key, {
-    wsHost: options.host || '127.0.0.1', wsPort: options.port, forceTLS: false,
-    enabledTransports: ['ws'], disableStats: true, cluster: 'mt1',
+    wsHost: options.host || '127.0.0.1', wsPort: options.port, wssPort: options.port, forceTLS: !!options.tls,
+    enabledTransports: ['ws', 'wss'], disableStats: true, cluster: 'mt1',
     channelAuthorization: {
       customHandler: ({ socketId, channelName }, callback) => {
         try {

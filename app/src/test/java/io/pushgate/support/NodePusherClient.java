@@ -19,9 +19,14 @@ public final class NodePusherClient extends NodeScript {
         super(started.process(), started.errors());
     }
 
-    /** @param options host, port, appId, key, secret, connect (false: the server SDK alone) */
+    /** @param options host, port, appId, key, secret, connect (false: the server SDK alone), tls */
     public static NodePusherClient start(String options) {
-        return new NodePusherClient(launch("pusher-client.js", "pusher-js", List.of(options), Map.of()));
+        return start(options, Map.of());
+    }
+
+    /** @param env more environment, e.g. {@code NODE_EXTRA_CA_CERTS} for a test CA */
+    public static NodePusherClient start(String options, Map<String, String> env) {
+        return new NodePusherClient(launch("pusher-client.js", "pusher-js", List.of(options), env));
     }
 
     /** Sends a server SDK command ({@code trigger}, {@code batch}, {@code get}) and waits for its answer. */

@@ -111,6 +111,11 @@ public class NodeScript implements AutoCloseable {
         }
     }
 
+    /** A matching line the client printed already (skipped by an earlier wait), or the next one that matches. */
+    public JsonNode find(Predicate<JsonNode> wanted, String what) {
+        return seen.stream().filter(wanted).findFirst().orElseGet(() -> await(wanted, what));
+    }
+
     /** A line with {@code field} the client printed already, or the next one. */
     public JsonNode reported(String field) {
         return seen.stream().filter(line -> line.has(field)).findFirst().orElseGet(() -> awaitField(field));
