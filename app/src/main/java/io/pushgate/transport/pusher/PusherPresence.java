@@ -30,12 +30,18 @@ public final class PusherPresence {
 
     private final Map<String, Map<String, Member>> channels = new HashMap<>();
 
-    /** @return whether the user was not in the channel before (a {@code member_added}) */
+    /**
+     * Records the connection's member; a connection subscribing again replaces its member.
+     *
+     * @return whether the user had no other connection in the channel (a {@code member_added})
+     */
     public synchronized boolean add(String channel, String clientId, Member member) {
         Map<String, Member> members = channels.computeIfAbsent(channel, c -> new LinkedHashMap<>());
-        boolean known = members.values().stream().anyMatch(m -> m.userId().equals(member.userId()));
         Member before = members.put(clientId, member);
-        return !known || (before != null && !before.userId().equals(member.userId()) && !hasUser(members, member.userId(), clientId));
+        if (before != null && before.userId().equals(member.userId())) {
+            return false; // the same subscription again
+        }
+        return !hasUser(members, member.userId(), clientId);
     }
 
     /** @return the member when this was its user's last connection in the channel (a {@code member_removed}) */
