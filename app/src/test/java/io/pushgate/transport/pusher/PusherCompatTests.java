@@ -13,6 +13,7 @@ import io.pushgate.support.Api;
 import io.pushgate.support.NodePusherClient;
 import io.pushgate.support.PushgateIntegrationTest;
 
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.boot.test.web.server.LocalServerPort;
@@ -25,8 +26,10 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 /**
  * pusher-js (the Node build, as Laravel Echo drives it in a page) against {@code /app/{key}}, and the
- * {@code pusher} server SDK (as Laravel's broadcaster calls it) against {@code /apps/{id}/}: both stock, from npm.
+ * {@code pusher} server SDK (as Laravel's broadcaster calls it) against {@code /apps/{id}/}: both stock, from npm
+ * ({@code npm ci} in {@code app/src/test/node}), so tagged e2e as the other Node-driven tests are ({@code -Pe2e}).
  */
+@Tag("e2e")
 @PushgateIntegrationTest
 @TestPropertySource(properties = {"pushgate.compat.pusher.enabled=true", "pushgate.compat.pusher.app-id=" + PusherCompatTests.APP_ID,
         "pushgate.compat.pusher.key=" + PusherCompatTests.KEY, "pushgate.compat.pusher.secret=" + PusherCompatTests.SECRET})
