@@ -291,6 +291,7 @@ public final class PusherWebSocket implements WebHandler {
                 }
                 return;
             }
+            overRate = 0;
             JsonNode frame;
             try {
                 frame = RawJson.read(mapper, text);
