@@ -3,7 +3,8 @@
  * would, for the Pusher compatibility tests:
  *   node pusher-client.js '<options json>'
  * options: host, port, appId, key, secret (the backend's), connect (false: only the server SDK),
- * tls (wss and https on that port, as behind nginx on 443).
+ * tls (wss and https on that port, as behind nginx on 443), echo (true: pusher-js is driven by Laravel Echo,
+ * created as a Laravel app's resources/js/echo.js does).
  * Channel authorisation is what a backend's auth endpoint answers: the server SDK's authorizeChannel,
  * called from pusher-js's channelAuthorization.customHandler.
  * Commands, one JSON object a line on stdin:
@@ -14,6 +15,11 @@
  *   {"trigger":{"channels":[…],"event":…,"data":…,"socket_id":…},"ref":n}   (server SDK trigger)
  *   {"batch":[{"channel","name","data"}…],"ref":n}                            (server SDK triggerBatch)
  *   {"get":"/channels…","params":{…},"ref":n}                                (server SDK get)
+ * With echo, also:
+ *   {"echoListen":"<channel>","event":"OrderShipped"}    (Echo.channel(…).listen(…))
+ *   {"echoPrivate":"<name>","event":"…"}                  (Echo.private(name).listen(…), channel private-<name>)
+ *   {"echoJoin":"<name>","user":{…}}                      (Echo.join(name).here/joining/leaving, channel presence-<name>)
+ *   {"whisper":"<name>","event":"typing","data":…}        (Echo.private(name).whisper(…)); listenForWhisper on echoPrivate
  * Prints one JSON object a line for everything either reports; exits when stdin closes.
  */
 'use strict';
@@ -34,10 +40,14 @@ const users = {};     // channel -> presence user data for its authorisation
 const secrets = {};   // channel -> the secret its authorisation is signed with
 
 let client = null;
-if (options.connect !== false) {
-  client = new PusherJs(options.key, {
+let echo = null;
+
+async function connect() {
+  if (options.connect === false) return;
+  const settings = {
     wsHost: options.host || '127.0.0.1', wsPort: options.port, wssPort: options.port, forceTLS: !!options.tls,
     enabledTransports: ['ws', 'wss'], disableStats: true, cluster: 'mt1',
+    // what the app's auth endpoint (Laravel's /broadcasting/auth) answers, made by the server SDK
     channelAuthorization: {
       customHandler: ({ socketId, channelName }, callback) => {
         try {
@@ -47,7 +57,15 @@ if (options.connect !== false) {
         }
       }
     }
-  });
+  };
+  if (options.echo) {
+    // laravel-echo 2's CommonJS build does not load in Node (its package is "type": "module"): import the ES module
+    const Echo = (await import('laravel-echo')).default;
+    echo = new Echo({ broadcaster: 'pusher', Pusher: PusherJs, key: options.key, ...settings });
+    client = echo.connector.pusher;
+  } else {
+    client = new PusherJs(options.key, settings);
+  }
   client.connection.bind('state_change', (s) => out({ state: s.current }));
   client.connection.bind('connected', () => out({ connected: client.connection.socket_id }));
   client.connection.bind('error', (e) => out({ error: e && e.data ? e.data : (e && e.error && e.error.data) || String(e) }));
@@ -84,22 +102,60 @@ async function answer(ref, promise) {
   }
 }
 
-const commands = readline.createInterface({ input: process.stdin });
-commands.on('line', (line) => {
-  const command = JSON.parse(line);
-  if (command.subscribe) subscribe(command);
-  else if (command.unsubscribe) client.unsubscribe(command.unsubscribe);
-  else if (command.clientEvent) {
-    for (let i = 0; i < (command.times || 1); i++) client.channel(command.channel).trigger(command.clientEvent, command.data);
-    out({ sent: command.clientEvent, times: command.times || 1 });
-  } else if (command.terminate) answer(command.ref, backend.terminateUserConnections(command.terminate));
-  else if (command.trigger) {
-    const t = command.trigger;
-    answer(command.ref, backend.trigger(t.channels, t.event, t.data, t.socket_id ? { socket_id: t.socket_id } : undefined));
-  } else if (command.batch) answer(command.ref, backend.triggerBatch(command.batch));
-  else if (command.get) answer(command.ref, backend.get({ path: command.get, params: command.params || {} }));
-});
-commands.on('close', () => {
-  if (client) client.disconnect();
-  process.exit(0);
+function echoChannel(channel, name) {
+  return channel
+    .subscribed(() => out({ subscribed: name }))
+    .error((e) => out({ subscription_error: name, status: e && e.status, type: e && e.type, detail: e && e.error }));
+}
+
+function echoCommand(command) {
+  if (command.echoListen) {
+    const name = command.echoListen;
+    echoChannel(echo.channel(name), name).listen(command.event, (data) => out({ echo: name, event: command.event, data }));
+  } else if (command.echoPrivate) {
+    const name = 'private-' + command.echoPrivate;
+    echoChannel(echo.private(command.echoPrivate), name)
+      .listen(command.event || '.unused', (data) => out({ echo: name, event: command.event, data }))
+      .listenForWhisper('typing', (data) => out({ whispered: name, data }));
+  } else if (command.echoJoin) {
+    const name = 'presence-' + command.echoJoin;
+    users[name] = command.user;
+    echo.join(command.echoJoin)
+      .here((members) => out({ here: name, users: members }))
+      .joining((user) => out({ joining: name, user }))
+      .leaving((user) => out({ leaving: name, user }))
+      .error((e) => out({ subscription_error: name, status: e && e.status }));
+  } else if (command.whisper) {
+    echo.private(command.whisper).whisper(command.event, command.data);
+    out({ sent: 'whisper' });
+  } else {
+    return false;
+  }
+  return true;
+}
+
+connect().then(() => {
+  const commands = readline.createInterface({ input: process.stdin });
+  commands.on('line', (line) => {
+    const command = JSON.parse(line);
+    if (echo && echoCommand(command)) return;
+    if (command.subscribe) subscribe(command);
+    else if (command.unsubscribe) client.unsubscribe(command.unsubscribe);
+    else if (command.clientEvent) {
+      for (let i = 0; i < (command.times || 1); i++) client.channel(command.channel).trigger(command.clientEvent, command.data);
+      out({ sent: command.clientEvent, times: command.times || 1 });
+    } else if (command.terminate) answer(command.ref, backend.terminateUserConnections(command.terminate));
+    else if (command.trigger) {
+      const t = command.trigger;
+      answer(command.ref, backend.trigger(t.channels, t.event, t.data, t.socket_id ? { socket_id: t.socket_id } : undefined));
+    } else if (command.batch) answer(command.ref, backend.triggerBatch(command.batch));
+    else if (command.get) answer(command.ref, backend.get({ path: command.get, params: command.params || {} }));
+  });
+  commands.on('close', () => {
+    if (client) client.disconnect();
+    process.exit(0);
+  });
+}, (e) => {
+  process.stderr.write(String(e && e.stack || e) + '\n');
+  process.exit(1);
 });
