@@ -113,7 +113,7 @@ public class PushgateConfig {
                     + "every request to the backend is signed with it");
         }
         return new BackendConnectProxy(auth.connectUrl(), auth.connectTimeout(), auth.connectMaxInFlight(), auth.connectTtl(),
-                new Signatures(secret), mapper);
+                new Signatures(secret), mapper, (int) Math.min(Integer.MAX_VALUE, properties.events().maxSessionData().toBytes()));
     }
 
     @Bean

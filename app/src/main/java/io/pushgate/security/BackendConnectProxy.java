@@ -43,7 +43,7 @@ import tools.jackson.databind.json.JsonMapper;
  *   <li>5xx, no answer within {@code pushgate.auth.connect-timeout}, unreachable: 503 (close 1013), so
  *       clients retry rather than throw their credential away;</li>
  *   <li>200 with an answer that is not valid (no {@code uid}, a name that is not valid, {@code data} that is
- *       not an object or over 4096 bytes, a body that is not JSON or over 64 KiB), or another 2xx/3xx: 502,
+ *       not an object or over {@code pushgate.events.max-session-data}, a body that is not JSON or over 64 KiB), or another 2xx/3xx: 502,
  *       logged with what was wrong.</li>
  * </ul>
  * At most {@code pushgate.auth.connect-max-in-flight} calls wait for the backend at once; one more is
@@ -52,7 +52,7 @@ import tools.jackson.databind.json.JsonMapper;
  */
 public final class BackendConnectProxy implements ConnectProxy, AutoCloseable {
 
-    /** The largest {@code data} object taken from an answer, in bytes of its compact JSON. */
+    /** The largest {@code data} object taken from an answer by default, in bytes of its compact JSON. */
     public static final int MAX_DATA_BYTES = 4096;
     /** The largest answer body read. */
     static final int MAX_ANSWER_BYTES = 64 * 1024;
@@ -72,6 +72,7 @@ public final class BackendConnectProxy implements ConnectProxy, AutoCloseable {
     private final ConnectionProvider connections;
     private final WebClient client;
     private final AtomicInteger inFlight = new AtomicInteger();
+    private final int maxDataBytes;
 
     /**
      * @param url         where to POST
@@ -83,6 +84,13 @@ public final class BackendConnectProxy implements ConnectProxy, AutoCloseable {
      */
     public BackendConnectProxy(URI url, Duration timeout, int maxInFlight, Duration defaultTtl, Signatures signatures,
                                JsonMapper mapper) {
+        this(url, timeout, maxInFlight, defaultTtl, signatures, mapper, MAX_DATA_BYTES);
+    }
+
+    /** @param maxDataBytes the largest {@code data} taken, as the session data cap ({@code pushgate.events.max-session-data}) */
+    public BackendConnectProxy(URI url, Duration timeout, int maxInFlight, Duration defaultTtl, Signatures signatures,
+                               JsonMapper mapper, int maxDataBytes) {
+        this.maxDataBytes = maxDataBytes;
         if (!"http".equalsIgnoreCase(url.getScheme()) && !"https".equalsIgnoreCase(url.getScheme())) {
             throw new IllegalArgumentException("pushgate.auth.connect-url must be an http or https URL");
         }
@@ -256,8 +264,8 @@ public final class BackendConnectProxy implements ConnectProxy, AutoCloseable {
             }
             data = mapper.writeValueAsString(dataNode);
             int size = data.getBytes(StandardCharsets.UTF_8).length;
-            if (size > MAX_DATA_BYTES) {
-                throw new InvalidAnswer("data is " + size + " bytes, over " + MAX_DATA_BYTES);
+            if (size > maxDataBytes) {
+                throw new InvalidAnswer("data is " + size + " bytes, over " + maxDataBytes);
             }
         }
         Instant expiresAt = expiry(root.get("ttl"));

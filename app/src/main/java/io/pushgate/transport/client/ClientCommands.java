@@ -118,17 +118,15 @@ public class ClientCommands {
         }).map(json -> new Answered(true, json)).onErrorMap(BackendCallException.class, ClientCommands::problem);
     }
 
-    /** A call that got no answer: the code the client sees as the problem's slug, with a status that fits. */
+    /** A call that got no answer: the code the client sees, as a problem slug, with a status that fits. */
     private static ProblemException problem(BackendCallException e) {
-        HttpStatus status = switch (e.code()) {
-            case UNAVAILABLE -> HttpStatus.NOT_IMPLEMENTED;
-            case TIMEOUT -> HttpStatus.GATEWAY_TIMEOUT;
-            case FAILED -> HttpStatus.BAD_GATEWAY;
-            case BUSY -> HttpStatus.TOO_MANY_REQUESTS;
+        Problem problem = switch (e.code()) {
+            case UNAVAILABLE -> new Problem("rpc-unavailable", HttpStatus.NOT_IMPLEMENTED, e.getMessage());
+            case TIMEOUT -> new Problem("rpc-timeout", HttpStatus.GATEWAY_TIMEOUT, e.getMessage());
+            case FAILED -> new Problem("rpc-failed", HttpStatus.BAD_GATEWAY, e.getMessage());
+            case BUSY -> new Problem("rpc-busy", HttpStatus.TOO_MANY_REQUESTS, e.getMessage());
         };
-        return new ProblemException(new Problem(e.code() == BackendCallException.Code.UNAVAILABLE ? "rpc-unavailable"
-                : e.code() == BackendCallException.Code.TIMEOUT ? "rpc-timeout"
-                : e.code() == BackendCallException.Code.FAILED ? "rpc-failed" : "rpc-busy", status, e.getMessage()));
+        return new ProblemException(problem);
     }
 
     private static ClientClaims claims(ServerWebExchange exchange) {
