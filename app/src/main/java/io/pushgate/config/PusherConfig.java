@@ -49,17 +49,20 @@ class PusherConfig {
     }
 
     @Bean
-    PusherPresence pusherPresence() {
-        return new PusherPresence();
+    PusherPresence pusherPresence(PushNode node, JsonMapper mapper) {
+        PusherPresence presence = new PusherPresence(mapper);
+        node.watchGroups(presence);
+        return presence;
     }
 
     @Bean(destroyMethod = "close")
-    PusherWebSocket pusherWebSocket(PusherApp app, PushNode node, ClientActions actions, PusherPresence presence, JsonMapper mapper,
+    PusherWebSocket pusherWebSocket(PusherApp app, PushNode node, ClientActions actions, Broker broker, PusherPresence presence,
+                                    JsonMapper mapper,
                                     WsSettings settings) {
         // client events are frames like /ws's: the same frame limit bounds them
         WebSocketService webSockets = new HandshakeWebSocketService(new ReactorNettyRequestUpgradeStrategy(
                 () -> WebsocketServerSpec.builder().maxFramePayloadLength(settings.hardFrameLimit())));
-        return new PusherWebSocket(app, node, actions, presence, mapper, webSockets, settings.framesPerSecond(),
+        return new PusherWebSocket(app, node, actions, broker, presence, mapper, webSockets, settings.framesPerSecond(),
                 settings.frameBurst(), settings.heartbeat());
     }
 

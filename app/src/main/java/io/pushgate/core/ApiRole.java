@@ -55,4 +55,10 @@ public interface ApiRole {
 
     /** The uid's sessions on every node, by client id; empty when it is offline. */
     List<SessionView> sessionViews(String uid);
+
+    /**
+     * From now on {@code watcher} hears every change to the cluster's group members, with their session data,
+     * in the order this node applies them (see {@link GroupWatcher}); for what an adapter derives from them.
+     */
+    void watchGroups(GroupWatcher watcher);
 }

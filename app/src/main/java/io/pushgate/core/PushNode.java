@@ -361,6 +361,11 @@ public final class PushNode implements TransportRole, ApiRole, BrokerRole, Metri
     }
 
     @Override
+    public void watchGroups(GroupWatcher watcher) {
+        roster.watch(watcher);
+    }
+
+    @Override
     public boolean setLocalSessionData(String clientId, @Nullable String data) {
         Session session = hub.client(clientId);
         return session != null && hub.setData(session, data);

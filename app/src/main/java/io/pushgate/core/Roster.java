@@ -34,6 +34,26 @@ public final class Roster {
     private final Map<String, Set<String>> nodes = new ConcurrentHashMap<>();
     /** Session data by client id, for the sessions that have any (most have none). */
     private final Map<String, String> data = new ConcurrentHashMap<>();
+    /** Told of every group change under this monitor; replaced, never changed in place. */
+    private volatile List<GroupWatcher> watchers = List.of();
+
+    /**
+     * From now on {@code watcher} hears every change to groups' members (see {@link GroupWatcher}); it is
+     * told first of every member there is, as if each had just joined.
+     */
+    public synchronized void watch(GroupWatcher watcher) {
+        groups.forEach((group, members) -> members.keySet().forEach(clientId ->
+                watcher.changed(group, clientId, true, data.get(clientId))));
+        List<GroupWatcher> more = new ArrayList<>(watchers);
+        more.add(watcher);
+        watchers = List.copyOf(more);
+    }
+
+    private void tell(String group, String clientId, boolean in, @Nullable String sessionData) {
+        for (GroupWatcher watcher : watchers) {
+            watcher.changed(group, clientId, in, sessionData);
+        }
+    }
 
     public synchronized void connected(String clientId, String uid, String node, Set<String> groupNames) {
         connected(clientId, uid, node, groupNames, null);
@@ -62,7 +82,7 @@ public final class Roster {
         if (member == null) {
             return;
         }
-        data.remove(clientId);
+        String lastData = data.remove(clientId);
         uids.computeIfPresent(member.uid(), (k, ids) -> {
             Set<String> left = SmallSets.without(ids, clientId);
             return left.isEmpty() ? null : left;
@@ -76,6 +96,7 @@ public final class Roster {
                     groups.remove(group, members);
                 }
             }
+            tell(group, clientId, false, lastData);
         }
     }
 
@@ -84,6 +105,7 @@ public final class Roster {
         if (member != null && !member.groups().contains(group)) {
             clients.put(clientId, new Member(clientId, member.uid(), member.node(), SmallSets.with(member.groups(), group)));
             groups.computeIfAbsent(group, k -> new ConcurrentHashMap<>()).put(clientId, member.uid());
+            tell(group, clientId, true, data.get(clientId));
         }
     }
 
@@ -98,18 +120,21 @@ public final class Roster {
                     groups.remove(group, members);
                 }
             }
+            tell(group, clientId, false, data.get(clientId));
         }
     }
 
     /** The session's data is now {@code sessionData} ({@code null} for none); ignored for an unknown session. */
     public synchronized void dataChanged(String clientId, @Nullable String sessionData) {
-        if (!clients.containsKey(clientId)) {
+        Member member = clients.get(clientId);
+        if (member == null) {
             return;
         }
-        if (sessionData == null) {
-            data.remove(clientId);
-        } else {
-            data.put(clientId, sessionData);
+        String before = sessionData == null ? data.remove(clientId) : data.put(clientId, sessionData);
+        if (!java.util.Objects.equals(before, sessionData)) {
+            for (String group : member.groups()) {
+                tell(group, clientId, true, sessionData);
+            }
         }
     }
 

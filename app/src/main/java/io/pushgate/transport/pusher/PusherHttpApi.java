@@ -318,7 +318,7 @@ public final class PusherHttpApi implements WebHandler {
         return Answer.ok(mapper.writeValueAsString(Map.of("users", users)));
     }
 
-    /** Closes the connections of a presence member with this {@code user_id} on this node (4009: not retried). */
+    /** Closes the presence connections of this {@code user_id} on every node (4009: not retried). */
     private Mono<Answer> terminate(String userId) {
         List<String> clients = members.clientsOf(userId);
         return reactor.core.publisher.Flux.fromIterable(clients)

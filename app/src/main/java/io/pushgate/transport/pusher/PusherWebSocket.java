@@ -14,6 +14,7 @@ import java.util.function.Function;
 
 import io.netty.channel.Channel;
 import io.pushgate.codec.RawJson;
+import io.pushgate.core.Broker;
 import io.pushgate.core.ClientActions;
 import io.pushgate.core.ClientClaims;
 import io.pushgate.core.ClientRefusal;
@@ -86,6 +87,7 @@ public final class PusherWebSocket implements WebHandler {
     private final PusherApp app;
     private final TransportRole node;
     private final ClientActions actions;
+    private final Broker broker;
     private final PusherPresence presence;
     private final JsonMapper mapper;
     private final WebSocketService webSockets;
@@ -103,11 +105,12 @@ public final class PusherWebSocket implements WebHandler {
      * @param heartbeat       how often a silent connection is sent {@code pusher:ping}; two of them
      *                        unanswered close it with 4201
      */
-    public PusherWebSocket(PusherApp app, TransportRole node, ClientActions actions, PusherPresence presence, JsonMapper mapper,
+    public PusherWebSocket(PusherApp app, TransportRole node, ClientActions actions, Broker broker, PusherPresence presence, JsonMapper mapper,
                            WebSocketService webSockets, double framesPerSecond, int frameBurst, Duration heartbeat) {
         this.app = app;
         this.node = node;
         this.actions = actions;
+        this.broker = broker;
         this.presence = presence;
         this.mapper = mapper;
         this.webSockets = webSockets;
@@ -352,10 +355,15 @@ public final class PusherWebSocket implements WebHandler {
                     subscriptionError(channelName, "BadChannelData", "channel_data must be a JSON object with user_id", 400);
                     return;
                 }
+                // the member goes in the session data first, so every node knows it when it hears of the join
+                setMember(channelName, member);
             }
             try {
                 actions.joinVouched(session(), channelName);
             } catch (ClientRefusal refusal) {
+                if (member != null) {
+                    setMember(channelName, null);
+                }
                 subscriptionError(channelName, refusal.code(), refusal.getMessage(), refusal.reason() == ClientRefusal.Reason.TOO_MANY_GROUPS ? 429 : 400);
                 return;
             }
@@ -363,14 +371,17 @@ public final class PusherWebSocket implements WebHandler {
                 send(event("pusher_internal:subscription_succeeded", channelName, "{}"));
                 return;
             }
-            boolean added;
             synchronized (this) {
                 presenceChannels.add(channelName);
-                added = presence.add(channelName, session().clientId(), member);
             }
-            send(event("pusher_internal:subscription_succeeded", channelName, presenceData(channelName)));
-            if (added) {
-                tellOthers(channelName, "pusher_internal:member_added", memberJson(member));
+            presence.subscribe(channelName, session().clientId(), (channel, name, dataJson) -> send(event(name, channel, dataJson)));
+        }
+
+        /** Puts the connection's member of the channel in its session data, or takes it out ({@code null}). */
+        private void setMember(String channelName, PusherPresence.@Nullable Member member) {
+            synchronized (this) {
+                String data = presence.withMember(session().data(), channelName, member);
+                broker.setSessionData(session().clientId(), data).subscribe(null, e -> { }); // this node's own session: at once
             }
         }
 
@@ -399,28 +410,6 @@ public final class PusherWebSocket implements WebHandler {
             return new PusherPresence.Member(userId.asString(), RawJson.text(mapper, parsed.get("user_info")));
         }
 
-        private String memberJson(PusherPresence.Member member) {
-            return "{\"user_id\":" + mapper.writeValueAsString(member.userId())
-                    + (member.infoJson() == null ? "" : ",\"user_info\":" + member.infoJson()) + "}";
-        }
-
-        /** {@code {"presence":{"ids":[…],"hash":{id: info},"count":n}}}, as a string. */
-        private String presenceData(String channelName) {
-            Map<String, @Nullable String> users = presence.users(channelName);
-            StringBuilder ids = new StringBuilder("[");
-            StringBuilder hash = new StringBuilder("{");
-            for (Map.Entry<String, @Nullable String> user : users.entrySet()) {
-                String id = mapper.writeValueAsString(user.getKey());
-                if (ids.length() > 1) {
-                    ids.append(',');
-                    hash.append(',');
-                }
-                ids.append(id);
-                hash.append(id).append(':').append(user.getValue() == null ? "null" : user.getValue());
-            }
-            return "{\"presence\":{\"ids\":" + ids + "],\"hash\":" + hash + "},\"count\":" + users.size() + "}}";
-        }
-
         /** Publishes to the channel's other connections, cluster-wide, through the broker. */
         private void tellOthers(String channelName, String event, String dataJson) {
             try {
@@ -434,25 +423,26 @@ public final class PusherWebSocket implements WebHandler {
             if (channelName == null) {
                 return;
             }
-            leavePresence(channelName);
+            boolean wasPresence = unwatch(channelName);
             try {
                 actions.leave(session(), channelName);
             } catch (ClientRefusal refusal) {
                 // a bad name was never joined
             }
+            if (wasPresence) {
+                setMember(channelName, null); // after the leave: every node tells member_removed on the leave itself
+            }
         }
 
-        private void leavePresence(String channelName) {
-            PusherPresence.@Nullable Member gone;
+        /** Stops telling the connection of the channel's members. @return whether it was a presence subscription */
+        private boolean unwatch(String channelName) {
             synchronized (this) {
                 if (!presenceChannels.remove(channelName)) {
-                    return;
+                    return false;
                 }
-                gone = presence.remove(channelName, session().clientId());
             }
-            if (gone != null) {
-                tellOthers(channelName, "pusher_internal:member_removed", "{\"user_id\":" + mapper.writeValueAsString(gone.userId()) + "}");
-            }
+            presence.unsubscribe(channelName, session().clientId());
+            return true;
         }
 
         private void clientEvent(String event, @Nullable String channelName, @Nullable String dataJson) {
@@ -467,7 +457,7 @@ public final class PusherWebSocket implements WebHandler {
             tellOthers(channelName, event, dataJson == null ? "null" : dataJson);
         }
 
-        /** The connection is over: its presence memberships end, then its session. */
+        /** The connection is over: it hears no more of presence, then its session ends. */
         private void ended() {
             if (opened == null) {
                 return;
@@ -476,7 +466,7 @@ public final class PusherWebSocket implements WebHandler {
             synchronized (this) {
                 left = new java.util.ArrayList<>(presenceChannels);
             }
-            left.forEach(this::leavePresence);
+            left.forEach(this::unwatch); // its members go with the session, on every node
             node.disconnected(session());
         }
 
