@@ -72,4 +72,21 @@ class RosterTests {
         assertThat(roster.onlineUids("bob", 2)).containsExactly("carol");
         assertThat(roster.groupNames(null, 10)).containsExactly("y", "z");
     }
+
+    @Test
+    void aWatcherHearsEachGroupChangeOnceWithTheSessionDataThenAndTheMembersBeforeIt() {
+        roster.connected("a-1", "alice", "a", Set.of("room"), "{\"k\":1}");
+        List<String> heard = new java.util.ArrayList<>();
+        roster.watch((group, clientId, in, data) -> heard.add(group + " " + clientId + " " + in + " " + data));
+
+        roster.connected("b-1", "bob", "b", Set.of("room"));
+        roster.joined("b-1", "room"); // again: nothing changes
+        roster.dataChanged("a-1", "{\"k\":2}");
+        roster.dataChanged("a-1", "{\"k\":2}"); // the same data: nothing changes
+        roster.left("b-1", "room");
+        roster.nodeGone("a");
+
+        assertThat(heard).containsExactly("room a-1 true {\"k\":1}", "room b-1 true null", "room a-1 true {\"k\":2}",
+                "room b-1 false null", "room a-1 false {\"k\":2}");
+    }
 }
