@@ -86,7 +86,7 @@ public final class PushNode implements TransportRole, ApiRole, BrokerRole, Metri
         this.hub = new Hub(limits, new SessionEvents() { // the roster first, so presence is current when the cluster hears of it
             @Override
             public void connected(Session session) {
-                boolean first = !clustered && !roster.isOnline(session.uid());
+                boolean first = !clustered && backend.wants(BackendEvent.Type.ONLINE) && !roster.isOnline(session.uid());
                 roster.connected(session.clientId(), session.uid(), PushNode.this.nodeId, session.groups(), session.data());
                 cluster.connected(session);
                 tell(BackendEvent.Type.CONNECT, session, null, 0, null);
@@ -110,7 +110,7 @@ public final class PushNode implements TransportRole, ApiRole, BrokerRole, Metri
                     tell(BackendEvent.Type.DISCONNECT, session, null, reason == null ? BackendEvent.CLOSED_BY_CLIENT : reason.code(),
                             reason == null ? "closed by the client" : reason.reason());
                 }
-                if (!clustered && !roster.isOnline(session.uid())) {
+                if (!clustered && backend.wants(BackendEvent.Type.OFFLINE) && !roster.isOnline(session.uid())) {
                     tell(BackendEvent.Type.OFFLINE, session, null, 0, null);
                 }
             }

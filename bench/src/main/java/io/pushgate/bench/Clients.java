@@ -290,7 +290,7 @@ final class Clients {
 
     /** A reply: counted by outcome, timed from its {@code ref} (talk's send time) when it has one. */
     private void reply(byte[] buf, int from, int to) {
-        int r = indexOf(buf, from, to, REF);
+        int r = Bytes.indexOf(buf, from, to, REF);
         if (r >= 0) {
             long ref = 0;
             int i = r + REF.length;
@@ -301,11 +301,11 @@ final class Clients {
                 metrics.recordLatency((System.nanoTime() - REF_BASE_NANOS) / 1000 + 1 - ref);
             }
         }
-        if (indexOf(buf, from, to, OK_TRUE) >= 0) {
+        if (Bytes.indexOf(buf, from, to, OK_TRUE) >= 0) {
             metrics.repliesOk.increment();
             return;
         }
-        int c = indexOf(buf, from, to, CODE);
+        int c = Bytes.indexOf(buf, from, to, CODE);
         String code = "?";
         if (c >= 0) {
             int start = c + CODE.length;
@@ -318,18 +318,6 @@ final class Clients {
         metrics.replyError(code);
     }
 
-    private static int indexOf(byte[] buf, int from, int to, byte[] needle) {
-        outer:
-        for (int i = from; i + needle.length <= to; i++) {
-            for (int j = 0; j < needle.length; j++) {
-                if (buf[i + j] != needle[j]) {
-                    continue outer;
-                }
-            }
-            return i;
-        }
-        return -1;
-    }
 
     private static boolean startsWith(byte[] buf, int from, int to, byte[] prefix) {
         if (to - from < prefix.length) {
