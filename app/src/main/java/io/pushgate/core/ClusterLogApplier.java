@@ -63,9 +63,16 @@ final class ClusterLogApplier {
             if (node.wantsPresenceEdges()) {
                 edges.nodeGone(g.node(), g.teller(), uid -> !hub.sessionsOf(uid).isEmpty()).forEach(this::tell);
             }
+        } else if (entry instanceof ClusterEntry.Restating r) {
+            if (!r.node().equals(self)) {
+                roster.restating(r.node(), r.sessions());
+            }
+            if (node.wantsPresenceEdges()) {
+                edges.nodeGone(r.node(), r.node(), uid -> !hub.sessionsOf(uid).isEmpty()).forEach(this::tell);
+            }
         } else if (entry instanceof ClusterEntry.Restated r) {
             if (!r.node().equals(self)) {
-                r.sessions().forEach(s -> connectRemote(r.node(), s));
+                r.sessions().forEach(s -> roster.restated(s.clientId(), s.uid(), r.node(), s.groups(), s.data()));
             }
             if (node.wantsPresenceEdges()) {
                 r.sessions().forEach(s -> tell(edges.connected(r.node(), s.clientId(), s.uid())));
@@ -135,9 +142,9 @@ final class ClusterLogApplier {
         return node.applySequenced(m.publication(), m.seq(), m.ts(), m.holdFor()) != null;
     }
 
-    /** Forgets every other node's sessions, as the roster does before a snapshot. */
-    void forgetOtherNodes() {
-        edges.forgetOthers(self);
+    /** Forgets {@code node}'s sessions, telling nobody, as the roster does when it never restated. */
+    void forgetNode(String node) {
+        edges.forget(node);
     }
 
     /** An edge this node wrote the entry of is told to the backend here; every other node keeps quiet. */

@@ -314,12 +314,26 @@ public final class PushNode implements TransportRole, ApiRole, BrokerRole, Metri
     }
 
     @Override
-    public void forgetOtherNodes() {
-        clusterLog.forgetOtherNodes();
+    public Set<String> reloadingOtherNodes(Set<String> live) {
+        Set<String> absent = new HashSet<>();
         for (String known : roster.nodes()) {
-            if (!known.equals(nodeId)) {
-                roster.nodeGone(known);
+            if (!known.equals(nodeId) && !live.contains(known)) {
+                absent.add(known);
+                roster.restating(known, Integer.MAX_VALUE); // until it restates, or forgetNodeUnlessRestated
             }
+        }
+        return absent;
+    }
+
+    @Override
+    public Set<String> knownNodes() {
+        return roster.nodes();
+    }
+
+    @Override
+    public void forgetNodeUnlessRestated(String node) {
+        if (roster.abandonRestate(node)) {
+            clusterLog.forgetNode(node);
         }
     }
 

@@ -109,4 +109,32 @@ class PusherClusterTests {
                     "ann's connection closed");
         }
     }
+
+    @Test
+    void membersDoNotSeemToLeaveAndComeBackWhenRedisLosesItsDataAndTheNodesRestate() {
+        String channel = "presence-" + uniqueUid("outage");
+        try (NodePusherClient ann = page(a); NodePusherClient bob = page(b)) {
+            subscribe(ann, channel, "{\"user_id\":\"ann-o\"}");
+            JsonNode here = subscribe(bob, channel, "{\"user_id\":\"bob-o\"}");
+            if (!here.path("members").toString().contains("ann-o")) { // node B had not heard of Ann yet
+                bob.await(line -> "ann-o".equals(line.path("id").asString(null)), "ann joining");
+            }
+            ann.await(line -> line.has("member_added"), "bob joining");
+
+            redis.restart(); // empty: each node states its sessions again, and reloads the other's
+            org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(30)).until(() ->
+                    "1".equals(redis.command("HLEN", "{pushgate}:s:a")) && "1".equals(redis.command("HLEN", "{pushgate}:s:b")));
+            try (NodePusherClient carl = page(a)) {
+                subscribe(carl, channel, "{\"user_id\":\"carl-o\"}");
+
+                JsonNode next = bob.await(line -> line.has("member_added") || line.has("member_removed"),
+                        "the next member change on node B");
+                assertThat(next.path("member_added").isMissingNode()).as("Carl joining: %s", next).isFalse();
+                assertThat(next.path("id").asString()).isEqualTo("carl-o");
+                JsonNode onA = ann.await(line -> line.has("member_removed") || "carl-o".equals(line.path("id").asString(null)),
+                        "the next member change on node A");
+                assertThat(onA.has("member_removed")).as("Ann saw no one leave: %s", onA).isFalse();
+            }
+        }
+    }
 }
