@@ -116,6 +116,10 @@ class PusherBrowserE2ETests {
         String orders = uniqueUid("orders");
         String socketId = openPage("7", "Ann");
         assertThat(socketId).matches("[0-9]+\\.[0-9]+"); // Pusher's form, which Laravel's broadcaster checks
+        assertThat(String.valueOf(eval("return performance.getEntriesByType('resource').map((r) => r.name).join(' ')")))
+                .as("the page's scripts came from its own origin (the app behind nginx), none from a CDN")
+                .contains(nginx.https("/vendor/pusher-js/pusher.js"), nginx.https("/vendor/laravel-echo/echo.js"))
+                .doesNotContainPattern("https?://(?!localhost:" + nginx.httpsPort + "/)");
 
         eval("""
                 const orders = arguments[0];
