@@ -14,6 +14,7 @@ import java.security.MessageDigest;
 import java.time.Duration;
 import java.util.HexFormat;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
@@ -23,6 +24,7 @@ import java.util.function.Supplier;
 import javax.crypto.Mac;
 import javax.crypto.spec.SecretKeySpec;
 
+import io.pushgate.core.Disconnect;
 import io.pushgate.support.PushgateIntegrationTest;
 import io.pushgate.support.SchemaValidator;
 import io.pushgate.support.WsTestClient;
@@ -198,16 +200,16 @@ class PusherApiSpecTests {
     @Test
     void everyCloseCodeTheTransportSendsIsListed() {
         Set<String> sent = new TreeSet<>();
-        for (var d : new io.pushgate.core.Disconnect[] {PusherWebSocket.NO_SUCH_APP, PusherWebSocket.BAD_PROTOCOL,
-                PusherWebSocket.UNAUTHORIZED, PusherWebSocket.OVER_CAPACITY, PusherWebSocket.RECONNECT, PusherWebSocket.NO_PONG,
-                PusherWebSocket.TOO_FAST}) {
-            sent.add(String.valueOf(d.code()));
+        for (Disconnect own : List.of(PusherWebSocket.NO_SUCH_APP, PusherWebSocket.BAD_PROTOCOL, PusherWebSocket.UNAUTHORIZED,
+                PusherWebSocket.OVER_CAPACITY, PusherWebSocket.RECONNECT, PusherWebSocket.NO_PONG, PusherWebSocket.TOO_FAST)) {
+            sent.add(String.valueOf(own.code()));
         }
-        // and what each of pushgate's own close codes becomes on this transport
-        for (int code : new int[] {1001, 1013, 4401, 4403, 4408, 4429}) {
-            sent.add(String.valueOf(PusherWebSocket.pusherCode(new io.pushgate.core.Disconnect(code, "r")).code()));
+        // and what each close of the node's own (kicks, bans, limits, shutdown, heartbeat) becomes on this transport
+        for (Disconnect node : List.of(Disconnect.SHUTDOWN, Disconnect.TRY_AGAIN_LATER, Disconnect.UNAUTHORIZED, Disconnect.KICKED,
+                Disconnect.BANNED, Disconnect.SLOW_CLIENT, Disconnect.HEARTBEAT_TIMEOUT, Disconnect.TOO_MANY_SESSIONS,
+                Disconnect.RATE_LIMITED)) {
+            sent.add(String.valueOf(PusherWebSocket.pusherCode(node).code()));
         }
-        sent.add(String.valueOf(PusherWebSocket.pusherCode(io.pushgate.core.Disconnect.HEARTBEAT_TIMEOUT).code()));
         assertThat(sent).containsExactlyInAnyOrderElementsOf(closeCodes());
     }
 
