@@ -37,9 +37,10 @@ import tools.jackson.databind.json.JsonMapper;
  *
  * <p>The backend side is the stock {@code pusher} SDK in Node.js over https through nginx's {@code /apps/}
  * (Laravel's {@code pusher} broadcaster makes the same signed requests); the second presence member is the
- * stock pusher-js in Node.js over wss through nginx, authorised by that SDK. What the page saw is read from the
- * page ({@code window.seen}, filled by the page's Echo callbacks), waited for by polling the page, never by
- * sleeping.
+ * stock pusher-js in Node.js over wss through nginx, authorised by that SDK. The test calls the page's
+ * {@code window.Echo} in the page, as the app's own scripts would ({@code Echo.channel(…).listen(…)},
+ * {@code Echo.private(…)}, {@code Echo.join(…).here/joining/leaving}); the callbacks record what they get in
+ * {@code window.seen}, which the test reads, waiting by polling the page, never by sleeping.
  */
 @Tag("e2e")
 @PushgateIntegrationTest
