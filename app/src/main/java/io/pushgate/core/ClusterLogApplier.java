@@ -19,6 +19,13 @@ final class ClusterLogApplier {
     private final String self;
     /** Online and offline in log order; kept only while the backend wants to hear of them. */
     private final PresenceEdges edges = new PresenceEdges();
+    /**
+     * The cluster's group memberships in log order, this node's own changes included, for the watchers of
+     * {@link #watchGroups}; {@code null} (and not kept) until one watches.
+     */
+    private volatile @org.jspecify.annotations.Nullable Roster inLogOrder;
+    /** This node's sessions its own {@code NodeGone} took out while it restates them: put back quietly. Guarded by this. */
+    private final java.util.Set<String> restating = new java.util.HashSet<>();
 
     ClusterLogApplier(PushNode node, Hub hub, Roster roster, Clock clock) {
         this.node = node;
@@ -28,8 +35,30 @@ final class ClusterLogApplier {
         this.self = node.nodeId();
     }
 
+    /**
+     * From now on {@code watcher} hears every change to groups' members as this node reads them from the
+     * cluster log, its own included, with whether this node is the teller (see {@link GroupWatcher}): the
+     * node whose session changed; for a {@code NodeGone}, the node that wrote it. A node restating its
+     * sessions after losing Redis tells nothing of the sessions it still holds: they never left.
+     */
+    void watchGroups(GroupWatcher watcher) {
+        Roster roster;
+        synchronized (this) {
+            roster = inLogOrder;
+            if (roster == null) {
+                roster = new Roster();
+                inLogOrder = roster;
+            }
+        }
+        roster.watch(watcher);
+    }
+
     /** Applies an entry read live, as it comes; a message applied now also says how late it came. */
     void apply(ClusterEntry entry) {
+        Roster ordered = inLogOrder;
+        if (ordered != null) {
+            applyInLogOrder(ordered, entry);
+        }
         if (entry instanceof ClusterEntry.Message m) {
             if (applyMessage(m)) {
                 node.noteBrokerLag(clock.millis() - m.ts());
@@ -138,6 +167,42 @@ final class ClusterLogApplier {
     /** Forgets every other node's sessions, as the roster does before a snapshot. */
     void forgetOtherNodes() {
         edges.forgetOthers(self);
+        Roster ordered = inLogOrder;
+        if (ordered != null) { // quietly: their sessions come back from the snapshot, also quietly (not this node's)
+            ordered.applyAs(false, () -> ordered.nodes().stream().filter(n -> !n.equals(self)).forEach(ordered::nodeGone));
+        }
+    }
+
+    /** The entry's change to group memberships, told as this node's to tell when it is (see {@link #watchGroups}). */
+    private synchronized void applyInLogOrder(Roster ordered, ClusterEntry entry) {
+        if (entry instanceof ClusterEntry.Connected c) {
+            ClusterEntry.SessionState s = c.session();
+            ordered.applyAs(c.node().equals(self), () -> ordered.connected(s.clientId(), s.uid(), c.node(), s.groups(), s.data()));
+        } else if (entry instanceof ClusterEntry.Disconnected d) {
+            ordered.applyAs(d.node().equals(self), () -> ordered.disconnected(d.clientId()));
+        } else if (entry instanceof ClusterEntry.Joined j) {
+            ordered.applyAs(j.node().equals(self), () -> ordered.joined(j.session().clientId(), j.group()));
+        } else if (entry instanceof ClusterEntry.Left l) {
+            ordered.applyAs(l.node().equals(self), () -> ordered.left(l.session().clientId(), l.group()));
+        } else if (entry instanceof ClusterEntry.SessionData d) {
+            ordered.applyAs(d.node().equals(self), () -> ordered.dataChanged(d.session().clientId(), d.session().data()));
+        } else if (entry instanceof ClusterEntry.NodeGone g) {
+            boolean ownRestate = g.node().equals(self) && g.teller().equals(self);
+            for (Roster.Member member : ordered.sessionsOn(g.node())) {
+                // a session this node still holds is about to be restated, not gone: nobody is told
+                boolean held = ownRestate && hub.client(member.clientId()) != null;
+                if (held) {
+                    restating.add(member.clientId());
+                }
+                ordered.applyAs(!held && g.teller().equals(self), () -> ordered.disconnected(member.clientId()));
+            }
+        } else if (entry instanceof ClusterEntry.Restated r) {
+            for (ClusterEntry.SessionState s : r.sessions()) {
+                boolean back = restating.remove(s.clientId());
+                ordered.applyAs(r.node().equals(self) && !back,
+                        () -> ordered.connected(s.clientId(), s.uid(), r.node(), s.groups(), s.data()));
+            }
+        }
     }
 
     /** An edge this node wrote the entry of is told to the backend here; every other node keeps quiet. */
