@@ -61,7 +61,7 @@ public final class Roster {
      * Applies {@code change} (calls of this roster) with its watchers told that this node is, or is not, the
      * teller of what it changes. Outside it, every change is this node's to tell.
      */
-    public synchronized void applyAs(boolean tellerHere, Runnable change) {
+    synchronized void applyAs(boolean tellerHere, Runnable change) {
         boolean before = teller;
         teller = tellerHere;
         try {
