@@ -122,6 +122,9 @@ class PusherWebhooksClusterTests {
             bobOnB.join(channel, "bob");
             toldByB.await(named("member_added", channel), 1);
             annOnA.close(); // still there on B: nobody is removed
+            // B has read her tab on A closing: the tab on B is now her last
+            Awaitility.await().atMost(Duration.ofSeconds(20))
+                    .until(() -> b.api().get("/api/v1/groups/" + channel).path("sessions").asInt() == 2);
             settled();
             assertThat(told(channel)).containsExactlyInAnyOrder("channel_occupied", "member_added:ann", "member_added:bob");
 
