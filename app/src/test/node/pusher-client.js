@@ -15,6 +15,7 @@
  *   {"trigger":{"channels":[…],"event":…,"data":…,"socket_id":…},"ref":n}   (server SDK trigger)
  *   {"batch":[{"channel","name","data"}…],"ref":n}                            (server SDK triggerBatch)
  *   {"get":"/channels…","params":{…},"ref":n}                                (server SDK get)
+ *   {"webhook":{"headers":{<lower-case name>:…},"rawBody":"…"},"ref":n}     (server SDK webhook(…): isValid, getEvents, getTime)
  * With echo, also:
  *   {"echoListen":"<channel>","event":"OrderShipped"}    (Echo.channel(…).listen(…))
  *   {"echoPrivate":"<name>","event":"…"}                  (Echo.private(name).listen(…), channel private-<name>)
@@ -150,6 +151,12 @@ connect().then(() => {
       answer(command.ref, backend.trigger(t.channels, t.event, t.data, t.socket_id ? { socket_id: t.socket_id } : undefined));
     } else if (command.batch) answer(command.ref, backend.triggerBatch(command.batch));
     else if (command.get) answer(command.ref, backend.get({ path: command.get, params: command.params || {} }));
+    else if (command.webhook) {
+      // what an app's webhook endpoint does with a request it received: the SDK checks the key and signature
+      const webhook = backend.webhook(command.webhook);
+      const valid = webhook.isValid();
+      out({ ref: command.ref, valid, events: valid ? webhook.getEvents() : null, time: valid ? webhook.getTime().getTime() : null });
+    }
   });
   commands.on('close', () => {
     if (client) client.disconnect();

@@ -61,4 +61,11 @@ public interface ApiRole {
      * in the order this node applies them (see {@link GroupWatcher}); for what an adapter derives from them.
      */
     void watchGroups(GroupWatcher watcher);
+
+    /**
+     * From now on {@code watcher} hears every change to the cluster's group members with whether this node is
+     * the one to tell the outside world what it made happen, so exactly one node of a cluster tells it
+     * (see {@link GroupWatcher#changed(String, String, boolean, String, boolean)}).
+     */
+    void watchGroupEdges(GroupWatcher watcher);
 }

@@ -21,4 +21,19 @@ public interface GroupWatcher {
      *             in, its last data when it leaves or goes
      */
     void changed(String group, String clientId, boolean in, @Nullable String data);
+
+    /**
+     * The same change, and whether this node is its teller: the one node of the cluster that tells the
+     * outside world of what the change made happen (a webhook), so that exactly one node does. A watcher
+     * registered with {@code PushNode.watchGroupEdges} hears every change this way, in the cluster log's
+     * order (every node the same), with {@code teller} true on exactly one node: the node whose own
+     * session changed, or for the sessions of a node that is gone, the node that wrote its {@code NodeGone}
+     * (the reaper of a dead node). A node alone is the teller of every change. A watcher that only tells
+     * this node's own connections ignores it.
+     *
+     * @param teller whether this node tells what the change made happen
+     */
+    default void changed(String group, String clientId, boolean in, @Nullable String data, boolean teller) {
+        changed(group, clientId, in, data);
+    }
 }

@@ -38,6 +38,8 @@ public final class Roster {
     private final Map<String, PendingRestate> restating = new java.util.HashMap<>();
     /** Told of every group change under this monitor; replaced, never changed in place. */
     private volatile List<GroupWatcher> watchers = List.of();
+    /** Whether this node tells the changes applied now (see {@link GroupWatcher}); guarded by this. */
+    private boolean teller = true;
 
     /**
      * From now on {@code watcher} hears every change to groups' members (see {@link GroupWatcher}); it is
@@ -45,7 +47,7 @@ public final class Roster {
      */
     public synchronized void watch(GroupWatcher watcher) {
         groups.forEach((group, members) -> members.keySet().forEach(clientId ->
-                watcher.changed(group, clientId, true, data.get(clientId))));
+                watcher.changed(group, clientId, true, data.get(clientId), false))); // known already: no news
         List<GroupWatcher> more = new ArrayList<>(watchers);
         more.add(watcher);
         watchers = List.copyOf(more);
@@ -53,7 +55,21 @@ public final class Roster {
 
     private void tell(String group, String clientId, boolean in, @Nullable String sessionData) {
         for (GroupWatcher watcher : watchers) {
-            watcher.changed(group, clientId, in, sessionData);
+            watcher.changed(group, clientId, in, sessionData, teller);
+        }
+    }
+
+    /**
+     * Applies {@code change} (calls of this roster) with its watchers told that this node is, or is not, the
+     * teller of what it changes. Outside it, every change is this node's to tell.
+     */
+    synchronized void applyAs(boolean tellerHere, Runnable change) {
+        boolean before = teller;
+        teller = tellerHere;
+        try {
+            change.run();
+        } finally {
+            teller = before;
         }
     }
 

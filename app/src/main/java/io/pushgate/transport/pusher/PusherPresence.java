@@ -182,7 +182,7 @@ public final class PusherPresence implements GroupWatcher {
     }
 
     /** The member the session data names for the channel, or {@code null}. */
-    private @Nullable Member memberIn(@Nullable String data, String channel) {
+    @Nullable Member memberIn(@Nullable String data, String channel) {
         if (data == null || !data.contains(DATA_KEY)) {
             return null;
         }

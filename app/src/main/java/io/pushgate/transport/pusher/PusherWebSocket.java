@@ -89,6 +89,8 @@ public final class PusherWebSocket implements WebHandler {
     private final ClientActions actions;
     private final Broker broker;
     private final PusherPresence presence;
+    /** Pusher's webhooks, {@code null} when no webhook URL is set. */
+    private final @Nullable PusherWebhooks webhooks;
     private final JsonMapper mapper;
     private final WebSocketService webSockets;
     private final double framesPerSecond;
@@ -101,17 +103,19 @@ public final class PusherWebSocket implements WebHandler {
     private final AtomicLong uids = new AtomicLong();
 
     /**
+     * @param webhooks        where client events are told as {@code client_event} webhooks, {@code null} for nowhere
      * @param framesPerSecond frames a connection may send a second (a token bucket of {@code frameBurst})
      * @param heartbeat       how often a silent connection is sent {@code pusher:ping}; two of them
      *                        unanswered close it with 4201
      */
-    public PusherWebSocket(PusherApp app, TransportRole node, ClientActions actions, Broker broker, PusherPresence presence, JsonMapper mapper,
-                           WebSocketService webSockets, double framesPerSecond, int frameBurst, Duration heartbeat) {
+    public PusherWebSocket(PusherApp app, TransportRole node, ClientActions actions, Broker broker, PusherPresence presence,
+                           @Nullable PusherWebhooks webhooks, JsonMapper mapper, WebSocketService webSockets, double framesPerSecond, int frameBurst, Duration heartbeat) {
         this.app = app;
         this.node = node;
         this.actions = actions;
         this.broker = broker;
         this.presence = presence;
+        this.webhooks = webhooks;
         this.mapper = mapper;
         this.webSockets = webSockets;
         this.framesPerSecond = framesPerSecond;
@@ -455,6 +459,17 @@ public final class PusherWebSocket implements WebHandler {
                 return;
             }
             tellOthers(channelName, event, dataJson == null ? "null" : dataJson);
+            PusherWebhooks hooks = webhooks;
+            if (hooks != null) { // told by this node, the sender's, so once in a cluster
+                PusherPresence.Member member = channelName.startsWith(PusherPresence.PREFIX)
+                        ? presence.memberIn(session().data(), channelName) : null;
+                hooks.clientEvent(channelName, event, dataString(dataJson), socketId, member == null ? null : member.userId());
+            }
+            try {
+                actions.send(session(), event, dataJson); // a backend `message` event, as /ws's send frame makes
+            } catch (ClientRefusal refusal) {
+                // no backend takes client messages (pushgate.events.url, types): the channel heard it all the same
+            }
         }
 
         /** The connection is over: it hears no more of presence, then its session ends. */
