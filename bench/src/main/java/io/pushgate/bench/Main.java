@@ -81,9 +81,8 @@ public final class Main {
             t.setDaemon(true);
             return t;
         });
-        log("%s transport=%s protocol=%s channel=%s publish-via=%s connections=%d epoll=%s threads=%d source-ips=%d uid-offset=%d",
-                o.scenario, o.transport, o.protocol, o.channel, o.publishVia, o.connections, epoll, o.threads, o.sourceIps,
-                o.uidOffset);
+        log("%s transport=%s protocol=%s publish-via=%s connections=%d epoll=%s threads=%d source-ips=%d uid-offset=%d",
+                o.scenario, o.transport, o.protocol, o.publishVia, o.connections, epoll, o.threads, o.sourceIps, o.uidOffset);
         ticker.scheduleAtFixedRate(this::progress, 1, 1, TimeUnit.SECONDS);
 
         // sessions: uid u<offset+i>; in the group scenario group g<(offset+i)/G>; in a broadcast to --channel
@@ -227,7 +226,7 @@ public final class Main {
 
         Json.Obj r = new Json.Obj()
                 .put("scenario", o.scenario).put("transport", o.transport).put("protocol", o.protocol)
-                .put("channel", o.channel).put("publish_via", o.publishVia)
+                .put("channel", channelled ? o.channel : null).put("publish_via", o.publishVia)
                 .put("connections", o.connections).put("connections_ok", ok).put("connections_failed", failed)
                 .put("connect_retries", metrics.connectRetries.sum()).put("connect_s", connectSeconds)
                 .put("source_ips", o.sourceIps).put("uid_offset", o.uidOffset)
