@@ -271,8 +271,8 @@ final class Publisher {
          */
         private void sendPusher() {
             ThreadLocalRandom random = ThreadLocalRandom.current();
-            StringBuilder ignored = new StringBuilder();
-            int code = targets.pick(ignored, random);
+            // pick writes pushgate's "to", which this request has no use for: the channel stands for it
+            int code = targets.pick(new StringBuilder(), random);
             String channel = targets.channel(code);
             count = 0;
             codes[count++] = code;
