@@ -98,7 +98,8 @@ public final class PusherWebSocket implements WebHandler {
     private final long heartbeatNanos;
     private final Disposable heartbeats;
     /** A message as Pusher's {@code [event, channel or null, data string]}, made once per publish. */
-    private final Function<Frame, String[]> pusherParts;
+    /** A message frame as Pusher's text, encoded once per publish (see {@link Frame#derived}). */
+    private final Function<Frame, PusherMessage> pusherMessage;
     private final String uidPrefix = "pusher-" + Long.toString(ThreadLocalRandom.current().nextLong() >>> 1, 36) + "-";
     private final AtomicLong uids = new AtomicLong();
 
@@ -122,12 +123,21 @@ public final class PusherWebSocket implements WebHandler {
         this.frameBurst = frameBurst;
         this.heartbeatNanos = heartbeat.toNanos();
         this.heartbeats = node.heartbeats(TRANSPORT, heartbeat);
-        this.pusherParts = frame -> {
+        this.pusherMessage = frame -> {
             JsonNode message = RawJson.read(mapper, frame.json());
             String event = message.path("event").asString("message");
             String group = message.path("to").path("group").isString() ? message.path("to").path("group").asString() : null;
-            return new String[] {event, group, dataString(RawJson.text(mapper, message.get(RawJson.DATA)))};
+            String data = dataString(RawJson.text(mapper, message.get(RawJson.DATA)));
+            byte[] bare = event(event, null, data).getBytes(StandardCharsets.UTF_8);
+            return new PusherMessage(group, group == null ? bare : event(event, group, data).getBytes(StandardCharsets.UTF_8), bare);
         };
+    }
+
+    /**
+     * A message in Pusher's form, for every session it reaches: with {@code "channel"} for a session in its
+     * group, without for one it reaches otherwise (by uid, by client id, by a broadcast).
+     */
+    private record PusherMessage(@Nullable String group, byte[] inChannel, byte[] bare) {
     }
 
     /** Stops the heartbeat. */
@@ -242,9 +252,10 @@ public final class PusherWebSocket implements WebHandler {
                     .onErrorResume(e -> Mono.empty());
             Flux<WebSocketMessage> outbound = session().frames()
                     .<WebSocketMessage>handle((frame, sink) -> {
-                        String text = text(frame);
+                        byte[] text = text(frame);
                         if (text != null) {
-                            sink.next(socket.textMessage(text));
+                            // the bytes are shared by every session the publish reaches, and never written to
+                            sink.next(new WebSocketMessage(WebSocketMessage.Type.TEXT, socket.bufferFactory().wrap(text)));
                             frame.written();
                         }
                     });
@@ -258,26 +269,19 @@ public final class PusherWebSocket implements WebHandler {
             return Mono.firstWithSignal(inbound, sending).doFinally(signal -> ended());
         }
 
-        /** The Pusher text of a frame of the session's queue, or {@code null} for the node's own control frames. */
-        private @Nullable String text(Frame frame) {
+        /**
+         * The Pusher text of a frame of the session's queue (UTF-8), or {@code null} for the node's own control
+         * frames; a message's is encoded once per publish, whichever sessions it reaches.
+         */
+        private byte @Nullable [] text(Frame frame) {
             if (OWN.equals(frame.event())) {
-                return new String(frame.json(), StandardCharsets.UTF_8);
+                return frame.json();
             }
             if (frame.id() == null || frame.json().length == 0) {
                 return null;
             }
-            String[] parts = frame.derived(pusherParts);
-            String channelName = parts[1];
-            if (channelName != null && !session().groups().contains(channelName)) {
-                channelName = null;
-            }
-            Map<String, Object> message = new LinkedHashMap<>();
-            message.put("event", parts[0]);
-            if (channelName != null) {
-                message.put("channel", channelName);
-            }
-            message.put("data", parts[2]);
-            return mapper.writeValueAsString(message);
+            PusherMessage message = frame.derived(pusherMessage);
+            return message.group() != null && session().groups().contains(message.group()) ? message.inChannel() : message.bare();
         }
 
         private void send(String text) {

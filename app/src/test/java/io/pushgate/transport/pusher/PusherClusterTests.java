@@ -70,6 +70,8 @@ class PusherClusterTests {
         try (NodePusherClient ann = page(a); NodePusherClient annAgain = page(a); NodePusherClient bob = page(b);
              NodePusherClient backendOnB = backend(b)) {
             subscribe(ann, channel, "{\"user_id\":\"ann\",\"user_info\":{\"name\":\"Ann\"}}");
+            org.awaitility.Awaitility.await("node B has heard of Ann").atMost(java.time.Duration.ofSeconds(10)).until(() ->
+                    backendOnB.call("{\"get\":\"/channels/" + channel + "/users\"}").path("body").toString().contains("ann"));
             JsonNode here = subscribe(bob, channel, "{\"user_id\":\"bob\"}");
             assertThat(here.path("members").toString()).contains("{\"id\":\"ann\",\"info\":{\"name\":\"Ann\"}}")
                     .contains("\"id\":\"bob\"");
