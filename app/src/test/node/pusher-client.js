@@ -4,7 +4,8 @@
  *   node pusher-client.js '<options json>'
  * options: host, port, appId, key, secret (the backend's), connect (false: only the server SDK),
  * tls (wss and https on that port, as behind nginx on 443), echo (true: pusher-js is driven by Laravel Echo,
- * created as a Laravel app's resources/js/echo.js does).
+ * created as a Laravel app's resources/js/echo.js does), sdk (the server SDK's own options, taken as they are
+ * instead of the ones above: a backend configured the way Laravel's config/broadcasting.php configures it).
  * Channel authorisation is what a backend's auth endpoint answers: the server SDK's authorizeChannel,
  * called from pusher-js's channelAuthorization.customHandler.
  * Commands, one JSON object a line on stdin:
@@ -30,7 +31,7 @@ const PusherServer = require('pusher');
 
 const options = JSON.parse(process.argv[2] || '{}');
 const out = (o) => process.stdout.write(JSON.stringify(o) + '\n');
-const server = (secret) => new PusherServer({
+const server = (secret) => options.sdk ? new PusherServer({ ...options.sdk, ...(secret ? { secret } : {}) }) : new PusherServer({
   appId: options.appId, key: options.key, secret: secret || options.secret,
   host: options.host || '127.0.0.1', port: String(options.port), useTLS: !!options.tls,
   // lets authorizeChannel answer private-encrypted- channels, so pusher-js asks the server for them

@@ -35,7 +35,9 @@ import tools.jackson.databind.json.JsonMapper;
  * the page: a {@code csrf-token} meta tag (which Echo sends as {@code X-CSRF-TOKEN}), the stock browser build of
  * pusher-js as a script (it sets {@code window.Pusher}), and a module that imports the stock ES build of
  * laravel-echo and creates {@code window.Echo} as Laravel's {@code resources/js/echo.js} does, with the values
- * Vite would take from {@code .env}.</li>
+ * Vite would take from {@code .env}; or, once {@link #echoJs} is given, a page that runs that script as the
+ * app's own {@code resources/js/echo.js}, its imports of {@code laravel-echo} and {@code pusher-js} resolved
+ * by an import map.</li>
  * <li>{@code GET /vendor/pusher-js/…} and {@code /vendor/laravel-echo/…}: the files of the packages' {@code dist}
  * folders in {@code app/src/test/node/node_modules} (installed by {@code npm ci}, pinned by its lock file), as
  * a build would copy them; nothing comes from a CDN.</li>
@@ -72,6 +74,8 @@ final class EchoApp implements AutoCloseable {
     /** Where the page's Echo connects: the host and port of nginx's https. */
     private volatile String wsHost = "localhost";
     private volatile int wsPort = 443;
+    /** A Laravel app's own {@code resources/js/echo.js}, as Vite would serve it, instead of the page's built-in one. */
+    private volatile String echoJs;
 
     private EchoApp(HttpServer server, String key, String secret) {
         this.server = server;
@@ -79,6 +83,7 @@ final class EchoApp implements AutoCloseable {
         this.secret = secret;
         server.createContext("/orders", this::page);
         server.createContext("/vendor/", this::vendor);
+        server.createContext("/vendor-modules/pusher-js.js", this::pusherModule);
         server.createContext("/broadcasting/auth", this::auth);
         server.setExecutor(Executors.newCachedThreadPool(r -> {
             Thread t = new Thread(r, "echo-app");
@@ -109,6 +114,15 @@ final class EchoApp implements AutoCloseable {
         this.wsPort = port;
     }
 
+    /**
+     * Has the page run this {@code resources/js/echo.js} (its {@code import.meta.env} already resolved, as Vite
+     * does) instead of the built-in Echo: its {@code import … from 'laravel-echo'} and {@code 'pusher-js'} stay as
+     * written, an import map sends them to the stock builds, as a bundler resolves the packages.
+     */
+    void echoJs(String js) {
+        this.echoJs = js;
+    }
+
     List<Authorisation> authorisations() {
         return List.copyOf(authorisations);
     }
@@ -119,7 +133,7 @@ final class EchoApp implements AutoCloseable {
         User user = new User(query.getOrDefault("user", "1"), query.getOrDefault("name", "Ann"), token());
         sessions.put(session, user);
         exchange.getResponseHeaders().add("Set-Cookie", "laravel_session=" + session + "; Path=/; Secure; HttpOnly; SameSite=Lax");
-        String html = """
+        String html = echoJs != null ? guidePage(user) : """
                 <!doctype html>
                 <html lang="en">
                 <head>
@@ -151,6 +165,38 @@ final class EchoApp implements AutoCloseable {
                 """.formatted(user.csrf(), escape(user.name()), JSON.writeValueAsString(key), JSON.writeValueAsString(wsHost),
                 wsPort, wsPort);
         send(exchange, 200, "text/html; charset=utf-8", html.getBytes(StandardCharsets.UTF_8));
+    }
+
+    /**
+     * The page with the app's own {@code echo.js}. 'laravel-echo' is its stock ES build; 'pusher-js' is the stock
+     * browser build, which is no ES module: the script tag loads it (it sets {@code window.Pusher}) and a module of
+     * one line gives that as the default export, which is what importing the package yields in a bundle.
+     */
+    private String guidePage(User user) {
+        return """
+                <!doctype html>
+                <html lang="en">
+                <head>
+                <meta charset="utf-8">
+                <meta name="csrf-token" content="%s">
+                <title>Orders</title>
+                <script type="importmap">
+                {"imports": {"laravel-echo": "/vendor/laravel-echo/echo.js", "pusher-js": "/vendor-modules/pusher-js.js"}}
+                </script>
+                <script src="/vendor/pusher-js/pusher.js"></script>
+                </head>
+                <body>
+                <h1>Orders of %s</h1>
+                <script type="module">
+                %s
+                </script>
+                </body>
+                </html>
+                """.formatted(user.csrf(), escape(user.name()), echoJs);
+    }
+
+    private void pusherModule(HttpExchange exchange) throws IOException {
+        send(exchange, 200, "text/javascript; charset=utf-8", "export default window.Pusher;\n".getBytes(StandardCharsets.UTF_8));
     }
 
     private void vendor(HttpExchange exchange) throws IOException {
