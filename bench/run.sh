@@ -6,6 +6,8 @@
 # Extra options go to the generator and override the scenario defaults below, for example
 #   bench/run.sh uid --batch 100 --duration 60
 #   bench/run.sh broadcast --transport sse
+#   bench/run.sh broadcast --connections 1000 --rate 100 --protocol pusher   # Pusher clients on channel bench-all
+#   bench/run.sh broadcast --connections 1000 --rate 100 --channel bench-all # the same broadcast to /ws clients
 #   bench/run.sh soak --plot docs/soak.png              # 30 minutes (SOAK_MINUTES), samples every minute, 5 settling
 #   # a 3-minute check: a 30 s history window fills before the 1-minute settle period ends
 #   SERVER_OPTS=--pushgate.history.window=30s bench/run.sh soak --duration 180 --sample-interval 20 --settle 60 --history-window 30
@@ -29,6 +31,9 @@
 #   end). Events are per connect (churn: connect, online, disconnect, offline) and per client message
 #   (talk: each send frame is a message event; without EVENTS its reply is the error no_backend), e.g.
 #   EVENTS=1 bench/run.sh talk       EVENTS=1 bench/run.sh churn
+#   PUSHER (0; 1, and implied by the generator option --protocol pusher or --publish-via pusher, runs the
+#   nodes with pushgate.compat.pusher.enabled and a bench-only app id, key and secret, which the generator
+#   is given too: its Pusher clients connect to /app/<key>, --publish-via pusher signs with the secret)
 # Build first: ./mvnw -q -DskipTests package
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -95,6 +100,26 @@ SINK_PORT=${SINK_PORT:-18090}
 # bench-only, like the secrets above: the sink does not check signatures
 EVENTS_SECRET=bench-events-secret-0123456789ab
 
+# Pusher's protocol, when the generator's options ask for it: bench-only app, like the secrets above
+PUSHER=${PUSHER:-0}
+gen_args=("${defaults[@]}" "$@")
+for ((i = 0; i < ${#gen_args[@]}; i++)); do
+  case "${gen_args[i]}" in
+    --protocol=pusher | --publish-via=pusher) PUSHER=1 ;;
+    --protocol | --publish-via) [[ ${gen_args[i + 1]:-} == pusher ]] && PUSHER=1 ;;
+  esac
+done
+PUSHER_APP_ID=4242
+PUSHER_KEY=bench-pusher-key
+PUSHER_SECRET=bench-pusher-secret-0123456789abcdef
+pusher_server_opts=()
+pusher_args=()
+if [[ $PUSHER == 1 ]]; then
+  pusher_server_opts=(--pushgate.compat.pusher.enabled=true --pushgate.compat.pusher.app-id="$PUSHER_APP_ID"
+                      --pushgate.compat.pusher.key="$PUSHER_KEY" --pushgate.compat.pusher.secret="$PUSHER_SECRET")
+  pusher_args=(--pusher-app-id "$PUSHER_APP_ID" --pusher-key "$PUSHER_KEY" --pusher-secret "$PUSHER_SECRET")
+fi
+
 mkdir -p "$LOG_DIR"
 server_pids=()
 redis_pid=""
@@ -159,7 +184,7 @@ for ((n = 0; n < NODES; n++)); do
   taskset -c "$SERVER_CPU" "$SERVER_JAVA" -Xms"$SERVER_HEAP" -Xmx"$SERVER_HEAP" -XX:+UseG1GC -XX:MaxGCPauseMillis=50 \
     -Dreactor.netty.ioWorkerCount=1 ${SERVER_JVM_OPTS:-} \
     -jar "$SERVER_JAR" --server.port="$port" --management.server.port=0 --pushgate.node.id="n$n" "${broker_opts[@]}" \
-    "${events_opts[@]}" "${scenario_server_opts[@]}" \
+    "${events_opts[@]}" "${scenario_server_opts[@]}" "${pusher_server_opts[@]}" \
     --pushgate.auth.jwt-secret="$JWT_SECRET" --pushgate.api.keys="$API_KEY" \
     --pushgate.session.max-per-uid=100 --logging.level.root=WARN ${SERVER_OPTS:-} >"$server_log" 2>&1 &
   server_pids+=($!)
@@ -208,7 +233,7 @@ sink_args=()
 generator() { # generator N-of-GENERATORS, extra args
   PATH="$(dirname "$SERVER_JAVA"):$PATH" taskset -c "$GEN_CPU" "$GEN_JAVA" -Xms"$GEN_HEAP" -Xmx"$GEN_HEAP" -XX:+UseParallelGC -Djava.awt.headless=true -jar "$BENCH_JAR" \
     --scenario "$scenario" --ws-url "$ws_urls" --api-url "$api_urls" \
-    --jwt-secret "$JWT_SECRET" --api-key "$API_KEY" --server-pid "$server_pid" "${sink_args[@]}" "${defaults[@]}" "$@"
+    --jwt-secret "$JWT_SECRET" --api-key "$API_KEY" --server-pid "$server_pid" "${sink_args[@]}" "${pusher_args[@]}" "${defaults[@]}" "$@"
 }
 
 if [[ $GENERATORS -le 1 || $scenario == soak ]]; then

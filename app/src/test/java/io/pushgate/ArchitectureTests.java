@@ -97,6 +97,23 @@ class ArchitectureTests {
                 .check(classes);
     }
 
+    /**
+     * Pusher's protocol comes with its own HTTP API, so {@code transport.pusher} is the one transport that also
+     * publishes and reads presence as the backend API does: through the {@code Broker} and {@code ApiRole}, never
+     * the {@code api} package; it checks Pusher's own signatures, so it knows no {@code security} either.
+     * Every other transport sees the node only as {@code TransportRole} and {@code ClientActions}.
+     */
+    @Test
+    void onlyThePusherTransportServesAnApiAndItSignsItsOwn() {
+        noClasses().that().resideInAPackage("io.pushgate.transport..").and().resideOutsideOfPackage("io.pushgate.transport.pusher..")
+                .should().dependOnClassesThat().haveFullyQualifiedName("io.pushgate.core.ApiRole")
+                .orShould().dependOnClassesThat().haveFullyQualifiedName("io.pushgate.core.Broker")
+                .check(classes);
+        noClasses().that().resideInAPackage("io.pushgate.transport.pusher..")
+                .should().dependOnClassesThat().resideInAnyPackage("io.pushgate.security..", "io.pushgate.api..")
+                .check(classes);
+    }
+
     @Test
     void theNettyPlumbingKnowsNoTransport() {
         noClasses().that().resideInAPackage(NETTY_PLUMBING)

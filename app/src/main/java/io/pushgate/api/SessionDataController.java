@@ -113,9 +113,7 @@ class SessionDataController {
             try {
                 members = RawJson.members(mapper, bytes);
             } catch (JacksonException e) {
-                throw new ProblemException(Problem.badRequest(RawJson.isLimit(e)
-                        ? "the request body is refused: " + RawJson.reason(e, mapper)
-                        : "the request body is not valid JSON: " + RawJson.malformed(e)));
+                throw bodies.notReadable(e);
             }
             if (members == null) {
                 throw new ProblemException(Problem.badRequest("session data must be a JSON object"));

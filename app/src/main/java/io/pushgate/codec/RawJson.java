@@ -57,6 +57,25 @@ public final class RawJson {
     }
 
     /**
+     * A whole document as the exact text the sender wrote (whitespace between tokens dropped), every token
+     * read and so checked, as {@link #DATA} is kept.
+     *
+     * @throws JacksonException when it is not one well-formed JSON value within the mapper's constraints
+     */
+    public static String exact(JsonMapper mapper, byte[] json) {
+        try (JsonParser p = mapper.createParser(json)) {
+            if (p.nextToken() == null) {
+                throw new tools.jackson.core.exc.StreamReadException(p, "no JSON value");
+            }
+            String text = text(mapper, raw(mapper, p, new Source(json, null)));
+            if (p.nextToken() != null) {
+                throw new tools.jackson.core.exc.StreamReadException(p, "trailing content after the JSON value");
+            }
+            return text;
+        }
+    }
+
+    /**
      * The members of a document that is one JSON object, each value as the exact text the sender wrote
      * (as {@link #DATA} is kept), in their order; a name given twice keeps its last value.
      *
@@ -65,30 +84,40 @@ public final class RawJson {
      */
     public static java.util.@Nullable LinkedHashMap<String, String> members(JsonMapper mapper, byte[] json) {
         try (JsonParser p = mapper.createParser(json)) {
-            Source source = new Source(json, null);
-            JsonToken first = p.nextToken();
-            if (first == null) {
-                throw new tools.jackson.core.exc.StreamReadException(p, "no JSON value");
-            }
-            if (first != JsonToken.START_OBJECT) {
-                value(mapper, p);
-                if (p.nextToken() != null) {
-                    throw new tools.jackson.core.exc.StreamReadException(p, "trailing content after the JSON value");
-                }
-                return null;
-            }
-            java.util.LinkedHashMap<String, String> members = new java.util.LinkedHashMap<>();
-            String name;
-            while ((name = p.nextName()) != null) {
-                p.nextToken();
-                members.remove(name);
-                members.put(name, text(mapper, raw(mapper, p, source)));
-            }
+            return members(mapper, p, new Source(json, null));
+        }
+    }
+
+    /** The members of a document given as text, as {@link #members(JsonMapper, byte[])}. */
+    public static java.util.@Nullable LinkedHashMap<String, String> members(JsonMapper mapper, String json) {
+        try (JsonParser p = mapper.createParser(json)) {
+            return members(mapper, p, new Source(null, json));
+        }
+    }
+
+    private static java.util.@Nullable LinkedHashMap<String, String> members(JsonMapper mapper, JsonParser p, Source source) {
+        JsonToken first = p.nextToken();
+        if (first == null) {
+            throw new tools.jackson.core.exc.StreamReadException(p, "no JSON value");
+        }
+        if (first != JsonToken.START_OBJECT) {
+            value(mapper, p);
             if (p.nextToken() != null) {
                 throw new tools.jackson.core.exc.StreamReadException(p, "trailing content after the JSON value");
             }
-            return members;
+            return null;
         }
+        java.util.LinkedHashMap<String, String> members = new java.util.LinkedHashMap<>();
+        String name;
+        while ((name = p.nextName()) != null) {
+            p.nextToken();
+            members.remove(name);
+            members.put(name, text(mapper, raw(mapper, p, source)));
+        }
+        if (p.nextToken() != null) {
+            throw new tools.jackson.core.exc.StreamReadException(p, "trailing content after the JSON value");
+        }
+        return members;
     }
 
     /**

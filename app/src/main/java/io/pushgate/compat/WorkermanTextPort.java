@@ -20,6 +20,7 @@ import reactor.core.publisher.Mono;
 import reactor.netty.DisposableServer;
 import reactor.netty.tcp.TcpServer;
 import tools.jackson.core.JacksonException;
+import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.json.JsonMapper;
 
 /**
@@ -115,21 +116,23 @@ public final class WorkermanTextPort implements SmartLifecycle {
         String data;
         String uid;
         try {
-            // the payload is the object's other members as the backend wrote them (RawJson): no number
-            // is converted and written again
-            RawJson.Split split = RawJson.objectWithout(mapper, line, "uid");
-            if (split == null || split.member() == null || !split.member().isValueNode()) {
+            // the payload is as the backend wrote it (RawJson): no number is converted and written again;
+            // the line is read once, split around uid or into its members
+            JsonNode uidNode;
+            if (dataField == null) {
+                RawJson.Split split = RawJson.objectWithout(mapper, line, "uid");
+                uidNode = split == null ? null : split.member();
+                data = split == null ? null : split.rest();
+            } else {
+                java.util.Map<String, String> members = RawJson.members(mapper, line);
+                String uidText = members == null ? null : members.get("uid");
+                uidNode = uidText == null ? null : mapper.readTree(uidText);
+                data = members == null ? null : members.get(dataField);
+            }
+            if (uidNode == null || !uidNode.isValueNode() || data == null) {
                 return Mono.just("fail");
             }
-            uid = split.member().asString();
-            data = split.rest();
-            if (dataField != null) {
-                java.util.Map<String, String> members = RawJson.members(mapper, line.getBytes(StandardCharsets.UTF_8));
-                data = members == null ? null : members.get(dataField);
-                if (data == null) {
-                    return Mono.just("fail");
-                }
-            }
+            uid = uidNode.asString();
         } catch (JacksonException e) {
             return Mono.just("fail");
         }

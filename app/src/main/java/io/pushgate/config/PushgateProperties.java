@@ -96,7 +96,37 @@ public record PushgateProperties(@DefaultValue Node node, @DefaultValue Auth aut
 
     /** The compatibility endpoints for the systems pushgate replaces; each is off unless switched on. */
     public record Compat(@DefaultValue WebMsgSender webMsgSender, @DefaultValue TextPort textPort,
-                         @DefaultValue SocketIo socketIo, @DefaultValue WorkermanWs workermanWs) {
+                         @DefaultValue SocketIo socketIo, @DefaultValue WorkermanWs workermanWs,
+                         @DefaultValue Pusher pusher) {
+    }
+
+    /**
+     * @param enabled serve the Pusher Channels protocol 7 (pusher-js, Laravel Echo) at {@code /app/{key}} and
+     *                Pusher's HTTP API (the {@code pusher} server SDKs, Laravel's broadcaster) at
+     *                {@code /apps/{app-id}/}; a channel is the pushgate group of the same name
+     * @param appId   the app id the HTTP API's paths carry ({@code PUSHER_APP_ID}); required when enabled
+     * @param key     the app key pusher-js connects with and API requests are signed for
+     *                ({@code PUSHER_APP_KEY}); required when enabled
+     * @param secret  the app secret that signs private and presence channel authorisations and API requests
+     *                ({@code PUSHER_APP_SECRET}); required when enabled. Set it in the environment
+     *                ({@code PUSHGATE_COMPAT_PUSHER_SECRET}), never in a file that is committed
+     * @param webhookUrl    where Pusher's webhooks are POSTed, as Pusher's dashboard sets them (the receiver of
+     *                      Laravel's or the SDK's {@code webhook(…)}): {@code {"time_ms":…,"events":[…]}} with
+     *                      {@code X-Pusher-Key} the app key and {@code X-Pusher-Signature} the hex HMAC-SHA256 of
+     *                      the body with {@code secret}. Several URLs are tried in turn after a failure, as
+     *                      {@code pushgate.events.url} is. None (the default) sends no webhook. In a cluster each
+     *                      webhook is sent by exactly one node. They are queued, batched and retried as backend
+     *                      events are, with {@code pushgate.events.queue}, {@code batch}, {@code linger},
+     *                      {@code timeout}, {@code retry-min} and {@code retry-max}; a receiver that is down
+     *                      delays nothing else, and what the full queue cannot take is dropped and counted
+     *                      ({@code pushgate_pusher_webhooks_dropped_total})
+     * @param webhookEvents the webhook events sent, of {@code channel_occupied}, {@code channel_vacated},
+     *                      {@code member_added}, {@code member_removed}, {@code client_event}; empty (the default)
+     *                      for all
+     */
+    public record Pusher(@DefaultValue("false") boolean enabled, @Nullable String appId, @Nullable String key,
+                         @Nullable String secret, @DefaultValue List<String> webhookUrl,
+                         @DefaultValue List<String> webhookEvents) {
     }
 
     /**

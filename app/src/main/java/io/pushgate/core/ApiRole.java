@@ -55,4 +55,17 @@ public interface ApiRole {
 
     /** The uid's sessions on every node, by client id; empty when it is offline. */
     List<SessionView> sessionViews(String uid);
+
+    /**
+     * From now on {@code watcher} hears every change to the cluster's group members, with their session data,
+     * in the order this node applies them (see {@link GroupWatcher}); for what an adapter derives from them.
+     */
+    void watchGroups(GroupWatcher watcher);
+
+    /**
+     * From now on {@code watcher} hears every change to the cluster's group members with whether this node is
+     * the one to tell the outside world what it made happen, so exactly one node of a cluster tells it
+     * (see {@link GroupWatcher#changed(String, String, boolean, String, boolean)}).
+     */
+    void watchGroupEdges(GroupWatcher watcher);
 }

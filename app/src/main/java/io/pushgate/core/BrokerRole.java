@@ -52,8 +52,25 @@ public interface BrokerRole {
      */
     void applyBackfilled(ClusterEntry entry);
 
-    /** Forgets every other node's sessions, before presence is read again from a snapshot. */
-    void forgetOtherNodes();
+    /**
+     * Before presence is read again from a snapshot that holds the nodes {@code live}: the caller restates
+     * each of those from the snapshot ({@link ClusterEntry.Restating}, then {@link ClusterEntry.Restated}),
+     * so a session that stayed is never seen to leave and come back. Every other node this node knew keeps
+     * its sessions until it restates itself (Redis lost its data, and it has not written it again yet) or
+     * {@link #forgetNodeUnlessRestated} is called for it.
+     *
+     * @return the nodes known here that are not in {@code live}
+     */
+    java.util.Set<String> reloadingOtherNodes(java.util.Set<String> live);
+
+    /** The nodes this node knows sessions of, itself among them when it has any. */
+    java.util.Set<String> knownNodes();
+
+    /**
+     * Forgets {@code node}'s sessions, telling nobody, when it has not restated since
+     * {@link #reloadingOtherNodes}: it did not come back within the time a live node would have.
+     */
+    void forgetNodeUnlessRestated(String node);
 
     /**
      * Runs {@code action} with this node's sessions and uid memberships while none of them can change, so

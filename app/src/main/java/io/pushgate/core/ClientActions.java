@@ -1,5 +1,8 @@
 package io.pushgate.core;
 
+import java.util.List;
+import java.util.Set;
+
 import org.jspecify.annotations.Nullable;
 
 import reactor.core.publisher.Mono;
@@ -46,6 +49,19 @@ public final class ClientActions {
         }
     }
 
+    /**
+     * Adds the session to a group its transport has vouched for by other means than the token's claims (a
+     * Pusher channel authorisation signed with the app's secret, or a public channel anyone may join): the
+     * name and the limits are checked as for {@link #join}, the token's {@code groups} is not.
+     */
+    public void joinVouched(Session session, @Nullable String group) throws ClientRefusal {
+        String name = name("group", group);
+        if (node.hub().join(session, name) == Hub.Join.TOO_MANY_GROUPS) {
+            throw new ClientRefusal(ClientRefusal.Reason.TOO_MANY_GROUPS, null,
+                    "a session may be in at most " + node.limits().groupsPerSession() + " groups");
+        }
+    }
+
     /** Takes the session out of the group; any group may be left, one it is not in with no change. */
     public void leave(Session session, @Nullable String group) throws ClientRefusal {
         node.hub().leave(session, name("group", group));
@@ -66,6 +82,25 @@ public final class ClientActions {
         }
         String eventName = name("event", event == null ? DEFAULT_EVENT : event);
         return broker.publish(new Publication(Target.group(name), eventName, dataJson == null ? "null" : dataJson, 0));
+    }
+
+    /**
+     * Publishes to the other sessions of a group the session is in, never back to the session itself (a
+     * Pusher client event): a session that is not in the group is refused, whatever its token says.
+     *
+     * @param dataJson the data as JSON text, {@code null} for JSON {@code null}
+     * @throws ClientRefusal before anything is published
+     */
+    public Mono<PublishResult> publishToOthers(Session session, @Nullable String group, @Nullable String event,
+                                               @Nullable String dataJson) throws ClientRefusal {
+        String name = name("group", group);
+        if (!session.groups().contains(name)) {
+            throw new ClientRefusal(ClientRefusal.Reason.FORBIDDEN, null, "only a member of the group may publish to its other members");
+        }
+        String eventName = name("event", event == null ? DEFAULT_EVENT : event);
+        Target others = new Target(List.of(), List.of(name), List.of(), false,
+                Set.of(session.clientId()));
+        return broker.publish(new Publication(others, eventName, dataJson == null ? "null" : dataJson, 0));
     }
 
     /**

@@ -70,20 +70,29 @@ public sealed interface ClusterEntry {
     }
 
     /**
-     * Every session of {@code node} is gone from presence: the node stopped, was reaped when its lease
-     * ran out, or is about to restate its sessions ({@link Restated} entries follow then).
+     * Every session of {@code node} is gone from presence: the node stopped, or was reaped when its lease
+     * ran out.
      *
      * @param teller the node that wrote it: {@code node} itself, or the node that reaped it
      */
     record NodeGone(String node, String teller) implements ClusterEntry {
 
-        /** A node's own goodbye, or the start of its restate. */
+        /** A node's own goodbye. */
         public NodeGone(String node) {
             this(node, node);
         }
     }
 
-    /** Part of what {@code node} restates after a {@link NodeGone} of its own: these sessions are there. */
+    /**
+     * {@code node} states its sessions afresh after a gap: the next {@code sessions} sessions of its
+     * {@link Restated} entries are all it holds, and a session known on it that is not among them is gone.
+     * Unlike a {@link NodeGone} followed by the sessions again, a session that is still there never seems to
+     * leave and come back: watchers of the roster hear only what changed during the gap.
+     */
+    record Restating(String node, int sessions) implements ClusterEntry {
+    }
+
+    /** Part of what {@code node} restates after its {@link Restating}: these sessions are there. */
     record Restated(String node, List<SessionState> sessions) implements ClusterEntry {
         public Restated {
             sessions = List.copyOf(sessions);

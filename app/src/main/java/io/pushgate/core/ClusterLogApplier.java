@@ -19,6 +19,11 @@ final class ClusterLogApplier {
     private final String self;
     /** Online and offline in log order; kept only while the backend wants to hear of them. */
     private final PresenceEdges edges = new PresenceEdges();
+    /**
+     * The cluster's group memberships in log order, this node's own changes included, for the watchers of
+     * {@link #watchGroups}; {@code null} (and not kept) until one watches.
+     */
+    private volatile @org.jspecify.annotations.Nullable Roster inLogOrder;
 
     ClusterLogApplier(PushNode node, Hub hub, Roster roster, Clock clock) {
         this.node = node;
@@ -28,8 +33,30 @@ final class ClusterLogApplier {
         this.self = node.nodeId();
     }
 
+    /**
+     * From now on {@code watcher} hears every change to groups' members as this node reads them from the
+     * cluster log, its own included, with whether this node is the teller (see {@link GroupWatcher}): the
+     * node whose session changed; for a {@code NodeGone}, the node that wrote it. A node restating its
+     * sessions after losing Redis tells only what changed meanwhile: the sessions it still holds never left.
+     */
+    void watchGroups(GroupWatcher watcher) {
+        Roster roster;
+        synchronized (this) {
+            roster = inLogOrder;
+            if (roster == null) {
+                roster = new Roster();
+                inLogOrder = roster;
+            }
+        }
+        roster.watch(watcher);
+    }
+
     /** Applies an entry read live, as it comes; a message applied now also says how late it came. */
     void apply(ClusterEntry entry) {
+        Roster ordered = inLogOrder;
+        if (ordered != null) {
+            applyInLogOrder(ordered, entry);
+        }
         if (entry instanceof ClusterEntry.Message m) {
             if (applyMessage(m)) {
                 node.noteBrokerLag(clock.millis() - m.ts());
@@ -63,9 +90,16 @@ final class ClusterLogApplier {
             if (node.wantsPresenceEdges()) {
                 edges.nodeGone(g.node(), g.teller(), uid -> !hub.sessionsOf(uid).isEmpty()).forEach(this::tell);
             }
+        } else if (entry instanceof ClusterEntry.Restating r) {
+            if (!r.node().equals(self)) {
+                roster.restating(r.node(), r.sessions());
+            }
+            if (node.wantsPresenceEdges()) {
+                edges.nodeGone(r.node(), r.node(), uid -> !hub.sessionsOf(uid).isEmpty()).forEach(this::tell);
+            }
         } else if (entry instanceof ClusterEntry.Restated r) {
             if (!r.node().equals(self)) {
-                r.sessions().forEach(s -> connectRemote(r.node(), s));
+                r.sessions().forEach(s -> roster.restated(s.clientId(), s.uid(), r.node(), s.groups(), s.data()));
             }
             if (node.wantsPresenceEdges()) {
                 r.sessions().forEach(s -> tell(edges.connected(r.node(), s.clientId(), s.uid())));
@@ -135,9 +169,47 @@ final class ClusterLogApplier {
         return node.applySequenced(m.publication(), m.seq(), m.ts(), m.holdFor()) != null;
     }
 
-    /** Forgets every other node's sessions, as the roster does before a snapshot. */
-    void forgetOtherNodes() {
-        edges.forgetOthers(self);
+    /** Forgets {@code node}'s sessions, telling nobody, as the roster does when it never restated. */
+    void forgetNode(String node) {
+        edges.forget(node);
+        Roster ordered = inLogOrder;
+        if (ordered != null) {
+            ordered.applyAs(false, () -> ordered.nodeGone(node));
+        }
+    }
+
+    /** Awaits the restate of nodes a reload did not find, as the roster does (quietly: not this node's to tell). */
+    void awaitRestate(java.util.Set<String> nodes) {
+        Roster ordered = inLogOrder;
+        if (ordered != null) {
+            ordered.applyAs(false, () -> nodes.forEach(n -> ordered.restating(n, Integer.MAX_VALUE)));
+        }
+    }
+
+    /**
+     * The entry's change to group memberships, told as this node's to tell when it is (see {@link #watchGroups}).
+     * A restate tells only what changed while its node was out of touch, by that node: it is the one that knows.
+     */
+    private synchronized void applyInLogOrder(Roster ordered, ClusterEntry entry) {
+        if (entry instanceof ClusterEntry.Connected c) {
+            ClusterEntry.SessionState s = c.session();
+            ordered.applyAs(c.node().equals(self), () -> ordered.connected(s.clientId(), s.uid(), c.node(), s.groups(), s.data()));
+        } else if (entry instanceof ClusterEntry.Disconnected d) {
+            ordered.applyAs(d.node().equals(self), () -> ordered.disconnected(d.clientId()));
+        } else if (entry instanceof ClusterEntry.Joined j) {
+            ordered.applyAs(j.node().equals(self), () -> ordered.joined(j.session().clientId(), j.group()));
+        } else if (entry instanceof ClusterEntry.Left l) {
+            ordered.applyAs(l.node().equals(self), () -> ordered.left(l.session().clientId(), l.group()));
+        } else if (entry instanceof ClusterEntry.SessionData d) {
+            ordered.applyAs(d.node().equals(self), () -> ordered.dataChanged(d.session().clientId(), d.session().data()));
+        } else if (entry instanceof ClusterEntry.NodeGone g) {
+            ordered.applyAs(g.teller().equals(self), () -> ordered.nodeGone(g.node()));
+        } else if (entry instanceof ClusterEntry.Restating r) {
+            ordered.applyAs(r.node().equals(self), () -> ordered.restating(r.node(), r.sessions()));
+        } else if (entry instanceof ClusterEntry.Restated r) {
+            ordered.applyAs(r.node().equals(self), () -> r.sessions().forEach(
+                    s -> ordered.restated(s.clientId(), s.uid(), r.node(), s.groups(), s.data())));
+        }
     }
 
     /** An edge this node wrote the entry of is told to the backend here; every other node keeps quiet. */

@@ -97,13 +97,12 @@ final class PresenceEdges {
         return edges;
     }
 
-    /** Forgets every node but {@code self}, before presence is loaded again from a snapshot; tells nothing. */
-    synchronized void forgetOthers(String self) {
-        for (String node : List.copyOf(nodes.keySet())) {
-            if (!node.equals(self)) {
-                for (String clientId : List.copyOf(nodes.get(node))) {
-                    disconnected(clientId);
-                }
+    /** Forgets {@code node}'s sessions and tells nothing: it went while presence was being loaded again. */
+    synchronized void forget(String node) {
+        Set<String> ids = nodes.get(node);
+        if (ids != null) {
+            for (String clientId : List.copyOf(ids)) {
+                disconnected(clientId);
             }
         }
     }

@@ -86,7 +86,7 @@ public final class PushNode implements TransportRole, ApiRole, BrokerRole, Metri
         this.hub = new Hub(limits, new SessionEvents() { // the roster first, so presence is current when the cluster hears of it
             @Override
             public void connected(Session session) {
-                boolean first = !clustered && !roster.isOnline(session.uid());
+                boolean first = !clustered && backend.wants(BackendEvent.Type.ONLINE) && !roster.isOnline(session.uid());
                 roster.connected(session.clientId(), session.uid(), PushNode.this.nodeId, session.groups(), session.data());
                 cluster.connected(session);
                 tell(BackendEvent.Type.CONNECT, session, null, 0, null);
@@ -110,7 +110,7 @@ public final class PushNode implements TransportRole, ApiRole, BrokerRole, Metri
                     tell(BackendEvent.Type.DISCONNECT, session, null, reason == null ? BackendEvent.CLOSED_BY_CLIENT : reason.code(),
                             reason == null ? "closed by the client" : reason.reason());
                 }
-                if (!clustered && !roster.isOnline(session.uid())) {
+                if (!clustered && backend.wants(BackendEvent.Type.OFFLINE) && !roster.isOnline(session.uid())) {
                     tell(BackendEvent.Type.OFFLINE, session, null, 0, null);
                 }
             }
@@ -314,12 +314,27 @@ public final class PushNode implements TransportRole, ApiRole, BrokerRole, Metri
     }
 
     @Override
-    public void forgetOtherNodes() {
-        clusterLog.forgetOtherNodes();
+    public Set<String> reloadingOtherNodes(Set<String> live) {
+        Set<String> absent = new HashSet<>();
         for (String known : roster.nodes()) {
-            if (!known.equals(nodeId)) {
-                roster.nodeGone(known);
+            if (!known.equals(nodeId) && !live.contains(known)) {
+                absent.add(known);
+                roster.restating(known, Integer.MAX_VALUE); // until it restates, or forgetNodeUnlessRestated
             }
+        }
+        clusterLog.awaitRestate(absent);
+        return absent;
+    }
+
+    @Override
+    public Set<String> knownNodes() {
+        return roster.nodes();
+    }
+
+    @Override
+    public void forgetNodeUnlessRestated(String node) {
+        if (roster.abandonRestate(node)) {
+            clusterLog.forgetNode(node);
         }
     }
 
@@ -358,6 +373,36 @@ public final class PushNode implements TransportRole, ApiRole, BrokerRole, Metri
     public Hub.@Nullable Join joinLocalClient(String clientId, String group) {
         Session session = hub.client(clientId);
         return session == null ? null : hub.join(session, group);
+    }
+
+    @Override
+    public void watchGroups(GroupWatcher watcher) {
+        roster.watch(watcher);
+    }
+
+    /**
+     * From now on {@code watcher} hears every change to groups' members with whether this node is its teller
+     * ({@link GroupWatcher#changed(String, String, boolean, String, boolean)}), so that what a change makes
+     * happen (a channel's first session, a user's last) is told to the outside world by exactly one node of
+     * the cluster. Alone, the node hears its changes as its roster makes them and tells them all; in a
+     * cluster, every node hears every change in the cluster log's order, which is the same on every node.
+     */
+    @Override
+    public void watchGroupEdges(GroupWatcher watcher) {
+        roster.watch(new GroupWatcher() {
+            @Override
+            public void changed(String group, String clientId, boolean in, @Nullable String data) {
+                changed(group, clientId, in, data, true);
+            }
+
+            @Override
+            public void changed(String group, String clientId, boolean in, @Nullable String data, boolean teller) {
+                if (!clustered) { // in a cluster the log's order is the one every node shares
+                    watcher.changed(group, clientId, in, data, teller);
+                }
+            }
+        });
+        clusterLog.watchGroups(watcher);
     }
 
     @Override

@@ -34,6 +34,44 @@ public final class Roster {
     private final Map<String, Set<String>> nodes = new ConcurrentHashMap<>();
     /** Session data by client id, for the sessions that have any (most have none). */
     private final Map<String, String> data = new ConcurrentHashMap<>();
+    /** Per node that is restating: its sessions not restated yet, and how many more it said it restates. */
+    private final Map<String, PendingRestate> restating = new java.util.HashMap<>();
+    /** Told of every group change under this monitor; replaced, never changed in place. */
+    private volatile List<GroupWatcher> watchers = List.of();
+    /** Whether this node tells the changes applied now (see {@link GroupWatcher}); guarded by this. */
+    private boolean teller = true;
+
+    /**
+     * From now on {@code watcher} hears every change to groups' members (see {@link GroupWatcher}); it is
+     * told first of every member there is, as if each had just joined.
+     */
+    public synchronized void watch(GroupWatcher watcher) {
+        groups.forEach((group, members) -> members.keySet().forEach(clientId ->
+                watcher.changed(group, clientId, true, data.get(clientId), false))); // known already: no news
+        List<GroupWatcher> more = new ArrayList<>(watchers);
+        more.add(watcher);
+        watchers = List.copyOf(more);
+    }
+
+    private void tell(String group, String clientId, boolean in, @Nullable String sessionData) {
+        for (GroupWatcher watcher : watchers) {
+            watcher.changed(group, clientId, in, sessionData, teller);
+        }
+    }
+
+    /**
+     * Applies {@code change} (calls of this roster) with its watchers told that this node is, or is not, the
+     * teller of what it changes. Outside it, every change is this node's to tell.
+     */
+    synchronized void applyAs(boolean tellerHere, Runnable change) {
+        boolean before = teller;
+        teller = tellerHere;
+        try {
+            change.run();
+        } finally {
+            teller = before;
+        }
+    }
 
     public synchronized void connected(String clientId, String uid, String node, Set<String> groupNames) {
         connected(clientId, uid, node, groupNames, null);
@@ -62,7 +100,7 @@ public final class Roster {
         if (member == null) {
             return;
         }
-        data.remove(clientId);
+        String lastData = data.remove(clientId);
         uids.computeIfPresent(member.uid(), (k, ids) -> {
             Set<String> left = SmallSets.without(ids, clientId);
             return left.isEmpty() ? null : left;
@@ -76,6 +114,7 @@ public final class Roster {
                     groups.remove(group, members);
                 }
             }
+            tell(group, clientId, false, lastData);
         }
     }
 
@@ -84,6 +123,7 @@ public final class Roster {
         if (member != null && !member.groups().contains(group)) {
             clients.put(clientId, new Member(clientId, member.uid(), member.node(), SmallSets.with(member.groups(), group)));
             groups.computeIfAbsent(group, k -> new ConcurrentHashMap<>()).put(clientId, member.uid());
+            tell(group, clientId, true, data.get(clientId));
         }
     }
 
@@ -98,18 +138,21 @@ public final class Roster {
                     groups.remove(group, members);
                 }
             }
+            tell(group, clientId, false, data.get(clientId));
         }
     }
 
     /** The session's data is now {@code sessionData} ({@code null} for none); ignored for an unknown session. */
     public synchronized void dataChanged(String clientId, @Nullable String sessionData) {
-        if (!clients.containsKey(clientId)) {
+        Member member = clients.get(clientId);
+        if (member == null) {
             return;
         }
-        if (sessionData == null) {
-            data.remove(clientId);
-        } else {
-            data.put(clientId, sessionData);
+        String before = sessionData == null ? data.remove(clientId) : data.put(clientId, sessionData);
+        if (!java.util.Objects.equals(before, sessionData)) {
+            for (String group : member.groups()) {
+                tell(group, clientId, true, sessionData);
+            }
         }
     }
 
@@ -118,13 +161,85 @@ public final class Roster {
         return data.get(clientId);
     }
 
-    /** Forgets every session of a node: it stopped, died, or is about to restate its sessions. */
+    /** Forgets every session of a node: it stopped or died. */
     public synchronized void nodeGone(String node) {
+        restating.remove(node);
         Set<String> ids = nodes.get(node);
         if (ids != null) {
             for (String clientId : List.copyOf(ids)) {
                 disconnected(clientId);
             }
+        }
+    }
+
+    /**
+     * {@code node} restates its sessions: the next {@code sessions} calls of {@link #restated} for it are all
+     * it holds. Its sessions stay members meanwhile; those it does not restate go once the last one has come.
+     * A restate that starts again before it ended (Redis failed during it) waits for the new count.
+     */
+    public synchronized void restating(String node, int sessions) {
+        restating.put(node, new PendingRestate(new java.util.HashSet<>(nodes.getOrDefault(node, Set.of())), sessions));
+        endRestateWhenComplete(node);
+    }
+
+    /**
+     * One session {@code node} restated: connected if it is new here, otherwise brought to the stated groups
+     * and data, so a {@link GroupWatcher} hears only the joins, leaves and data changes of the gap.
+     */
+    public synchronized void restated(String clientId, String uid, String node, Set<String> groupNames,
+                                      @Nullable String sessionData) {
+        Member member = clients.get(clientId);
+        if (member == null) {
+            connected(clientId, uid, node, groupNames, sessionData);
+        } else {
+            for (String group : member.groups()) {
+                if (!groupNames.contains(group)) {
+                    left(clientId, group);
+                }
+            }
+            dataChanged(clientId, sessionData);
+            for (String group : groupNames) {
+                joined(clientId, group);
+            }
+        }
+        PendingRestate pending = restating.get(node);
+        if (pending != null) {
+            pending.unconfirmed.remove(clientId);
+            pending.toCome--;
+            endRestateWhenComplete(node);
+        }
+    }
+
+    /**
+     * Forgets {@code node}'s sessions, as {@link #nodeGone} would, if it is still awaited with
+     * {@link #restating}{@code (node, Integer.MAX_VALUE)} and has not started a restate of its own since.
+     *
+     * @return whether it was still awaited
+     */
+    public synchronized boolean abandonRestate(String node) {
+        PendingRestate pending = restating.get(node);
+        if (pending == null || pending.toCome != Integer.MAX_VALUE) {
+            return false;
+        }
+        nodeGone(node);
+        return true;
+    }
+
+    private void endRestateWhenComplete(String node) {
+        PendingRestate pending = restating.get(node);
+        if (pending != null && pending.toCome <= 0) {
+            restating.remove(node);
+            pending.unconfirmed.forEach(this::disconnected);
+        }
+    }
+
+    private static final class PendingRestate {
+        final Set<String> unconfirmed;
+        int toCome;
+
+        PendingRestate(Set<String> unconfirmed, int toCome) {
+            this.unconfirmed = unconfirmed;
+            this.toCome = toCome;
         }
     }
 

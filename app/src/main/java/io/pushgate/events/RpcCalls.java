@@ -117,9 +117,7 @@ public final class RpcCalls implements BackendCalls {
             return "null";
         }
         try {
-            String wrapped = "{\"data\":" + new String(body, java.nio.charset.StandardCharsets.UTF_8) + "}";
-            String text = RawJson.text(mapper, RawJson.read(mapper, wrapped).get(RawJson.DATA));
-            return text == null ? "null" : text;
+            return RawJson.exact(mapper, body);
         } catch (JacksonException e) {
             throw new BackendCallException(BackendCallException.Code.FAILED, "the backend's answer is not JSON");
         }

@@ -11,6 +11,7 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 
 import io.netty.channel.ChannelOption;
+import io.pushgate.codec.RawJson;
 import io.pushgate.core.ClientClaims;
 import io.pushgate.core.ConnectProxy;
 import io.pushgate.core.Names;
@@ -238,7 +239,7 @@ public final class BackendConnectProxy implements ConnectProxy, AutoCloseable {
     ClientClaims parse(byte[] answer) throws InvalidAnswer {
         JsonNode root;
         try {
-            root = mapper.readTree(answer);
+            root = RawJson.read(mapper, answer); // data kept token for token, as every session data is
         } catch (JacksonException e) {
             throw new InvalidAnswer("not JSON");
         }
@@ -257,12 +258,12 @@ public final class BackendConnectProxy implements ConnectProxy, AutoCloseable {
         Set<String> groups = names(root.get("groups"), "groups");
         Set<String> publish = names(root.get("publish"), "publish");
         String data = null;
-        JsonNode dataNode = root.get("data");
-        if (dataNode != null && !dataNode.isNull()) {
-            if (!dataNode.isObject()) {
+        String dataText = RawJson.text(mapper, root.get(RawJson.DATA));
+        if (dataText != null && !dataText.equals("null")) {
+            if (!dataText.startsWith("{")) {
                 throw new InvalidAnswer("data is not a JSON object");
             }
-            data = mapper.writeValueAsString(dataNode);
+            data = dataText;
             int size = data.getBytes(StandardCharsets.UTF_8).length;
             if (size > maxDataBytes) {
                 throw new InvalidAnswer("data is " + size + " bytes, over " + maxDataBytes);

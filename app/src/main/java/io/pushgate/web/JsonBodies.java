@@ -98,10 +98,15 @@ public final class JsonBodies {
         try {
             return RawJson.read(mapper, bytes);
         } catch (JacksonException e) {
-            throw new ProblemException(Problem.badRequest(RawJson.isLimit(e)
-                    ? "the request body is refused: " + RawJson.reason(e, mapper)
-                    : "the request body is not valid JSON: " + RawJson.malformed(e)));
+            throw notReadable(e);
         }
+    }
+
+    /** 400 {@code bad-request} for a body the parser refused: past a JSON limit, or not valid JSON, and where. */
+    public ProblemException notReadable(JacksonException e) {
+        return new ProblemException(Problem.badRequest(RawJson.isLimit(e)
+                ? "the request body is refused: " + RawJson.reason(e, mapper)
+                : "the request body is not valid JSON: " + RawJson.malformed(e)));
     }
 
     /**

@@ -94,6 +94,20 @@ public final class Signatures {
         return match;
     }
 
+    /**
+     * The lower-case hex HMAC-SHA256 of {@code body} alone, without a time: the form Pusher's webhooks carry
+     * in {@code X-Pusher-Signature}, whose receivers check it against the raw body as it came.
+     */
+    public String hexOf(byte[] body) {
+        try {
+            Mac mac = Mac.getInstance("HmacSHA256");
+            mac.init(key);
+            return HEX.formatHex(mac.doFinal(body));
+        } catch (GeneralSecurityException e) {
+            throw new IllegalStateException("HmacSHA256 is not available", e);
+        }
+    }
+
     private byte[] hmac(long t, byte[] body) {
         try {
             Mac mac = Mac.getInstance("HmacSHA256");

@@ -298,13 +298,23 @@ class ClusterLogApplierTests {
     }
 
     @Test
-    void forgettingOtherNodesKeepsThisNodesSessions() {
+    void aNodeMissingFromAReloadKeepsItsSessionsUntilItRestatesOrIsForgotten() {
         connect("a");
         role.apply(new ClusterEntry.Connected(OTHER, remote("n2-1", "b")));
+        role.apply(new ClusterEntry.Connected(OTHER, remote("n2-2", "c")));
 
-        role.forgetOtherNodes();
+        assertThat(role.reloadingOtherNodes(Set.of())).containsExactly(OTHER);
+        assertThat(role.isOnline("b")).as("not gone until it had the time to restate").isTrue();
+        role.apply(new ClusterEntry.Restating(OTHER, 1));
+        role.apply(new ClusterEntry.Restated(OTHER, List.of(remote("n2-1", "b"))));
+        role.forgetNodeUnlessRestated(OTHER); // too late: it restated
 
-        assertThat(role.isOnline("b")).isFalse();
-        assertThat(role.isOnline("a")).isTrue();
+        assertThat(role.isOnline("b")).isTrue();
+        assertThat(role.isOnline("c")).as("not restated: gone").isFalse();
+
+        role.reloadingOtherNodes(Set.of());
+        role.forgetNodeUnlessRestated(OTHER);
+        assertThat(role.isOnline("b")).as("never restated: forgotten").isFalse();
+        assertThat(role.isOnline("a")).as("this node's own sessions are not another node's business").isTrue();
     }
 }

@@ -12,6 +12,7 @@ import java.nio.file.StandardCopyOption;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -60,6 +61,15 @@ final class Nginx implements AutoCloseable {
      * certificates from {@code certs} (made by {@link #generateCertificates}) copied to {@code <dir>/certs/}.
      */
     static Nginx start(Path dir, String config, int upstreamPort, Path certs) throws IOException {
+        return start(dir, config, upstreamPort, certs, Map.of());
+    }
+
+    /**
+     * As {@link #start(Path, String, int, Path)}, with more text substitutions, each asserted to match: for a
+     * test that puts something else behind the same nginx (an app's pages, as a site serving its app and
+     * pushgate from one host does), without touching pushgate's locations.
+     */
+    static Nginx start(Path dir, String config, int upstreamPort, Path certs, Map<String, String> substitutions) throws IOException {
         Files.createDirectories(dir.resolve("certs"));
         for (String file : List.of("server.crt", "server.key")) {
             Files.copy(certs.resolve(file), dir.resolve("certs").resolve(file), StandardCopyOption.REPLACE_EXISTING);
@@ -71,6 +81,9 @@ final class Nginx implements AutoCloseable {
                 "listen 443 ", "listen " + httpsPort + " "),
                 "listen 80;", "listen " + httpPort + ";"),
                 "server 127.0.0.1:8080;", "server 127.0.0.1:" + upstreamPort + ";");
+        for (Map.Entry<String, String> substitution : substitutions.entrySet()) {
+            rendered = replace(rendered, substitution.getKey(), substitution.getValue());
+        }
         Path conf = dir.resolve("nginx").resolve(config);
         Files.createDirectories(dir.resolve("nginx/run"));
         Files.writeString(conf, rendered);

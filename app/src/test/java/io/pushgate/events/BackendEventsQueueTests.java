@@ -34,10 +34,7 @@ class BackendEventsQueueTests {
 
     @DynamicPropertySource
     static void pointAtBackend(DynamicPropertyRegistry registry) {
-        for (String property : backend.properties()) {
-            int at = property.indexOf('=');
-            registry.add(property.substring(0, at), () -> property.substring(at + 1));
-        }
+        backend.register(registry);
         registry.add("pushgate.events.queue", () -> "6");
         registry.add("pushgate.events.batch", () -> "2");
         registry.add("pushgate.events.types", () -> "connect");

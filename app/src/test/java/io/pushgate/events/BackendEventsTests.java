@@ -40,16 +40,13 @@ class BackendEventsTests {
     static final ConnectBackend connect = new ConnectBackend(request -> {
         String token = request.path("token").asString("");
         return token.startsWith("proxied:")
-                ? ConnectBackend.Answer.of(200, "{\"uid\":\"" + token.substring(8) + "\",\"data\":{\"room\":\"9\",\"vip\":true}}")
+                ? ConnectBackend.Answer.of(200, "{\"uid\":\"" + token.substring(8) + "\",\"data\":{\"room\":\"9\",\"vip\":true,\"score\": 1.50}}")
                 : ConnectBackend.Answer.of(401, "{}");
     });
 
     @DynamicPropertySource
     static void pointAtBackend(DynamicPropertyRegistry registry) {
-        for (String property : backend.properties()) {
-            int at = property.indexOf('=');
-            registry.add(property.substring(0, at), () -> property.substring(at + 1));
-        }
+        backend.register(registry);
         registry.add("pushgate.events.rpc-timeout", () -> "1s");
         registry.add("pushgate.compat.socket-io.enabled", () -> "true");
         registry.add("pushgate.auth.connect-url", connect::url);
@@ -124,7 +121,8 @@ class BackendEventsTests {
         Api api = new Api(port);
         try (WsTestClient ws = WsTestClient.connect(api.ws("token=proxied:" + uid))) {
             String clientId = ws.nextOfType("welcome").path("clientId").asString();
-            assertThat(api.raw("/api/v1/clients/" + clientId + "/data")).isEqualTo("{\"room\":\"9\",\"vip\":true}");
+            assertThat(api.raw("/api/v1/clients/" + clientId + "/data")).as("token for token, as the backend wrote it")
+                    .isEqualTo("{\"room\":\"9\",\"vip\":true,\"score\":1.50}");
             ws.send("{\"type\":\"send\",\"data\":1,\"ref\":1}");
             ws.nextOfType("reply");
             JsonNode connected = backend.await(ofClient(clientId).and(type("connect")), 1).get(0);

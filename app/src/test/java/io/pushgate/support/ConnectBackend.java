@@ -1,11 +1,8 @@
 package io.pushgate.support;
 
 import java.io.IOException;
-import java.io.InputStream;
-import java.io.OutputStream;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
-import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
@@ -18,14 +15,14 @@ import java.util.function.Function;
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
 
-import io.pushgate.web.Signatures;
 
 import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.json.JsonMapper;
 
 /**
  * A backend's connect URL for tests, a real HTTP server (the JDK's) on a free loopback port: it checks the
- * {@code X-Pushgate-Signature} of every request with {@link #SECRET} (a request that fails it is answered
+ * {@code X-Pushgate-Signature} of every request with {@link #SECRET}, computed apart from pushgate's code
+ * ({@link BackendRequests}; a request that fails it is answered
  * 400 and counted in {@link #badSignatures()}), keeps every request body, and answers by a rule of the test.
  * An answer may wait for {@link #open()} (a gate), for tests that need a connect to be in flight.
  */
@@ -49,7 +46,6 @@ public final class ConnectBackend implements AutoCloseable {
         t.setDaemon(true);
         return t;
     });
-    private final Signatures signatures = new Signatures(SECRET);
     private final List<JsonNode> requests = new CopyOnWriteArrayList<>();
     private final AtomicInteger badSignatures = new AtomicInteger();
     private final Function<JsonNode, Answer> rule;
@@ -97,14 +93,11 @@ public final class ConnectBackend implements AutoCloseable {
 
     private void handle(HttpExchange exchange) throws IOException {
         try (exchange) {
-            byte[] body;
-            try (InputStream in = exchange.getRequestBody()) {
-                body = in.readAllBytes();
-            }
+            byte[] body = BackendRequests.body(exchange);
             JsonNode json = JSON.readTree(body);
             requests.add(json);
             if (!"POST".equals(exchange.getRequestMethod())
-                    || !signatures.verify(exchange.getRequestHeaders().getFirst(Signatures.HEADER), body)) {
+                    || !BackendRequests.signed(SECRET, exchange.getRequestHeaders().getFirst("X-Pushgate-Signature"), body)) {
                 badSignatures.incrementAndGet();
                 answer(exchange, Answer.of(400, "{\"error\":\"bad signature\"}"));
                 return;
@@ -125,14 +118,7 @@ public final class ConnectBackend implements AutoCloseable {
     }
 
     private static void answer(HttpExchange exchange, Answer answer) throws IOException {
-        byte[] bytes = answer.body().getBytes(StandardCharsets.UTF_8);
-        exchange.getResponseHeaders().set("Content-Type", "application/json");
-        exchange.sendResponseHeaders(answer.status(), bytes.length == 0 ? -1 : bytes.length);
-        if (bytes.length > 0) {
-            try (OutputStream out = exchange.getResponseBody()) {
-                out.write(bytes);
-            }
-        }
+        BackendRequests.respond(exchange, answer.status(), answer.body());
     }
 
     @Override

@@ -1,52 +1,19 @@
 package io.pushgate.support;
 
-import java.io.BufferedReader;
-import java.io.IOException;
-import java.io.InputStreamReader;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.BlockingQueue;
-import java.util.concurrent.LinkedBlockingQueue;
-import java.util.concurrent.TimeUnit;
-import java.util.function.Predicate;
-
-import tools.jackson.databind.JsonNode;
-import tools.jackson.databind.json.JsonMapper;
 
 /**
  * The stock {@code socket.io-client} from npm, run by Node.js ({@code app/src/test/node/socketio-client.js},
  * installed by {@code npm ci} in that folder): each line it prints is one thing the client reported.
  */
-public final class NodeSocketIoClient implements AutoCloseable {
+public final class NodeSocketIoClient extends NodeScript {
 
-    public static final Duration WAIT = Duration.ofSeconds(20);
-    static final Path HOME = Path.of("src/test/node").toAbsolutePath();
-    private static final JsonMapper JSON = JsonMapper.builder().build();
+    public static final Duration WAIT = NodeScript.WAIT;
 
-    private final Process process;
-    private final BlockingQueue<JsonNode> lines = new LinkedBlockingQueue<>();
-    private final List<JsonNode> seen = new ArrayList<>();
-    private final Path errors;
-
-    private NodeSocketIoClient(Process process, Path errors) {
-        this.process = process;
-        this.errors = errors;
-        Thread reader = new Thread(() -> {
-            try (BufferedReader in = new BufferedReader(new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8))) {
-                for (String line = in.readLine(); line != null; line = in.readLine()) {
-                    lines.add(JSON.readTree(line));
-                }
-            } catch (IOException e) {
-                // the process ended
-            }
-        }, "socketio-client-reader");
-        reader.setDaemon(true);
-        reader.start();
+    private NodeSocketIoClient(Started started) {
+        super(started.process(), started.errors());
     }
 
     /** @param options the client's options as JSON: transports, upgrade, auth, login */
@@ -56,88 +23,6 @@ public final class NodeSocketIoClient implements AutoCloseable {
 
     /** @param env more environment, e.g. {@code NODE_EXTRA_CA_CERTS} for a test CA */
     public static NodeSocketIoClient start(String url, String options, Map<String, String> env) {
-        if (!Files.isDirectory(HOME.resolve("node_modules/socket.io-client"))) {
-            throw new IllegalStateException("socket.io-client is not installed: run npm ci in " + HOME);
-        }
-        try {
-            Path errors = Files.createTempFile("socketio-client", ".err");
-            ProcessBuilder builder = new ProcessBuilder(System.getProperty("pushgate.e2e.node", "node"), "socketio-client.js",
-                    url, options)
-                    .directory(HOME.toFile())
-                    .redirectError(errors.toFile());
-            builder.environment().putAll(env);
-            Process process = builder.start();
-            return new NodeSocketIoClient(process, errors);
-        } catch (IOException e) {
-            throw new IllegalStateException("cannot start node", e);
-        }
-    }
-
-    /** The next line that matches, skipping others (they stay in {@link #seen()}). */
-    public JsonNode await(Predicate<JsonNode> wanted, String what) {
-        long deadline = System.nanoTime() + WAIT.toNanos();
-        try {
-            while (true) {
-                long left = deadline - System.nanoTime();
-                JsonNode line = left <= 0 ? null : lines.poll(left, TimeUnit.NANOSECONDS);
-                if (line == null) {
-                    throw new AssertionError("the client never reported " + what + "; it reported " + seen + errorOutput());
-                }
-                seen.add(line);
-                if (wanted.test(line)) {
-                    return line;
-                }
-            }
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new AssertionError("interrupted", e);
-        }
-    }
-
-    /** A line with {@code field} the client printed already, or the next one. */
-    public JsonNode reported(String field) {
-        return seen.stream().filter(line -> line.has(field)).findFirst().orElseGet(() -> awaitField(field));
-    }
-
-    public JsonNode awaitField(String field) {
-        return await(line -> line.has(field), field);
-    }
-
-    /** The next event the server emitted to the client. */
-    public JsonNode awaitEvent(String event) {
-        return await(line -> event.equals(line.path("event").asString("")), "event " + event);
-    }
-
-    public List<JsonNode> seen() {
-        return seen;
-    }
-
-    private String errorOutput() {
-        try {
-            String text = Files.readString(errors);
-            return text.isBlank() ? "" : "; stderr: " + text;
-        } catch (IOException e) {
-            return "";
-        }
-    }
-
-    @Override
-    public void close() {
-        try {
-            process.getOutputStream().close(); // the script exits when its stdin closes
-            if (!process.waitFor(5, TimeUnit.SECONDS)) {
-                process.destroyForcibly();
-            }
-        } catch (IOException e) {
-            process.destroyForcibly();
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            process.destroyForcibly();
-        }
-        try {
-            Files.deleteIfExists(errors);
-        } catch (IOException e) {
-            // a temp file
-        }
+        return new NodeSocketIoClient(launch("socketio-client.js", "socket.io-client", List.of(url, options), env));
     }
 }

@@ -1,14 +1,11 @@
 package io.pushgate.support;
 
 import java.io.IOException;
-import java.io.InputStream;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
-import java.security.MessageDigest;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.HexFormat;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.Executors;
@@ -16,8 +13,6 @@ import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Function;
 import java.util.function.Predicate;
 
-import javax.crypto.Mac;
-import javax.crypto.spec.SecretKeySpec;
 
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
@@ -86,6 +81,14 @@ public final class TestBackend implements AutoCloseable {
                 "pushgate.events.secret=" + SECRET, "pushgate.events.retry-min=50ms", "pushgate.events.retry-max=500ms"};
     }
 
+    /** Points a test's server at this backend, as {@link #properties()} says. */
+    public void register(org.springframework.test.context.DynamicPropertyRegistry registry) {
+        for (String property : properties()) {
+            int at = property.indexOf('=');
+            registry.add(property.substring(0, at), () -> property.substring(at + 1));
+        }
+    }
+
     /** While down, every request is answered 503, as a backend being deployed would. */
     public void down(boolean down) {
         this.down = down;
@@ -151,73 +154,41 @@ public final class TestBackend implements AutoCloseable {
     }
 
     private void events(HttpExchange exchange) throws IOException {
-        byte[] body = read(exchange);
+        byte[] body = BackendRequests.body(exchange);
         if (!verified(exchange, body)) {
-            respond(exchange, 401, "{}");
+            BackendRequests.respond(exchange, 401, "{}");
             return;
         }
         if (down) {
             refusedBatches.incrementAndGet();
-            respond(exchange, 503, "{}");
+            BackendRequests.respond(exchange, 503, "{}");
             return;
         }
         JsonNode batch = JSON.readTree(body);
         rawBatches.add(new String(body, StandardCharsets.UTF_8));
         batches.add(batch);
         batch.path("events").forEach(events::add);
-        respond(exchange, 200, "{}");
+        BackendRequests.respond(exchange, 200, "{}");
     }
 
     private void rpc(HttpExchange exchange) throws IOException {
-        byte[] body = read(exchange);
+        byte[] body = BackendRequests.body(exchange);
         if (!verified(exchange, body)) {
-            respond(exchange, 401, "{}");
+            BackendRequests.respond(exchange, 401, "{}");
             return;
         }
         JsonNode call = JSON.readTree(body);
         calls.add(new Call(call, exchange.getRequestHeaders().getFirst("X-Pushgate-Signature")));
         Answer answer = down ? new Answer(503, "{}") : rpc.apply(call);
-        respond(exchange, answer.status(), answer.body());
+        BackendRequests.respond(exchange, answer.status(), answer.body());
     }
 
     private boolean verified(HttpExchange exchange, byte[] body) {
-        String header = exchange.getRequestHeaders().getFirst("X-Pushgate-Signature");
-        if (header == null || !header.matches("t=\\d+,v1=[0-9a-f]{64}")) {
-            badSignatures.incrementAndGet();
-            return false;
-        }
-        String t = header.substring(2, header.indexOf(','));
-        String v1 = header.substring(header.indexOf("v1=") + 3);
-        try {
-            Mac mac = Mac.getInstance("HmacSHA256");
-            mac.init(new SecretKeySpec(SECRET.getBytes(StandardCharsets.UTF_8), "HmacSHA256"));
-            mac.update((t + ".").getBytes(StandardCharsets.UTF_8));
-            byte[] expected = mac.doFinal(body);
-            long skew = Math.abs(System.currentTimeMillis() / 1000 - Long.parseLong(t));
-            if (skew <= 300 && MessageDigest.isEqual(expected, HexFormat.of().parseHex(v1))) {
-                return true;
-            }
-        } catch (Exception e) {
-            // counted below
+        if (BackendRequests.signed(SECRET, exchange.getRequestHeaders().getFirst("X-Pushgate-Signature"), body)) {
+            return true;
         }
         badSignatures.incrementAndGet();
         return false;
-    }
-
-    private static byte[] read(HttpExchange exchange) throws IOException {
-        try (InputStream in = exchange.getRequestBody()) {
-            return in.readAllBytes();
-        }
-    }
-
-    private static void respond(HttpExchange exchange, int status, String body) throws IOException {
-        byte[] bytes = body.getBytes(StandardCharsets.UTF_8);
-        exchange.getResponseHeaders().set("Content-Type", "application/json");
-        exchange.sendResponseHeaders(status, bytes.length == 0 ? -1 : bytes.length);
-        if (bytes.length > 0) {
-            exchange.getResponseBody().write(bytes);
-        }
-        exchange.close();
     }
 
     @Override

@@ -35,8 +35,9 @@ import io.netty.handler.codec.http.websocketx.WebSocketVersion;
 import io.netty.util.concurrent.FastThreadLocal;
 
 /**
- * Opens client sessions over WebSocket ({@code /ws}) or SSE ({@code /sse}) with plain Netty: one channel,
- * one pipeline, no per-message allocation beyond Netty's pooled buffers and one scratch array per loop.
+ * Opens client sessions over WebSocket ({@code /ws}) or SSE ({@code /sse}), or as Pusher clients
+ * ({@code /app/<key>}, {@code --protocol pusher}), with plain Netty: one channel, one pipeline, no
+ * per-message allocation beyond Netty's pooled buffers and one scratch array per loop.
  */
 final class Clients {
 
@@ -84,6 +85,8 @@ final class Clients {
     private final long tokenExpiry;
     /** Soak: follow cursors, message order and resets. */
     private final boolean cursors;
+    /** Pusher protocol 7 instead of pushgate's: no token, the groups are subscribed to after the connect. */
+    private final boolean pusher;
 
     Clients(Options options, EventLoopGroup group, Class<? extends Channel> channelType, boolean epoll, Metrics metrics,
             Tracker tracker, Hs256 signer, long tokenExpiry) {
@@ -94,6 +97,7 @@ final class Clients {
         this.signer = signer;
         this.tokenExpiry = tokenExpiry;
         this.cursors = options.scenario.equals("soak");
+        this.pusher = options.protocol.equals("pusher");
         this.base = new Bootstrap().group(group).channel(channelType)
                 .option(ChannelOption.TCP_NODELAY, true)
                 .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, (int) Math.min(Integer.MAX_VALUE, options.connectTimeoutMillis));
@@ -114,7 +118,7 @@ final class Clients {
             scheme = scheme.equals("https") || scheme.equals("wss") ? "wss" : "ws";
         }
         String path = u.getRawPath() == null || u.getRawPath().isEmpty() || u.getRawPath().equals("/")
-                ? (sse ? "/sse" : "/ws") : u.getRawPath();
+                ? (sse ? "/sse" : pusher ? "/app/" + options.pusherKey : "/ws") : u.getRawPath();
         int port = u.getPort() > 0 ? u.getPort() : 80;
         return URI.create(scheme + "://" + u.getHost() + ":" + port + path);
     }
@@ -131,9 +135,15 @@ final class Clients {
     CompletableFuture<Session> open(Session s, int n, String cursor) {
         CompletableFuture<Session> done = new CompletableFuture<>();
         URI endpoint = endpoint(n);
-        String token = signer.token(s.uid, tokenExpiry, s.groups);
-        // a cursor is [0-9a-z-]: nothing to encode
-        URI withToken = URI.create(endpoint + "?token=" + token + (cursor != null ? "&cursor=" + cursor : ""));
+        URI withToken;
+        if (pusher) { // a Pusher connection has no token: its session's uid is the server's own, anonymous
+            withToken = URI.create(endpoint.getScheme() + "://" + endpoint.getHost() + ":" + endpoint.getPort()
+                    + PusherFrames.path(options.pusherKey));
+        } else {
+            String token = signer.token(s.uid, tokenExpiry, s.groups);
+            // a cursor is [0-9a-z-]: nothing to encode
+            withToken = URI.create(endpoint + "?token=" + token + (cursor != null ? "&cursor=" + cursor : ""));
+        }
         boolean sse = options.transport.equals("sse");
         s.closingByUs = false;
         s.closeCode = 0;
@@ -221,6 +231,44 @@ final class Clients {
         }
     }
 
+    /**
+     * A Pusher frame in {@code buf[from, to)}, answered on {@code ctx} where the protocol asks for it (a pong,
+     * the subscriptions). The session is welcomed (expects what is published to its groups from then on) when
+     * its last subscription succeeded: the server joins the group before it says so.
+     */
+    private void onPusherFrame(ChannelHandlerContext ctx, Session s, byte[] buf, int from, int to,
+                               CompletableFuture<Session> done, Scratch scratch) {
+        switch (PusherFrames.kind(buf, from, to)) {
+            case MESSAGE -> tracker.deliveredPusher(s, buf, from, to, scratch.decoded);
+            case PING -> ctx.writeAndFlush(new TextWebSocketFrame(Unpooled.wrappedBuffer(PusherFrames.PONG)));
+            case ESTABLISHED -> {
+                if (s.groups.isEmpty()) {
+                    welcomed(s, done);
+                    return;
+                }
+                s.subscriptionsPending = s.groups.size();
+                for (String g : s.groups) { // one subscribe a frame, as pusher-js sends them
+                    ctx.write(new TextWebSocketFrame(PusherFrames.subscribe(g)));
+                }
+                ctx.flush();
+            }
+            case SUBSCRIBED -> {
+                if (--s.subscriptionsPending == 0) {
+                    welcomed(s, done);
+                }
+            }
+            case ERROR -> {
+                metrics.pusherErrors.increment();
+                if (!done.isDone()) {
+                    done.completeExceptionally(new IllegalStateException(
+                            new String(buf, from, to - from, StandardCharsets.UTF_8)));
+                    ctx.close();
+                }
+            }
+            default -> { }
+        }
+    }
+
     /** Handles the frame in {@code buf[0, len)}; returns true when it should be answered with a pong. */
     private boolean onFrame(Session s, byte[] buf, int from, int to, CompletableFuture<Session> done, Scratch scratch) {
         if (startsWith(buf, from, to, MESSAGE)) {
@@ -290,7 +338,7 @@ final class Clients {
 
     /** A reply: counted by outcome, timed from its {@code ref} (talk's send time) when it has one. */
     private void reply(byte[] buf, int from, int to) {
-        int r = indexOf(buf, from, to, REF);
+        int r = Bytes.indexOf(buf, from, to, REF);
         if (r >= 0) {
             long ref = 0;
             int i = r + REF.length;
@@ -301,11 +349,11 @@ final class Clients {
                 metrics.recordLatency((System.nanoTime() - REF_BASE_NANOS) / 1000 + 1 - ref);
             }
         }
-        if (indexOf(buf, from, to, OK_TRUE) >= 0) {
+        if (Bytes.indexOf(buf, from, to, OK_TRUE) >= 0) {
             metrics.repliesOk.increment();
             return;
         }
-        int c = indexOf(buf, from, to, CODE);
+        int c = Bytes.indexOf(buf, from, to, CODE);
         String code = "?";
         if (c >= 0) {
             int start = c + CODE.length;
@@ -318,18 +366,6 @@ final class Clients {
         metrics.replyError(code);
     }
 
-    private static int indexOf(byte[] buf, int from, int to, byte[] needle) {
-        outer:
-        for (int i = from; i + needle.length <= to; i++) {
-            for (int j = 0; j < needle.length; j++) {
-                if (buf[i + j] != needle[j]) {
-                    continue outer;
-                }
-            }
-            return i;
-        }
-        return -1;
-    }
 
     private static boolean startsWith(byte[] buf, int from, int to, byte[] prefix) {
         if (to - from < prefix.length) {
@@ -361,7 +397,9 @@ final class Clients {
                     Scratch scratch = SCRATCH.get();
                     byte[] buf = scratch.fit(len);
                     content.getBytes(content.readerIndex(), buf, 0, len);
-                    if (onFrame(s, buf, 0, len, done, scratch)) {
+                    if (pusher) {
+                        onPusherFrame(ctx, s, buf, 0, len, done, scratch);
+                    } else if (onFrame(s, buf, 0, len, done, scratch)) {
                         ctx.writeAndFlush(new TextWebSocketFrame(Unpooled.wrappedBuffer(PONG)));
                     }
                 } else if (msg instanceof CloseWebSocketFrame close) {

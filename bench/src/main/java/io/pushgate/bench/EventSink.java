@@ -159,7 +159,7 @@ public final class EventSink {
      * @return the bytes it took, 0 when it is not complete yet, -1 when it cannot be understood
      */
     private int request(SocketChannel ch, byte[] buf, int from, int to) throws IOException {
-        int headEnd = indexOf(buf, from, to, CRLFCRLF);
+        int headEnd = Bytes.indexOf(buf, from, to, CRLFCRLF);
         if (headEnd < 0) {
             return to - from > 64 * 1024 ? -1 : 0;
         }
@@ -167,9 +167,9 @@ public final class EventSink {
         long contentLength = 0;
         boolean chunked = false;
         // header lines: find content-length and transfer-encoding without building strings per line
-        int line = indexOf(buf, from, headEnd, CRLF) + 2;
+        int line = Bytes.indexOf(buf, from, headEnd, CRLF) + 2;
         while (line > 1 && line < headEnd) {
-            int end = indexOf(buf, line, headEnd + 2, CRLF);
+            int end = Bytes.indexOf(buf, line, headEnd + 2, CRLF);
             if (headerIs(buf, line, end, "content-length:")) {
                 contentLength = Long.parseLong(new String(buf, line + 15, end - line - 15, StandardCharsets.US_ASCII).trim());
             } else if (headerIs(buf, line, end, "transfer-encoding:")) {
@@ -213,7 +213,7 @@ public final class EventSink {
         int[] spans = new int[16];
         int nspans = 0;
         while (true) {
-            int eol = indexOf(buf, i, to, CRLF);
+            int eol = Bytes.indexOf(buf, i, to, CRLF);
             if (eol < 0) {
                 return 0;
             }
@@ -227,7 +227,7 @@ public final class EventSink {
             }
             int data = eol + 2;
             if (size == 0) {
-                int end = indexOf(buf, data - 2, to, CRLFCRLF);
+                int end = Bytes.indexOf(buf, data - 2, to, CRLFCRLF);
                 if (end < 0) {
                     return 0;
                 }
@@ -252,7 +252,7 @@ public final class EventSink {
     private synchronized void count(byte[] buf, int from, int to) {
         bytes += to - from;
         int i = from;
-        while ((i = indexOf(buf, i, to, TYPE)) >= 0) {
+        while ((i = Bytes.indexOf(buf, i, to, TYPE)) >= 0) {
             i += TYPE.length;
             int end = i;
             while (end < to && buf[end] != '"') {
@@ -305,18 +305,5 @@ public final class EventSink {
             }
         }
         return true;
-    }
-
-    private static int indexOf(byte[] buf, int from, int to, byte[] needle) {
-        outer:
-        for (int i = from; i + needle.length <= to; i++) {
-            for (int j = 0; j < needle.length; j++) {
-                if (buf[i + j] != needle[j]) {
-                    continue outer;
-                }
-            }
-            return i;
-        }
-        return -1;
     }
 }

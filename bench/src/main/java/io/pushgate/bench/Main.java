@@ -81,19 +81,21 @@ public final class Main {
             t.setDaemon(true);
             return t;
         });
-        log("%s transport=%s connections=%d epoll=%s threads=%d source-ips=%d uid-offset=%d", o.scenario, o.transport,
-                o.connections, epoll, o.threads, o.sourceIps, o.uidOffset);
+        log("%s transport=%s protocol=%s publish-via=%s connections=%d epoll=%s threads=%d source-ips=%d uid-offset=%d",
+                o.scenario, o.transport, o.protocol, o.publishVia, o.connections, epoll, o.threads, o.sourceIps, o.uidOffset);
         ticker.scheduleAtFixedRate(this::progress, 1, 1, TimeUnit.SECONDS);
 
-        // sessions: uid u<offset+i>; in the group scenario group g<(offset+i)/G>
+        // sessions: uid u<offset+i>; in the group scenario group g<(offset+i)/G>; in a broadcast to --channel
+        // every session is in that one group (local group 0)
         boolean grouped = o.scenario.equals("group");
+        boolean channelled = o.scenario.equals("broadcast") && o.channel != null;
         long firstGroup = o.uidOffset / o.groupSize;
         int localGroups = grouped && o.connections > 0
-                ? (int) ((o.uidOffset + o.connections - 1) / o.groupSize - firstGroup + 1) : 0;
+                ? (int) ((o.uidOffset + o.connections - 1) / o.groupSize - firstGroup + 1) : channelled ? 1 : 0;
         for (int i = 0; i < o.connections; i++) {
             long global = o.uidOffset + i;
-            int g = grouped ? (int) (global / o.groupSize - firstGroup) : -1;
-            List<String> groups = grouped ? List.of("g" + (firstGroup + g)) : List.of();
+            int g = grouped ? (int) (global / o.groupSize - firstGroup) : channelled ? 0 : -1;
+            List<String> groups = grouped ? List.of("g" + (firstGroup + g)) : channelled ? List.of(o.channel) : List.of();
             sessions.add(new Session(i, "u" + global, g, groups, false));
         }
         Tracker tracker = new Tracker(o.uidOffset, metrics, o.connections, localGroups);
@@ -223,7 +225,8 @@ public final class Main {
         }
 
         Json.Obj r = new Json.Obj()
-                .put("scenario", o.scenario).put("transport", o.transport)
+                .put("scenario", o.scenario).put("transport", o.transport).put("protocol", o.protocol)
+                .put("channel", channelled ? o.channel : null).put("publish_via", o.publishVia)
                 .put("connections", o.connections).put("connections_ok", ok).put("connections_failed", failed)
                 .put("connect_retries", metrics.connectRetries.sum()).put("connect_s", connectSeconds)
                 .put("source_ips", o.sourceIps).put("uid_offset", o.uidOffset)
@@ -246,7 +249,8 @@ public final class Main {
                 .put("deliveries_foreign", metrics.foreign.sum())
                 .put("server_sessions_reached", metrics.serverReached.sum())
                 .put("deliveries_per_s", (received1 - received0) / measured)
-                .put("exactly_once", summary.missing() == 0 && metrics.duplicated.sum() == 0 && summary.unexpected() == 0);
+                .put("exactly_once", summary.missing() == 0 && metrics.duplicated.sum() == 0 && summary.unexpected() == 0)
+                .put("pusher_errors", metrics.pusherErrors.sum());
         if (talk != null) {
             long sentTotal = metrics.clientMessages.sum();
             long replies = metrics.repliesOk.sum() + metrics.repliesError.sum();
@@ -331,11 +335,32 @@ public final class Main {
                 }
 
                 @Override
+                public String channel(int g) {
+                    return "g" + (firstGroup + g);
+                }
+
+                @Override
                 public void accepted(int g) {
                     tracker.publishedToGroup(g);
                 }
             };
-            case "broadcast" -> new Publisher.Targets() {
+            case "broadcast" -> o.channel != null ? new Publisher.Targets() { // the one group every session joined
+                @Override
+                public int pick(StringBuilder body, ThreadLocalRandom random) {
+                    body.append("{\"groups\":[\"").append(o.channel).append("\"]}");
+                    return 0;
+                }
+
+                @Override
+                public String channel(int code) {
+                    return o.channel;
+                }
+
+                @Override
+                public void accepted(int code) {
+                    tracker.publishedToGroup(0);
+                }
+            } : new Publisher.Targets() {
                 @Override
                 public int pick(StringBuilder body, ThreadLocalRandom random) {
                     body.append("{\"all\":true}");

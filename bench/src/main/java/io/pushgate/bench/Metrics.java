@@ -28,6 +28,8 @@ final class Metrics {
     /** Soak: resumes answered with {@code reset}, and those whose cursor was younger than the history window. */
     final LongAdder resets = new LongAdder();
     final LongAdder resetsInWindow = new LongAdder();
+    /** Pusher: {@code pusher:error} and {@code pusher:subscription_error} frames received. */
+    final LongAdder pusherErrors = new LongAdder();
     final LongAdder requests = new LongAdder();
     final LongAdder published = new LongAdder();
     final LongAdder publishErrors = new LongAdder();

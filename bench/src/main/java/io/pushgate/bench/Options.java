@@ -13,6 +13,18 @@ final class Options {
     static final String USAGE = """
             usage: java -jar pushgate-bench.jar --scenario idle|uid|group|broadcast|churn|talk|soak [options]
               --transport ws|sse          client transport (ws)
+              --protocol pushgate|pusher  the clients' protocol (pushgate): pusher speaks Pusher Channels
+                                          protocol 7 at /app/<--pusher-key>?protocol=7 (the server's
+                                          pushgate.compat.pusher.*), subscribing to its channel after
+                                          pusher:connection_established; broadcast and group, WebSocket only
+              --channel NAME              broadcast: every session joins this group (a /ws token's groups
+                                          claim, a Pusher subscribe) and publishes go to it instead of "all"
+                                          (none for pushgate; bench-all for pusher)
+              --publish-via pushgate|pusher  the API the messages go through (pushgate): pusher is Pusher's
+                                          signed POST /apps/<--pusher-app-id>/events to the channel
+              --pusher-app-id ID          the server's pushgate.compat.pusher.app-id (bench)
+              --pusher-key K              its key (bench-key)
+              --pusher-secret S           its secret (needed for --publish-via pusher)
               --connections N             sessions to open (1000)
               --duration S                measured seconds: held (idle) or publishing (10)
               --warmup S                  publishing seconds before the measured phase, not in latency/rates (0)
@@ -87,6 +99,14 @@ final class Options {
 
     final String scenario;
     final String transport;
+    /** {@code pushgate} (the /ws or /sse protocol) or {@code pusher}. */
+    final String protocol;
+    /** Broadcast's group (a Pusher channel), or null: publish to all. */
+    final String channel;
+    final String publishVia;
+    final String pusherAppId;
+    final String pusherKey;
+    final String pusherSecret;
     final int connections;
     final double duration;
     final double warmup;
@@ -141,6 +161,18 @@ final class Options {
         if (!transport.equals("ws") && !transport.equals("sse")) {
             throw new IllegalArgumentException("--transport is ws or sse");
         }
+        protocol = take(m, "protocol", "pushgate").toLowerCase(Locale.ROOT);
+        if (!protocol.equals("pushgate") && !protocol.equals("pusher")) {
+            throw new IllegalArgumentException("--protocol is pushgate or pusher");
+        }
+        channel = take(m, "channel", protocol.equals("pusher") ? "bench-all" : null);
+        publishVia = take(m, "publish-via", "pushgate").toLowerCase(Locale.ROOT);
+        if (!publishVia.equals("pushgate") && !publishVia.equals("pusher")) {
+            throw new IllegalArgumentException("--publish-via is pushgate or pusher");
+        }
+        pusherAppId = take(m, "pusher-app-id", "bench");
+        pusherKey = take(m, "pusher-key", "bench-key");
+        pusherSecret = take(m, "pusher-secret", null);
         connections = Integer.parseInt(take(m, "connections", "1000"));
         duration = Double.parseDouble(take(m, "duration", "10"));
         warmup = Double.parseDouble(take(m, "warmup", "0"));
@@ -198,6 +230,16 @@ final class Options {
         }
         if (batch < 1 || inflight < 1 || connections < 0 || groupSize < 1) {
             throw new IllegalArgumentException("--batch, --inflight and --group-size are at least 1");
+        }
+        if (protocol.equals("pusher") && (transport.equals("sse") || !List.of("broadcast", "group").contains(scenario))) {
+            // a Pusher connection has no uid of its own to publish to, and its messages are not /ws's replies
+            throw new IllegalArgumentException("--protocol pusher: the broadcast and group scenarios, WebSocket only");
+        }
+        if (publishVia.equals("pusher") && (pusherSecret == null || batch != 1
+                || !List.of("broadcast", "group").contains(scenario) || scenario.equals("broadcast") && channel == null)) {
+            // Pusher's API publishes to channels, one event a request through /events
+            throw new IllegalArgumentException("--publish-via pusher: --pusher-secret, --batch 1, and the group scenario "
+                    + "or broadcast with a --channel");
         }
         if (scenario.equals("talk") && (transport.equals("sse") || rate <= 0)) {
             throw new IllegalArgumentException("talk: WebSocket only, and --rate > 0 (client frames per second)");

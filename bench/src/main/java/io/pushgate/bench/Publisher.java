@@ -28,7 +28,8 @@ import io.netty.handler.codec.http.HttpVersion;
 import io.netty.util.concurrent.ScheduledFuture;
 
 /**
- * Publishes through {@code POST /api/v1/messages} (or {@code messages:batch}) over {@code --inflight}
+ * Publishes through {@code POST /api/v1/messages} (or {@code messages:batch}), or Pusher's signed
+ * {@code POST /apps/<id>/events} ({@code --publish-via pusher}, one message a request), over {@code --inflight}
  * keep-alive connections, each carrying one request at a time: the connections are the pool, and the
  * in-flight bound. Everything runs on one event loop, so its state needs no locks. With {@code --rate}
  * it paces messages on a 1 ms tick (open loop, at most 1 s of backlog; the rest is counted as
@@ -47,6 +48,11 @@ final class Publisher {
         int pick(StringBuilder body, ThreadLocalRandom random);
 
         void accepted(int code);
+
+        /** The one group (Pusher channel) a message {@link #pick} returned {@code code} for goes to, if it has one. */
+        default String channel(int code) {
+            return null;
+        }
 
         /** The payload size of a message {@link #pick} returned {@code code} for; below 0: {@code --payload-bytes}. */
         default int payloadBytes(int code) {
@@ -71,6 +77,8 @@ final class Publisher {
     private int connected;
     private ScheduledFuture<?> ticker;
     private int errorsLogged;
+    /** {@code --publish-via pusher}: signs each request; used on {@link #loop} only. */
+    private final PusherSigner pusher;
 
     Publisher(Options options, EventLoop loop, Class<? extends Channel> channelType, Metrics metrics, Targets targets,
             long generator) {
@@ -85,6 +93,7 @@ final class Publisher {
         this.metrics = metrics;
         this.targets = targets;
         this.generator = generator;
+        this.pusher = options.publishVia.equals("pusher") ? new PusherSigner(options.pusherKey, options.pusherSecret) : null;
         this.base = new Bootstrap().group(loop).channel(channelType)
                 .option(ChannelOption.TCP_NODELAY, true)
                 .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, 10_000);
@@ -214,6 +223,10 @@ final class Publisher {
         }
 
         void send() {
+            if (pusher != null) {
+                sendPusher();
+                return;
+            }
             StringBuilder body = new StringBuilder(options.batch * (options.payloadBytes + 96));
             ThreadLocalRandom random = ThreadLocalRandom.current();
             boolean batch = options.batch > 1;
@@ -249,6 +262,42 @@ final class Publisher {
             if (options.idempotencyKeys && !batch) {
                 req.headers().set("Idempotency-Key", KEY_PREFIX + KEYS.incrementAndGet());
             }
+            write(req);
+        }
+
+        /**
+         * One message through Pusher's API: {@code {"name":…,"channels":[…],"data":"<the payload as a string>"}},
+         * which the server delivers to the channel's group as pushgate's API would.
+         */
+        private void sendPusher() {
+            ThreadLocalRandom random = ThreadLocalRandom.current();
+            // pick writes pushgate's "to", which this request has no use for: the channel stands for it
+            int code = targets.pick(new StringBuilder(), random);
+            String channel = targets.channel(code);
+            count = 0;
+            codes[count++] = code;
+            int size = targets.payloadBytes(code);
+            StringBuilder body = new StringBuilder(options.payloadBytes + 128).append("{\"name\":");
+            Json.string(body, options.event);
+            body.append(",\"channels\":[");
+            Json.string(body, channel);
+            body.append("],\"data\":");
+            Json.string(body, Payload.encode(generator, seq++, Clock.nowMicros(), size < 0 ? options.payloadBytes : size));
+            body.append('}');
+            issued += count;
+            byte[] bytes = body.toString().getBytes(StandardCharsets.UTF_8);
+            String path = (api.getRawPath() == null ? "" : api.getRawPath().replaceAll("/+$", ""))
+                    + "/apps/" + options.pusherAppId + "/events";
+            String query = pusher.query("POST", path, bytes, System.currentTimeMillis() / 1000);
+            ByteBuf content = ctx.alloc().buffer(bytes.length).writeBytes(bytes);
+            FullHttpRequest req = new DefaultFullHttpRequest(HttpVersion.HTTP_1_1, HttpMethod.POST, path + "?" + query, content);
+            req.headers().set(HttpHeaderNames.HOST, host)
+                    .set(HttpHeaderNames.CONTENT_TYPE, HttpHeaderValues.APPLICATION_JSON)
+                    .setInt(HttpHeaderNames.CONTENT_LENGTH, bytes.length);
+            write(req);
+        }
+
+        private void write(FullHttpRequest req) {
             busy = true;
             metrics.inflight.incrementAndGet();
             sentNanos = System.nanoTime();

@@ -27,6 +27,9 @@ final class Session {
     long snapGroup;
     long snapAll;
 
+    /** Pusher: subscriptions sent and not yet answered; the session is welcomed when the last one succeeds. */
+    int subscriptionsPending;
+
     final SeqSet seen = new SeqSet();
     volatile long unique;
 

@@ -77,9 +77,17 @@ final class Tracker {
      */
     boolean delivered(Session s, byte[] buf, int from, int to, Payload.Decoded scratch) {
         long now = Clock.nowMicros();
-        if (!Payload.decode(buf, from, to, scratch)) {
-            return false;
-        }
+        return Payload.decode(buf, from, to, scratch) && counted(s, now, scratch);
+    }
+
+    /** {@link #delivered} for a Pusher message frame, whose payload is its {@code data} string. */
+    boolean deliveredPusher(Session s, byte[] buf, int from, int to, Payload.Decoded scratch) {
+        long now = Clock.nowMicros();
+        return Payload.decodePusher(buf, from, to, scratch) && counted(s, now, scratch);
+    }
+
+    /** Counts the decoded message received at {@code now} on {@code s}; true when it is its first delivery. */
+    private boolean counted(Session s, long now, Payload.Decoded scratch) {
         if (scratch.generator != generator) {
             metrics.foreign.increment();
             return false;

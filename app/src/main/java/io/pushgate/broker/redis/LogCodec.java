@@ -65,6 +65,9 @@ final class LogCodec {
         if (entry instanceof ClusterEntry.NodeGone g) {
             return text(LogEntry.GONE, g.teller().equals(g.node()) ? g.node() : LogEntry.fields(g.node(), g.teller()));
         }
+        if (entry instanceof ClusterEntry.Restating r) {
+            return text(LogEntry.RESTATING, LogEntry.fields(r.node(), Integer.toString(r.sessions())));
+        }
         if (entry instanceof ClusterEntry.Restated r) {
             List<String> records = new ArrayList<>(r.sessions().size());
             for (ClusterEntry.SessionState s : r.sessions()) {
@@ -151,6 +154,10 @@ final class LogCodec {
                 }
                 List<String> f = fields(entry, 2, 1);
                 return new ClusterEntry.NodeGone(f.get(0), f.size() > 1 ? f.get(1) : f.get(0));
+            }
+            case LogEntry.RESTATING -> {
+                List<String> f = fields(entry, 2, 2);
+                return new ClusterEntry.Restating(f.get(0), (int) number(entry, f.get(1)));
             }
             case LogEntry.RESTATE -> {
                 List<String> f = fields(entry, 2, 2);

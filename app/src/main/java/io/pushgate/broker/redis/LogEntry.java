@@ -38,10 +38,12 @@ record LogEntry(long seq, String kind, String value) {
     static final String JOIN = "j";
     static final String LEAVE = "l";
     /**
-     * A node is gone, or restates its sessions next: {@code node} when it says so itself (the append script
-     * reads it as the node's name), {@code node, reaper} when another node's heartbeat reaped it.
+     * A node is gone: {@code node} when it says so itself (the append script reads it as the node's name),
+     * {@code node, reaper} when another node's heartbeat reaped it.
      */
     static final String GONE = "x";
+    /** A node restates its sessions next: {@code node, sessions}; the append script clears its session hash. */
+    static final String RESTATING = "y";
     /** Part of a node's restated sessions: {@code node}, then records of {@code clientId, uid, groups}. */
     static final String RESTATE = "s";
     /** The backend put a uid in a group: {@code origin, uid, group, all groups of the uid}. */

@@ -4,6 +4,7 @@ import java.time.Clock;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 
 import io.pushgate.core.BrokerRole;
 import io.pushgate.core.NodeStats;
@@ -123,8 +124,8 @@ final class NodePresence implements SessionEvents {
      */
     void restate() {
         node.snapshot(local -> {
-            appender.enqueue(codec.encode(new ClusterEntry.NodeGone(self)));
             List<ClusterEntry.SessionState> sessions = local.sessions();
+            appender.enqueue(codec.encode(new ClusterEntry.Restating(self, sessions.size())));
             for (int from = 0; from < sessions.size(); from += RESTATE_CHUNK) {
                 List<ClusterEntry.SessionState> chunk = sessions.subList(from, Math.min(sessions.size(), from + RESTATE_CHUNK));
                 appender.enqueue(codec.encode(new ClusterEntry.Restated(self, chunk)));
@@ -136,14 +137,34 @@ final class NodePresence implements SessionEvents {
         appender.drain();
     }
 
-    /** Replaces what this node knows of other nodes with their session hashes, and loads uid memberships and bans. */
+    /**
+     * Brings what this node knows of other nodes to their session hashes (told as restates, so only what
+     * changed is heard), and loads uid memberships and bans.
+     */
     Mono<Void> loadOthers() {
         return redis.opsForZSet().range(keys.nodes(), Range.unbounded()).collectList()
-                .flatMap(nodes -> {
-                    node.forgetOtherNodes();
-                    return Flux.fromIterable(nodes).filter(n -> !n.equals(self))
+                .flatMap(registered -> {
+                    // A node that restated before this node took its log position but has not beaten since is
+                    // not registered yet: its session hash says it is there, and its restate is not read again.
+                    Set<String> candidates = new java.util.LinkedHashSet<>(registered);
+                    candidates.addAll(node.knownNodes());
+                    candidates.remove(self);
+                    return Flux.fromIterable(candidates)
                             .concatMap(n -> redis.<String, String>opsForHash().entries(keys.sessions(n))
-                                    .doOnNext(e -> node.apply(new ClusterEntry.Connected(n, LogCodec.session(e.getKey(), e.getValue())))))
+                                    .map(e -> LogCodec.session(e.getKey(), e.getValue()))
+                                    .collectList()
+                                    .map(sessions -> new ClusterEntry.Restated(n, sessions)))
+                            .filter(hash -> registered.contains(hash.node()) || !hash.sessions().isEmpty())
+                            .collectList()
+                            .doOnNext(live -> {
+                                Set<String> liveNodes = new java.util.HashSet<>();
+                                live.forEach(hash -> liveNodes.add(hash.node()));
+                                node.reloadingOtherNodes(liveNodes).forEach(this::forgetUnlessRestatedSoon);
+                                for (ClusterEntry.Restated hash : live) {
+                                    node.apply(new ClusterEntry.Restating(hash.node(), hash.sessions().size()));
+                                    node.apply(hash);
+                                }
+                            })
                             .then(redis.<String, String>opsForHash().entries(keys.uidGroups())
                                     .doOnNext(e -> LogEntry.splitItems(e.getValue())
                                             .forEach(group -> node.joinUid(e.getKey(), group)))
@@ -151,6 +172,16 @@ final class NodePresence implements SessionEvents {
                             .then(loadBans());
                 })
                 .timeout(settings.timeout().multipliedBy(5));
+    }
+
+    /**
+     * A node this node knew that Redis does not (Redis lost its data) keeps its sessions here until it
+     * restates them; if it has not within the time a live node takes to be reaped, it is taken for dead and
+     * forgotten. Meanwhile its users do not seem to leave and come back.
+     */
+    private void forgetUnlessRestatedSoon(String other) {
+        Mono.delay(settings.nodeTimeout().plus(settings.heartbeat()))
+                .subscribe(tick -> node.forgetNodeUnlessRestated(other));
     }
 
     /** Takes the bans still running from the {@code bans} hash, and drops the ones that ended from it. */

@@ -104,6 +104,8 @@ final class Scripts {
                   end
                 elseif kind == 'x' then
                   redis.call('DEL', prefix .. 's:' .. v)
+                elseif kind == 'y' then
+                  redis.call('DEL', prefix .. 's:' .. string.match(v, '^([^\\31]*)'))
                 elseif kind == 'N' then
                   local uid, untilMs = string.match(v, '^([^\\31]*)\\31(.*)$')
                   redis.call('HSET', prefix .. 'bans', uid, untilMs)

@@ -1,6 +1,7 @@
 package io.pushgate.transport.socketio;
 
 import java.time.Instant;
+import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
@@ -278,33 +279,36 @@ final class SocketIoSockets implements EngineSession.Listener {
                 at++;
             }
             String ack = rest.substring(0, at);
-            JsonNode args;
+            // read once: each argument as the client wrote it, the data passed on without being written again
+            List<String> args;
+            @Nullable String name;
             try {
-                args = mapper.readTree(rest.substring(at));
+                args = RawJson.elements(mapper, rest.substring(at));
+                if (args == null || args.isEmpty()) {
+                    return;
+                }
+                name = args.get(0).startsWith("\"") ? mapper.readValue(args.get(0), String.class) : null;
             } catch (JacksonException e) {
                 return;
             }
-            if (!args.isArray() || args.isEmpty()) {
-                return;
-            }
-            if (args.path(0).isString() && "login".equals(args.path(0).asString()) && trustLogin && joined && session == null) {
-                JsonNode uid = args.path(1);
-                String name = uid.isString() || uid.isIntegralNumber() ? uid.asString() : null;
-                if (name != null && Names.isValid(name)) {
-                    String refused = start(new ClientClaims(name, Set.of(), Set.of(), NEVER));
+            if ("login".equals(name) && trustLogin && joined && session == null) {
+                JsonNode uid = args.size() < 2 ? null : mapper.readTree(args.get(1));
+                String login = uid != null && (uid.isString() || uid.isIntegralNumber()) ? uid.asString() : null;
+                if (login != null && Names.isValid(login)) {
+                    String refused = start(new ClientClaims(login, Set.of(), Set.of(), NEVER));
                     if (refused != null) {
                         engine.close(refused, false);
                         return;
                     }
                 }
-            } else if (session != null && args.path(0).isString() && !"login".equals(args.path(0).asString())) {
-                String data = data(rest.substring(at));
+            } else if (session != null && name != null && !"login".equals(name)) {
+                String data = data(args);
                 if (!ack.isEmpty()) {
-                    call(session, args.path(0).asString(), data, ack);
+                    call(session, name, data, ack);
                     return;
                 }
                 try {
-                    actions.send(session, args.path(0).asString(), data);
+                    actions.send(session, name, data);
                 } catch (ClientRefusal refusal) {
                     // an emit without an ack has nothing to be told with
                 }
@@ -318,12 +322,11 @@ final class SocketIoSockets implements EngineSession.Listener {
          * An event's data for the backend: one argument as it is, several as an array of them, each exactly as
          * the client wrote it; none is {@code null}.
          */
-        private @Nullable String data(String argsJson) {
-            java.util.List<String> items = RawJson.elements(mapper, argsJson);
-            if (items == null || items.size() < 2) {
+        private @Nullable String data(List<String> args) {
+            if (args.size() < 2) {
                 return null;
             }
-            return items.size() == 2 ? items.get(1) : "[" + String.join(",", items.subList(1, items.size())) + "]";
+            return args.size() == 2 ? args.get(1) : "[" + String.join(",", args.subList(1, args.size())) + "]";
         }
 
         /**

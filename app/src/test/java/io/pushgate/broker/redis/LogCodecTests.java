@@ -50,6 +50,7 @@ class LogCodecTests {
                 Arguments.of(new ClusterEntry.Joined("n1", "b", session("n1-1", "u", "a", "b")), "j", "n1|n1-1|b|u|a,b"),
                 Arguments.of(new ClusterEntry.Left("n1", "b", session("n1-1", "u", "a")), "l", "n1|n1-1|b|u|a"),
                 Arguments.of(new ClusterEntry.NodeGone("n1"), "x", "n1"),
+                Arguments.of(new ClusterEntry.Restating("n1", 2), "y", "n1|2"),
                 Arguments.of(new ClusterEntry.Restated("n1", List.of(session("n1-1", "u", "a"), session("n1-2", "v"))),
                         "s", "n1|n1-1|u|a;n1-2|v|"),
                 Arguments.of(new ClusterEntry.Restated("n1", List.of()), "s", "n1|"),
