@@ -142,7 +142,7 @@ public final class InMemoryHistory implements History {
                     continue; // a sweep just forgot it as empty: append to its successor instead
                 }
                 slot = new Slot(s, entry);
-                s.slots.addLast(slot);
+                s.add(slot);
                 total.incrementAndGet();
                 s.trim(now, maxPerStream, total);
                 break;
@@ -373,6 +373,24 @@ public final class InMemoryHistory implements History {
 
         Stream(Address address) {
             this.address = address;
+        }
+
+        /**
+         * Adds in sequence order. Publishers append outside the node's sequence lock, so an entry may come
+         * a little after a later one (a step or two back from the tail: as many as publish at once).
+         */
+        void add(Slot slot) {
+            Slot last = slots.peekLast();
+            if (last == null || last.entry.seq() < slot.entry.seq()) {
+                slots.addLast(slot);
+                return;
+            }
+            ArrayDeque<Slot> later = new ArrayDeque<>(2);
+            while (!slots.isEmpty() && slots.peekLast().entry.seq() > slot.entry.seq()) {
+                later.addFirst(slots.removeLast());
+            }
+            slots.addLast(slot);
+            slots.addAll(later);
         }
 
         /** Drops entries past the limit (evicted) and expired ones at the head. */
