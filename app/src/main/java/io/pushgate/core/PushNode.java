@@ -70,9 +70,8 @@ public final class PushNode implements TransportRole, ApiRole, BrokerRole, Metri
     /** Each group with members here: the shards holding them, one bit each. Guarded by {@link #seqLock}. */
     private final Map<String, long[]> groupShards = new HashMap<>();
     private final AtomicLong clientSeq = new AtomicLong();
-    /** Written under the sequence lock. */
-    private volatile long lastSeq;
-    private long lastTs;
+    /** The latest sequence number and time; see {@link Position}. */
+    private final Position pos = new Position();
     private final Meter messagesIn = new Meter();
     private final Meter messagesOut = new Meter();
     private final Meter dropped = new Meter();
@@ -165,7 +164,7 @@ public final class PushNode implements TransportRole, ApiRole, BrokerRole, Metri
         this.encoder = encoder;
         this.history = history;
         this.clock = clock;
-        this.lastTs = clock.millis();
+        this.pos.lastTs = clock.millis();
         this.startedAt = clock.millis();
         this.clusterLog = new ClusterLogApplier(this, hub, roster, clock);
         this.eventIdPrefix = nodeId + "-" + Long.toString(clock.millis(), 36) + "-";
@@ -539,7 +538,7 @@ public final class PushNode implements TransportRole, ApiRole, BrokerRole, Metri
         try {
             commits.await(commits.issued()); // nothing sequenced is still on its way into history
             history.adopt(epoch, completeAfter);
-            lastSeq = Math.max(lastSeq, seq);
+            pos.lastSeq = Math.max(pos.lastSeq, seq);
         } finally {
             seqLock.unlock();
         }
@@ -565,7 +564,7 @@ public final class PushNode implements TransportRole, ApiRole, BrokerRole, Metri
             commits.await(commits.issued());
             boolean newEpoch = !epoch.equals(history.epoch());
             history.adopt(epoch, completeAfter);
-            lastSeq = newEpoch ? completeAfter : Math.max(lastSeq, completeAfter);
+            pos.lastSeq = newEpoch ? completeAfter : Math.max(pos.lastSeq, completeAfter);
             Cursor now = cursorNow();
             // queued on every shard behind everything sequenced before it: after what each session was sent
             // before the gap, before anything after it
@@ -598,8 +597,8 @@ public final class PushNode implements TransportRole, ApiRole, BrokerRole, Metri
      * sequence lock; later publishes are never timed before it.
      */
     private Cursor cursorNow() {
-        lastTs = Math.max(clock.millis(), lastTs);
-        return new Cursor(history.epoch(), lastSeq, lastTs);
+        pos.lastTs = Math.max(clock.millis(), pos.lastTs);
+        return new Cursor(history.epoch(), pos.lastSeq, pos.lastTs);
     }
 
     /** A position in the sequence and the last ticket issued up to it; see {@link Commits}. */
@@ -649,7 +648,7 @@ public final class PushNode implements TransportRole, ApiRole, BrokerRole, Metri
             }
             return new Replay(upToIt, false, replay.more());
         }
-        if (!cursor.epoch().equals(history.epoch()) || !clustered && cursor.seq() > lastSeq) {
+        if (!cursor.epoch().equals(history.epoch()) || !clustered && cursor.seq() > pos.lastSeq) {
             return Replay.RESET;
         }
         // alone, a cursor handed out since upTo was read; in a cluster, also one from a node further along
@@ -705,7 +704,7 @@ public final class PushNode implements TransportRole, ApiRole, BrokerRole, Metri
             }
             Outlet own = streaming ? transport.outlet(limits.queueCapacity()) : null;
             Outlet outlet = !streaming ? new Doorbell() : own != null ? own : new Outbox(limits.queueCapacity());
-            Session session = new Session(clientId, claims, transport, outlet, lastSeq, () -> dropped.mark(1));
+            Session session = new Session(clientId, claims, transport, outlet, pos.lastSeq, () -> dropped.mark(1));
             session.meterSlot = meterSlot;
             Mark[] at = new Mark[1];
             String[] cursor = new String[1];
@@ -1065,17 +1064,17 @@ public final class PushNode implements TransportRole, ApiRole, BrokerRole, Metri
             long seq;
             long ts;
             if (givenSeq < 0) {
-                seq = ++lastSeq;
-                ts = Math.max(clock.millis(), lastTs);
-                lastTs = ts;
+                seq = ++pos.lastSeq;
+                ts = Math.max(clock.millis(), pos.lastTs);
+                pos.lastTs = ts;
             } else {
-                if (givenSeq <= lastSeq) {
+                if (givenSeq <= pos.lastSeq) {
                     return null;
                 }
                 seq = givenSeq;
                 ts = givenTs;
-                lastSeq = seq;
-                lastTs = Math.max(lastTs, ts);
+                pos.lastSeq = seq;
+                pos.lastTs = Math.max(pos.lastTs, ts);
             }
             if (!target.all()) {
                 for (String group : target.groups()) {
@@ -1485,6 +1484,24 @@ public final class PushNode implements TransportRole, ApiRole, BrokerRole, Metri
     @Override
     public void close() {
         sampler.dispose();
+    }
+
+    /**
+     * The sequence position, on cache lines of its own (superclass fields come first): every publish writes
+     * it, and a field next to the node's read-only ones would slow every other thread's reads of those.
+     */
+    private abstract static class PositionPad {
+        @SuppressWarnings("unused")
+        private long p1, p2, p3, p4, p5, p6, p7;
+    }
+
+    private static final class Position extends PositionPad {
+        /** Written under the sequence lock; read without it too. */
+        volatile long lastSeq;
+        /** Guarded by the sequence lock. */
+        long lastTs;
+        @SuppressWarnings("unused")
+        private long q1, q2, q3, q4, q5, q6, q7;
     }
 
     private static final class LoggerHolder {
