@@ -624,7 +624,7 @@ public final class PushNode implements TransportRole, ApiRole, BrokerRole, Metri
     private Mark caughtUp(Shard shard) {
         Mark m = mark();
         commits.await(m.ticket());
-        deliverQueued(shard, null, m.seq(), false);
+        deliverQueued(shard, null, m.seq(), false, true);
         return m;
     }
 
@@ -934,7 +934,7 @@ public final class PushNode implements TransportRole, ApiRole, BrokerRole, Metri
             for (Shard shard : shards) {
                 shard.lockForSession();
                 try {
-                    deliverQueued(shard, null, m.seq(), false);
+                    deliverQueued(shard, null, m.seq(), false, true);
                     long seq = m.seq();
                     long ts = m.cursor().ts();
                     if (shard.lastSeq > seq) {
@@ -1150,6 +1150,9 @@ public final class PushNode implements TransportRole, ApiRole, BrokerRole, Metri
         return frame;
     }
 
+    /** Rounds without progress after which a publisher delivers the publications of others ahead of its own. */
+    private static final int HELP_AFTER = 16;
+
     /**
      * Returns once every shard the publication reaches has delivered it, delivering meanwhile on each shard
      * whose lock is free (what is queued there before it too); a shard a session waits for is left to it
@@ -1174,7 +1177,7 @@ public final class PushNode implements TransportRole, ApiRole, BrokerRole, Metri
                 }
                 if (shard.lock.tryLock()) {
                     try {
-                        progressed |= deliverQueued(shard, p, Long.MAX_VALUE, true);
+                        progressed |= deliverQueued(shard, p, Long.MAX_VALUE, true, spins >= HELP_AFTER);
                     } finally {
                         shard.lock.unlock();
                     }
@@ -1210,12 +1213,16 @@ public final class PushNode implements TransportRole, ApiRole, BrokerRole, Metri
     /**
      * Caller holds the shard's lock. Delivers the shard's queue in order while its head is ready: through
      * {@code last} when given, else through sequence number {@code upTo}; a publisher ({@code giveWay}) stops
-     * early when a session waits for the shard. Does nothing when called again from inside a delivery on
+     * early when a session waits for the shard. Without {@code help}, a publisher delivers only its own
+     * publication ({@code last}) and leaves the shard when another's is ahead of it: that one's publisher
+     * is delivering it shard by shard, and the sessions it reaches are in that thread's caches (publishers
+     * side by side then go through the shards one behind the other). A publisher that made no progress for
+     * a while helps ({@link #HELP_AFTER}). Does nothing when called again from inside a delivery on
      * the same thread.
      *
      * @return whether anything was delivered
      */
-    private boolean deliverQueued(Shard shard, @Nullable Pending last, long upTo, boolean giveWay) {
+    private boolean deliverQueued(Shard shard, @Nullable Pending last, long upTo, boolean giveWay, boolean help) {
         if (shard.draining) {
             return false;
         }
@@ -1227,6 +1234,9 @@ public final class PushNode implements TransportRole, ApiRole, BrokerRole, Metri
             while ((head = shard.queue.peek()) != null && head.ready && (last != null || head.seq <= upTo)) {
                 if (last != null && (last.left() & bit) == 0) {
                     break; // delivered here by another thread meanwhile
+                }
+                if (last != null && head != last && !help) {
+                    break; // another publisher's, which it is about to deliver itself: its sessions stay in its caches
                 }
                 try {
                     deliver(shard, head);
