@@ -5,6 +5,7 @@ import io.pushgate.core.Broker;
 import io.pushgate.security.ApiKeys;
 import io.pushgate.web.JsonBodies;
 
+import org.springframework.context.SmartLifecycle;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 import org.springframework.web.server.WebFilter;
@@ -53,6 +54,46 @@ public class ApiConfig {
     @Bean
     WebFilter apiRateLimit(ApiRequests requests) {
         return requests.limit();
+    }
+
+    @Bean
+    PublishStream publishStream(Broker broker, JsonBodies bodies, PublishRequests requests, ApiRateLimits limits,
+                                JsonMapper mapper, ApiSettings settings) {
+        return new PublishStream(broker, bodies, requests, limits, mapper, settings.streamMaxInFlight());
+    }
+
+    /**
+     * At shutdown, before the web server stops (the highest phase, as the sessions' drain): publish streams
+     * stop reading, answer what they read and close with 1001, so the web server's graceful shutdown does
+     * not wait on them.
+     */
+    @Bean
+    SmartLifecycle publishStreamDrain(PublishStream stream, ApiSettings settings) {
+        return new SmartLifecycle() {
+            private volatile boolean running;
+
+            @Override
+            public void start() {
+                stream.reopen();
+                running = true;
+            }
+
+            @Override
+            public void stop() {
+                stream.drain(settings.shutdownGraceMillis());
+                running = false;
+            }
+
+            @Override
+            public boolean isRunning() {
+                return running;
+            }
+
+            @Override
+            public int getPhase() {
+                return Integer.MAX_VALUE;
+            }
+        };
     }
 
     @Bean

@@ -5,7 +5,6 @@ import java.time.Duration;
 import java.util.EnumSet;
 import java.util.Set;
 
-import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.binder.MeterBinder;
 import io.pushgate.core.BackendEvent;
@@ -96,41 +95,10 @@ public class EventsConfig {
         return new Signatures(e.secret());
     }
 
-    /**
-     * Sends what is queued when the node stops, for up to the shutdown grace (5 s at most): after the drain,
-     * whose disconnects are events too, and before the web server and the HTTP client's resources go. A
-     * context that is stopped and started again (the test context cache does that) goes on sending.
-     */
+    /** Sends the events queued when the node stops, after the drain (see {@link WebhookSenders#flushedAfterDrain}). */
     @Bean
     SmartLifecycle eventsFlush(Backend backend, PushgateProperties properties) {
-        return new SmartLifecycle() {
-            private volatile boolean running;
-
-            @Override
-            public void start() {
-                running = true;
-            }
-
-            @Override
-            public void stop() {
-                WebhookEvents events = backend.events();
-                if (events != null) {
-                    Duration grace = properties.shutdown().grace();
-                    events.flush(grace.compareTo(Duration.ofSeconds(5)) > 0 ? Duration.ofSeconds(5) : grace);
-                }
-                running = false;
-            }
-
-            @Override
-            public boolean isRunning() {
-                return running;
-            }
-
-            @Override
-            public int getPhase() {
-                return Integer.MAX_VALUE - 1; // stops just after GracefulDrain
-            }
-        };
+        return WebhookSenders.flushedAfterDrain(() -> backend.events() == null ? null : backend.events().webhooks(), properties);
     }
 
     /**
@@ -140,16 +108,8 @@ public class EventsConfig {
     @Bean
     MeterBinder eventsMeters(Backend backend) {
         return registry -> {
-            WebhookEvents events = backend.events();
-            RpcCalls calls = backend.calls();
-            FunctionCounter.builder("pushgate.events.sent", backend, b -> b.events() == null ? 0 : b.events().sent())
-                    .description("Backend events the backend accepted (2xx)").register(registry);
-            FunctionCounter.builder("pushgate.events.dropped", backend, b -> b.events() == null ? 0 : b.events().dropped())
-                    .description("Backend events dropped because the queue (pushgate.events.queue) was full").register(registry);
-            FunctionCounter.builder("pushgate.events.failures", backend, b -> b.events() == null ? 0 : b.events().failures())
-                    .description("Event batches the backend did not accept (each is retried)").register(registry);
-            Gauge.builder("pushgate.events.queued", backend, b -> b.events() == null ? 0 : b.events().queued())
-                    .description("Backend events waiting to be sent").register(registry);
+            WebhookSenders.meters(registry, "pushgate.events", backend, b -> b.events() == null ? null : b.events().webhooks(),
+                    "Backend events", "Event batches", "the backend");
             Gauge.builder("pushgate.rpc.in.flight", backend, b -> b.calls() == null ? 0 : b.calls().inFlight())
                     .description("Client calls waiting for the backend's answer").register(registry);
         };

@@ -7,8 +7,6 @@ import java.util.LinkedHashSet;
 import java.util.Map;
 import java.util.Set;
 
-import io.micrometer.core.instrument.FunctionCounter;
-import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.binder.MeterBinder;
 
 import io.pushgate.api.ApiSettings;
@@ -131,54 +129,17 @@ class PusherConfig {
         }
     }
 
-    /**
-     * Sends the queued webhooks when the node stops, for up to the shutdown grace (5 s at most): after the
-     * drain, whose closed connections make webhooks too, and before the HTTP client's resources go.
-     */
+    /** Sends the webhooks queued when the node stops, after the drain (see {@link WebhookSenders#flushedAfterDrain}). */
     @Bean
     SmartLifecycle pusherHooksFlush(Hooks hooks, PushgateProperties properties) {
-        return new SmartLifecycle() {
-            private volatile boolean running;
-
-            @Override
-            public void start() {
-                running = true;
-            }
-
-            @Override
-            public void stop() {
-                if (hooks.sender() != null) {
-                    Duration grace = properties.shutdown().grace();
-                    hooks.sender().flush(grace.compareTo(Duration.ofSeconds(5)) > 0 ? Duration.ofSeconds(5) : grace);
-                }
-                running = false;
-            }
-
-            @Override
-            public boolean isRunning() {
-                return running;
-            }
-
-            @Override
-            public int getPhase() {
-                return Integer.MAX_VALUE - 1; // stops just after GracefulDrain, with the backend events
-            }
-        };
+        return WebhookSenders.flushedAfterDrain(hooks::sender, properties);
     }
 
     /** {@code pushgate_pusher_webhooks_*} (sent, dropped, failures, queued), at 0 when no webhook URL is set. */
     @Bean
     MeterBinder pusherHooksMeters(Hooks hooks) {
-        return registry -> {
-            FunctionCounter.builder("pushgate.pusher.webhooks.sent", hooks, h -> h.sender() == null ? 0 : h.sender().sent())
-                    .description("Pusher webhook events the receiver accepted (2xx)").register(registry);
-            FunctionCounter.builder("pushgate.pusher.webhooks.dropped", hooks, h -> h.sender() == null ? 0 : h.sender().dropped())
-                    .description("Pusher webhook events dropped because the queue (pushgate.events.queue) was full").register(registry);
-            FunctionCounter.builder("pushgate.pusher.webhooks.failures", hooks, h -> h.sender() == null ? 0 : h.sender().failures())
-                    .description("Pusher webhook requests the receiver did not accept (each is retried)").register(registry);
-            Gauge.builder("pushgate.pusher.webhooks.queued", hooks, h -> h.sender() == null ? 0 : h.sender().queued())
-                    .description("Pusher webhook events waiting to be sent").register(registry);
-        };
+        return registry -> WebhookSenders.meters(registry, "pushgate.pusher.webhooks", hooks, Hooks::sender,
+                "Pusher webhook events", "Pusher webhook requests", "the receiver");
     }
 
     @Bean(destroyMethod = "close")

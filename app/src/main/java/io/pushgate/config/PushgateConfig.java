@@ -285,7 +285,8 @@ public class PushgateConfig {
         PushgateProperties.Api api = properties.api();
         return new ApiSettings((int) Math.min(Integer.MAX_VALUE, api.maxBodySize().toBytes()), api.maxBatch(), api.maxTargets(),
                 api.directPublish(), api.accessLog(), api.rate(), api.rateBurst(),
-                (int) Math.min(Integer.MAX_VALUE, properties.events().maxSessionData().toBytes()));
+                (int) Math.min(Integer.MAX_VALUE, properties.events().maxSessionData().toBytes()),
+                api.streamMaxInFlight(), properties.shutdown().grace().toMillis());
     }
 
     /**

@@ -224,12 +224,16 @@ public record PushgateProperties(@DefaultValue Node node, @DefaultValue Auth aut
      *                     {@code rate-limited} with {@code Retry-After}. 0 (the default) for no limit
      * @param rateBurst    requests a key may send at once above its rate: the bucket's size; 0 for one
      *                     second's worth ({@code rate}, at least 1)
+     * @param streamMaxInFlight publishes a publish stream ({@code GET /api/v1/stream}) may have read and not
+     *                     yet answered; at the cap the server stops reading that stream until an answer is
+     *                     written, so a backend pipelining more just waits (TCP back-pressure); at least 1
      */
     public record Api(@DefaultValue List<String> keys, @DefaultValue("1MB") DataSize maxBodySize,
                       @DefaultValue("1000") int maxBatch, @DefaultValue("10000") int maxTargets,
                       @DefaultValue("true") boolean directPublish, @DefaultValue("10m") Duration idempotencyWindow,
                       @DefaultValue("100000") int idempotencyMaxKeys, @DefaultValue("true") boolean accessLog,
-                      @DefaultValue("0") double rate, @DefaultValue("0") int rateBurst) {
+                      @DefaultValue("0") double rate, @DefaultValue("0") int rateBurst,
+                      @DefaultValue("64") int streamMaxInFlight) {
     }
 
     /**

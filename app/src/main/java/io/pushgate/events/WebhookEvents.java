@@ -72,6 +72,11 @@ public final class WebhookEvents implements BackendEvents, AutoCloseable {
         webhooks.send(event);
     }
 
+    /** The sender underneath: its queue, counts and flush. */
+    public Webhooks<BackendEvent> webhooks() {
+        return webhooks;
+    }
+
     /** Events queued now. */
     public int queued() {
         return webhooks.queued();

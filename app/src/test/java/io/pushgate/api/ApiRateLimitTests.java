@@ -10,6 +10,7 @@ import io.pushgate.support.RawHttp;
 import io.pushgate.support.RawHttp.Response;
 import io.pushgate.support.SchemaValidator;
 import io.pushgate.support.TestSecrets;
+import io.pushgate.support.WsTestClient;
 
 import org.junit.jupiter.api.Test;
 import org.springframework.beans.factory.annotation.Autowired;
@@ -33,12 +34,14 @@ import static org.awaitility.Awaitility.await;
  */
 @PushgateIntegrationTest
 @TestPropertySource(properties = {
-        "pushgate.api.keys=" + TestSecrets.API_KEY + "," + ApiRateLimitTests.WEBFLUX_KEY + "," + ApiRateLimitTests.DIRECT_KEY,
+        "pushgate.api.keys=" + TestSecrets.API_KEY + "," + ApiRateLimitTests.WEBFLUX_KEY + "," + ApiRateLimitTests.DIRECT_KEY
+                + "," + ApiRateLimitTests.STREAM_KEY,
         "pushgate.api.rate=" + ApiRateLimitTests.RATE, "pushgate.api.rate-burst=" + ApiRateLimitTests.BURST})
 class ApiRateLimitTests {
 
     static final String WEBFLUX_KEY = "rate-limited-key-webflux-01";
     static final String DIRECT_KEY = "rate-limited-key-direct-001";
+    static final String STREAM_KEY = "rate-limited-key-stream-001";
     /** Low enough that a test's requests outrun it, high enough that a refill comes within a second. */
     static final int RATE = 1;
     /** Requests after the burst within which one must be refused: a slow first request may let a token in. */
@@ -117,6 +120,44 @@ class ApiRateLimitTests {
         return request.replace(TestSecrets.API_KEY, DIRECT_KEY);
     }
 
+    @Test
+    void everyFrameOfAPublishStreamCountsAndTheUpgradeToo() {
+        int ok = 0;
+        JsonNode refused = null;
+        try (WsTestClient stream = WsTestClient.connect(java.net.URI.create("ws://localhost:" + port + "/api/v1/stream"),
+                Map.of(HttpHeaders.AUTHORIZATION, "Bearer " + STREAM_KEY), java.util.List.of())) {
+            for (int i = 0; i < OUTRUN; i++) {
+                stream.send("{\"ref\":" + i + ",\"to\":{\"all\":true},\"data\":" + i + "}");
+            }
+            for (int i = 0; i < OUTRUN; i++) {
+                JsonNode answer = stream.next();
+                assertThat(answer.path("ref").asInt()).isEqualTo(i);
+                if (answer.path("ok").asBoolean()) {
+                    ok++;
+                } else {
+                    refused = answer;
+                    assertThat(answer.path("error").path("type").asString()).isEqualTo("urn:pushgate:problem:rate-limited");
+                    assertThat(answer.path("error").path("status").asInt()).isEqualTo(429);
+                    assertThat(answer.path("error").path("retryAfter").asLong()).isPositive();
+                }
+            }
+            assertThat(stream.isClosed()).isFalse();
+        }
+        assertThat(refused).as("some frame was over the rate").isNotNull();
+        assertThat(ok).as("the burst, less the upgrade's token, and what refilled meanwhile").isLessThan(OUTRUN / 2);
+
+        int status = 101;
+        for (int i = 0; i < OUTRUN && status != 429; i++) {
+            try (WsTestClient opened = WsTestClient.connect(java.net.URI.create("ws://localhost:" + port + "/api/v1/stream"),
+                    Map.of(HttpHeaders.AUTHORIZATION, "Bearer " + STREAM_KEY), java.util.List.of())) {
+                status = 101;
+            } catch (WsTestClient.HandshakeRefused e) {
+                status = e.status;
+            }
+        }
+        assertThat(status).as("an upgrade over the rate").isEqualTo(429);
+    }
+
     /** ApiSpecDriftTests runs without a rate, so the 429 of every operation is checked against the spec here. */
     @Test
     void everyApiOperationDocuments429WithRetryAfter() {
@@ -134,7 +175,7 @@ class ApiRateLimitTests {
                 operations++;
             }
         }
-        assertThat(operations).isEqualTo(16);
+        assertThat(operations).isEqualTo(17);
     }
 
     private EntityExchangeResult<byte[]> get(String key, String path) {

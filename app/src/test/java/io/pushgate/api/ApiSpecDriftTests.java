@@ -4,6 +4,7 @@ import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.InputStreamReader;
+import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
@@ -185,6 +186,7 @@ class ApiSpecDriftTests {
 
             Set<String> apiOperations = new TreeSet<>(documentedOperations());
             apiOperations.removeIf(op -> !op.contains(" /api/"));
+            apiOperations.remove("GET /api/v1/stream"); // an upgrade, 101: thePublishStreamMatchesTheSpec
             assertThat(recipes.keySet()).as("every documented API operation is exercised by this test")
                     .containsExactlyInAnyOrderElementsOf(apiOperations);
 
@@ -460,6 +462,47 @@ class ApiSpecDriftTests {
         Answer notAnUpgrade = Answer.of("GET /ws (plain)", http.get().uri("/ws").exchange().expectBody().returnResult());
         assertThat(notAnUpgrade.status).isEqualTo(400);
         assertConforms("GET /ws", notAnUpgrade);
+    }
+
+    // ---------------------------------------------------------------- the publish stream
+
+    @Test
+    void thePublishStreamMatchesTheSpec() {
+        JsonNode upgrade = operation("GET /api/v1/stream");
+        assertThat(upgrade.path("responses").has("101")).isTrue();
+        URI stream = URI.create("ws://localhost:" + port + "/api/v1/stream");
+        String uid = uniqueUid("stream");
+        try (WsTestClient session = WsTestClient.connect(api.ws("token=" + token(uid)));
+             WsTestClient backend = WsTestClient.connect(stream, Map.of(HttpHeaders.AUTHORIZATION, "Bearer " + TestSecrets.API_KEY), List.of())) {
+            session.nextOfType("welcome");
+            Map<String, Object> publish = new LinkedHashMap<>();
+            publish.put("ref", 1);
+            publish.put("to", Map.of("uids", List.of(uid, uniqueUid("offline"))));
+            publish.put("event", "new_msg");
+            publish.put("data", Map.of("n", 1));
+            assertFrame("streamPublish", JSON.valueToTree(publish));
+            backend.sendJson(publish);
+            JsonNode ok = assertFrame("streamAnswer", backend.next());
+            assertThat(ok.path("ok").asBoolean()).isTrue();
+            assertThat(session.nextMessage().path("id").asString()).isEqualTo(ok.path("id").asString());
+
+            String key = uniqueUid("key");
+            backend.send("{\"ref\":\"k\",\"to\":{\"all\":true},\"idempotencyKey\":\"" + key + "\"}");
+            assertFrame("streamAnswer", backend.next());
+            backend.send("{\"ref\":\"k\",\"to\":{\"all\":true},\"idempotencyKey\":\"" + key + "\"}");
+            assertThat(assertFrame("streamAnswer", backend.next()).path("duplicate").asBoolean()).isTrue();
+
+            backend.send("{\"ref\":2,\"to\":{\"uidz\":[]}}");
+            JsonNode error = assertFrame("streamAnswer", backend.next());
+            assertThat(error.path("ok").asBoolean()).isFalse();
+            assertThat(openapi.validate(openapi.resolve("#/components/schemas/Problem"), error.path("error"))).isEmpty();
+        }
+
+        Answer notAnUpgrade = Answer.of("GET /api/v1/stream (plain)", http.get().uri("/api/v1/stream")
+                .header(HttpHeaders.AUTHORIZATION, "Bearer " + TestSecrets.API_KEY).exchange().expectBody().returnResult());
+        assertThat(notAnUpgrade.status).isEqualTo(400);
+        assertConforms("GET /api/v1/stream", notAnUpgrade);
+        assertProblem(notAnUpgrade, "bad-request");
     }
 
     // ---------------------------------------------------------------- WebSocket frames (asyncapi.yaml)

@@ -20,9 +20,13 @@ public final class Management {
 
     private static final JsonMapper JSON = JsonMapper.builder().build();
     private static final Duration TIMEOUT = Duration.ofSeconds(10);
-    private static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(TIMEOUT)
-            .version(HttpClient.Version.HTTP_1_1) // no h2c upgrade offer, which left a reused connection waiting
-            .build();
+    private static final HttpClient HTTP = newClient();
+
+    private static HttpClient newClient() {
+        return HttpClient.newBuilder().connectTimeout(TIMEOUT)
+                .version(HttpClient.Version.HTTP_1_1) // no h2c upgrade offer, which left a reused connection waiting
+                .build();
+    }
 
     /** An answer: its status, {@code Content-Type} and body. */
     public record Answer(int status, String contentType, String body) {
@@ -60,7 +64,16 @@ public final class Management {
         HttpRequest request = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path))
                 .timeout(TIMEOUT).GET().build();
         try {
-            HttpResponse<String> response = HTTP.send(request, HttpResponse.BodyHandlers.ofString());
+            HttpResponse<String> response;
+            try {
+                response = HTTP.send(request, HttpResponse.BodyHandlers.ofString());
+            } catch (java.net.http.HttpTimeoutException e) {
+                // once in a while the JDK client sends on a kept-alive connection the server has just let go
+                // and waits out the timeout (seen on a loaded CI machine, the same request answered at once
+                // before and after): a fresh client on a new connection asks once more; a server that does
+                // not answer fails again
+                response = newClient().send(request, HttpResponse.BodyHandlers.ofString());
+            }
             return new Answer(response.statusCode(), response.headers().firstValue("Content-Type").orElse(""), response.body());
         } catch (IOException e) {
             throw new IllegalStateException("GET " + request.uri() + " failed: " + e, e);

@@ -231,7 +231,7 @@ public final class Main {
                 .put("connect_retries", metrics.connectRetries.sum()).put("connect_s", connectSeconds)
                 .put("source_ips", o.sourceIps).put("uid_offset", o.uidOffset)
                 .put("duration_s", measured).put("warmup_s", o.warmup)
-                .put("batch", o.batch).put("inflight", o.inflight).put("rate_target", o.rate)
+                .put("batch", o.batch).put("inflight", o.inflight).put("api_stream", o.apiStream).put("rate_target", o.rate)
                 .put("payload_bytes", o.payloadBytes);
         if (o.scenario.equals("group")) {
             r.put("group_size", o.groupSize).put("groups", localGroups);

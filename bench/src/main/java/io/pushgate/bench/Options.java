@@ -40,6 +40,9 @@ final class Options {
                                           pushgate.ws.frames-per-second, 20, per session)
               --inflight N                concurrent API requests = keep-alive API connections (16)
               --batch B                   messages per request; B > 1 uses /api/v1/messages:batch (1)
+              --api-stream B              true: publish over one publish stream (WebSocket GET /api/v1/stream)
+                                          per --api-url, --inflight publishes pipelined on it, instead of
+                                          --inflight HTTP connections; --batch 1 only (false)
               --payload-bytes N           size of each message's data JSON (100)
               --idempotency-keys B        true: every single publish carries a fresh Idempotency-Key header, to
                                           measure what the server's check costs (false)
@@ -120,6 +123,7 @@ final class Options {
     final int inflight;
     final int batch;
     final boolean idempotencyKeys;
+    final boolean apiStream;
     final int payloadBytes;
     final int groupSize;
     final double churnRate;
@@ -186,6 +190,7 @@ final class Options {
         inflight = Integer.parseInt(take(m, "inflight", "16"));
         batch = Integer.parseInt(take(m, "batch", "1"));
         idempotencyKeys = Boolean.parseBoolean(take(m, "idempotency-keys", "false"));
+        apiStream = Boolean.parseBoolean(take(m, "api-stream", "false"));
         payloadBytes = Integer.parseInt(take(m, "payload-bytes", "100"));
         groupSize = Integer.parseInt(take(m, "group-size", "100"));
         churnRate = Double.parseDouble(take(m, "churn-rate", "100"));
@@ -230,6 +235,9 @@ final class Options {
         }
         if (batch < 1 || inflight < 1 || connections < 0 || groupSize < 1) {
             throw new IllegalArgumentException("--batch, --inflight and --group-size are at least 1");
+        }
+        if (apiStream && batch != 1) {
+            throw new IllegalArgumentException("--api-stream sends one publish a frame: --batch 1 only");
         }
         if (protocol.equals("pusher") && (transport.equals("sse") || !List.of("broadcast", "group").contains(scenario))) {
             // a Pusher connection has no uid of its own to publish to, and its messages are not /ws's replies

@@ -25,6 +25,9 @@ import io.netty.handler.codec.http.HttpMethod;
 import io.netty.handler.codec.http.HttpObjectAggregator;
 import io.netty.handler.codec.http.HttpUtil;
 import io.netty.handler.codec.http.HttpVersion;
+import io.netty.handler.codec.http.websocketx.TextWebSocketFrame;
+import io.netty.handler.codec.http.websocketx.WebSocketClientProtocolConfig;
+import io.netty.handler.codec.http.websocketx.WebSocketClientProtocolHandler;
 import io.netty.util.concurrent.ScheduledFuture;
 
 /**
@@ -34,6 +37,10 @@ import io.netty.util.concurrent.ScheduledFuture;
  * in-flight bound. Everything runs on one event loop, so its state needs no locks. With {@code --rate}
  * it paces messages on a 1 ms tick (open loop, at most 1 s of backlog; the rest is counted as
  * skipped); without, every idle connection sends at once (closed loop).
+ *
+ * <p>With {@code --api-stream}, publishes go over one publish stream ({@code GET /api/v1/stream}, a
+ * WebSocket) per API URL instead, {@code --inflight} of them pipelined on it: the stream is in {@link #idle}
+ * once per free slot, and its answers, one per publish in order, free the slots.
  */
 final class Publisher {
 
@@ -68,7 +75,17 @@ final class Publisher {
     private final Targets targets;
     private final long generator;
     private final Bootstrap base;
-    private final ArrayDeque<Conn> idle = new ArrayDeque<>();
+    private final ArrayDeque<Sender> idle = new ArrayDeque<>();
+    private final java.util.List<StreamConn> streams = new java.util.ArrayList<>();
+
+    /** A connection that can take one more publish now. */
+    private interface Sender {
+        boolean active();
+
+        void send();
+
+        void close();
+    }
     private volatile boolean running;
     private long seq;
     private long startNanos;
@@ -101,12 +118,13 @@ final class Publisher {
 
     /** Opens the API connections; returns how many are up after at most 10 s. */
     int connect() throws InterruptedException {
-        for (int i = 0; i < options.inflight; i++) {
+        int wanted = options.apiStream ? options.apiUrls.size() : options.inflight;
+        for (int i = 0; i < wanted; i++) {
             URI api = options.apiUrls.get(i % options.apiUrls.size());
             loop.execute(() -> open(api));
         }
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
-        while (System.nanoTime() < deadline && connectedCount() < options.inflight) {
+        while (System.nanoTime() < deadline && connectedCount() < wanted) {
             Thread.sleep(20);
         }
         return connectedCount();
@@ -125,7 +143,18 @@ final class Publisher {
         base.clone().handler(new ChannelInitializer<Channel>() {
             @Override
             protected void initChannel(Channel ch) {
-                ch.pipeline().addLast(new HttpClientCodec(), new HttpObjectAggregator(16 << 20), new Conn(api));
+                ch.pipeline().addLast(new HttpClientCodec(), new HttpObjectAggregator(16 << 20));
+                if (options.apiStream) {
+                    URI uri = URI.create("ws://" + api.getHost() + ":" + port
+                            + (api.getRawPath() == null ? "" : api.getRawPath().replaceAll("/+$", "")) + "/api/v1/stream");
+                    var headers = new io.netty.handler.codec.http.DefaultHttpHeaders()
+                            .set(HttpHeaderNames.AUTHORIZATION, "Bearer " + options.apiKey);
+                    ch.pipeline().addLast(new WebSocketClientProtocolHandler(WebSocketClientProtocolConfig.newBuilder()
+                            .webSocketUri(uri).customHeaders(headers).maxFramePayloadLength(16 << 20).build()),
+                            new StreamConn(api));
+                } else {
+                    ch.pipeline().addLast(new Conn(api));
+                }
             }
         }).connect(api.getHost(), port).addListener((ChannelFutureListener) f -> {
             if (!f.isSuccess()) {
@@ -163,8 +192,8 @@ final class Publisher {
 
     void close() {
         loop.execute(() -> {
-            for (Conn c : idle) {
-                c.ctx.close();
+            for (Sender c : idle) {
+                c.close();
             }
         });
     }
@@ -187,11 +216,25 @@ final class Publisher {
                     return;
                 }
             }
-            Conn c = idle.poll();
-            if (c.ctx.channel().isActive()) {
+            Sender c = idle.poll();
+            if (c.active()) {
                 c.send();
             }
         }
+        for (StreamConn stream : streams) {
+            stream.flush(); // one write for every frame this round queued on it
+        }
+    }
+
+    /** Appends one publish request ({@code {"to":…,"event":…,"data":…}}) and returns its target's code. */
+    private int appendMessage(StringBuilder body, ThreadLocalRandom random) {
+        body.append("{\"to\":");
+        int code = targets.pick(body, random);
+        int size = targets.payloadBytes(code);
+        body.append(",\"event\":\"").append(options.event).append("\",\"data\":")
+                .append(Payload.encode(generator, seq++, Clock.nowMicros(), size < 0 ? options.payloadBytes : size))
+                .append('}');
+        return code;
     }
 
     private void logError(String text) {
@@ -200,7 +243,7 @@ final class Publisher {
         }
     }
 
-    private final class Conn extends SimpleChannelInboundHandler<FullHttpResponse> {
+    private final class Conn extends SimpleChannelInboundHandler<FullHttpResponse> implements Sender {
         private final URI api;
         private final String host;
         private ChannelHandlerContext ctx;
@@ -222,7 +265,18 @@ final class Publisher {
             pump();
         }
 
-        void send() {
+        @Override
+        public boolean active() {
+            return ctx.channel().isActive();
+        }
+
+        @Override
+        public void close() {
+            ctx.close();
+        }
+
+        @Override
+        public void send() {
             if (pusher != null) {
                 sendPusher();
                 return;
@@ -238,13 +292,7 @@ final class Publisher {
                 if (i > 0) {
                     body.append(',');
                 }
-                body.append("{\"to\":");
-                int code = targets.pick(body, random);
-                codes[count++] = code;
-                int size = targets.payloadBytes(code);
-                body.append(",\"event\":\"").append(options.event).append("\",\"data\":")
-                        .append(Payload.encode(generator, seq++, Clock.nowMicros(), size < 0 ? options.payloadBytes : size))
-                        .append('}');
+                codes[count++] = appendMessage(body, random);
             }
             if (batch) {
                 body.append(']');
@@ -354,6 +402,119 @@ final class Publisher {
         @Override
         public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
             logError("API connection: " + cause);
+            ctx.close();
+        }
+    }
+    /**
+     * One publish stream: publishes are written as they are issued (flushed once per {@link #pump} round),
+     * and each answer, in order, settles the oldest one and frees its slot.
+     */
+    private final class StreamConn extends SimpleChannelInboundHandler<TextWebSocketFrame> implements Sender {
+        private final URI api;
+        private ChannelHandlerContext ctx;
+        /** Publishes written and not answered yet, oldest first: {sent nanos, target code}. */
+        private final ArrayDeque<long[]> pending = new ArrayDeque<>();
+        private boolean open;
+        private boolean dirty;
+
+        StreamConn(URI api) {
+            this.api = api;
+        }
+
+        @Override
+        public void handlerAdded(ChannelHandlerContext ctx) {
+            this.ctx = ctx;
+        }
+
+        @Override
+        public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
+            if (evt == WebSocketClientProtocolHandler.ClientHandshakeStateEvent.HANDSHAKE_COMPLETE) {
+                open = true;
+                connected++;
+                streams.add(this);
+                for (int i = 0; i < options.inflight; i++) {
+                    idle.add(this);
+                }
+                pump();
+            }
+            ctx.fireUserEventTriggered(evt);
+        }
+
+        @Override
+        public boolean active() {
+            return open && ctx.channel().isActive();
+        }
+
+        @Override
+        public void close() {
+            ctx.close();
+        }
+
+        @Override
+        public void send() {
+            StringBuilder body = new StringBuilder(options.payloadBytes + 96);
+            int code = appendMessage(body, ThreadLocalRandom.current());
+            issued++;
+            metrics.inflight.incrementAndGet();
+            pending.add(new long[] {System.nanoTime(), code});
+            ctx.write(new TextWebSocketFrame(body.toString()));
+            dirty = true;
+        }
+
+        void flush() {
+            if (dirty) {
+                dirty = false;
+                ctx.flush();
+            }
+        }
+
+        @Override
+        protected void channelRead0(ChannelHandlerContext ctx, TextWebSocketFrame frame) {
+            long[] settled = pending.poll();
+            if (settled == null) {
+                logError("stream answer with nothing pending: " + frame.text());
+                return;
+            }
+            metrics.recordApiLatency((System.nanoTime() - settled[0]) / 1_000);
+            metrics.inflight.decrementAndGet();
+            metrics.requests.increment();
+            String text = frame.text();
+            if (text.contains("\"ok\":true")) {
+                targets.accepted((int) settled[1]);
+                metrics.published.increment();
+                metrics.serverReached.add(Json.sumOf(text, "sessions"));
+            } else {
+                metrics.publishErrors.increment();
+                logError(text);
+            }
+            idle.add(this);
+            if (rate <= 0) {
+                pump();
+            }
+        }
+
+        @Override
+        public void channelInactive(ChannelHandlerContext ctx) {
+            if (open) {
+                open = false;
+                connected--;
+                streams.remove(this);
+                idle.removeIf(c -> c == this);
+            }
+            if (!pending.isEmpty()) {
+                metrics.publishErrors.add(pending.size());
+                metrics.inflight.addAndGet(-pending.size());
+                logError("publish stream closed with " + pending.size() + " publishes in flight");
+                pending.clear();
+            }
+            if (running) {
+                loop.schedule(() -> open(api), 100, TimeUnit.MILLISECONDS);
+            }
+        }
+
+        @Override
+        public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+            logError("publish stream: " + cause);
             ctx.close();
         }
     }

@@ -12,7 +12,9 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Function;
 
+import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
+import io.netty.handler.codec.http.websocketx.TextWebSocketFrame;
 import io.pushgate.codec.RawJson;
 import io.pushgate.core.Broker;
 import io.pushgate.core.ClientActions;
@@ -24,6 +26,7 @@ import io.pushgate.core.Session;
 import io.pushgate.core.TokenBucket;
 import io.pushgate.core.Transport;
 import io.pushgate.core.TransportRole;
+import io.pushgate.transport.netty.DirectOutlet;
 import io.pushgate.transport.netty.NettyChannels;
 
 import org.jspecify.annotations.Nullable;
@@ -222,6 +225,8 @@ public final class PusherWebSocket implements WebHandler {
         private final Set<String> presenceChannels = new java.util.HashSet<>();
         private int overRate;
         private volatile long heard = System.nanoTime();
+        /** The session's outlet when it writes straight to the channel (see {@link #outlet}); else {@code null}. */
+        private volatile @Nullable DirectOutlet direct;
 
         Connection(WebSocketSession socket, @Nullable Channel channel) {
             this.socket = socket;
@@ -234,6 +239,33 @@ public final class PusherWebSocket implements WebHandler {
             this.opened = s;
             this.uid = claims.uid();
             this.socketId = s == null ? "" : SocketIds.of(s.clientId());
+        }
+
+        /**
+         * Writes straight to the Netty channel, as {@code /ws} does ({@link DirectOutlet}): one task per turn
+         * of the loop writes everything queued and flushes once, with no reactive pipeline per message. Without
+         * a channel at hand the session's default outbox is drained through WebFlux's session instead.
+         */
+        @Override
+        public io.pushgate.core.@Nullable Outlet outlet(int capacity) {
+            Channel netty = channel;
+            if (netty == null) {
+                return null;
+            }
+            DirectOutlet own = new DirectOutlet(netty, capacity) {
+                @Override
+                protected boolean write(Frame frame) {
+                    byte[] text = text(frame);
+                    if (text == null || !netty.isActive()) {
+                        return false;
+                    }
+                    // the bytes are shared by every session the publish reaches (a wrapper, no copy), and never written to
+                    netty.write(new TextWebSocketFrame(Unpooled.wrappedBuffer(text)), netty.voidPromise());
+                    return true;
+                }
+            };
+            direct = own;
+            return own;
         }
 
         /** The session, once {@link #serve} has checked it opened. */
@@ -250,7 +282,8 @@ public final class PusherWebSocket implements WebHandler {
                     .doOnNext(this::onMessage)
                     .then()
                     .onErrorResume(e -> Mono.empty());
-            Flux<WebSocketMessage> outbound = session().frames()
+            DirectOutlet own = direct;
+            Mono<Void> written = own != null ? own.drained() : socket.send(session().frames()
                     .<WebSocketMessage>handle((frame, sink) -> {
                         byte[] text = text(frame);
                         if (text != null) {
@@ -258,8 +291,8 @@ public final class PusherWebSocket implements WebHandler {
                             sink.next(new WebSocketMessage(WebSocketMessage.Type.TEXT, socket.bufferFactory().wrap(text)));
                             frame.written();
                         }
-                    });
-            Mono<Void> sending = socket.send(outbound)
+                    }));
+            Mono<Void> sending = written
                     .then(Mono.defer(() -> {
                         Disconnect why = session().disconnect();
                         close(why != null ? why : Disconnect.SHUTDOWN);

@@ -334,4 +334,52 @@ class PushgateClientIT {
                 .cause().isInstanceOfSatisfying(WebSocketHandshakeException.class,
                         e -> assertThat(e.getResponse().statusCode()).isEqualTo(401));
     }
+    @Test
+    void aPublishStreamDeliversPipelinedPublishesInOrderAndAnswersEachLikeHttp() throws Exception {
+        String uid = uid();
+        WsClient client = connect(uid, List.of());
+        try (PushgateStream stream = pushgate.openStream(16)) {
+            List<java.util.concurrent.CompletableFuture<PublishResult>> answers = new ArrayList<>();
+            for (int i = 0; i < 200; i++) {
+                answers.add(stream.publishAsync(Message.toUids(uid).event("n").data(i)));
+            }
+            java.util.concurrent.CompletableFuture<PublishResult> refused = stream.publishAsync(Message.toUids("has space").data(1));
+            PublishResult after = stream.publish(Message.toUids(uid, uid()).event("after").data(Json.raw("1.50")));
+
+            java.util.Set<String> ids = new java.util.HashSet<>();
+            for (java.util.concurrent.CompletableFuture<PublishResult> answer : answers) {
+                PublishResult result = answer.get(10, TimeUnit.SECONDS);
+                assertThat(result.sessions()).isEqualTo(1);
+                assertThat(result.online()).containsExactly(uid);
+                ids.add(result.id());
+            }
+            assertThat(ids).hasSize(200);
+            for (int i = 0; i < 200; i++) {
+                assertThat(client.nextMessage().get("data")).isEqualTo((long) i);
+            }
+            assertThatThrownBy(refused::join).cause().isInstanceOfSatisfying(PushgateException.class, e -> {
+                assertThat(e.status()).isEqualTo(400);
+                assertThat(e.type()).isEqualTo("urn:pushgate:problem:bad-request");
+                assertThat(e.detail()).contains("to.uids");
+                assertThat(e.outcomeUnknown()).isFalse();
+            });
+            assertThat(after.offline()).hasSize(1);
+            Map<String, Object> last = client.nextMessage();
+            assertThat(last.get("event")).isEqualTo("after");
+
+            String key = "k-" + UUID.randomUUID();
+            PublishResult first = stream.publish(Message.toUids(uid).event("once").data(1).idempotencyKey(key));
+            PublishResult again = stream.publish(Message.toUids(uid).event("once").data(1).idempotencyKey(key));
+            assertThat(again.duplicate()).isTrue();
+            assertThat(again.id()).isEqualTo(first.id());
+            assertThat(stream.inFlight()).isZero();
+        }
+    }
+
+    @Test
+    void aPublishStreamWithAWrongKeyIsRefused() {
+        Pushgate wrong = Pushgate.builder().url(server.url()).apiKey("not-the-key").build();
+        assertThatThrownBy(wrong::openStream).isInstanceOfSatisfying(PushgateException.class,
+                e -> assertThat(e.status()).isEqualTo(401));
+    }
 }
