@@ -59,7 +59,7 @@ public class ApiConfig {
     @Bean
     PublishStream publishStream(Broker broker, JsonBodies bodies, PublishRequests requests, ApiRateLimits limits,
                                 JsonMapper mapper, ApiSettings settings) {
-        return new PublishStream(broker, bodies, requests, limits, mapper, settings.streamMaxInFlight());
+        return new PublishStream(broker::publish, bodies, requests, limits, mapper, settings.streamMaxInFlight());
     }
 
     /**

@@ -3,6 +3,7 @@ package io.pushgate.api;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.function.Function;
 
 import io.netty.channel.Channel;
 import io.netty.handler.flush.FlushConsolidationHandler;
@@ -10,6 +11,7 @@ import io.pushgate.api.problem.Problem;
 import io.pushgate.api.problem.ProblemErrors;
 import io.pushgate.core.Broker;
 import io.pushgate.core.Publication;
+import io.pushgate.core.PublishResult;
 import io.pushgate.web.JsonBodies;
 
 import org.jspecify.annotations.Nullable;
@@ -67,7 +69,8 @@ final class PublishStream {
      */
     static final String FLUSHES = "pushgate.streamFlushes";
 
-    private final Broker broker;
+    /** What the stream needs of the broker: its publish, and nothing else. */
+    private final Function<List<Publication>, Mono<List<PublishResult>>> publish;
     private final JsonBodies bodies;
     private final PublishRequests requests;
     private final ApiRateLimits limits;
@@ -81,9 +84,9 @@ final class PublishStream {
     private volatile boolean drained;
     private int open;
 
-    PublishStream(Broker broker, JsonBodies bodies, PublishRequests requests, ApiRateLimits limits, JsonMapper mapper,
+    PublishStream(Function<List<Publication>, Mono<List<PublishResult>>> publish, JsonBodies bodies, PublishRequests requests, ApiRateLimits limits, JsonMapper mapper,
                   int maxInFlight) {
-        this.broker = broker;
+        this.publish = publish;
         this.bodies = bodies;
         this.requests = requests;
         this.limits = limits;
@@ -256,7 +259,7 @@ final class PublishStream {
         }
         JsonNode answered = ref;
         // deferred: a broker that threw instead of failing its Mono still gets an error answer, not a dead stream
-        return Mono.defer(() -> broker.publish(publications))
+        return Mono.defer(() -> publish.apply(publications))
                 .map(results -> ok(answered, mapper.writeValueAsString(MessagesController.answer(results.get(0)))))
                 .onErrorResume(e -> Mono.just(error(answered, ProblemErrors.problem(e), 0)));
     }

@@ -3,10 +3,8 @@ package io.pushgate.api;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Function;
 
-import io.pushgate.core.Broker;
-import io.pushgate.core.Hub;
-import io.pushgate.core.NodeStats;
 import io.pushgate.core.Publication;
 import io.pushgate.core.PublishResult;
 import io.pushgate.web.JsonBodies;
@@ -37,23 +35,11 @@ class PublishStreamBoundTests {
     /** Publishes that wait for the test to finish them, in call order. */
     private final List<Sinks.One<List<PublishResult>>> started = new ArrayList<>();
 
-    private final Broker broker = new Broker() {
-        @Override
-        public Mono<List<PublishResult>> publish(List<Publication> publications) {
-            Sinks.One<List<PublishResult>> done = Sinks.one();
-            started.add(done);
-            return done.asMono();
-        }
-
-        @Override public Mono<Integer> joinUid(String uid, String group) { throw new UnsupportedOperationException(); }
-        @Override public Mono<Integer> leaveUid(String uid, String group) { throw new UnsupportedOperationException(); }
-        @Override public Mono<Hub.Join> joinClient(String clientId, String group) { throw new UnsupportedOperationException(); }
-        @Override public Mono<Boolean> leaveClient(String clientId, String group) { throw new UnsupportedOperationException(); }
-        @Override public Mono<Boolean> setSessionData(String clientId, String data) { throw new UnsupportedOperationException(); }
-        @Override public Mono<Integer> kickUid(String uid) { throw new UnsupportedOperationException(); }
-        @Override public Mono<Void> banUid(String uid, long untilMillis) { throw new UnsupportedOperationException(); }
-        @Override public Mono<Boolean> kickClient(String clientId) { throw new UnsupportedOperationException(); }
-        @Override public Mono<List<NodeStats>> stats() { throw new UnsupportedOperationException(); }
+    /** The broker's publish, finishing when the test says so. */
+    private final Function<List<Publication>, Mono<List<PublishResult>>> broker = publications -> {
+        Sinks.One<List<PublishResult>> done = Sinks.one();
+        started.add(done);
+        return done.asMono();
     };
 
     private final PublishStream stream = new PublishStream(broker, new JsonBodies(JSON, 1024),
