@@ -6,12 +6,19 @@ import java.util.concurrent.atomic.AtomicLongArray;
 
 /**
  * Which publications are complete in history: each publication takes the next ticket under the node's
- * sequence lock, encodes and appends to history outside it, and then marks its ticket done. Tickets are
- * done out of order; {@link #through()} is the highest ticket up to which all are done, so a reader that
- * waits for it ({@link #await}) finds in history every publication sequenced before it read its position.
+ * sequence lock ({@link PushNode}'s sequencer counts them), encodes and appends to history outside it, and
+ * then marks its ticket done. Tickets are done out of order; {@link #await} returns once every ticket up to
+ * the one given is done, so a reader that waits for the last ticket issued when it read its position finds
+ * in history every publication sequenced before it.
  *
  * <p>Tickets are contiguous, unlike sequence numbers (a cluster's may jump). Lock-free: done slots sit in a
  * ring, and a ticket is only issued once the one a ring's length before it is accounted for.
+ *
+ * <p>Marking a ticket done writes its own slot only. The watermark ({@link #through}) is moved on by
+ * whoever needs it (a reader in {@link #await}, an issuer whose ring is short of room) and, so that it
+ * never lags by much, by every publisher whose ticket is a multiple of {@link #ADVANCE_EVERY}: a publish
+ * on one core then writes no line that a publish on another core writes too (the one-lock core moved the
+ * watermark on every publish, a shared write per publish).
  */
 final class Commits extends CommitsThrough {
 
@@ -23,12 +30,10 @@ final class Commits extends CommitsThrough {
     private static final int MASK = SIZE - 1;
     /** Longs between two slots: one cache line each, so publishers side by side do not share one. */
     private static final int STRIDE = 8;
+    /** A publisher whose ticket is a multiple of this moves the watermark on. */
+    private static final long ADVANCE_EVERY = 64;
 
     private final AtomicLongArray done = new AtomicLongArray(SIZE * STRIDE);
-    /** Guarded by the node's sequence lock. */
-    private long issued;
-    @SuppressWarnings("unused") // padding: keeps the fields above off the line of whatever follows
-    private long q1, q2, q3, q4, q5, q6, q7;
 
     private static final VarHandle THROUGH;
 
@@ -40,25 +45,21 @@ final class Commits extends CommitsThrough {
         }
     }
 
-    /** The next ticket; caller holds the sequence lock. Waits (rarely) while the ring is a whole lap behind. */
-    long issue() {
-        long t = ++issued;
+    /**
+     * Caller holds the sequence lock and has just counted {@code ticket} as issued. Waits (rarely) while the
+     * ring is a whole lap behind.
+     */
+    void admit(long ticket) {
         int spins = 0;
-        while (t - advance() >= SIZE) {
+        while (ticket - through >= SIZE && ticket - advance() >= SIZE) {
             backoff(spins++);
         }
-        return t;
-    }
-
-    /** The last ticket issued; caller holds the sequence lock. */
-    long issued() {
-        return issued;
     }
 
     /** The ticket's publication is in history (or failed and never will be). */
     void done(long ticket) {
         done.setRelease((int) (ticket & MASK) * STRIDE, ticket);
-        if (through == ticket - 1) {
+        if (ticket % ADVANCE_EVERY == 0) {
             advance();
         }
     }
@@ -66,27 +67,28 @@ final class Commits extends CommitsThrough {
     /** Returns once every ticket up to {@code ticket} is done. Never waits for a delivery. */
     void await(long ticket) {
         int spins = 0;
-        while (advance() < ticket) {
+        while (through < ticket && advance() < ticket) {
             backoff(spins++);
         }
     }
 
+    /** Every ticket up to it is done (more may be). */
     long through() {
         return through;
     }
 
+    /** Moves the watermark past every done ticket after it, with one write. @return the watermark */
     private long advance() {
         long w = through;
         while (true) {
-            long next = w + 1;
-            if (done.getAcquire((int) (next & MASK) * STRIDE) != next) {
-                return w;
+            long n = w;
+            while (done.getAcquire((int) ((n + 1) & MASK) * STRIDE) == n + 1) {
+                n++;
             }
-            if (THROUGH.compareAndSet(this, w, next)) {
-                w = next;
-            } else {
-                w = through;
+            if (n == w || THROUGH.compareAndSet(this, w, n)) {
+                return n;
             }
+            w = through;
         }
     }
 
@@ -101,7 +103,7 @@ final class Commits extends CommitsThrough {
     }
 }
 
-/** {@link Commits#through} on a cache line of its own (superclass fields come first): every publisher writes it. */
+/** {@link Commits#through} on a cache line of its own (superclass fields come first). */
 abstract class CommitsPad {
     @SuppressWarnings("unused")
     private long p1, p2, p3, p4, p5, p6, p7;

@@ -88,6 +88,11 @@ public final class Hub {
         return shardAll[shard];
     }
 
+    /** Runs {@code action} while no session registers, joins, leaves or unregisters. */
+    synchronized void whileUnchanged(Runnable action) {
+        action.run();
+    }
+
     /** The shard's members of the group: a live view for its deliveries. */
     Set<Session> shardGroupView(int shard, String group) {
         return shardGroups[shard].getOrDefault(group, Set.of());

@@ -1,5 +1,7 @@
 package io.pushgate.core;
 
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -11,7 +13,6 @@ import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
 import java.util.concurrent.atomic.AtomicLong;
-import java.util.concurrent.locks.ReentrantLock;
 
 
 import org.jspecify.annotations.Nullable;
@@ -59,19 +60,23 @@ public final class PushNode implements TransportRole, ApiRole, BrokerRole, Metri
     private final long startedAt;
     private final Runtime heap = Runtime.getRuntime();
     /**
-     * Held for what must be in one order on the whole node, and only that: taking a sequence number and a
-     * ticket and queueing the publication on its shards; reading a position; marking a group present in a
-     * shard. Never for encoding, history or a delivery.
+     * The sequence lock, held for what must be in one order on the whole node, and only that: taking a
+     * sequence number and a ticket and queueing the publication on its shards; reading a position; marking
+     * a group present in a shard. Never for encoding, history or a delivery. With the position and the
+     * ticket count it guards on one cache line; see {@link Position}.
      */
-    private final ReentrantLock seqLock = new ReentrantLock();
+    private final Position pos = new Position();
     private final Commits commits = new Commits();
     private final Shard[] shards;
     private final long allShards;
-    /** Each group with members here: the shards holding them, one bit each. Guarded by {@link #seqLock}. */
+    /**
+     * Each group with members here: the shards holding them, one bit each (and, for up to a second, shards
+     * that lost their last member; see {@link #placed}). Guarded by the sequence lock ({@link #pos}).
+     */
     private final Map<String, long[]> groupShards = new HashMap<>();
+    /** Groups whose last member in a shard left since {@link #clearEmptyGroupMarks} last ran. Guarded by the hub's lock. */
+    private final Set<String> maybeEmpty = new HashSet<>();
     private final AtomicLong clientSeq = new AtomicLong();
-    /** The latest sequence number and time; see {@link Position}. */
-    private final Position pos = new Position();
     private final Meter messagesIn = new Meter();
     private final Meter messagesOut = new Meter();
     private final Meter dropped = new Meter();
@@ -175,6 +180,7 @@ public final class PushNode implements TransportRole, ApiRole, BrokerRole, Metri
                 messagesIn.tick(now);
                 messagesOut.tick(now);
                 closeExpired();
+                clearEmptyGroupMarks();
                 if (tick % 5 == 4) {
                     history.sweep();
                 }
@@ -194,26 +200,60 @@ public final class PushNode implements TransportRole, ApiRole, BrokerRole, Metri
         return limits;
     }
 
-    /** The hub's news that a shard has its first member of a group, or lost its last; under the hub's lock. */
+    /**
+     * The hub's news that a shard has its first member of a group, or lost its last; under the hub's lock. A
+     * mark is set at once (a publish sequenced after it must reach the new member) and cleared lazily, by
+     * {@link #clearEmptyGroupMarks} once a second: until then a publish to the group visits a shard where it
+     * finds no member, which costs that publish a look; clearing at once cost every disconnect (and every
+     * leave) of a group's last member in its shard a turn at the sequence lock.
+     */
     private void placed(String group, int shard, boolean present) {
-        seqLock.lock();
+        if (!present) {
+            maybeEmpty.add(group);
+            return;
+        }
+        pos.lock();
         try {
             long[] in = groupShards.get(group);
-            if (present) {
-                if (in == null) {
-                    in = new long[1];
-                    groupShards.put(group, in);
+            if (in == null) {
+                in = new long[1];
+                groupShards.put(group, in);
+            }
+            in[0] |= 1L << shard;
+        } finally {
+            pos.unlock();
+        }
+    }
+
+    /**
+     * Clears the marks of shards that lost their last member of a group since the last time. Under the hub's
+     * lock, so no session joins or connects meanwhile: a shard found empty stays empty until its mark is
+     * cleared, and a member that comes after sets it again.
+     */
+    private void clearEmptyGroupMarks() {
+        hub.whileUnchanged(() -> {
+            for (String group : maybeEmpty) {
+                long holding = 0;
+                for (int k = 0; k < shards.length; k++) {
+                    if (!hub.shardGroupView(k, group).isEmpty()) {
+                        holding |= 1L << k;
+                    }
                 }
-                in[0] |= 1L << shard;
-            } else if (in != null) {
-                in[0] &= ~(1L << shard);
-                if (in[0] == 0) {
-                    groupShards.remove(group);
+                pos.lock();
+                try {
+                    long[] in = groupShards.get(group);
+                    if (in != null) {
+                        in[0] &= holding;
+                        if (in[0] == 0) {
+                            groupShards.remove(group);
+                        }
+                    }
+                } finally {
+                    pos.unlock();
                 }
             }
-        } finally {
-            seqLock.unlock();
-        }
+            maybeEmpty.clear();
+        });
     }
 
     /** The shard of the uid's sessions; inside the core only (tests). */
@@ -534,13 +574,13 @@ public final class PushNode implements TransportRole, ApiRole, BrokerRole, Metri
      */
     @Override
     public void adopt(String epoch, long seq, long completeAfter) {
-        seqLock.lock();
+        pos.lock();
         try {
-            commits.await(commits.issued()); // nothing sequenced is still on its way into history
+            commits.await(pos.issued); // nothing sequenced is still on its way into history
             history.adopt(epoch, completeAfter);
             pos.lastSeq = Math.max(pos.lastSeq, seq);
         } finally {
-            seqLock.unlock();
+            pos.unlock();
         }
     }
 
@@ -559,35 +599,42 @@ public final class PushNode implements TransportRole, ApiRole, BrokerRole, Metri
     @Override
     public void lostEntries(String epoch, long completeAfter) {
         Pending reset;
-        seqLock.lock();
+        pos.lock();
         try {
-            commits.await(commits.issued());
+            commits.await(pos.issued);
             boolean newEpoch = !epoch.equals(history.epoch());
             history.adopt(epoch, completeAfter);
             pos.lastSeq = newEpoch ? completeAfter : Math.max(pos.lastSeq, completeAfter);
             Cursor now = cursorNow();
             // queued on every shard behind everything sequenced before it: after what each session was sent
             // before the gap, before anything after it
-            reset = new Pending(encoder.reset(now.text()), newEpoch, now.seq(), now.ts(), commits.issue(), allShards);
+            reset = new Pending(encoder.reset(now.text()), newEpoch, now.seq(), now.ts(), issue(), allShards);
             for (Shard shard : shards) {
                 shard.queue.offer(reset);
             }
             commits.done(reset.ticket);
             gapResets++;
         } finally {
-            seqLock.unlock();
+            pos.unlock();
         }
         complete(reset);
+    }
+
+    /** The next ticket ({@link Commits}); caller holds the sequence lock. */
+    private long issue() {
+        long ticket = ++pos.issued;
+        commits.admit(ticket);
+        return ticket;
     }
 
     /** The cursor just after the latest publish: where a client that has seen everything stands. */
     @Override
     public Cursor currentCursor() {
-        seqLock.lock();
+        pos.lock();
         try {
             return cursorNow();
         } finally {
-            seqLock.unlock();
+            pos.unlock();
         }
     }
 
@@ -609,11 +656,11 @@ public final class PushNode implements TransportRole, ApiRole, BrokerRole, Metri
     }
 
     private Mark mark() {
-        seqLock.lock();
+        pos.lock();
         try {
-            return new Mark(cursorNow(), commits.issued());
+            return new Mark(cursorNow(), pos.issued);
         } finally {
-            seqLock.unlock();
+            pos.unlock();
         }
     }
 
@@ -694,7 +741,6 @@ public final class PushNode implements TransportRole, ApiRole, BrokerRole, Metri
         Shard shard = shards[hub.shardOf(claims.uid())];
         shard.lockForSession();
         try {
-            caughtUp(shard); // what was held for the uid before it came is held now
             if (!accepting) {
                 return null;
             }
@@ -725,8 +771,11 @@ public final class PushNode implements TransportRole, ApiRole, BrokerRole, Metri
             if (!registered) {
                 return null;
             }
+            // the shard delivered up to the welcome's position (to this session nothing: it is at or before its
+            // connectedSeq), so a message held for the uid under a ttl up to there is held now, and taken below
+            commits.await(at[0].ticket());
+            deliverQueued(shard, null, at[0].seq(), false, true);
             if (streaming) {
-                commits.await(at[0].ticket());
                 if (resumeFrom == null) {
                     sendHeld(session, at[0].seq());
                 } else {
@@ -736,7 +785,7 @@ public final class PushNode implements TransportRole, ApiRole, BrokerRole, Metri
             meters.connected(meterSlot);
             return session;
         } finally {
-            shard.lock.unlock();
+            shard.unlock();
         }
     }
 
@@ -780,7 +829,7 @@ public final class PushNode implements TransportRole, ApiRole, BrokerRole, Metri
             Mark m = caughtUp(shard);
             return replay(session, cursor, session.connectedSeq(), m.cursor().text());
         } finally {
-            shard.lock.unlock();
+            shard.unlock();
         }
     }
 
@@ -852,7 +901,7 @@ public final class PushNode implements TransportRole, ApiRole, BrokerRole, Metri
             }
             return replay;
         } finally {
-            shard.lock.unlock();
+            shard.unlock();
         }
     }
 
@@ -888,7 +937,7 @@ public final class PushNode implements TransportRole, ApiRole, BrokerRole, Metri
             caughtUp(shard);
             history.dropOffline(uid, upToSeq); // in place: the later holds keep their age for the node-wide cap
         } finally {
-            shard.lock.unlock();
+            shard.unlock();
         }
     }
 
@@ -901,7 +950,7 @@ public final class PushNode implements TransportRole, ApiRole, BrokerRole, Metri
             Mark m = caughtUp(shard);
             return takeHeld(uid, m.seq()).stream().map(Entry::frame).toList();
         } finally {
-            shard.lock.unlock();
+            shard.unlock();
         }
     }
 
@@ -951,7 +1000,7 @@ public final class PushNode implements TransportRole, ApiRole, BrokerRole, Metri
                         }
                     }
                 } finally {
-                    shard.lock.unlock();
+                    shard.unlock();
                 }
             }
         });
@@ -1059,7 +1108,7 @@ public final class PushNode implements TransportRole, ApiRole, BrokerRole, Metri
         }
         List<String> clients = target.all() ? List.of() : target.clients();
         int[] clientShards = new int[clients.size()];
-        seqLock.lock();
+        pos.lock();
         try {
             long seq;
             long ts;
@@ -1091,14 +1140,14 @@ public final class PushNode implements TransportRole, ApiRole, BrokerRole, Metri
                     }
                 }
             }
-            Pending p = new Pending(publication, seq, ts, history.epoch(), commits.issue(), holdFor, acceptedNanos,
+            Pending p = new Pending(publication, seq, ts, history.epoch(), issue(), holdFor, acceptedNanos,
                     reach, uidShards, clientShards);
             for (long r = reach; r != 0; r &= r - 1) {
                 shards[Long.numberOfTrailingZeros(r)].queue.offer(p);
             }
             return p;
         } finally {
-            seqLock.unlock();
+            pos.unlock();
         }
     }
 
@@ -1172,14 +1221,14 @@ public final class PushNode implements TransportRole, ApiRole, BrokerRole, Metri
                     continue;
                 }
                 Shard shard = shards[k];
-                if (shard.waiting.get() > 0) {
+                if (shard.waiting() > 0) {
                     continue; // a connect, poll or heartbeat goes first
                 }
-                if (shard.lock.tryLock()) {
+                if (shard.tryLock()) {
                     try {
                         progressed |= deliverQueued(shard, p, Long.MAX_VALUE, true, spins >= HELP_AFTER);
                     } finally {
-                        shard.lock.unlock();
+                        shard.unlock();
                     }
                 }
             }
@@ -1245,7 +1294,7 @@ public final class PushNode implements TransportRole, ApiRole, BrokerRole, Metri
                     head.doneIn(shard.index);
                 }
                 any = true;
-                if (head == last || giveWay && shard.waiting.get() > 0) {
+                if (head == last || giveWay && shard.waiting() > 0) {
                     break;
                 }
             }
@@ -1273,7 +1322,7 @@ public final class PushNode implements TransportRole, ApiRole, BrokerRole, Metri
         }
         Target target = p.publication.target();
         Set<String> excluded = target.excludeClients();
-        int[] delivered = shard.delivered;
+        int[] delivered = new int[NodeMeters.MAX_TRANSPORTS]; // per delivery, not per shard: a line of this thread's own
         int reached = 0;
         if (target.all()) {
             reached = deliver(hub.shardView(k), p.all, p.seq, excluded, null, delivered);
@@ -1334,7 +1383,6 @@ public final class PushNode implements TransportRole, ApiRole, BrokerRole, Metri
         if (reached > 0) {
             p.reached.addAndGet(reached);
             meters.delivered(delivered);
-            java.util.Arrays.fill(delivered, 0);
         }
     }
 
@@ -1437,11 +1485,11 @@ public final class PushNode implements TransportRole, ApiRole, BrokerRole, Metri
 
     /** Accepts sessions again after a {@link #drain}: the application was stopped and started again. */
     public void reopen() {
-        seqLock.lock();
+        pos.lock();
         try {
             accepting = true;
         } finally {
-            seqLock.unlock();
+            pos.unlock();
         }
     }
 
@@ -1452,15 +1500,15 @@ public final class PushNode implements TransportRole, ApiRole, BrokerRole, Metri
      * @return whether every session closed within the grace period
      */
     public boolean drain(Duration grace) {
-        seqLock.lock();
+        pos.lock();
         try {
             accepting = false;
         } finally {
-            seqLock.unlock();
+            pos.unlock();
         }
         for (Shard shard : shards) { // a connect past its check holds its shard until it has registered
             shard.lockForSession();
-            shard.lock.unlock();
+            shard.unlock();
         }
         for (Session session : hub.allSessions()) {
             if (session.polling()) {
@@ -1497,8 +1545,15 @@ public final class PushNode implements TransportRole, ApiRole, BrokerRole, Metri
     }
 
     /**
-     * The sequence position, on cache lines of its own (superclass fields come first): every publish writes
-     * it, and a field next to the node's read-only ones would slow every other thread's reads of those.
+     * The sequence lock and what it guards that every publish writes (the position and the ticket count), on
+     * one cache line of their own (superclass fields come first). A publish on one core after a publish on
+     * another then moves one line between the cores; with a {@code ReentrantLock} and the position apart it
+     * moved three (the lock's state, the position, the ticket count), which cost a second publishing thread
+     * about as much as the work it took over.
+     *
+     * <p>The lock spins, then yields, then parks for 20 µs at a time ({@link Commits#backoff}): it is held for
+     * a few hundred nanoseconds, except by {@link #adopt} and {@link #lostEntries} in a cluster, which wait
+     * for publishers to finish their history appends. Not reentrant; nothing takes it twice.
      */
     private abstract static class PositionPad {
         @SuppressWarnings("unused")
@@ -1506,12 +1561,39 @@ public final class PushNode implements TransportRole, ApiRole, BrokerRole, Metri
     }
 
     private static final class Position extends PositionPad {
-        /** Written under the sequence lock; read without it too. */
+        private static final VarHandle LOCKED;
+
+        static {
+            try {
+                LOCKED = MethodHandles.lookup().findVarHandle(Position.class, "locked", int.class);
+            } catch (ReflectiveOperationException e) {
+                throw new ExceptionInInitializerError(e);
+            }
+        }
+
+        @SuppressWarnings("unused") // through LOCKED
+        private volatile int locked;
+        /** Written under the lock; read without it too. */
         volatile long lastSeq;
-        /** Guarded by the sequence lock. */
+        /** Guarded by the lock. */
         long lastTs;
+        /** The last ticket issued ({@link Commits}); guarded by the lock. */
+        long issued;
         @SuppressWarnings("unused")
         private long q1, q2, q3, q4, q5, q6, q7;
+
+        void lock() {
+            if (!LOCKED.compareAndSet(this, 0, 1)) {
+                int spins = 0;
+                do {
+                    Commits.backoff(spins++);
+                } while (locked != 0 || !LOCKED.compareAndSet(this, 0, 1));
+            }
+        }
+
+        void unlock() {
+            LOCKED.setRelease(this, 0);
+        }
     }
 
     private static final class LoggerHolder {

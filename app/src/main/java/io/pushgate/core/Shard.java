@@ -1,62 +1,112 @@
 package io.pushgate.core;
 
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
 import java.util.concurrent.ConcurrentLinkedQueue;
-import java.util.concurrent.atomic.AtomicInteger;
-import java.util.concurrent.locks.ReentrantLock;
+import java.util.concurrent.locks.AbstractQueuedSynchronizer;
 
 /**
  * One shard of a node's sessions (those whose uid hashes to it, {@link Hub#shardOf}): the queue of
  * publications that may reach them, in sequence order, and the lock under which they are delivered,
  * one publication after another, by whichever thread holds it. Connects, resumes, polls and heartbeats
  * of the shard's sessions take the same lock. See {@code docs/cores.md}.
+ *
+ * <p>The shard is its own lock (a reentrant one, as {@link java.util.concurrent.locks.ReentrantLock}: a
+ * poll woken by a delivery on the same thread takes it again), so that the lock's state and what a
+ * delivery writes under it sit side by side: a publish to a shard that a publish on another core used
+ * last moves one or two cache lines, not one per field (the lock, its count of waiting sessions, the
+ * shard's position). Threads that wait for it park, as with a {@code ReentrantLock}.
  */
-final class Shard extends ShardPad {
+final class Shard extends AbstractQueuedSynchronizer {
 
-    /** Under {@link #lock}: a delivery is under way on this thread (a poll woken by it must not deliver again). */
+    private static final long serialVersionUID = 1L;
+    private static final VarHandle WAITING;
+
+    static {
+        try {
+            WAITING = MethodHandles.lookup().findVarHandle(Shard.class, "waiting", int.class);
+        } catch (ReflectiveOperationException e) {
+            throw new ExceptionInInitializerError(e);
+        }
+    }
+
+    final int index;
+    /** Put on under the node's sequence lock (so in sequence order), taken off under the lock. */
+    final transient ConcurrentLinkedQueue<Pending> queue = new ConcurrentLinkedQueue<>();
+    /** Threads waiting for the lock to connect, poll or beat: a delivering thread lets the shard go for them. */
+    private volatile int waiting;
+    /** Under the lock: a delivery is under way on this thread (a poll woken by it must not deliver again). */
     boolean draining;
-    /** Under {@link #lock}: the last publication delivered here, for a heartbeat's cursor. */
+    /** Under the lock: the last publication delivered here, for a heartbeat's cursor. */
     long lastSeq = -1;
     long lastTs;
-    /** Under {@link #lock}: deliveries per transport slot of the publication being delivered. */
-    final int[] delivered = new int[NodeMeters.MAX_TRANSPORTS];
+    @SuppressWarnings("unused") // keeps the next object off this one's last line
+    private long q1, q2, q3, q4, q5, q6, q7;
 
     Shard(int index) {
-        super(index);
+        this.index = index;
+    }
+
+    /** Threads waiting to connect, poll or beat here. */
+    int waiting() {
+        return waiting;
     }
 
     /** Takes the lock as a connect, poll or heartbeat does: ahead of deliveries that have not started. */
     void lockForSession() {
-        waiting.incrementAndGet();
+        WAITING.getAndAdd(this, 1);
         try {
-            lock.lock();
+            lock();
         } finally {
-            waiting.decrementAndGet();
+            WAITING.getAndAdd(this, -1);
         }
     }
-}
 
-/**
- * What every publisher reads of every shard it reaches, apart from what the delivering thread writes
- * ({@link Shard}'s own fields come after a cache line of padding: superclass fields are laid out first).
- */
-abstract class ShardRefs {
-    final int index;
-    final ReentrantLock lock = new ReentrantLock();
-    /** Put on under the node's sequence lock (so in sequence order), taken off under {@link #lock}. */
-    final ConcurrentLinkedQueue<Pending> queue = new ConcurrentLinkedQueue<>();
-    /** Threads waiting for {@link #lock} to connect, poll or beat: a delivering thread lets the shard go for them. */
-    final AtomicInteger waiting = new AtomicInteger();
-
-    ShardRefs(int index) {
-        this.index = index;
+    void lock() {
+        if (!tryLock()) {
+            acquire(1);
+        }
     }
-}
 
-abstract class ShardPad extends ShardRefs {
-    @SuppressWarnings("unused")
-    private long p1, p2, p3, p4, p5, p6, p7;
+    boolean tryLock() {
+        return tryAcquire(1);
+    }
 
-    ShardPad(int index) {
-        super(index);
+    void unlock() {
+        release(1);
+    }
+
+    @Override
+    protected boolean tryAcquire(int acquires) {
+        Thread me = Thread.currentThread();
+        int c = getState();
+        if (c == 0) {
+            if (compareAndSetState(0, acquires)) {
+                setExclusiveOwnerThread(me);
+                return true;
+            }
+        } else if (getExclusiveOwnerThread() == me) {
+            setState(c + acquires);
+            return true;
+        }
+        return false;
+    }
+
+    @Override
+    protected boolean tryRelease(int releases) {
+        if (getExclusiveOwnerThread() != Thread.currentThread()) {
+            throw new IllegalMonitorStateException();
+        }
+        int c = getState() - releases;
+        if (c == 0) {
+            setExclusiveOwnerThread(null);
+        }
+        setState(c);
+        return c == 0;
+    }
+
+    @Override
+    protected boolean isHeldExclusively() {
+        return getExclusiveOwnerThread() == Thread.currentThread();
     }
 }
