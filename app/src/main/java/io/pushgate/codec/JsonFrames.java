@@ -12,6 +12,9 @@ import io.pushgate.core.MessageEncoder;
 import org.jspecify.annotations.Nullable;
 
 import tools.jackson.core.JsonGenerator;
+import tools.jackson.core.ObjectWriteContext;
+import tools.jackson.core.json.JsonFactory;
+import tools.jackson.core.util.JsonRecyclerPools;
 import tools.jackson.databind.json.JsonMapper;
 
 /**
@@ -23,11 +26,18 @@ import tools.jackson.databind.json.JsonMapper;
  */
 public final class JsonFrames implements MessageEncoder {
 
-    private final JsonMapper mapper;
+    /**
+     * The mapper's stream factory with buffers recycled per thread. Jackson's default pool is one deque
+     * shared by every thread, so two event loops encoding at once took turns at it and handed each other
+     * the same buffers (cache lines that moved between cores on every publish). Frames are written token by
+     * token, so they need nothing of the mapper's databind configuration.
+     */
+    private final JsonFactory factory;
     private final Frame pong;
 
     public JsonFrames(JsonMapper mapper) {
-        this.mapper = mapper;
+        this.factory = ((JsonFactory) mapper.tokenStreamFactory()).rebuild()
+                .recyclerPool(JsonRecyclerPools.threadLocalPool()).build();
         this.pong = Frame.control(write(g -> g.writeStringProperty("type", "pong")));
     }
 
@@ -153,7 +163,7 @@ public final class JsonFrames implements MessageEncoder {
 
     private byte[] write(Consumer<JsonGenerator> body) {
         ByteArrayOutputStream out = new ByteArrayOutputStream(128);
-        try (JsonGenerator g = mapper.createGenerator(out)) {
+        try (JsonGenerator g = factory.createGenerator(ObjectWriteContext.empty(), out)) {
             g.writeStartObject();
             body.accept(g);
             g.writeEndObject();

@@ -5,7 +5,7 @@ import java.time.Clock;
 /**
  * What each {@link ClusterEntry} does to this node: the one place that gives the cluster log its
  * meaning. Presence changes of other nodes go to the {@link Roster}; memberships, kicks and bans to
- * this node's sessions; messages to history and delivery through the node's publish lock.
+ * this node's sessions; messages to history and delivery through the node (its sequence lock and shards, docs/cores.md).
  *
  * <p>Entries from this node itself are skipped where the change was applied when it was made, so an
  * entry is applied exactly once here whether it came from this node or another.

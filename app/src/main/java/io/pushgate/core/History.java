@@ -10,8 +10,10 @@ import java.util.List;
  * stream never holds more than its message limit; the oldest go first. A cursor older than the window,
  * from another epoch, or behind an evicted message gets {@link Replay#RESET}.
  *
- * <p>The node appends under its publish lock, in sequence order, so per stream the entries are in
- * publish order. Implementations must be non-blocking. In a cluster every node applies every publish
+ * <p>The node appends from several threads at once, outside its sequence lock, so an entry may arrive
+ * shortly after a later one of the same stream; an implementation keeps each stream in sequence order
+ * (see {@code docs/cores.md}), and the node reads only up to a position whose entries are all appended.
+ * Implementations must be non-blocking and thread-safe. In a cluster every node applies every publish
  * in the cluster's one order, so each node's in-memory history is the same and resuming stays a local
  * read; the broker's log in Redis is where a node that starts takes it from.
  */

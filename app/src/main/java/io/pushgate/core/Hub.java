@@ -29,14 +29,94 @@ public final class Hub {
     private final Map<String, Set<String>> uidGroups = new ConcurrentHashMap<>();
     private final Limits limits;
     private final SessionEvents events;
+    /** Each shard's sessions, and its sessions by group: what one shard's deliveries iterate (see {@link PushNode}). */
+    private final Set<Session>[] shardAll;
+    private final Map<String, Set<Session>>[] shardGroups;
+    private final Placement placement;
+
+    /**
+     * Hears, under the hub's lock, when a shard gets its first member of a group or loses its last, so the
+     * node knows which shards a publish to the group may reach. Called after the member is indexed in the
+     * shard (first member) and after it is removed from it (last member).
+     */
+    interface Placement {
+        Placement NONE = (group, shard, present) -> { };
+
+        void present(String group, int shard, boolean present);
+    }
 
     public Hub(Limits limits) {
         this(limits, SessionEvents.NONE);
     }
 
     public Hub(Limits limits, SessionEvents events) {
+        this(limits, events, 1, Placement.NONE);
+    }
+
+    @SuppressWarnings("unchecked") // arrays of generic sets, made and read here only
+    Hub(Limits limits, SessionEvents events, int shards, Placement placement) {
+        if (shards < 1 || shards > 64) {
+            throw new IllegalArgumentException("shards must be 1 to 64, was " + shards);
+        }
         this.limits = limits;
         this.events = events;
+        this.placement = placement;
+        this.shardAll = new Set[shards];
+        this.shardGroups = new Map[shards];
+        for (int i = 0; i < shards; i++) {
+            shardAll[i] = ConcurrentHashMap.newKeySet();
+            shardGroups[i] = new ConcurrentHashMap<>();
+        }
+    }
+
+    /** How many shards the sessions are split into. */
+    int shards() {
+        return shardAll.length;
+    }
+
+    /** The shard of every session of the uid: a spread hash of the uid, so one uid's sessions share a shard. */
+    int shardOf(String uid) {
+        int h = uid.hashCode();
+        h ^= h >>> 16;
+        h *= 0x45d9f3b;
+        h ^= h >>> 16;
+        return Math.floorMod(h, shardAll.length);
+    }
+
+    /** The shard's sessions: a live view for its deliveries. */
+    Set<Session> shardView(int shard) {
+        return shardAll[shard];
+    }
+
+    /** Runs {@code action} while no session registers, joins, leaves or unregisters. */
+    synchronized void whileUnchanged(Runnable action) {
+        action.run();
+    }
+
+    /** The shard's members of the group: a live view for its deliveries. */
+    Set<Session> shardGroupView(int shard, String group) {
+        return shardGroups[shard].getOrDefault(group, Set.of());
+    }
+
+    private void indexInShard(Session session, String group) {
+        Set<Session> members = shardGroups[session.shard].computeIfAbsent(group, k -> ConcurrentHashMap.newKeySet());
+        boolean first = members.isEmpty();
+        members.add(session);
+        if (first) {
+            placement.present(group, session.shard, true);
+        }
+    }
+
+    private void unindexInShard(Session session, String group) {
+        Map<String, Set<Session>> index = shardGroups[session.shard];
+        Set<Session> members = index.get(group);
+        if (members != null) {
+            members.remove(session);
+            if (members.isEmpty()) {
+                index.remove(group, members);
+                placement.present(group, session.shard, false);
+            }
+        }
     }
 
     /** Outcome of a join. */
@@ -44,8 +124,10 @@ public final class Hub {
 
     /**
      * Adds a session, in the groups its claims and the backend's uid memberships name (up to the group
-     * limit). {@code greet} runs after the session's groups are set and before any publisher can see
-     * the session, so a greeting it queues is always the session's first frame.
+     * limit). {@code greet} runs after the session's groups are set and indexed in its shard (and the node
+     * told which shards hold which groups, {@link Placement}), and before the session is in any other
+     * index; the node holds the session's shard while it registers, so no delivery reaches the session
+     * before its greeting, which is therefore always its first frame.
      *
      * @return {@code false} when the uid already holds {@link Limits#sessionsPerUid()} sessions; the
      * session is then not registered and not greeted
@@ -65,8 +147,13 @@ public final class Hub {
             joined = SmallSets.with(joined, group);
         }
         session.groups(joined);
+        session.shard = shardOf(session.uid());
+        for (String group : joined) {
+            indexInShard(session, group);
+        }
+        clients.put(session.clientId(), session); // before the greeting reads its position: a publish to the client after it finds it
         greet.accept(session);
-        clients.put(session.clientId(), session);
+        shardAll[session.shard].add(session);
         uids.compute(session.uid(), (uid, sessions) -> SmallSets.with(sessions == null ? Set.of() : sessions, session));
         for (String group : session.groups()) {
             groups.computeIfAbsent(group, k -> ConcurrentHashMap.newKeySet()).add(session);
@@ -84,8 +171,10 @@ public final class Hub {
             Set<Session> left = SmallSets.without(sessions, session);
             return left.isEmpty() ? null : left;
         });
+        shardAll[session.shard].remove(session);
         for (String group : session.groups()) {
             removeFrom(groups, group, session);
+            unindexInShard(session, group);
         }
         events.disconnected(session);
         session.groups(Set.of());
@@ -104,6 +193,7 @@ public final class Hub {
         }
         session.groups(SmallSets.with(session.groups(), group));
         groups.computeIfAbsent(group, k -> ConcurrentHashMap.newKeySet()).add(session);
+        indexInShard(session, group);
         events.joined(session, group);
         return Join.JOINED;
     }
@@ -125,6 +215,7 @@ public final class Hub {
         }
         session.groups(SmallSets.without(session.groups(), group));
         removeFrom(groups, group, session);
+        unindexInShard(session, group);
         events.left(session, group);
         return true;
     }

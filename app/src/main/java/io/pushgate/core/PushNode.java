@@ -1,5 +1,7 @@
 package io.pushgate.core;
 
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -11,7 +13,6 @@ import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
 import java.util.concurrent.atomic.AtomicLong;
-import java.util.concurrent.locks.ReentrantLock;
 
 
 import org.jspecify.annotations.Nullable;
@@ -29,19 +30,23 @@ import reactor.core.publisher.Flux;
  * <li>A publish is encoded once per stream it travels through (one per uid, group, client or
  * {@code all}); the same frame is recorded in that stream's history and queued to every matching
  * session, each session at most once per publish.
- * <li>Publishes are totally ordered: each takes the next sequence number, and recording plus fan-out
- * happen under one publish lock, so every session sees messages in sequence order and a message's id
- * (its cursor) only ever grows. The lock is held for queue offers only, never for I/O.
- * <li>Resuming from a cursor (on connect, or later) runs under the same lock, so the replay and the
- * live messages meet with no gap and no duplicate.
+ * <li>Publishes are totally ordered: each takes the next sequence number under a short sequence lock
+ * and is queued, in that order, on the queue of each shard of sessions it may reach (sessions are sharded
+ * by uid). Each shard delivers its queue in order under its own lock, so every session sees messages
+ * in sequence order and a message's id (its cursor) only ever grows. Encoding, history and delivery run
+ * outside the sequence lock, on several threads at once; no lock is held for I/O.
+ * <li>A connect, resume or poll takes its own shard's lock only, so it never waits for a delivery to
+ * another shard; the replay and the live messages meet with no gap and no duplicate.
  * <li>A session whose queue is full is closed (4408); no publisher waits for it.
  * </ul>
+ * The design, and why each guarantee holds: {@code docs/cores.md}.
  *
- * <p>Why one class of about 900 lines: everything that runs under the publish lock (publish, applying a
- * sequenced message, connect with its replay, resume, poll, adopting a log position, a gap's reset)
- * is here, so the ordering guarantees above can be checked in one file. About 150 lines are the
- * roles' one-line delegations to the hub, the roster and the bans. What needs no lock lives apart:
- * the cluster log's meaning in {@link ClusterLogApplier}, client rules in {@link ClientActions}, the
+ * <p>Why one class of about 1,300 lines: everything that orders deliveries (publish, applying a
+ * sequenced message, connect with its replay, resume, poll, heartbeats, adopting a log position, a gap's
+ * reset, and the shards' deliveries) is here, so the ordering guarantees above can be checked in one
+ * file. About 150 lines are the roles' one-line delegations to the hub, the roster and the bans. What
+ * needs no ordering lives apart: the cluster log's meaning in {@link ClusterLogApplier}, client rules in
+ * {@link ClientActions}, the
  * index in {@link Hub}, presence in {@link Roster}.
  */
 public final class PushNode implements TransportRole, ApiRole, BrokerRole, MetricsRole, AutoCloseable {
@@ -54,10 +59,24 @@ public final class PushNode implements TransportRole, ApiRole, BrokerRole, Metri
     private final Clock clock;
     private final long startedAt;
     private final Runtime heap = Runtime.getRuntime();
-    private final ReentrantLock publishLock = new ReentrantLock();
+    /**
+     * The sequence lock, held for what must be in one order on the whole node, and only that: taking a
+     * sequence number and a ticket and queueing the publication on its shards; reading a position; marking
+     * a group present in a shard. Never for encoding, history or a delivery. With the position and the
+     * ticket count it guards on one cache line; see {@link Position}.
+     */
+    private final Position pos = new Position();
+    private final Commits commits = new Commits();
+    private final Shard[] shards;
+    private final long allShards;
+    /**
+     * Each group with members here: the shards holding them, one bit each (and, for up to a second, shards
+     * that lost their last member; see {@link #placed}). Guarded by the sequence lock ({@link #pos}).
+     */
+    private final Map<String, long[]> groupShards = new HashMap<>();
+    /** Groups whose last member in a shard left since {@link #clearEmptyGroupMarks} last ran. Guarded by the hub's lock. */
+    private final Set<String> maybeEmpty = new HashSet<>();
     private final AtomicLong clientSeq = new AtomicLong();
-    private long lastSeq;
-    private long lastTs;
     private final Meter messagesIn = new Meter();
     private final Meter messagesOut = new Meter();
     private final Meter dropped = new Meter();
@@ -81,8 +100,26 @@ public final class PushNode implements TransportRole, ApiRole, BrokerRole, Metri
     private final AtomicLong eventSeq = new AtomicLong();
 
     public PushNode(String nodeId, Limits limits, MessageEncoder encoder, History history, Clock clock) {
+        this(nodeId, limits, encoder, history, clock, defaultShards());
+    }
+
+    /** Twice the processors, at least 4 and at most 64: enough that two busy threads rarely share a shard. */
+    public static int defaultShards() {
+        return Math.min(64, Math.max(4, 2 * Runtime.getRuntime().availableProcessors()));
+    }
+
+    /** @param shardCount how many shards the sessions are split into (1 to 64); see {@code docs/cores.md} */
+    public PushNode(String nodeId, Limits limits, MessageEncoder encoder, History history, Clock clock, int shardCount) {
         this.nodeId = Names.require("node id", nodeId);
         this.limits = limits;
+        if (shardCount < 1 || shardCount > 64) {
+            throw new IllegalArgumentException("shards must be 1 to 64, was " + shardCount);
+        }
+        this.shards = new Shard[shardCount];
+        for (int i = 0; i < shardCount; i++) {
+            shards[i] = new Shard(i);
+        }
+        this.allShards = shardCount == 64 ? -1L : (1L << shardCount) - 1;
         this.hub = new Hub(limits, new SessionEvents() { // the roster first, so presence is current when the cluster hears of it
             @Override
             public void connected(Session session) {
@@ -128,11 +165,11 @@ public final class PushNode implements TransportRole, ApiRole, BrokerRole, Metri
                 cluster.left(session, group);
                 tell(BackendEvent.Type.LEAVE, session, group, 0, null);
             }
-        });
+        }, shardCount, this::placed);
         this.encoder = encoder;
         this.history = history;
         this.clock = clock;
-        this.lastTs = clock.millis();
+        this.pos.lastTs = clock.millis();
         this.startedAt = clock.millis();
         this.clusterLog = new ClusterLogApplier(this, hub, roster, clock);
         this.eventIdPrefix = nodeId + "-" + Long.toString(clock.millis(), 36) + "-";
@@ -143,6 +180,7 @@ public final class PushNode implements TransportRole, ApiRole, BrokerRole, Metri
                 messagesIn.tick(now);
                 messagesOut.tick(now);
                 closeExpired();
+                clearEmptyGroupMarks();
                 if (tick % 5 == 4) {
                     history.sweep();
                 }
@@ -160,6 +198,67 @@ public final class PushNode implements TransportRole, ApiRole, BrokerRole, Metri
     @Override
     public Limits limits() {
         return limits;
+    }
+
+    /**
+     * The hub's news that a shard has its first member of a group, or lost its last; under the hub's lock. A
+     * mark is set at once (a publish sequenced after it must reach the new member) and cleared lazily, by
+     * {@link #clearEmptyGroupMarks} once a second: until then a publish to the group visits a shard where it
+     * finds no member, which costs that publish a look; clearing at once cost every disconnect (and every
+     * leave) of a group's last member in its shard a turn at the sequence lock.
+     */
+    private void placed(String group, int shard, boolean present) {
+        if (!present) {
+            maybeEmpty.add(group);
+            return;
+        }
+        pos.lock();
+        try {
+            long[] in = groupShards.get(group);
+            if (in == null) {
+                in = new long[1];
+                groupShards.put(group, in);
+            }
+            in[0] |= 1L << shard;
+        } finally {
+            pos.unlock();
+        }
+    }
+
+    /**
+     * Clears the marks of shards that lost their last member of a group since the last time. Under the hub's
+     * lock, so no session joins or connects meanwhile: a shard found empty stays empty until its mark is
+     * cleared, and a member that comes after sets it again.
+     */
+    private void clearEmptyGroupMarks() {
+        hub.whileUnchanged(() -> {
+            for (String group : maybeEmpty) {
+                long holding = 0;
+                for (int k = 0; k < shards.length; k++) {
+                    if (!hub.shardGroupView(k, group).isEmpty()) {
+                        holding |= 1L << k;
+                    }
+                }
+                pos.lock();
+                try {
+                    long[] in = groupShards.get(group);
+                    if (in != null) {
+                        in[0] &= holding;
+                        if (in[0] == 0) {
+                            groupShards.remove(group);
+                        }
+                    }
+                } finally {
+                    pos.unlock();
+                }
+            }
+            maybeEmpty.clear();
+        });
+    }
+
+    /** The shard of the uid's sessions; inside the core only (tests). */
+    int shardOf(String uid) {
+        return hub.shardOf(uid);
     }
 
     /** The node-local index; inside the core only (adapters see the node through its roles). */
@@ -475,12 +574,13 @@ public final class PushNode implements TransportRole, ApiRole, BrokerRole, Metri
      */
     @Override
     public void adopt(String epoch, long seq, long completeAfter) {
-        publishLock.lock();
+        pos.lock();
         try {
+            commits.await(pos.issued); // nothing sequenced is still on its way into history
             history.adopt(epoch, completeAfter);
-            lastSeq = Math.max(lastSeq, seq);
+            pos.lastSeq = Math.max(pos.lastSeq, seq);
         } finally {
-            publishLock.unlock();
+            pos.unlock();
         }
     }
 
@@ -498,58 +598,107 @@ public final class PushNode implements TransportRole, ApiRole, BrokerRole, Metri
      */
     @Override
     public void lostEntries(String epoch, long completeAfter) {
-        publishLock.lock();
+        Pending reset;
+        pos.lock();
         try {
+            commits.await(pos.issued);
             boolean newEpoch = !epoch.equals(history.epoch());
             history.adopt(epoch, completeAfter);
-            lastSeq = newEpoch ? completeAfter : Math.max(lastSeq, completeAfter);
-            Frame reset = encoder.reset(cursorNow().text());
-            for (Session session : hub.allSessions()) {
-                if (newEpoch) {
-                    session.skipThrough = -1; // a position in the old numbering
-                    session.replayedFrom = Long.MAX_VALUE;
-                }
-                session.send(reset); // after what it was sent before the gap, before anything after it
+            pos.lastSeq = newEpoch ? completeAfter : Math.max(pos.lastSeq, completeAfter);
+            Cursor now = cursorNow();
+            // queued on every shard behind everything sequenced before it: after what each session was sent
+            // before the gap, before anything after it
+            reset = new Pending(encoder.reset(now.text()), newEpoch, now.seq(), now.ts(), issue(), allShards);
+            for (Shard shard : shards) {
+                shard.queue.offer(reset);
             }
+            commits.done(reset.ticket);
             gapResets++;
         } finally {
-            publishLock.unlock();
+            pos.unlock();
         }
+        complete(reset);
+    }
+
+    /** The next ticket ({@link Commits}); caller holds the sequence lock. */
+    private long issue() {
+        long ticket = ++pos.issued;
+        commits.admit(ticket);
+        return ticket;
     }
 
     /** The cursor just after the latest publish: where a client that has seen everything stands. */
     @Override
     public Cursor currentCursor() {
-        publishLock.lock();
+        pos.lock();
         try {
             return cursorNow();
         } finally {
-            publishLock.unlock();
+            pos.unlock();
         }
     }
 
     /**
      * Timed now, not at the last publish: a cursor's time says how old it is, and one handed out on a
      * node that has been quiet for longer than the window must not be stale already. Caller holds the
-     * publish lock; later publishes are never timed before it.
+     * sequence lock; later publishes are never timed before it.
      */
     private Cursor cursorNow() {
-        lastTs = Math.max(clock.millis(), lastTs);
-        return new Cursor(history.epoch(), lastSeq, lastTs);
+        pos.lastTs = Math.max(clock.millis(), pos.lastTs);
+        return new Cursor(history.epoch(), pos.lastSeq, pos.lastTs);
+    }
+
+    /** A position in the sequence and the last ticket issued up to it; see {@link Commits}. */
+    private record Mark(Cursor cursor, long ticket) {
+        long seq() {
+            return cursor.seq();
+        }
+    }
+
+    private Mark mark() {
+        pos.lock();
+        try {
+            return new Mark(cursorNow(), pos.issued);
+        } finally {
+            pos.unlock();
+        }
     }
 
     /**
-     * History after {@code cursor} for the session. A cursor ahead of the latest publish applied here
-     * is, alone, not ours to trust (reset); in a cluster it comes from a node that is further along,
-     * so the session skips what the cursor covers when this node gets there.
+     * Under the shard's lock: the position now, with history complete up to it and the shard's queue
+     * delivered up to it, so the shard stands where the old single lock left the whole node.
      */
-    private Replay read(Session session, Cursor cursor, int limit) {
-        if (cursor.seq() <= lastSeq) {
-            return history.readAfter(streams(session), cursor, limit);
+    private Mark caughtUp(Shard shard) {
+        Mark m = mark();
+        commits.await(m.ticket());
+        deliverQueued(shard, null, m.seq(), false, true);
+        return m;
+    }
+
+    /**
+     * History after {@code cursor} for the session, up to {@code upTo} (a position up to which history is
+     * complete: an entry after it may have earlier ones still being appended). A cursor ahead of it is,
+     * alone, not ours to trust (reset); in a cluster it comes from a node that is further along, so the
+     * session skips what the cursor covers when this node gets there.
+     */
+    private Replay read(Session session, Cursor cursor, int limit, long upTo) {
+        if (cursor.seq() <= upTo) {
+            Replay replay = history.readAfter(streams(session), cursor, limit);
+            if (replay.reset() || replay.entries().isEmpty() || replay.entries().get(replay.entries().size() - 1).seq() <= upTo) {
+                return replay;
+            }
+            List<Entry> upToIt = new ArrayList<>(replay.entries().size());
+            for (Entry entry : replay.entries()) {
+                if (entry.seq() <= upTo) {
+                    upToIt.add(entry);
+                }
+            }
+            return new Replay(upToIt, false, replay.more());
         }
-        if (!clustered || !cursor.epoch().equals(history.epoch())) {
+        if (!cursor.epoch().equals(history.epoch()) || !clustered && cursor.seq() > pos.lastSeq) {
             return Replay.RESET;
         }
+        // alone, a cursor handed out since upTo was read; in a cluster, also one from a node further along
         session.skipThrough = Math.max(session.skipThrough, cursor.seq());
         return NOTHING_YET;
     }
@@ -581,11 +730,16 @@ public final class PushNode implements TransportRole, ApiRole, BrokerRole, Metri
         return open(claims, transport, null, null, false);
     }
 
+    /**
+     * Under the session's shard's lock only (and, for moments, the sequence lock and the hub's): never
+     * waits for a delivery to another shard. See {@code docs/cores.md} for why its welcome cursor is exact.
+     */
     private @Nullable Session open(ClientClaims claims, Transport transport, @Nullable Greeting greeting,
                                    @Nullable Cursor resumeFrom, boolean streaming) {
         String clientId = nodeId + "-" + Long.toString(clientSeq.incrementAndGet(), 36);
         int meterSlot = meters.slot(transport.name());
-        publishLock.lock();
+        Shard shard = shards[hub.shardOf(claims.uid())];
+        shard.lockForSession();
         try {
             if (!accepting) {
                 return null;
@@ -594,34 +748,44 @@ public final class PushNode implements TransportRole, ApiRole, BrokerRole, Metri
                 meters.authFailed(InvalidTokenException.Reason.BANNED);
                 return null;
             }
-            Cursor now = cursorNow();
-            if (clustered && resumeFrom != null && resumeFrom.seq() > now.seq() && resumeFrom.epoch().equals(now.epoch())) {
-                now = new Cursor(now.epoch(), resumeFrom.seq(), now.ts()); // never behind what the client holds
-            }
-            String cursor = now.text();
             Outlet own = streaming ? transport.outlet(limits.queueCapacity()) : null;
             Outlet outlet = !streaming ? new Doorbell() : own != null ? own : new Outbox(limits.queueCapacity());
-            Session session = new Session(clientId, claims, transport, outlet, lastSeq, () -> dropped.mark(1));
+            Session session = new Session(clientId, claims, transport, outlet, pos.lastSeq, () -> dropped.mark(1));
             session.meterSlot = meterSlot;
+            Mark[] at = new Mark[1];
+            String[] cursor = new String[1];
             boolean registered = hub.register(session, s -> {
-                if (greeting != null) {
-                    s.sendFirst(greeting.welcome(s, cursor));
+                // the session's groups are marked in its shard now: what is sequenced after this reaches it
+                Mark m = mark();
+                s.connectedSeq = m.seq();
+                Cursor now = m.cursor();
+                if (clustered && resumeFrom != null && resumeFrom.seq() > now.seq() && resumeFrom.epoch().equals(now.epoch())) {
+                    now = new Cursor(now.epoch(), resumeFrom.seq(), now.ts()); // never behind what the client holds
                 }
-                if (streaming) {
-                    if (resumeFrom == null) {
-                        sendHeld(s);
-                    } else {
-                        replay(s, resumeFrom, Long.MAX_VALUE, cursor); // a reset names the welcome's cursor
-                    }
+                at[0] = m;
+                cursor[0] = now.text();
+                if (greeting != null) {
+                    s.sendFirst(greeting.welcome(s, cursor[0]));
                 }
             });
             if (!registered) {
                 return null;
             }
+            // the shard delivered up to the welcome's position (to this session nothing: it is at or before its
+            // connectedSeq), so a message held for the uid under a ttl up to there is held now, and taken below
+            commits.await(at[0].ticket());
+            deliverQueued(shard, null, at[0].seq(), false, true);
+            if (streaming) {
+                if (resumeFrom == null) {
+                    sendHeld(session, at[0].seq());
+                } else {
+                    replay(session, resumeFrom, at[0].seq(), cursor[0]); // a reset names the welcome's cursor
+                }
+            }
             meters.connected(meterSlot);
             return session;
         } finally {
-            publishLock.unlock();
+            shard.unlock();
         }
     }
 
@@ -659,17 +823,22 @@ public final class PushNode implements TransportRole, ApiRole, BrokerRole, Metri
      */
     @Override
     public int resume(Session session, Cursor cursor) {
-        publishLock.lock();
+        Shard shard = shards[session.shard];
+        shard.lockForSession();
         try {
-            return replay(session, cursor, session.connectedSeq(), null);
+            Mark m = caughtUp(shard);
+            return replay(session, cursor, session.connectedSeq(), m.cursor().text());
         } finally {
-            publishLock.unlock();
+            shard.unlock();
         }
     }
 
-    /** Caller holds the publish lock; {@code resetCursor} null means timed now. */
-    private int replay(Session session, Cursor cursor, long upToSeq, @Nullable String resetCursor) {
-        Replay replay = read(session, cursor, Integer.MAX_VALUE);
+    /**
+     * Caller holds the session's shard lock, and history is complete up to {@code upToSeq}; {@code resetCursor}
+     * is the cursor a reset names.
+     */
+    private int replay(Session session, Cursor cursor, long upToSeq, String resetCursor) {
+        Replay replay = read(session, cursor, Integer.MAX_VALUE, upToSeq);
         long upTo = Math.min(upToSeq, session.replayedFrom);
         int count = 0;
         if (!replay.reset()) {
@@ -683,11 +852,11 @@ public final class PushNode implements TransportRole, ApiRole, BrokerRole, Metri
         // replays as for live frames, and a replay cut short would be a gap. The honest answer is a reset
         // (reload state, then go on live), the same as for a cursor older than history.
         if (replay.reset() || count > session.room()) {
-            session.sendFirst(encoder.reset(resetCursor != null ? resetCursor : cursorNow().text()));
-            sendHeld(session);
+            session.sendFirst(encoder.reset(resetCursor));
+            sendHeld(session, upToSeq);
             return -1;
         }
-        takeHeld(session.uid()); // they are in the uid's stream, replayed below if missed
+        takeHeld(session.uid(), upToSeq); // they are in the uid's stream, replayed below if missed
         for (Entry entry : replay.entries()) {
             if (entry.seq() <= upTo && !session.sendFirst(entry.frame())) {
                 return -1; // taken by a concurrent reply: the session was closed as slow (4408), and resumes
@@ -699,10 +868,11 @@ public final class PushNode implements TransportRole, ApiRole, BrokerRole, Metri
 
     /**
      * Queues what is held for the session's uid under a {@code ttl}, as much as its queue has room for;
-     * the rest stays held for its next connection, so nothing held is dropped for want of room.
+     * the rest stays held for its next connection, so nothing held is dropped for want of room. Caller
+     * holds the uid's shard lock, with the shard delivered up to {@code upToSeq}.
      */
-    private void sendHeld(Session session) {
-        List<Entry> held = takeHeld(session.uid());
+    private void sendHeld(Session session, long upToSeq) {
+        List<Entry> held = takeHeld(session.uid(), upToSeq);
         int room = session.room();
         for (int i = 0; i < held.size(); i++) {
             if (i >= room) {
@@ -716,20 +886,22 @@ public final class PushNode implements TransportRole, ApiRole, BrokerRole, Metri
 
     /**
      * One long poll: the messages after {@code cursor} (at most {@code limit}), or, when there are none,
-     * {@code wake} armed to run at the session's next message. Atomic with publishing, so a message
-     * published right after an empty answer always rings.
+     * {@code wake} armed to run at the session's next message. Atomic with its shard's deliveries, so a
+     * message published right after an empty answer always rings.
      */
     @Override
     public Replay pollOrWait(Session session, Cursor cursor, int limit, Runnable wake) {
-        publishLock.lock();
+        Shard shard = shards[session.shard];
+        shard.lockForSession();
         try {
-            Replay replay = read(session, cursor, limit);
+            Mark m = caughtUp(shard);
+            Replay replay = read(session, cursor, limit, m.seq());
             if (!replay.reset() && replay.entries().isEmpty()) {
                 session.arm(wake);
             }
             return replay;
         } finally {
-            publishLock.unlock();
+            shard.unlock();
         }
     }
 
@@ -740,44 +912,45 @@ public final class PushNode implements TransportRole, ApiRole, BrokerRole, Metri
      */
     @Override
     public Cursor idleCursor(Session session, Cursor after) {
-        publishLock.lock();
-        try {
-            Cursor now = new Cursor(after.epoch(), after.seq(), Math.max(after.ts(), cursorNow().ts()));
-            // the poll was armed since it checked the cursor's age: nothing it waited for can have expired
-            Replay replay = history.readAfter(streams(session), now, 1);
-            return replay.reset() || !replay.entries().isEmpty() ? after : now;
-        } finally {
-            publishLock.unlock();
-        }
+        Mark m = mark();
+        commits.await(m.ticket());
+        Cursor now = new Cursor(after.epoch(), after.seq(), Math.max(after.ts(), m.cursor().ts()));
+        // the poll was armed since it checked the cursor's age: nothing it waited for can have expired
+        Replay replay = history.readAfter(streams(session), now, 1);
+        return replay.reset() || !replay.entries().isEmpty() ? after : now;
     }
 
-    /** Caller holds the publish lock. In a cluster, the other nodes are told to drop their copies. */
-    private List<Entry> takeHeld(String uid) {
+    /** Caller holds the uid's shard lock. In a cluster, the other nodes are told to drop their copies. */
+    private List<Entry> takeHeld(String uid, long upToSeq) {
         List<Entry> held = history.takeOffline(uid);
         if (!held.isEmpty()) {
-            cluster.tookHeld(uid, lastSeq);
+            cluster.tookHeld(uid, upToSeq);
         }
         return held;
     }
 
     /** Another node delivered what was held for the uid up to {@code upToSeq}: drops this node's copies. */
     void dropHeld(String uid, long upToSeq) {
-        publishLock.lock();
+        Shard shard = shards[hub.shardOf(uid)];
+        shard.lockForSession();
         try {
+            caughtUp(shard);
             history.dropOffline(uid, upToSeq); // in place: the later holds keep their age for the node-wide cap
         } finally {
-            publishLock.unlock();
+            shard.unlock();
         }
     }
 
     /** The frames held for the uid under a ttl while it was offline; taken once. */
     @Override
     public List<Frame> takeOffline(String uid) {
-        publishLock.lock();
+        Shard shard = shards[hub.shardOf(uid)];
+        shard.lockForSession();
         try {
-            return takeHeld(uid).stream().map(Entry::frame).toList();
+            Mark m = caughtUp(shard);
+            return takeHeld(uid, m.seq()).stream().map(Entry::frame).toList();
         } finally {
-            publishLock.unlock();
+            shard.unlock();
         }
     }
 
@@ -793,24 +966,42 @@ public final class PushNode implements TransportRole, ApiRole, BrokerRole, Metri
     }
 
     /**
-     * Starts a heartbeat for every session of one transport: each tick, one ping frame carrying the
-     * current cursor is encoded and handed to each of those sessions' transports, under the publish
-     * lock, so the cursor never runs ahead of a message the session has not been given. One timer per
-     * transport instead of one per session keeps idle sessions cheap.
+     * Starts a heartbeat for every session of one transport: each tick, shard by shard under the shard's
+     * lock, a ping frame carrying a cursor is handed to each of the shard's sessions of that transport. The
+     * cursor is the shard's: the position read at the tick or the last publication the shard delivered,
+     * whichever is later, once the shard has delivered everything up to the former, so it never runs ahead
+     * of a message a session has not been given. One timer per transport instead of one per session keeps
+     * idle sessions cheap.
      */
     @Override
     public Disposable heartbeats(String transport, Duration every) {
         return Flux.interval(every, every).subscribe(tick -> {
-            publishLock.lock();
-            try {
-                Frame ping = encoder.ping(cursorNow().text());
-                for (Session session : hub.allView()) {
-                    if (session.transportName().equals(transport)) {
-                        session.heartbeat(ping);
+            Mark m = mark();
+            commits.await(m.ticket());
+            Frame ping = null;
+            long pingSeq = -1;
+            for (Shard shard : shards) {
+                shard.lockForSession();
+                try {
+                    deliverQueued(shard, null, m.seq(), false, true);
+                    long seq = m.seq();
+                    long ts = m.cursor().ts();
+                    if (shard.lastSeq > seq) {
+                        seq = shard.lastSeq;
+                        ts = Math.max(ts, shard.lastTs);
                     }
+                    if (ping == null || seq != pingSeq) {
+                        ping = encoder.ping(new Cursor(m.cursor().epoch(), seq, ts).text());
+                        pingSeq = seq;
+                    }
+                    for (Session session : hub.shardView(shard.index)) {
+                        if (session.transportName().equals(transport)) {
+                            session.heartbeat(ping);
+                        }
+                    }
+                } finally {
+                    shard.unlock();
                 }
-            } finally {
-                publishLock.unlock();
             }
         });
     }
@@ -844,7 +1035,8 @@ public final class PushNode implements TransportRole, ApiRole, BrokerRole, Metri
     }
 
     /**
-     * Publishes to the target's sessions on this node, which runs alone. Never blocks on I/O.
+     * Publishes to the target's sessions on this node, which runs alone. Never blocks on I/O; returns once
+     * every shard the publication reaches has queued it to its sessions.
      *
      * @throws IllegalStateException in a cluster, where publishes go through the {@link Broker}
      */
@@ -853,24 +1045,20 @@ public final class PushNode implements TransportRole, ApiRole, BrokerRole, Metri
         if (clustered) {
             throw new IllegalStateException("this node is in a cluster: publish through its Broker");
         }
-        long accepted = System.nanoTime();
+        Pending p = sequence(publication, -1, 0, null, System.nanoTime());
+        prepare(p);
+        int reached = complete(p);
+        Target target = publication.target();
         List<String> online = new ArrayList<>();
         List<String> offline = new ArrayList<>();
-        int reached;
-        String id;
-        publishLock.lock();
-        try {
-            long seq = ++lastSeq;
-            long ts = Math.max(clock.millis(), lastTs);
-            lastTs = ts;
-            id = new Cursor(history.epoch(), seq, ts).text();
-            reached = apply(publication, seq, ts, id, null, online, offline, accepted);
-        } finally {
-            publishLock.unlock();
+        List<String> uids = target.uids();
+        for (int i = 0; i < uids.size(); i++) {
+            boolean on = target.all() ? !hub.uidView(uids.get(i)).isEmpty() : p.uidOnline[i];
+            (on ? online : offline).add(uids.get(i));
         }
         messagesIn.mark(1);
         messagesOut.mark(reached);
-        return new PublishResult(id, reached, online, offline);
+        return new PublishResult(p.id, reached, online, offline);
     }
 
     /**
@@ -882,23 +1070,13 @@ public final class PushNode implements TransportRole, ApiRole, BrokerRole, Metri
      * @return the id, or {@code null} when it was already applied
      */
     @Nullable String applySequenced(Publication publication, long seq, long ts, Collection<String> holdFor) {
-        long accepted = System.nanoTime();
-        int reached;
-        String id;
-        publishLock.lock();
-        try {
-            if (seq <= lastSeq) {
-                return null;
-            }
-            lastSeq = seq;
-            lastTs = Math.max(lastTs, ts);
-            id = new Cursor(history.epoch(), seq, ts).text();
-            reached = apply(publication, seq, ts, id, holdFor, null, null, accepted);
-        } finally {
-            publishLock.unlock();
+        Pending p = sequence(publication, seq, ts, holdFor, System.nanoTime());
+        if (p == null) {
+            return null;
         }
-        messagesOut.mark(reached);
-        return id;
+        prepare(p);
+        messagesOut.mark(complete(p));
+        return p.id;
     }
 
     /** How late the latest publish from the broker was applied here, for stats. */
@@ -913,79 +1091,311 @@ public final class PushNode implements TransportRole, ApiRole, BrokerRole, Metri
     }
 
     /**
-     * Records and delivers under the publish lock. Alone ({@code holdFor} null), uids without a session
-     * here are offline and held for; in a cluster the broker says who is offline everywhere.
+     * Under the sequence lock, and only this: the next sequence number (or the broker's, {@code givenSeq}
+     * at least 0), a ticket, and the publication queued on every shard it may reach, in sequence order.
+     *
+     * @return {@code null} when the broker's sequence number was applied already
      */
-    private int apply(Publication publication, long seq, long ts, String id, @Nullable Collection<String> holdFor,
-                      @Nullable List<String> online, @Nullable List<String> offline, long acceptedNanos) {
-        // deliveries per transport are counted in this array and added to the meters once per publish
-        int[] delivered = new int[NodeMeters.MAX_TRANSPORTS];
-        int reached = apply(publication, seq, ts, id, holdFor, online, offline, acceptedNanos, delivered);
-        meters.delivered(delivered);
-        return reached;
-    }
-
-    private int apply(Publication publication, long seq, long ts, String id, @Nullable Collection<String> holdFor,
-                      @Nullable List<String> online, @Nullable List<String> offline, long acceptedNanos, int[] delivered) {
+    private @Nullable Pending sequence(Publication publication, long givenSeq, long givenTs,
+                                       @Nullable Collection<String> holdFor, long acceptedNanos) {
         Target target = publication.target();
-        Set<String> excluded = target.excludeClients();
-        long ttlMillis = publication.ttlSeconds() * 1000L;
-        long keepUntil = ts + Math.max(history.window().toMillis(), ttlMillis);
-        int reached = 0;
-        if (target.all()) {
-            Frame frame = record(publication, Address.ALL, seq, ts, keepUntil, id, acceptedNanos);
-            reached = deliver(hub.allView(), frame, seq, excluded, null, delivered);
-            if (online != null) {
-                for (String uid : target.uids()) {
-                    (hub.uidView(uid).isEmpty() ? offline : online).add(uid);
+        List<String> uids = target.uids();
+        int[] uidShards = new int[target.all() ? 0 : uids.size()];
+        long reach = target.all() ? allShards : 0;
+        for (int i = 0; i < uidShards.length; i++) {
+            uidShards[i] = hub.shardOf(uids.get(i));
+            reach |= 1L << uidShards[i];
+        }
+        List<String> clients = target.all() ? List.of() : target.clients();
+        int[] clientShards = new int[clients.size()];
+        pos.lock();
+        try {
+            long seq;
+            long ts;
+            if (givenSeq < 0) {
+                seq = ++pos.lastSeq;
+                ts = Math.max(clock.millis(), pos.lastTs);
+                pos.lastTs = ts;
+            } else {
+                if (givenSeq <= pos.lastSeq) {
+                    return null;
+                }
+                seq = givenSeq;
+                ts = givenTs;
+                pos.lastSeq = seq;
+                pos.lastTs = Math.max(pos.lastTs, ts);
+            }
+            if (!target.all()) {
+                for (String group : target.groups()) {
+                    long[] present = groupShards.get(group);
+                    if (present != null) {
+                        reach |= present[0];
+                    }
+                }
+                for (int i = 0; i < clientShards.length; i++) {
+                    Session session = hub.client(clients.get(i));
+                    clientShards[i] = session == null ? -1 : session.shard;
+                    if (session != null) {
+                        reach |= 1L << session.shard;
+                    }
                 }
             }
-            return reached;
-        }
-        // a session reached through several of the target's streams gets the message once; one stream needs no check
-        int streams = target.groups().size() + target.uids().size() + target.clients().size();
-        Set<Session> seen = streams > 1 ? new HashSet<>() : null;
-        for (String group : target.groups()) {
-            Frame frame = record(publication, Address.group(group), seq, ts, keepUntil, id, acceptedNanos);
-            reached += deliver(hub.groupView(group), frame, seq, excluded, seen, delivered);
-        }
-        for (String uid : target.uids()) {
-            Frame frame = record(publication, Address.uid(uid), seq, ts, keepUntil, id, acceptedNanos);
-            Set<Session> sessions = hub.uidView(uid);
-            boolean hold = holdFor == null ? sessions.isEmpty() : holdFor.contains(uid);
-            if (hold && ttlMillis > 0) {
-                history.holdForOffline(uid, new Entry(seq, ts, ts + ttlMillis, frame));
+            Pending p = new Pending(publication, seq, ts, history.epoch(), issue(), holdFor, acceptedNanos,
+                    reach, uidShards, clientShards);
+            for (long r = reach; r != 0; r &= r - 1) {
+                shards[Long.numberOfTrailingZeros(r)].queue.offer(p);
             }
-            if (online != null) {
-                (sessions.isEmpty() ? offline : online).add(uid);
-            }
-            reached += deliver(sessions, frame, seq, excluded, seen, delivered);
+            return p;
+        } finally {
+            pos.unlock();
         }
-        for (String clientId : target.clients()) {
-            Session session = hub.client(clientId);
-            if (session != null) {
-                Frame frame = record(publication, Address.client(clientId), seq, ts, keepUntil, id, acceptedNanos);
-                reached += deliver(List.of(session), frame, seq, excluded, seen, delivered);
-            }
-        }
-        return reached;
     }
 
-    private Frame record(Publication publication, Address to, long seq, long ts, long keepUntil, String id,
-                         long acceptedNanos) {
-        Frame frame = encoder.encode(new Message(id, publication.event(), publication.dataJson(), to, ts));
+    /**
+     * Outside every lock: encodes the publication once per stream and appends it to history, then marks it
+     * ready for the shards and done for {@link Commits}, even when encoding failed (its shards must go on).
+     */
+    private void prepare(Pending p) {
+        try {
+            Publication publication = p.publication;
+            Target target = publication.target();
+            p.id = new Cursor(p.epoch, p.seq, p.ts).text();
+            long ttlMillis = publication.ttlSeconds() * 1000L;
+            long keepUntil = p.ts + Math.max(history.window().toMillis(), ttlMillis);
+            if (target.all()) {
+                p.all = record(publication, Address.ALL, p, keepUntil);
+                return;
+            }
+            Frame[] groupFrames = new Frame[target.groups().size()];
+            for (int i = 0; i < groupFrames.length; i++) {
+                groupFrames[i] = record(publication, Address.group(target.groups().get(i)), p, keepUntil);
+            }
+            Frame[] uidFrames = new Frame[target.uids().size()];
+            for (int i = 0; i < uidFrames.length; i++) {
+                uidFrames[i] = record(publication, Address.uid(target.uids().get(i)), p, keepUntil);
+            }
+            Frame[] clientFrames = new Frame[target.clients().size()];
+            for (int i = 0; i < clientFrames.length; i++) {
+                if (p.clientShards[i] >= 0) {
+                    clientFrames[i] = record(publication, Address.client(target.clients().get(i)), p, keepUntil);
+                }
+            }
+            p.groupFrames = groupFrames;
+            p.uidFrames = uidFrames;
+            p.clientFrames = clientFrames;
+        } finally {
+            p.ready = true;
+            commits.done(p.ticket);
+        }
+    }
+
+    private Frame record(Publication publication, Address to, Pending p, long keepUntil) {
+        Frame frame = encoder.encode(new Message(p.id, publication.event(), publication.dataJson(), to, p.ts));
         java.util.function.LongConsumer sink = meters.fanoutLatency();
         if (sink != null) {
-            frame.sampleLatency(acceptedNanos, sink);
+            frame.sampleLatency(p.acceptedNanos, sink);
         }
-        history.append(to, new Entry(seq, ts, keepUntil, frame));
+        history.append(to, new Entry(p.seq, p.ts, keepUntil, frame));
         return frame;
     }
 
-    private static int deliver(Collection<Session> sessions, Frame frame, long seq, Set<String> excluded,
+    /** Rounds without progress after which a publisher delivers the publications of others ahead of its own. */
+    private static final int HELP_AFTER = 16;
+
+    /**
+     * Returns once every shard the publication reaches has delivered it, delivering meanwhile on each shard
+     * whose lock is free (what is queued there before it too); a shard a session waits for is left to it
+     * and tried again.
+     *
+     * @return the sessions reached
+     */
+    private int complete(Pending p) {
+        int spins = 0;
+        long left;
+        int first = (int) Math.floorMod(p.seq, (long) shards.length); // publishers side by side start apart
+        while ((left = p.left()) != 0) {
+            boolean progressed = false;
+            for (int i = 0; i < shards.length; i++) {
+                int k = first + i < shards.length ? first + i : first + i - shards.length;
+                if ((left & (1L << k)) == 0) {
+                    continue;
+                }
+                Shard shard = shards[k];
+                if (shard.waiting() > 0) {
+                    continue; // a connect, poll or heartbeat goes first
+                }
+                if (shard.tryLock()) {
+                    try {
+                        progressed |= deliverQueued(shard, p, Long.MAX_VALUE, true, spins >= HELP_AFTER);
+                    } finally {
+                        shard.unlock();
+                    }
+                }
+            }
+            if (progressed) {
+                spins = 0;
+            } else {
+                Commits.backoff(spins++);
+            }
+        }
+        if (p.publication != null) {
+            Frame[] frames = p.publication.target().all() ? new Frame[] {p.all} : null;
+            if (frames == null) {
+                int i = 0;
+                for (Frame[] kind : new Frame[][] {p.groupFrames, p.uidFrames, p.clientFrames}) {
+                    if (kind != null) {
+                        for (Frame frame : kind) {
+                            if (frame != null && !p.streamReached[i]) {
+                                frame.unsample(); // no session to write it now: a replay much later must not count as fan-out
+                            }
+                            i++;
+                        }
+                    }
+                }
+            } else if (p.all != null && !p.streamReached[p.streamReached.length - 1]) {
+                p.all.unsample();
+            }
+        }
+        return p.reached.get();
+    }
+
+    /**
+     * Caller holds the shard's lock. Delivers the shard's queue in order while its head is ready: through
+     * {@code last} when given, else through sequence number {@code upTo}; a publisher ({@code giveWay}) stops
+     * early when a session waits for the shard. Without {@code help}, a publisher delivers only its own
+     * publication ({@code last}) and leaves the shard when another's is ahead of it: that one's publisher
+     * is delivering it shard by shard, and the sessions it reaches are in that thread's caches (publishers
+     * side by side then go through the shards one behind the other). A publisher that made no progress for
+     * a while helps ({@link #HELP_AFTER}). Does nothing when called again from inside a delivery on
+     * the same thread.
+     *
+     * @return whether anything was delivered
+     */
+    private boolean deliverQueued(Shard shard, @Nullable Pending last, long upTo, boolean giveWay, boolean help) {
+        if (shard.draining) {
+            return false;
+        }
+        shard.draining = true;
+        boolean any = false;
+        try {
+            Pending head;
+            long bit = 1L << shard.index;
+            while ((head = shard.queue.peek()) != null && head.ready && (last != null || head.seq <= upTo)) {
+                if (last != null && (last.left() & bit) == 0) {
+                    break; // delivered here by another thread meanwhile
+                }
+                if (last != null && head != last && !help) {
+                    break; // another publisher's, which it is about to deliver itself: its sessions stay in its caches
+                }
+                try {
+                    deliver(shard, head);
+                } finally {
+                    shard.queue.poll();
+                    head.doneIn(shard.index);
+                }
+                any = true;
+                if (head == last || giveWay && shard.waiting() > 0) {
+                    break;
+                }
+            }
+        } finally {
+            shard.draining = false;
+        }
+        return any;
+    }
+
+    /** Caller holds the shard's lock: one publication (or a reset) to the shard's sessions it reaches. */
+    private void deliver(Shard shard, Pending p) {
+        int k = shard.index;
+        shard.lastSeq = p.seq;
+        shard.lastTs = Math.max(shard.lastTs, p.ts);
+        if (p.reset != null) {
+            for (Session session : hub.shardView(k)) {
+                if (p.newEpoch) {
+                    session.skipThrough = -1; // a position in the old numbering
+                    session.replayedFrom = Long.MAX_VALUE;
+                    session.connectedSeq = -1;
+                }
+                session.send(p.reset);
+            }
+            return;
+        }
+        Target target = p.publication.target();
+        Set<String> excluded = target.excludeClients();
+        int[] delivered = new int[NodeMeters.MAX_TRANSPORTS]; // per delivery, not per shard: a line of this thread's own
+        int reached = 0;
+        if (target.all()) {
+            reached = deliver(hub.shardView(k), p.all, p.seq, excluded, null, delivered);
+            if (reached > 0) {
+                p.streamReached[p.streamReached.length - 1] = true;
+            }
+        } else {
+            // a session reached through several of the target's streams gets the message once; one stream needs no check
+            int streams = target.groups().size() + target.uids().size() + target.clients().size();
+            Set<Session> seen = streams > 1 ? new HashSet<>() : null;
+            int stream = 0;
+            List<String> groups = target.groups();
+            for (int i = 0; i < groups.size(); i++, stream++) {
+                int r = deliver(hub.shardGroupView(k, groups.get(i)), p.groupFrames[i], p.seq, excluded, seen, delivered);
+                if (r > 0) {
+                    p.streamReached[stream] = true;
+                    reached += r;
+                }
+            }
+            List<String> uids = target.uids();
+            long ttlMillis = p.publication.ttlSeconds() * 1000L;
+            for (int i = 0; i < uids.size(); i++, stream++) {
+                if (p.uidShards[i] != k) {
+                    continue;
+                }
+                Set<Session> sessions = hub.uidView(uids.get(i));
+                Frame frame = p.uidFrames[i];
+                boolean takes = false;
+                for (Session session : sessions) {
+                    takes |= p.seq > session.connectedSeq;
+                }
+                boolean hold = p.holdFor == null ? !takes : p.holdFor.contains(uids.get(i));
+                if (hold && ttlMillis > 0 && frame != null) {
+                    history.holdForOffline(uids.get(i), new Entry(p.seq, p.ts, p.ts + ttlMillis, frame));
+                }
+                p.uidOnline[i] = !sessions.isEmpty();
+                int r = deliver(sessions, frame, p.seq, excluded, seen, delivered);
+                if (r > 0) {
+                    p.streamReached[stream] = true;
+                    reached += r;
+                }
+            }
+            List<String> clients = target.clients();
+            for (int i = 0; i < clients.size(); i++, stream++) {
+                if (p.clientShards[i] != k) {
+                    continue;
+                }
+                Session session = hub.client(clients.get(i));
+                if (session != null && session.shard == k) {
+                    int r = deliver(List.of(session), p.clientFrames[i], p.seq, excluded, seen, delivered);
+                    if (r > 0) {
+                        p.streamReached[stream] = true;
+                        reached += r;
+                    }
+                }
+            }
+        }
+        if (reached > 0) {
+            p.reached.addAndGet(reached);
+            meters.delivered(delivered);
+        }
+    }
+
+    private static int deliver(Collection<Session> sessions, @Nullable Frame frame, long seq, Set<String> excluded,
                                @Nullable Set<Session> seen, int[] delivered) {
+        if (frame == null) {
+            return 0; // its encoding failed; the publisher was told
+        }
         int reached = 0;
         for (Session session : sessions) {
+            if (seq <= session.connectedSeq) {
+                continue; // before its welcome's cursor: in history, for a replay
+            }
             if (!excluded.isEmpty() && excluded.contains(session.clientId())) {
                 continue;
             }
@@ -999,9 +1409,6 @@ public final class PushNode implements TransportRole, ApiRole, BrokerRole, Metri
                 reached++;
                 delivered[session.meterSlot]++;
             }
-        }
-        if (reached == 0) {
-            frame.unsample(); // no session to write it now: a replay much later must not count as fan-out
         }
         return reached;
     }
@@ -1078,11 +1485,11 @@ public final class PushNode implements TransportRole, ApiRole, BrokerRole, Metri
 
     /** Accepts sessions again after a {@link #drain}: the application was stopped and started again. */
     public void reopen() {
-        publishLock.lock();
+        pos.lock();
         try {
             accepting = true;
         } finally {
-            publishLock.unlock();
+            pos.unlock();
         }
     }
 
@@ -1093,11 +1500,15 @@ public final class PushNode implements TransportRole, ApiRole, BrokerRole, Metri
      * @return whether every session closed within the grace period
      */
     public boolean drain(Duration grace) {
-        publishLock.lock();
+        pos.lock();
         try {
             accepting = false;
         } finally {
-            publishLock.unlock();
+            pos.unlock();
+        }
+        for (Shard shard : shards) { // a connect past its check holds its shard until it has registered
+            shard.lockForSession();
+            shard.unlock();
         }
         for (Session session : hub.allSessions()) {
             if (session.polling()) {
@@ -1131,6 +1542,58 @@ public final class PushNode implements TransportRole, ApiRole, BrokerRole, Metri
     @Override
     public void close() {
         sampler.dispose();
+    }
+
+    /**
+     * The sequence lock and what it guards that every publish writes (the position and the ticket count), on
+     * one cache line of their own (superclass fields come first). A publish on one core after a publish on
+     * another then moves one line between the cores; with a {@code ReentrantLock} and the position apart it
+     * moved three (the lock's state, the position, the ticket count), which cost a second publishing thread
+     * about as much as the work it took over.
+     *
+     * <p>The lock spins, then yields, then parks for 20 µs at a time ({@link Commits#backoff}): it is held for
+     * a few hundred nanoseconds, except by {@link #adopt} and {@link #lostEntries} in a cluster, which wait
+     * for publishers to finish their history appends. Not reentrant; nothing takes it twice.
+     */
+    private abstract static class PositionPad {
+        @SuppressWarnings("unused")
+        private long p1, p2, p3, p4, p5, p6, p7;
+    }
+
+    private static final class Position extends PositionPad {
+        private static final VarHandle LOCKED;
+
+        static {
+            try {
+                LOCKED = MethodHandles.lookup().findVarHandle(Position.class, "locked", int.class);
+            } catch (ReflectiveOperationException e) {
+                throw new ExceptionInInitializerError(e);
+            }
+        }
+
+        @SuppressWarnings("unused") // through LOCKED
+        private volatile int locked;
+        /** Written under the lock; read without it too. */
+        volatile long lastSeq;
+        /** Guarded by the lock. */
+        long lastTs;
+        /** The last ticket issued ({@link Commits}); guarded by the lock. */
+        long issued;
+        @SuppressWarnings("unused")
+        private long q1, q2, q3, q4, q5, q6, q7;
+
+        void lock() {
+            if (!LOCKED.compareAndSet(this, 0, 1)) {
+                int spins = 0;
+                do {
+                    Commits.backoff(spins++);
+                } while (locked != 0 || !LOCKED.compareAndSet(this, 0, 1));
+            }
+        }
+
+        void unlock() {
+            LOCKED.setRelease(this, 0);
+        }
     }
 
     private static final class LoggerHolder {

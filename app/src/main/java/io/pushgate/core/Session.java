@@ -29,7 +29,13 @@ public final class Session {
     private volatile @org.jspecify.annotations.Nullable Disconnect disconnect;
     private volatile @org.jspecify.annotations.Nullable Disconnect endedWith;
 
-    private final long connectedSeq;
+    /**
+     * Set once, before the session is visible to deliveries (under its shard's lock); publications up to it
+     * are not delivered live: they came before the session's welcome cursor and are in history for a replay.
+     */
+    long connectedSeq;
+    /** The session's shard ({@link Hub#shardOf}); set when it registers. */
+    int shard;
     /** Epoch ms, for operators' views (the admin page's uid lookup); nothing in delivery reads it. */
     private final long connectedAt = System.currentTimeMillis();
 
@@ -56,18 +62,18 @@ public final class Session {
         return connectedAt;
     }
 
-    /** The last publish sequence number before this session became visible to publishers. */
+    /** The last publish sequence number before this session became visible to deliveries. */
     long connectedSeq() {
         return connectedSeq;
     }
 
     /**
      * Replays so far cover (replayedFrom, connectedSeq]: a later resume from an older cursor replays
-     * only what is before that, so nothing reaches the session twice. Guarded by the node's publish lock.
+     * only what is before that, so nothing reaches the session twice. Guarded by the session's shard lock.
      */
     long replayedFrom = Long.MAX_VALUE;
 
-    /** Messages up to this sequence number are not delivered: the cursor it resumed from covers them. Guarded by the publish lock. */
+    /** Messages up to this sequence number are not delivered: the cursor it resumed from covers them. Guarded by the session's shard lock. */
     long skipThrough = -1;
 
     /** Whether this is a long-poll session, which reads history instead of a queue. */

@@ -21,7 +21,7 @@ public interface Transport {
     /**
      * A heartbeat tick from the node (see {@link PushNode#heartbeats}): the transport checks the peer
      * is alive and queues {@code ping}, whose cursor is exact for this session because the node builds
-     * and hands it out under its publish lock. Must not block.
+     * and hands it out under the session's shard lock, after the shard delivered everything the cursor covers. Must not block.
      */
     default void heartbeat(Frame ping) {
     }

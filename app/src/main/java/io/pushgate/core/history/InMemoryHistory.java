@@ -29,8 +29,8 @@ import io.pushgate.core.Address;
  * <li>at most {@code maxTotal} messages across all streams, {@code maxPerStream} in one; past either the
  * oldest goes first, and a cursor from before a message that went this way resets;</li>
  * <li>the index that finds the node's oldest message holds one record per message still kept plus at
- * most as many dead ones (it is compacted when half of it is dead), so a message kept for days never
- * keeps a record of every later publish;</li>
+ * most as many dead ones and a few (each of its stripes is compacted when half of it is dead), so a
+ * message kept for days never keeps a record of every later publish;</li>
  * <li>a stream emptied by the node-wide cap is remembered, so that a cursor from before what it lost
  * resets, only while that matters (a window) and for at most {@code maxTotal} streams; past that the
  * oldest such memory is folded into one node-wide mark, and cursors from before it reset: never a
@@ -39,14 +39,20 @@ import io.pushgate.core.Address;
  * the oldest hold goes first.</li>
  * </ul>
  *
- * <p>Why one class of about 550 lines: the three bounds above share one lock and one index of the
- * oldest messages; split, each part would need the lock and the index handed to it, and the bound
- * that holds across them could no longer be read in one place.
+ * <p>Threads append side by side: a stream has its own monitor, and the index of the oldest messages is
+ * striped by thread, so two publishers to different streams share no lock and write no counter in common
+ * (the node-wide total is the sum of the stripes' counts, read only when there is a cap to check).
+ *
+ * <p>Why one class of about 600 lines: the three bounds above share one index of the oldest messages;
+ * split, each part would need the index handed to it, and the bound that holds across them could no
+ * longer be read in one place.
  */
 public final class InMemoryHistory implements History {
 
     /** Dead index records tolerated on top of twice the live ones before a compaction. */
     private static final int COMPACT_SLACK = 64;
+    /** Index stripes: a power of two, more than the threads that publish at once on most machines. */
+    private static final int STRIPES = 16;
 
     private volatile String epoch;
     /** Entries at or below it may be missing here (before this node joined its cluster): resuming from before it resets. */
@@ -60,14 +66,19 @@ public final class InMemoryHistory implements History {
     private final int maxHeld;
     private final Map<Address, Stream> streams = new ConcurrentHashMap<>();
     /**
-     * Every entry kept, in append order (which is sequence order), so the node-wide cap evicts the node's
-     * oldest message first. Guarded by itself; records of entries gone otherwise are dropped lazily.
+     * The index of every entry kept, so the node-wide cap evicts the node's oldest message first: in
+     * stripes, each in its own append order (each thread appends to one, by its id), so that publishers on
+     * different cores write no index, counter or lock in common; the oldest entry is the oldest of the
+     * stripes' heads. One thread's appends, as in the tests, go to one stripe, in sequence order.
      */
-    private final ArrayDeque<Slot> order = new ArrayDeque<>();
-    /** Streams the node-wide cap emptied while their loss still matters, oldest loss first. Guarded by {@link #order}. */
+    private final Stripe[] stripes = new Stripe[STRIPES];
+    /**
+     * Held while the node-wide cap evicts, and for {@link #emptied}: one evictor at a time picks the oldest
+     * head across the stripes.
+     */
+    private final Object evicting = new Object();
+    /** Streams the node-wide cap emptied while their loss still matters, oldest loss first. Guarded by {@link #evicting}. */
     private final ArrayDeque<Stream> emptied = new ArrayDeque<>();
-    /** Entries kept now: slots not {@link Slot#gone}. */
-    private final AtomicLong total = new AtomicLong();
     /** One lock for every hold: a sweep forgetting a uid and a new hold for it can never interleave. */
     private final Holds holds = new Holds();
 
@@ -98,6 +109,9 @@ public final class InMemoryHistory implements History {
         this.window = window;
         this.maxPerStream = maxPerStream;
         this.clock = clock;
+        for (int i = 0; i < STRIPES; i++) {
+            stripes[i] = new Stripe();
+        }
     }
 
     @Override
@@ -115,12 +129,16 @@ public final class InMemoryHistory implements History {
         if (!clusterEpoch.equals(epoch)) {
             streams.forEach((address, s) -> {
                 synchronized (s) {
-                    s.forget(total);
+                    s.forget();
                     streams.remove(address, s);
                 }
             });
-            synchronized (order) {
-                order.clear();
+            for (Stripe stripe : stripes) {
+                synchronized (stripe) {
+                    stripe.order.clear();
+                }
+            }
+            synchronized (evicting) {
                 emptied.clear();
             }
             synchronized (holds) {
@@ -134,6 +152,7 @@ public final class InMemoryHistory implements History {
     @Override
     public void append(Address stream, Entry entry) {
         long now = clock.millis();
+        Stripe stripe = stripes[(int) Thread.currentThread().getId() & (STRIPES - 1)];
         Slot slot;
         while (true) {
             Stream s = streams.computeIfAbsent(stream, Stream::new);
@@ -141,23 +160,60 @@ public final class InMemoryHistory implements History {
                 if (s.detached) {
                     continue; // a sweep just forgot it as empty: append to its successor instead
                 }
-                slot = new Slot(s, entry);
-                s.slots.addLast(slot);
-                total.incrementAndGet();
-                s.trim(now, maxPerStream, total);
+                slot = new Slot(s, entry, stripe);
+                s.add(slot);
+                stripe.live.incrementAndGet();
+                s.trim(now, maxPerStream);
                 break;
             }
         }
-        synchronized (order) {
-            order.addLast(slot);
-            while (total.get() > maxTotal && !order.isEmpty()) {
-                evict(order.pollFirst(), now);
+        synchronized (stripe) {
+            stripe.order.addLast(slot);
+            stripe.compactIfMostlyDead();
+        }
+        if (maxTotal < Integer.MAX_VALUE && size() > maxTotal) { // without a cap, no other stripe is read
+            synchronized (evicting) {
+                while (size() > maxTotal) {
+                    Slot oldest = pollOldest();
+                    if (oldest == null) {
+                        break;
+                    }
+                    evict(oldest, now);
+                }
             }
-            compactIfMostlyDead();
         }
     }
 
-    /** Caller holds {@link #order}. Drops the entry unless it is gone already. */
+    /**
+     * Caller holds {@link #evicting}. Takes the oldest live entry's record off its stripe: the oldest of the
+     * stripes' heads, after dropping the records of entries gone otherwise. @return it, or null when none
+     */
+    private Slot pollOldest() {
+        Stripe from = null;
+        Slot oldest = null;
+        for (Stripe stripe : stripes) {
+            synchronized (stripe) {
+                while (!stripe.order.isEmpty() && stripe.order.peekFirst().gone) {
+                    stripe.order.pollFirst();
+                }
+                Slot head = stripe.order.peekFirst();
+                if (head != null && (oldest == null || head.entry.seq() < oldest.entry.seq())) {
+                    oldest = head;
+                    from = stripe;
+                }
+            }
+        }
+        if (from != null) {
+            synchronized (from) {
+                if (from.order.peekFirst() == oldest) { // else a compaction dropped it: it is gone, and evict skips it
+                    from.order.pollFirst();
+                }
+            }
+        }
+        return oldest;
+    }
+
+    /** Caller holds {@link #evicting}. Drops the entry unless it is gone already. */
     private void evict(Slot slot, long now) {
         Stream s = slot.stream;
         boolean nowEmpty;
@@ -171,7 +227,7 @@ public final class InMemoryHistory implements History {
             } else {
                 s.slots.remove(slot);
             }
-            s.lost(slot, total);
+            s.lost(slot);
             nowEmpty = s.slots.isEmpty() && !s.detached;
         }
         if (nowEmpty && s.lossMatters(now, window)) {
@@ -188,14 +244,6 @@ public final class InMemoryHistory implements History {
         }
     }
 
-    /** Caller holds {@link #order}. Keeps the index within twice the entries kept, plus a little. */
-    private void compactIfMostlyDead() {
-        long live = Math.max(0, total.get());
-        if (order.size() > 2 * live + COMPACT_SLACK) {
-            order.removeIf(slot -> slot.gone);
-        }
-    }
-
     /** Caller holds the stream's monitor. */
     private void detach(Stream s) {
         streams.remove(s.address, s);
@@ -205,14 +253,22 @@ public final class InMemoryHistory implements History {
     /** Messages held now across all streams. */
     @Override
     public long size() {
-        return total.get();
+        long total = 0;
+        for (Stripe stripe : stripes) {
+            total += stripe.live.get();
+        }
+        return total;
     }
 
     /** Records in the index that finds the node's oldest message; for tests of its bound. */
     int indexSize() {
-        synchronized (order) {
-            return order.size();
+        int size = 0;
+        for (Stripe stripe : stripes) {
+            synchronized (stripe) {
+                size += stripe.order.size();
+            }
         }
+        return size;
     }
 
     /** Messages held for offline uids now. */
@@ -231,7 +287,7 @@ public final class InMemoryHistory implements History {
 
     /** Streams remembered only because they lost messages a live cursor may be missing; for tests of their bound. */
     int emptiedCount() {
-        synchronized (order) {
+        synchronized (evicting) {
             return emptied.size();
         }
     }
@@ -256,7 +312,7 @@ public final class InMemoryHistory implements History {
                 continue;
             }
             synchronized (s) {
-                s.trim(now, maxPerStream, total);
+                s.trim(now, maxPerStream);
                 if (s.evictedSeq > after.seq()) {
                     return Replay.RESET;
                 }
@@ -320,18 +376,22 @@ public final class InMemoryHistory implements History {
         long now = clock.millis();
         streams.forEach((address, s) -> {
             synchronized (s) {
-                s.trim(now, maxPerStream, total);
-                s.dropExpired(now, total);
+                s.trim(now, maxPerStream);
+                s.dropExpired(now);
                 if (s.slots.isEmpty() && !s.lossMatters(now, window)) {
                     detach(s);
                 }
             }
         });
-        synchronized (order) {
-            while (!order.isEmpty() && order.peekFirst().gone) {
-                order.pollFirst();
+        for (Stripe stripe : stripes) {
+            synchronized (stripe) {
+                while (!stripe.order.isEmpty() && stripe.order.peekFirst().gone) {
+                    stripe.order.pollFirst();
+                }
+                stripe.compactIfMostlyDead();
             }
-            compactIfMostlyDead();
+        }
+        synchronized (evicting) {
             emptied.removeIf(s -> {
                 synchronized (s) {
                     return s.detached || !s.slots.isEmpty() || !s.lossMatters(now, window);
@@ -352,12 +412,41 @@ public final class InMemoryHistory implements History {
     private static final class Slot {
         final Stream stream;
         final Entry entry;
+        final Stripe stripe;
         /** Set under the stream's monitor when the entry leaves the stream; read by the index without it. */
         volatile boolean gone;
 
-        Slot(Stream stream, Entry entry) {
+        Slot(Stream stream, Entry entry, Stripe stripe) {
             this.stream = stream;
             this.entry = entry;
+            this.stripe = stripe;
+        }
+    }
+
+    /** Padding ahead of a {@link Stripe}'s fields (superclass fields come first). */
+    private abstract static class StripePad {
+        @SuppressWarnings("unused")
+        private long p1, p2, p3, p4, p5, p6, p7;
+    }
+
+    /**
+     * One stripe of the index, guarded by its own monitor: the records of the entries appended through it,
+     * in append order (records of entries gone otherwise are dropped lazily), and how many of those entries
+     * are kept now. On cache lines of its own: each publishing thread writes its stripe on every publish.
+     */
+    private static final class Stripe extends StripePad {
+        final ArrayDeque<Slot> order = new ArrayDeque<>();
+        /** Entries appended through this stripe and kept now; the node's total is the sum over the stripes. */
+        final AtomicLong live = new AtomicLong();
+        @SuppressWarnings("unused")
+        private long q1, q2, q3, q4, q5, q6, q7;
+
+        /** Caller holds this stripe. Keeps its records within twice its entries kept, plus a little. */
+        void compactIfMostlyDead() {
+            long kept = Math.max(0, live.get());
+            if (order.size() > 2 * kept + COMPACT_SLACK) {
+                order.removeIf(slot -> slot.gone);
+            }
         }
     }
 
@@ -375,16 +464,34 @@ public final class InMemoryHistory implements History {
             this.address = address;
         }
 
+        /**
+         * Adds in sequence order. Publishers append outside the node's sequence lock, so an entry may come
+         * a little after a later one (a step or two back from the tail: as many as publish at once).
+         */
+        void add(Slot slot) {
+            Slot last = slots.peekLast();
+            if (last == null || last.entry.seq() < slot.entry.seq()) {
+                slots.addLast(slot);
+                return;
+            }
+            ArrayDeque<Slot> later = new ArrayDeque<>(2);
+            while (!slots.isEmpty() && slots.peekLast().entry.seq() > slot.entry.seq()) {
+                later.addFirst(slots.removeLast());
+            }
+            slots.addLast(slot);
+            slots.addAll(later);
+        }
+
         /** Drops entries past the limit (evicted) and expired ones at the head. */
-        void trim(long now, int max, AtomicLong total) {
+        void trim(long now, int max) {
             while (!slots.isEmpty()) {
                 Slot head = slots.peekFirst();
                 if (slots.size() > max) {
                     slots.removeFirst();
-                    lost(head, total);
+                    lost(head);
                 } else if (head.entry.keepUntil() < now) {
                     slots.removeFirst();
-                    gone(head, total);
+                    gone(head);
                 } else {
                     break;
                 }
@@ -395,27 +502,27 @@ public final class InMemoryHistory implements History {
          * An entry that expired is never one a resumable cursor misses: a cursor from before it is at
          * least as old as the entry, and the entry outlived the window.
          */
-        void dropExpired(long now, AtomicLong total) {
+        void dropExpired(long now) {
             slots.removeIf(slot -> {
                 if (slot.entry.keepUntil() < now) {
-                    gone(slot, total);
+                    gone(slot);
                     return true;
                 }
                 return false;
             });
         }
 
-        void lost(Slot slot, AtomicLong total) {
+        void lost(Slot slot) {
             if (slot.entry.seq() > evictedSeq) {
                 evictedSeq = slot.entry.seq();
                 evictedTs = slot.entry.ts();
             }
-            gone(slot, total);
+            gone(slot);
         }
 
-        static void gone(Slot slot, AtomicLong total) {
+        static void gone(Slot slot) {
             slot.gone = true;
-            total.decrementAndGet();
+            slot.stripe.live.decrementAndGet();
         }
 
         /** Whether a cursor young enough to resume could still be missing what this stream evicted. */
@@ -423,8 +530,8 @@ public final class InMemoryHistory implements History {
             return evictedSeq >= 0 && evictedTs >= now - window.toMillis();
         }
 
-        void forget(AtomicLong total) {
-            slots.forEach(slot -> gone(slot, total));
+        void forget() {
+            slots.forEach(Stream::gone);
             slots.clear();
             detached = true;
         }

@@ -319,7 +319,7 @@ public final class WorkermanWebSocket implements WebHandler {
             return TRANSPORT;
         }
 
-        /** A tick of the node's heartbeat (never blocks: it runs under the node's publish lock). */
+        /** A tick of the node's heartbeat (never blocks: it runs under a lock of the node, its shard's). */
         @Override
         public void heartbeat(Frame ping) {
             if (System.nanoTime() - heard > silenceNanos) {

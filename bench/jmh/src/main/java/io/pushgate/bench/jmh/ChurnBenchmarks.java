@@ -34,8 +34,8 @@ import org.openjdk.jmh.infra.ThreadParams;
  *   <li>{@code churn}: one thread broadcasts to everyone back to back while another connects a session
  *       (greeting, one group) and disconnects it. The {@code connectDisconnect} percentiles against
  *       {@link #connectAlone}'s are the wait a broadcast imposes on a connect; the {@code broadcast}
- *       samples are how long one delivery batch takes (today: the whole broadcast, under the publish
- *       lock). The group always runs two threads, with {@code -t 1} as with {@code -t 2}.</li>
+ *       samples are how long a whole broadcast takes (its publisher delivers it shard by shard; a connect
+ *       waits at most for one shard's share, see docs/cores.md). The group always runs two threads, with {@code -t 1} as with {@code -t 2}.</li>
  *   <li>{@code connectAlone}: the same connect and disconnect with no broadcast running.</li>
  * </ul>
  */

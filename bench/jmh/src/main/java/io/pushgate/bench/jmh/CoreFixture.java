@@ -37,9 +37,11 @@ final class CoreFixture implements AutoCloseable {
             frames.welcome(session.clientId(), session.uid(), HEARTBEAT_MILLIS, session.groups(), cursor);
     final List<Session> sessions = new ArrayList<>();
 
+    /** {@code -Dpushgate.shards=N} (through {@code -jvmArgsAppend}) sets the node's shard count; else the node's default. */
     CoreFixture(int sessionCount) {
         node = new PushNode("b", new Limits(1024, 10, 100), frames,
-                new InMemoryHistory(Duration.ofMinutes(2), 100, Clock.systemUTC()), Clock.systemUTC());
+                new InMemoryHistory(Duration.ofMinutes(2), 100, Clock.systemUTC()), Clock.systemUTC(),
+                Integer.getInteger("pushgate.shards", PushNode.defaultShards()));
         for (int i = 0; i < sessionCount; i++) {
             sessions.add(connect("u" + i, Set.of("g" + i / GROUP_SIZE)));
         }
