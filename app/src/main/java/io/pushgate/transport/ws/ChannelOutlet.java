@@ -11,8 +11,9 @@ import org.jspecify.annotations.Nullable;
 
 /**
  * A WebSocket session's outlet: frames go straight to the Netty channel as text frames (see
- * {@link DirectOutlet}), optionally held up to {@code pushgate.ws.write-delay} so that several share
- * one flush.
+ * {@link DirectOutlet}: a session that is behind gets the frames of several publishes with one flush),
+ * optionally held up to {@code pushgate.ws.write-delay} so that several share one flush even when the
+ * loop keeps up.
  */
 final class ChannelOutlet extends DirectOutlet {
 
@@ -43,7 +44,7 @@ final class ChannelOutlet extends DirectOutlet {
         if (delayable && delayed != null) {
             delayed.add(this);
         } else {
-            channel.eventLoop().execute(this);
+            super.dispatch(delayable);
         }
     }
 
