@@ -167,6 +167,13 @@ public abstract class DirectOutlet implements Outlet, Runnable {
     /** Writes one frame without flushing. @return whether anything was written */
     protected abstract boolean write(Frame frame);
 
+    /**
+     * Called on the event loop after a drain's last {@link #write}, before {@link #writeEnd} and the
+     * flush: a subclass that gathers the drain's frames into one buffer hands it to the channel here.
+     */
+    protected void writesDone() {
+    }
+
     /** Called on the event loop once completed and empty, before the flush. @return whether it wrote */
     protected boolean writeEnd() {
         return false;
@@ -199,19 +206,23 @@ public abstract class DirectOutlet implements Outlet, Runnable {
         beforeDrain();
         boolean wrote = false;
         Frame frame;
-        if (hasFirst) {
-            hasFirst = false; // an offer after this sets it again and schedules another drain
-            while ((frame = first.poll()) != null) {
+        try {
+            if (hasFirst) {
+                hasFirst = false; // an offer after this sets it again and schedules another drain
+                while ((frame = first.poll()) != null) {
+                    WAITING.decrementAndGet(this);
+                    wrote |= write(frame);
+                }
+            }
+            while ((frame = bounded.poll()) != null) {
                 WAITING.decrementAndGet(this);
-                wrote |= write(frame);
+                if (write(frame)) {
+                    wrote = true;
+                    frame.written(); // flushed below, in this turn of the loop; reports a sampled frame's fan-out latency
+                }
             }
-        }
-        while ((frame = bounded.poll()) != null) {
-            WAITING.decrementAndGet(this);
-            if (write(frame)) {
-                wrote = true;
-                frame.written(); // flushed below, in this turn of the loop; reports a sampled frame's fan-out latency
-            }
+        } finally {
+            writesDone(); // even after a failed write: what a subclass holds must reach the channel or be released
         }
         boolean ended = completed && first.isEmpty() && bounded.isEmpty();
         if (ended) {
