@@ -21,10 +21,10 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Why: a broadcast to N sessions makes N drains, each one write and one flush (a system call). Run
  * as N separate tasks, they all ran before the loop next read a socket (Netty runs queued tasks for up
- * to a second before looking at I/O again), so the next broadcast was read only after every session
- * had been flushed, and each flush carried one frame. Here the loop reads between slices, a broadcast
- * read mid-pass queues its frame behind the earlier ones of every session not yet drained, and that
- * session's drain writes them all with one flush. Coalescing therefore adapts to the load: a loop that
+ * to a second before looking at I/O again), so the next publish waited unread until every drain queued
+ * before it had run: with 10,000 sessions, 65 ms at the median. Here the loop reads between slices, a
+ * broadcast read mid-pass queues its frame behind the earlier ones of every session not yet drained,
+ * and that session's drain writes them all with one flush. Coalescing therefore adapts to the load: a loop that
  * keeps up flushes each frame as soon as it has nothing else to do (no fixed delay, unlike
  * {@code pushgate.ws.write-delay}), and a loop that falls behind writes more frames per flush, which
  * makes each frame cheaper exactly when it has to be.
