@@ -150,7 +150,8 @@ public abstract class DirectOutlet implements Outlet, Runnable {
      * Runs the drain on the event loop. {@code delayable} drains (live frames) wait in the loop's
      * {@link WritePass}, where a drain that has not run yet takes the frames of later publishes along
      * (a subclass may delay them further); welcomes, replays and the end are not delayable and run as a
-     * task of their own, ahead of the pass's remaining slices.
+     * task of their own, ahead of the pass's remaining slices, unless a drain of this outlet is already
+     * waiting in the pass: that one takes them along (a drain writes first frames first).
      */
     protected void dispatch(boolean delayable) {
         if (delayable) {
