@@ -244,8 +244,10 @@ public record PushgateProperties(@DefaultValue Node node, @DefaultValue Auth aut
      * @param frameBurst      frames a client may send in one burst: the token bucket size, refilled at the rate
      * @param maxBadFrames    consecutive bad frames before closing with 4400
      * @param writeDelay      how long a session's first waiting frame may wait for more before they are
-     *                        written together; 0 writes at once. Trades latency for fewer writes (system
-     *                        calls) when many sessions each get many messages
+     *                        written together; 0 writes as soon as the event loop has nothing else to do,
+     *                        with every frame that session has waiting by then (a loaded loop coalesces
+     *                        without a delay). A delay trades latency for fewer writes (system calls) even
+     *                        when the loop keeps up
      * @param direct          serve upgrades straight from Netty rather than through WebFlux: the same
      *                        protocol, about a quarter of the memory per connection
      * @param maxUnauthenticated connections open on the node without a token yet: a {@code /ws} waiting for

@@ -17,10 +17,13 @@ import reactor.util.concurrent.Queues;
 
 /**
  * A session's outlet that writes frames straight to its Netty channel, with no reactive pipeline per
- * message: publishers on any thread enqueue, and one task on the channel's event loop writes everything
+ * message: publishers on any thread enqueue, and one drain on the channel's event loop writes everything
  * queued and flushes once. A broadcast to many sessions therefore costs one queue offer per session on
  * the publisher's thread and one write plus one flush per session on its loop, however many frames
- * each flush carries. Transports (WebSocket, SSE) say how a frame is written.
+ * each flush carries. Live frames' drains wait in the loop's {@link WritePass}, which runs them after
+ * everything else the loop has to do and reads its sockets between slices: a session whose drain has
+ * not run yet when the next publish arrives gets both frames with one flush. Transports (WebSocket,
+ * SSE) say how a frame is written.
  *
  * <p>The bound covers frames waiting here plus buffers Netty holds for a peer that is not reading:
  * past {@code capacity} an offer is refused ({@link Offer#FULL}) and the node closes the session as
@@ -32,6 +35,8 @@ public abstract class DirectOutlet implements Outlet, Runnable {
 
     protected final Channel channel;
     private final int capacity;
+    /** Where live frames' drains wait; shared by every outlet of the channel's loop. */
+    private final WritePass pass;
     private final Queue<Frame> first = Queues.<Frame>unboundedMultiproducer().get();
     /** Set after an offer to {@link #first}: a drain skips that rarely used queue, and its cache miss, otherwise. */
     private volatile boolean hasFirst;
@@ -55,8 +60,14 @@ public abstract class DirectOutlet implements Outlet, Runnable {
     private volatile boolean completed;
 
     protected DirectOutlet(Channel channel, int capacity) {
+        this(channel, capacity, WritePass.of(channel.eventLoop()));
+    }
+
+    /** With a given pass: tests drive one pass over the outlets of several channels. */
+    protected DirectOutlet(Channel channel, int capacity, WritePass pass) {
         this.channel = channel;
         this.capacity = capacity;
+        this.pass = pass;
     }
 
     @Override
@@ -136,11 +147,18 @@ public abstract class DirectOutlet implements Outlet, Runnable {
     }
 
     /**
-     * Runs the drain on the event loop; {@code delayable} drains (bounded frames) may be batched by a
-     * subclass, welcomes, replays and the end never are.
+     * Runs the drain on the event loop. {@code delayable} drains (live frames) wait in the loop's
+     * {@link WritePass}, where a drain that has not run yet takes the frames of later publishes along
+     * (a subclass may delay them further); welcomes, replays and the end are not delayable and run as a
+     * task of their own, ahead of the pass's remaining slices, unless a drain of this outlet is already
+     * waiting in the pass: that one takes them along (a drain writes first frames first).
      */
     protected void dispatch(boolean delayable) {
-        channel.eventLoop().execute(this);
+        if (delayable) {
+            pass.add(this);
+        } else {
+            channel.eventLoop().execute(this);
+        }
     }
 
     /** Called on the event loop before a drain writes: a subclass may {@link #discardWaiting()} here. */
@@ -149,6 +167,13 @@ public abstract class DirectOutlet implements Outlet, Runnable {
 
     /** Writes one frame without flushing. @return whether anything was written */
     protected abstract boolean write(Frame frame);
+
+    /**
+     * Called on the event loop after a drain's last {@link #write}, before {@link #writeEnd} and the
+     * flush: a subclass that gathers the drain's frames into one buffer hands it to the channel here.
+     */
+    protected void writesDone() {
+    }
 
     /** Called on the event loop once completed and empty, before the flush. @return whether it wrote */
     protected boolean writeEnd() {
@@ -182,19 +207,23 @@ public abstract class DirectOutlet implements Outlet, Runnable {
         beforeDrain();
         boolean wrote = false;
         Frame frame;
-        if (hasFirst) {
-            hasFirst = false; // an offer after this sets it again and schedules another drain
-            while ((frame = first.poll()) != null) {
+        try {
+            if (hasFirst) {
+                hasFirst = false; // an offer after this sets it again and schedules another drain
+                while ((frame = first.poll()) != null) {
+                    WAITING.decrementAndGet(this);
+                    wrote |= write(frame);
+                }
+            }
+            while ((frame = bounded.poll()) != null) {
                 WAITING.decrementAndGet(this);
-                wrote |= write(frame);
+                if (write(frame)) {
+                    wrote = true;
+                    frame.written(); // flushed below, in this turn of the loop; reports a sampled frame's fan-out latency
+                }
             }
-        }
-        while ((frame = bounded.poll()) != null) {
-            WAITING.decrementAndGet(this);
-            if (write(frame)) {
-                wrote = true;
-                frame.written(); // flushed below, in this turn of the loop; reports a sampled frame's fan-out latency
-            }
+        } finally {
+            writesDone(); // even after a failed write: what a subclass holds must reach the channel or be released
         }
         boolean ended = completed && first.isEmpty() && bounded.isEmpty();
         if (ended) {

@@ -13,7 +13,8 @@ import java.time.Duration;
  * @param framesPerSecond   sustained client frame rate allowed
  * @param frameBurst        frames a client may send at once above the rate
  * @param maxBadFrames      consecutive malformed or refused frames before closing with 4400
- * @param writeDelay        how long a session's frames may wait to be written together (0: at once)
+ * @param writeDelay        how long a session's frames may wait to be written together (0: as soon as the
+ *                          loop has nothing else to do, see {@link io.pushgate.transport.netty.WritePass})
  * @param direct            whether upgrades are served straight from Netty ({@link DirectWebSocket})
  * @param maxUnauthenticated           connections waiting for their {@code auth} frame on the node; one
  *                                     more upgrade is refused with a 503 problem

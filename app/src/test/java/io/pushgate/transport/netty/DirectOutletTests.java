@@ -75,6 +75,10 @@ class DirectOutletTests {
             super(channel, capacity);
         }
 
+        TextOutlet(Peer channel, int capacity, WritePass pass) {
+            super(channel, capacity, pass);
+        }
+
         @Override
         protected boolean write(Frame frame) {
             channel.write(new String(frame.json(), StandardCharsets.UTF_8));

@@ -7,9 +7,11 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
 
+import io.netty.buffer.ByteBuf;
 import io.netty.channel.embedded.EmbeddedChannel;
 import io.netty.handler.codec.http.websocketx.CloseWebSocketFrame;
 import io.netty.handler.codec.http.websocketx.TextWebSocketFrame;
+import io.netty.handler.codec.http.websocketx.WebSocket13FrameDecoder;
 import io.netty.handler.codec.http.websocketx.WebSocketDecoderConfig;
 import io.netty.util.ReferenceCountUtil;
 import io.pushgate.codec.JsonFrames;
@@ -105,6 +107,10 @@ class WsConnectionTests {
         List<String> texts = new ArrayList<>();
         Object frame;
         while ((frame = channel.readOutbound()) != null) {
+            if (frame instanceof ByteBuf encoded) { // frames the outlet encoded itself (ChannelOutlet), read as a client does
+                texts.addAll(decodedTexts(encoded));
+                continue;
+            }
             try {
                 if (frame instanceof TextWebSocketFrame text) {
                     texts.add(text.text());
@@ -116,6 +122,22 @@ class WsConnectionTests {
                 ReferenceCountUtil.release(frame);
             }
         }
+        return texts;
+    }
+
+    /** The text frames in bytes the server wrote (unmasked), decoded by a client's decoder; other frames skipped. */
+    static List<String> decodedTexts(ByteBuf encoded) {
+        EmbeddedChannel client = new EmbeddedChannel(new WebSocket13FrameDecoder(false, false, 1 << 20));
+        client.writeInbound(encoded);
+        List<String> texts = new ArrayList<>();
+        Object in;
+        while ((in = client.readInbound()) != null) {
+            if (in instanceof TextWebSocketFrame text) {
+                texts.add(text.text());
+            }
+            ReferenceCountUtil.release(in);
+        }
+        client.finishAndReleaseAll();
         return texts;
     }
 
