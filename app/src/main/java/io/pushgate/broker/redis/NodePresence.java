@@ -217,20 +217,27 @@ final class NodePresence implements SessionEvents {
         }
     }
 
+    private List<String> heartbeatArgs() {
+        String epoch = link.epoch; // before the position: see ClusterLink.applied
+        return List.of(epoch, self, Long.toString(settings.nodeTimeout().toMillis()),
+                NodeStatsCodec.encode(node.stats().withBrokerState(
+                        link.synced ? NodeStats.BROKER_UP : NodeStats.BROKER_DEGRADED)), keys.prefix(),
+                Integer.toString(settings.logLength()), Long.toString(link.applied));
+    }
+
     /**
      * Renews this node's lease and stores its stats; takes the other nodes' stats. Redis having lost the
-     * epoch puts the node out of step (the read loop resyncs); a node that was reaped as dead restates.
+     * epoch, or being behind what this node applied, puts the node out of step (the read loop resyncs); a
+     * node that was reaped as dead restates.
      */
     Mono<Void> heartbeat() {
         return redis.execute(Scripts.HEARTBEAT,
                         List.of(keys.epoch(), keys.nodes(), keys.stats(), keys.seq(), keys.log()),
-                        List.of(link.epoch, self, Long.toString(settings.nodeTimeout().toMillis()),
-                                NodeStatsCodec.encode(node.stats().withBrokerState(
-                                        link.synced ? NodeStats.BROKER_UP : NodeStats.BROKER_DEGRADED)), keys.prefix(), Integer.toString(settings.logLength())))
+                        heartbeatArgs())
                 .next()
                 .timeout(settings.timeout())
                 .doOnNext(answer -> {
-                    if ("epoch".equals(String.valueOf(answer.get(0)))) {
+                    if ("epoch".equals(String.valueOf(answer.get(0))) || "behind".equals(String.valueOf(answer.get(0)))) {
                         log.warn("Redis lost the cluster's data; node {} restates what it knows", self);
                         link.synced = false;
                         link.sendingEvents = false;
