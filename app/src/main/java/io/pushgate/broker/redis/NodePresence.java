@@ -243,8 +243,17 @@ final class NodePresence implements SessionEvents {
                         link.sendingEvents = false;
                         return;
                     }
-                    if ("new".equals(String.valueOf(answer.get(0))) && link.synced) {
-                        log.warn("Node {} had been reaped as dead; restating its sessions", self);
+                    if ("new".equals(String.valueOf(answer.get(0)))) {
+                        // Not registered: reaped as dead, or joining. Also in a resync, whose restate went
+                        // just before this beat: another node's beat may have reaped this one after that
+                        // restate (both were out of touch longer than the node timeout, and Redis kept their
+                        // stale leases: a promoted replica, a long outage), deleting what it restated, and
+                        // nothing but this answer says so. Restating again is cheap: only changes are told.
+                        if (link.synced) {
+                            log.warn("Node {} had been reaped as dead; restating its sessions", self);
+                        } else {
+                            log.debug("Node {} was not registered when it resynced; restating its sessions", self);
+                        }
                         restate();
                     }
                     Map<String, String> stats = new HashMap<>();
