@@ -59,6 +59,31 @@ abstract class RedisTopologyBehaviour {
     }
 
     @Test
+    void aUidPushPublishedOnAReachesItsSessionOnBExactlyOnce() {
+        String uid = TestSecrets.uniqueUid("topoonce");
+        try (WsTestClient onB = ws(b(), TestSecrets.token(uid))) {
+            awaitSessions(a(), uid, 1);
+            assertDeliveredOnce(a(), onB, uid);
+        }
+    }
+
+    /**
+     * Publishes a message to {@code uid} through {@code publisher}, then a second one as a marker, and
+     * asserts that {@code client} receives exactly these two messages, in order: the first once, and
+     * nothing else before the marker (frames other than messages, such as a {@code reset}, are skipped).
+     * The marker is what makes "once" observable without waiting for a quiet period.
+     */
+    static void assertDeliveredOnce(ClusterNode publisher, WsTestClient client, String uid) {
+        String once = publisher.api().publish(toUid(uid, 1)).path("id").asString();
+        String marker = publisher.api().publish(toUid(uid, 2)).path("id").asString();
+        List<String> received = new ArrayList<>();
+        while (!received.contains(marker)) {
+            received.add(client.nextMessage().path("id").asString());
+        }
+        assertThat(received).as("the publish once, then the marker").containsExactly(once, marker);
+    }
+
+    @Test
     void aWebSocketDroppedFromAResumesOnBWithEveryMissedMessageOnceInOrder() {
         String uid = TestSecrets.uniqueUid("toporesume");
         String token = TestSecrets.token(uid);

@@ -24,6 +24,13 @@ final class ClusterLink {
     volatile boolean stopped;
     /** The cluster's history epoch, as this node last took it. */
     volatile String epoch;
+    /**
+     * The sequence number of the last log entry this node applied in {@link #epoch}; written before the
+     * epoch when both change, so whoever reads the epoch first sees a position of that epoch. Redis's
+     * sequence behind it means Redis went back in time (a replica that lagged was promoted), also when the
+     * connection never dropped: the scripts refuse then, so the node resyncs instead of reusing numbers.
+     */
+    volatile long applied;
 
     ClusterLink(String self, String epoch) {
         this.self = self;

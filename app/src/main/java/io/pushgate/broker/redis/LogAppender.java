@@ -124,13 +124,15 @@ final class LogAppender {
             }
             return;
         }
-        List<String> args = new ArrayList<>(6 + entries * 2);
-        args.add(link.epoch);
+        List<String> args = new ArrayList<>(7 + entries * 2);
+        args.add(link.epoch); // before the position: see ClusterLink.applied
+        String applied = Long.toString(link.applied);
         args.add(Integer.toString(settings.logLength()));
         args.add(keys.prefix());
         args.add(Integer.toString(limits.groupsPerUid()));
         args.add(Integer.toString(limits.membershipUids()));
         args.add(Long.toString(settings.idempotencyWindow().toMillis()));
+        args.add(applied);
         for (Pending p : batch) {
             args.addAll(p.kindsAndValues());
         }

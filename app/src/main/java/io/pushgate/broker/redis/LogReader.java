@@ -215,6 +215,7 @@ final class LogReader {
             node.lostEntries(clusterEpoch, base);
             logPos = base; // the new epoch's entries all come after it, whatever this node had reached before
         }
+        link.applied = logPos; // before the epoch: see ClusterLink.applied
         link.epoch = clusterEpoch;
     }
 
@@ -268,6 +269,7 @@ final class LogReader {
             log.error("Skipping log entry {} of kind {} that this node cannot apply", entry.seq(), entry.kind(), e);
         }
         logPos = Math.max(logPos, entry.seq());
+        link.applied = logPos;
     }
 
     /** An entry read at start-up; the node takes from it what becomes its history. */

@@ -217,27 +217,43 @@ final class NodePresence implements SessionEvents {
         }
     }
 
+    private List<String> heartbeatArgs() {
+        String epoch = link.epoch; // before the position: see ClusterLink.applied
+        return List.of(epoch, self, Long.toString(settings.nodeTimeout().toMillis()),
+                NodeStatsCodec.encode(node.stats().withBrokerState(
+                        link.synced ? NodeStats.BROKER_UP : NodeStats.BROKER_DEGRADED)), keys.prefix(),
+                Integer.toString(settings.logLength()), Long.toString(link.applied));
+    }
+
     /**
      * Renews this node's lease and stores its stats; takes the other nodes' stats. Redis having lost the
-     * epoch puts the node out of step (the read loop resyncs); a node that was reaped as dead restates.
+     * epoch, or being behind what this node applied, puts the node out of step (the read loop resyncs); a
+     * node that was reaped as dead restates.
      */
     Mono<Void> heartbeat() {
         return redis.execute(Scripts.HEARTBEAT,
                         List.of(keys.epoch(), keys.nodes(), keys.stats(), keys.seq(), keys.log()),
-                        List.of(link.epoch, self, Long.toString(settings.nodeTimeout().toMillis()),
-                                NodeStatsCodec.encode(node.stats().withBrokerState(
-                                        link.synced ? NodeStats.BROKER_UP : NodeStats.BROKER_DEGRADED)), keys.prefix(), Integer.toString(settings.logLength())))
+                        heartbeatArgs())
                 .next()
                 .timeout(settings.timeout())
                 .doOnNext(answer -> {
-                    if ("epoch".equals(String.valueOf(answer.get(0)))) {
+                    if ("epoch".equals(String.valueOf(answer.get(0))) || "behind".equals(String.valueOf(answer.get(0)))) {
                         log.warn("Redis lost the cluster's data; node {} restates what it knows", self);
                         link.synced = false;
                         link.sendingEvents = false;
                         return;
                     }
-                    if ("new".equals(String.valueOf(answer.get(0))) && link.synced) {
-                        log.warn("Node {} had been reaped as dead; restating its sessions", self);
+                    if ("new".equals(String.valueOf(answer.get(0)))) {
+                        // Not registered: reaped as dead, or joining. Also in a resync, whose restate went
+                        // just before this beat: another node's beat may have reaped this one after that
+                        // restate (both were out of touch longer than the node timeout, and Redis kept their
+                        // stale leases: a promoted replica, a long outage), deleting what it restated, and
+                        // nothing but this answer says so. Restating again is cheap: only changes are told.
+                        if (link.synced) {
+                            log.warn("Node {} had been reaped as dead; restating its sessions", self);
+                        } else {
+                            log.debug("Node {} was not registered when it resynced; restating its sessions", self);
+                        }
                         restate();
                     }
                     Map<String, String> stats = new HashMap<>();

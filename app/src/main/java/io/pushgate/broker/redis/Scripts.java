@@ -16,9 +16,12 @@ final class Scripts {
 
     /**
      * KEYS: epoch, seq, log. ARGV: epoch, max log length, key prefix, groups per uid, uids with memberships,
-     * idempotency window ms, then kind/value pairs. Appends each entry under the next sequence number and
-     * keeps the node session hashes and uid memberships in step. Refuses (PUSHGATE_EPOCH) when Redis lost
-     * the epoch, i.e. its data: the node must restate first; nothing is written then.
+     * idempotency window ms, the sequence number of the last entry the node applied, then kind/value pairs.
+     * Appends each entry under the next sequence number and keeps the node session hashes and uid
+     * memberships in step. Refuses when Redis lost data, so the node resyncs first; nothing is written then:
+     * PUSHGATE_EPOCH when the epoch is gone, PUSHGATE_BEHIND when the sequence is behind what the node
+     * applied (a replica that lagged was promoted, maybe behind a connection that never dropped: numbers
+     * taken now would repeat ones the nodes applied with another meaning, and be skipped).
      *
      * <p>The {@code uidgroups} hash is bounded here, atomically for the whole cluster: a {@code J} entry
      * that would give a uid more groups than allowed, or add a uid when the hash already holds the maximum,
@@ -40,14 +43,17 @@ final class Scripts {
             if redis.call('GET', KEYS[1]) ~= ARGV[1] then
               return redis.error_reply('PUSHGATE_EPOCH the cluster epoch is gone: Redis lost its data')
             end
+            if tonumber(redis.call('GET', KEYS[2]) or '0') < tonumber(ARGV[7]) then
+              return redis.error_reply('PUSHGATE_BEHIND the log is behind what the node applied: Redis lost its data')
+            end
             local prefix = ARGV[3]
             local maxGroups, maxUids = tonumber(ARGV[4]), tonumber(ARGV[5])
             local window = ARGV[6]
             local first = nil
             local refused = {}
-            for i = 7, #ARGV, 2 do
+            for i = 8, #ARGV, 2 do
               local kind, v = ARGV[i], ARGV[i + 1]
-              local index = tostring((i - 7) / 2)
+              local index = tostring((i - 8) / 2)
               local idem = nil
               local skip = false
               if kind == 'M' then
@@ -158,15 +164,20 @@ final class Scripts {
 
     /**
      * KEYS: epoch, nodes (sorted set: node by expiry time), stats, seq, log. ARGV: epoch, node, node
-     * timeout ms, this node's stats, key prefix, max log length. Marks the node alive, stores its
+     * timeout ms, this node's stats, key prefix, max log length, the sequence number of the last entry the
+     * node applied. Marks the node alive, stores its
      * stats, and reaps nodes whose time ran out: their session hash goes and a {@code x} entry naming this node as the reaper tells
-     * every node. Returns {"epoch"} when Redis lost its data, else {"new"|"known", then node, stats...}:
+     * every node. Returns {"epoch"} when Redis lost the epoch, {"behind"} when its sequence is behind what
+     * the node applied (both: Redis lost data, nothing is written), else {"new"|"known", then node, stats...}:
      * "new" when this node was not registered (first beat, or it was reaped and must restate).
      */
     @SuppressWarnings({"rawtypes", "unchecked"})
     static final RedisScript<List> HEARTBEAT = RedisScript.of("""
             if redis.call('GET', KEYS[1]) ~= ARGV[1] then
               return {'epoch'}
+            end
+            if tonumber(redis.call('GET', KEYS[4]) or '0') < tonumber(ARGV[7]) then
+              return {'behind'}
             end
             local t = redis.call('TIME')
             local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
