@@ -9,6 +9,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicIntegerFieldUpdater;
 
 import io.netty.channel.EventLoop;
+import io.netty.util.concurrent.FastThreadLocal;
 import io.netty.util.internal.PlatformDependent;
 
 import org.jspecify.annotations.Nullable;
@@ -67,8 +68,27 @@ public final class WritePass implements Runnable {
         this.slice = slice;
     }
 
+    /**
+     * The pass of the loop whose thread this is: a session made on its own loop (the usual case) finds its
+     * pass without the lock that every loop's connects would otherwise share. Held as long as the thread,
+     * which is the loop's: Netty clears a loop thread's locals when it ends.
+     */
+    private static final FastThreadLocal<WritePass> OWN = new FastThreadLocal<>();
+
     /** The pass of {@code loop}, made on first use. */
     public static WritePass of(EventLoop loop) {
+        if (!loop.inEventLoop()) {
+            return lookUp(loop);
+        }
+        WritePass own = OWN.get();
+        if (own == null || own.loop != loop) {
+            own = lookUp(loop);
+            OWN.set(own);
+        }
+        return own;
+    }
+
+    private static WritePass lookUp(EventLoop loop) {
         synchronized (PASSES) {
             WeakReference<WritePass> ref = PASSES.get(loop);
             @Nullable WritePass pass = ref == null ? null : ref.get();
