@@ -198,6 +198,69 @@ final class Scripts {
             return out
             """, List.class);
 
+    /**
+     * The partitioned log's append (see {@code docs/partitioned-log.md}). KEYS: the partition's epoch, seq,
+     * log. ARGV: epoch, max log length, the partition's key prefix, idempotency window ms, the highest
+     * sequence number of the partition this node has received, the publish command ({@code SPUBLISH} on Redis
+     * Cluster, where a script may publish on channels of its own slot, else {@code PUBLISH}), then
+     * kind/channels/value triples, channels separated by {@code \30} and named relative to the prefix.
+     *
+     * <p>Refuses as {@link #APPEND} does when the partition lost data (PUSHGATE_EPOCH, PUSHGATE_BEHIND):
+     * nothing is written then. Otherwise each entry takes the partition's next number, goes into its
+     * stream with its channels (field {@code c}, so a node recovering after a lost pub/sub connection reads
+     * only its own), and is published on each channel as {@code seq \31 kind \31 value}, in the same
+     * atomic call: a subscriber sees the partition's entries in its order, and one that missed some finds
+     * them in the stream. {@code M} entries are idempotent messages, as in {@link #APPEND}, with the key in
+     * the partition, so a publish that spans partitions is delivered once per partition when retried.
+     *
+     * <p>Returns {first sequence number taken (0 when none), then for each duplicate its index and
+     * {@code d} followed by the first answer}, all as strings.
+     */
+    @SuppressWarnings({"rawtypes", "unchecked"})
+    static final RedisScript<List> PARTITION_APPEND = RedisScript.of("""
+            if redis.call('GET', KEYS[1]) ~= ARGV[1] then
+              return redis.error_reply('PUSHGATE_EPOCH the partition epoch is gone: Redis lost its data')
+            end
+            if tonumber(redis.call('GET', KEYS[2]) or '0') < tonumber(ARGV[5]) then
+              return redis.error_reply('PUSHGATE_BEHIND the partition is behind what the node received: Redis lost its data')
+            end
+            local prefix, window, publish = ARGV[3], ARGV[4], ARGV[6]
+            local first = nil
+            local refused = {}
+            for i = 7, #ARGV, 3 do
+              local kind, channels, v = ARGV[i], ARGV[i + 1], ARGV[i + 2]
+              local skip = false
+              local idem = nil
+              if kind == 'M' then
+                local key, meta, rest = string.match(v, '^([^\\31]*)\\31([^\\31]*\\31[^\\31]*\\31[^\\31]*\\31[^\\31]*)\\31(.*)$')
+                local stored = redis.call('GET', prefix .. 'idem:' .. key)
+                if stored then
+                  refused[#refused + 1] = tostring((i - 7) / 3)
+                  refused[#refused + 1] = 'd' .. stored
+                  skip = true
+                else
+                  kind, v = 'm', rest
+                  idem = {prefix .. 'idem:' .. key, meta}
+                end
+              end
+              if not skip then
+                local seq = redis.call('INCR', KEYS[2])
+                if not first then first = seq end
+                redis.call('XADD', KEYS[3], 'MAXLEN', '~', ARGV[2], seq .. '-0', 'k', kind, 'c', channels, 'v', v)
+                if idem then
+                  redis.call('SET', idem[1], ARGV[1] .. '\\31' .. seq .. '\\31' .. idem[2], 'PX', window)
+                end
+                local payload = seq .. '\\31' .. kind .. '\\31' .. v
+                for channel in string.gmatch(channels, '[^\\30]+') do
+                  redis.call(publish, prefix .. channel, payload)
+                end
+              end
+            end
+            local out = {tostring(first or 0)}
+            for _, x in ipairs(refused) do out[#out + 1] = x end
+            return out
+            """, List.class);
+
     /** KEYS: nodes, stats. ARGV: node, key prefix. A node stopping cleanly: it leaves at once. */
     static final RedisScript<Long> LEAVE = RedisScript.of("""
             redis.call('ZREM', KEYS[1], ARGV[1])

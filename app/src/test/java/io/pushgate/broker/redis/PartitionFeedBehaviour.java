@@ -1,0 +1,216 @@
+package io.pushgate.broker.redis;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.stream.IntStream;
+
+import io.pushgate.core.Limits;
+import io.pushgate.support.Closer;
+import io.pushgate.support.RedisClusterServers;
+import io.pushgate.support.RedisSentinel;
+import io.pushgate.support.RedisServer;
+
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.springframework.data.redis.connection.RedisClusterConfiguration;
+import org.springframework.data.redis.connection.RedisSentinelConfiguration;
+import org.springframework.data.redis.connection.RedisStandaloneConfiguration;
+import org.springframework.data.redis.connection.lettuce.LettuceConnectionFactory;
+import org.springframework.data.redis.core.ReactiveStringRedisTemplate;
+
+/**
+ * The partitioned log's delivery ({@link PartitionFeed}, {@link Scripts#PARTITION_APPEND}) on a real Redis
+ * of each topology: a node receives exactly the channels it holds, each entry once and in its partition's
+ * order, across a dropped pub/sub connection, and is told when entries it missed are gone.
+ */
+abstract class PartitionFeedBehaviour {
+
+    static final PartitionLayout LAYOUT = new PartitionLayout("pushgate", 8);
+    static final RedisSettings SETTINGS = new RedisSettings("pushgate", Duration.ofSeconds(1), Duration.ofSeconds(3),
+            Duration.ofSeconds(2), 10_000);
+
+    /** One node's view: its partitions, its feed, and what the feed handed on. */
+    final class Node implements AutoCloseable {
+        final LettuceConnectionFactory factory = factory();
+        final ReactiveStringRedisTemplate redis;
+        final List<PartitionLog> logs = new ArrayList<>();
+        final PartitionFeed feed;
+        final List<String> received = new CopyOnWriteArrayList<>();
+        final List<Integer> lost = new CopyOnWriteArrayList<>();
+
+        Node(String name) {
+            factory.afterPropertiesSet();
+            factory.start();
+            redis = new ReactiveStringRedisTemplate(factory);
+            boolean sharded = factory.getRequiredNativeClient() instanceof io.lettuce.core.cluster.RedisClusterClient;
+            ClusterLink link = new ClusterLink(name, "e");
+            link.synced = true;
+            for (int k = 0; k < LAYOUT.count(); k++) {
+                PartitionLog log = new PartitionLog(k, LAYOUT, redis, SETTINGS, Limits.DEFAULTS, link, sharded);
+                log.sync(redis, "ep" + k, SETTINGS).block();
+                logs.add(log);
+            }
+            feed = new PartitionFeed(factory.getRequiredNativeClient(), LAYOUT, logs, redis, new PartitionFeed.Receiver() {
+                @Override
+                public void received(int partition, LogEntry entry) {
+                    received.add(partition + ":" + entry.value());
+                }
+
+                @Override
+                public void lost(int partition) {
+                    lost.add(partition);
+                }
+            }, Duration.ofMillis(50), SETTINGS.timeout());
+        }
+
+        long hold(String uid) {
+            return feed.acquire(LAYOUT.of(uid), PartitionLayout.uidChannel(uid)).block();
+        }
+
+        /** Appends a message for the uids (all in one partition), as the publishing node would. */
+        void push(String text, String... uids) {
+            int k = LAYOUT.of(uids[0]);
+            List<String> channels = new ArrayList<>();
+            for (String uid : uids) {
+                assertThat(LAYOUT.of(uid)).isEqualTo(k);
+                channels.add(PartitionLayout.uidChannel(uid));
+            }
+            logs.get(k).appender.appendAll(List.of(LogEntry.MESSAGE, LogEntry.items(channels), text)).block();
+        }
+
+        @Override
+        public void close() {
+            feed.close();
+            factory.destroy();
+        }
+    }
+
+    abstract LettuceConnectionFactory factory();
+
+    /** Closes every pub/sub connection the servers hold, as a network cut would. */
+    abstract void killPubSubConnections();
+
+    /** Empties partition {@code k}'s stream. */
+    abstract void trim(int k);
+
+    /** Two uids in one partition, and one in another. */
+    static String[] uids() {
+        String a = "alice";
+        String b = IntStream.range(0, 1000).mapToObj(i -> "u" + i)
+                .filter(u -> LAYOUT.of(u) == LAYOUT.of(a)).findFirst().orElseThrow();
+        String c = IntStream.range(0, 1000).mapToObj(i -> "v" + i)
+                .filter(u -> LAYOUT.of(u) != LAYOUT.of(a)).findFirst().orElseThrow();
+        return new String[] {a, b, c};
+    }
+
+    @Test
+    void aNodeReceivesTheChannelsItHoldsAndNothingElse() {
+        String[] u = uids();
+        try (Node a = new Node("a"); Node b = new Node("b")) {
+            a.hold(u[0]);
+            b.hold(u[1]);
+            b.hold(u[2]);
+            for (int i = 0; i < 50; i++) {
+                a.push(u[0] + i, u[0]);
+                a.push(u[1] + i, u[1]);
+                b.push(u[2] + i, u[2]);
+            }
+            a.push("both", u[0], u[1]);
+            int ka = LAYOUT.of(u[0]);
+            int kc = LAYOUT.of(u[2]);
+            List<String> forA = new ArrayList<>();
+            List<String> forB = new ArrayList<>();
+            for (int i = 0; i < 50; i++) {
+                forA.add(ka + ":" + u[0] + i);
+                forB.add(ka + ":" + u[1] + i);
+            }
+            forA.add(ka + ":both");
+            forB.add(ka + ":both");
+            await().atMost(Duration.ofSeconds(10)).until(() -> a.received.size() >= 51 && b.received.size() >= 101);
+            assertThat(a.received).as("only alice's pushes, once each, in order").containsExactlyElementsOf(forA);
+            List<String> bInK = b.received.stream().filter(e -> e.startsWith(ka + ":")).toList();
+            assertThat(bInK).containsExactlyElementsOf(forB);
+            assertThat(b.received.stream().filter(e -> e.startsWith(kc + ":"))).hasSize(50);
+        }
+    }
+
+    @Test
+    void aReleasedChannelStopsArriving() {
+        String[] u = uids();
+        try (Node a = new Node("a"); Node b = new Node("b")) {
+            a.hold(u[0]);
+            a.hold(u[2]);
+            a.feed.release(LAYOUT.of(u[0]), PartitionLayout.uidChannel(u[0]));
+            await().atMost(Duration.ofSeconds(5)).until(() -> a.feed.heldChannels() == 1);
+            b.push("after", u[0]);
+            b.push("marker", u[2]); // published after: once it is here, "after" would have been too
+            await().atMost(Duration.ofSeconds(5)).until(() -> !a.received.isEmpty());
+            assertThat(a.received).containsExactly(LAYOUT.of(u[2]) + ":marker");
+        }
+    }
+
+    @Test
+    void aDroppedConnectionLosesNothingAndRepeatsNothing() {
+        String[] u = uids();
+        try (Node a = new Node("a"); Node b = new Node("b")) {
+            a.hold(u[0]);
+            a.hold(u[2]);
+            List<String> expected = new ArrayList<>();
+            for (int round = 0; round < 3; round++) {
+                for (int i = 0; i < 20; i++) {
+                    b.push(round + "-" + i, u[0]);
+                    expected.add(LAYOUT.of(u[0]) + ":" + round + "-" + i);
+                }
+                killPubSubConnections(); // what is published now reaches nobody live
+                for (int i = 20; i < 40; i++) {
+                    b.push(round + "-" + i, u[0]);
+                    expected.add(LAYOUT.of(u[0]) + ":" + round + "-" + i);
+                }
+            }
+            await().atMost(Duration.ofSeconds(20)).until(() -> a.received.size() >= expected.size());
+            assertThat(a.received).containsExactlyElementsOf(expected);
+            assertThat(a.lost).isEmpty();
+        }
+    }
+
+    @Test
+    void entriesTrimmedWhileCutOffAreReportedLost() {
+        String[] u = uids();
+        int k = LAYOUT.of(u[0]);
+        try (Node a = new Node("a"); Node b = new Node("b")) {
+            a.hold(u[0]);
+            b.push("before", u[0]);
+            await().atMost(Duration.ofSeconds(5)).until(() -> a.received.size() == 1);
+            b.push("not for a", u[1]); // a hears nothing of it, and cannot tell it apart from a lost one of its own
+            trim(k);
+            killPubSubConnections();
+            await().atMost(Duration.ofSeconds(20)).until(() -> !a.lost.isEmpty());
+            b.push("later", u[0]);
+            await().atMost(Duration.ofSeconds(5)).until(() -> a.received.contains(k + ":later"));
+            assertThat(a.lost).as("told once").containsExactly(k);
+            assertThat(a.received).containsExactly(k + ":before", k + ":later");
+        }
+    }
+
+    @Test
+    void aDropWithNothingTrimmedIsNoLoss() {
+        String[] u = uids();
+        int k = LAYOUT.of(u[0]);
+        try (Node a = new Node("a"); Node b = new Node("b")) {
+            a.hold(u[0]);
+            b.push("before", u[0]);
+            await().atMost(Duration.ofSeconds(5)).until(() -> a.received.size() == 1);
+            trim(k); // the stream no longer holds the last entry a received, but nothing came after it
+            killPubSubConnections();
+            b.push("later", u[0]);
+            await().atMost(Duration.ofSeconds(10)).until(() -> a.received.contains(k + ":later"));
+            assertThat(a.lost).isEmpty();
+        }
+    }
+}
