@@ -3,13 +3,20 @@ package io.pushgate.broker.redis;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.stream.IntStream;
 
+import io.pushgate.codec.JsonFrames;
 import io.pushgate.core.Limits;
+import io.pushgate.core.Publication;
+import io.pushgate.core.PublishResult;
+import io.pushgate.core.PushNode;
+import io.pushgate.core.Target;
+import io.pushgate.core.history.InMemoryHistory;
 import io.pushgate.support.Closer;
 import io.pushgate.support.RedisClusterServers;
 import io.pushgate.support.RedisSentinel;
@@ -23,6 +30,8 @@ import org.springframework.data.redis.connection.RedisSentinelConfiguration;
 import org.springframework.data.redis.connection.RedisStandaloneConfiguration;
 import org.springframework.data.redis.connection.lettuce.LettuceConnectionFactory;
 import org.springframework.data.redis.core.ReactiveStringRedisTemplate;
+
+import tools.jackson.databind.json.JsonMapper;
 
 /**
  * The partitioned log's delivery ({@link PartitionFeed}, {@link Scripts#PARTITION_APPEND}) on a real Redis
@@ -43,6 +52,8 @@ abstract class PartitionFeedBehaviour {
         final PartitionFeed feed;
         final List<String> received = new CopyOnWriteArrayList<>();
         final List<Integer> lost = new CopyOnWriteArrayList<>();
+        /** Publishes as this node would; its node runs alone here, so its roster knows no session. */
+        final PartitionedPublisher publisher;
 
         Node(String name) {
             factory.afterPropertiesSet();
@@ -67,6 +78,20 @@ abstract class PartitionFeedBehaviour {
                     lost.add(partition);
                 }
             }, Duration.ofMillis(50), SETTINGS.timeout());
+            JsonMapper mapper = JsonMapper.builder().build();
+            PushNode node = new PushNode(name, Limits.DEFAULTS, new JsonFrames(mapper),
+                    new InMemoryHistory(Duration.ofMinutes(2), 100, Clock.systemUTC()), Clock.systemUTC());
+            publisher = new PartitionedPublisher(node, LAYOUT, logs, new LogCodec(new PublicationCodec(mapper)));
+        }
+
+        void holdShared() {
+            for (int k = 0; k < LAYOUT.count(); k++) {
+                feed.acquire(k, PartitionLayout.SHARED_CHANNEL).block();
+            }
+        }
+
+        PublishResult publish(Target target, String data, String key) {
+            return publisher.publish(List.of(new Publication(target, "e", data, 0, key)), 1).block().get(0);
         }
 
         long hold(String uid) {
@@ -211,6 +236,43 @@ abstract class PartitionFeedBehaviour {
             b.push("later", u[0]);
             await().atMost(Duration.ofSeconds(10)).until(() -> a.received.contains(k + ":later"));
             assertThat(a.lost).isEmpty();
+        }
+    }
+
+    @Test
+    void aUidPushReachesOnlyTheNodeHoldingTheUid() {
+        String[] u = uids();
+        try (Node a = new Node("a"); Node b = new Node("b")) {
+            a.hold(u[0]);
+            b.hold(u[1]); // the same partition, another uid
+            b.hold(u[2]);
+            PublishResult r = b.publish(Target.uid(u[0]), "1", null);
+            b.publish(Target.uid(u[2]), "2", null); // after it: once b has this, b would have had the first
+            await().atMost(Duration.ofSeconds(5)).until(() -> a.received.size() == 1 && b.received.size() == 1);
+            assertThat(a.received.get(0)).startsWith(LAYOUT.of(u[0]) + ":").contains("\"1\"");
+            assertThat(b.received.get(0)).startsWith(LAYOUT.of(u[2]) + ":").contains("\"2\"");
+            assertThat(r.id()).as("the message's cursor in its uid's partition")
+                    .startsWith(a.logs.get(LAYOUT.of(u[0])).epoch + "-");
+        }
+    }
+
+    @Test
+    void aGroupMessageIsCopiedToEveryPartitionAndARepeatedKeyToNone() {
+        try (Node a = new Node("a"); Node b = new Node("b")) {
+            a.holdShared();
+            String key = "k-" + System.nanoTime();
+            PublishResult first = b.publish(Target.group("g"), "111111", key);
+            PublishResult again = b.publish(Target.group("g"), "111111", key);
+            b.publish(Target.group("g"), "222222", null);
+            await().atMost(Duration.ofSeconds(5)).until(() -> a.received.size() >= 2 * LAYOUT.count());
+            assertThat(a.received).hasSize(2 * LAYOUT.count());
+            for (int k = 0; k < LAYOUT.count(); k++) {
+                int kk = k;
+                assertThat(a.received.stream().filter(e -> e.startsWith(kk + ":")).map(e -> e.contains("111111") ? 1 : e.contains("222222") ? 2 : 0))
+                        .as("partition %d: the keyed message once, then the next", k).containsExactly(1, 2);
+            }
+            assertThat(again.duplicate()).isTrue();
+            assertThat(again.id()).isEqualTo(first.id()).startsWith(a.logs.get(0).epoch + "-");
         }
     }
 }
