@@ -294,13 +294,11 @@ final class PartitionFeed implements AutoCloseable {
         if (k < 0) {
             return;
         }
-        int a = payload.indexOf(LogEntry.FIELD);
-        int b = a < 0 ? -1 : payload.indexOf(LogEntry.FIELD, a + 1);
-        if (b < 0) {
+        LogEntry entry = LogEntry.ofPayload(payload);
+        if (entry == null) {
             log.warn("Ignoring a malformed entry on {}", channel);
             return;
         }
-        LogEntry entry = new LogEntry(Long.parseLong(payload, 0, a, 10), payload.substring(a + 1, b), payload.substring(b + 1));
         Part part = parts[k];
         synchronized (part) {
             if (part.recovering) {

@@ -40,13 +40,21 @@ record PartitionLayout(String name, int count) {
         return "{" + name + ":" + partition + "}:";
     }
 
-    /** A partition's own keys: its epoch, sequence, the base of its epoch and its log, as {@link Scripts} take them. */
-    record Keys(String prefix, String epoch, String seq, String base, String log) {
+    /**
+     * A partition's own keys, as {@link Scripts} take them: its epoch, sequence, the base of its epoch, its
+     * log, and the sorted set of uids it holds messages for.
+     */
+    record Keys(String prefix, String epoch, String seq, String base, String log, String holders) {
+
+        /** The list of entries held for an offline uid. */
+        String held(String uid) {
+            return prefix + "hold:" + uid;
+        }
     }
 
     Keys keys(int partition) {
         String p = prefix(partition);
-        return new Keys(p, p + "epoch", p + "seq", p + "base", p + "log");
+        return new Keys(p, p + "epoch", p + "seq", p + "base", p + "log", p + "holders");
     }
 
     /** The channel of the uid's messages and memberships, relative to its partition's prefix. */

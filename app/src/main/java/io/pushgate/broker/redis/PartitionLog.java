@@ -31,8 +31,13 @@ final class PartitionLog {
      */
     volatile long received;
 
+    /**
+     * @param heldPerUid the most entries held for one offline uid ({@code pushgate.history.max-messages})
+     * @param heldUids   the most uids the partition holds entries for: the node-wide bound on held messages
+     *                   ({@code pushgate.history.max-held-messages}) over the partitions, in uids
+     */
     PartitionLog(int index, PartitionLayout layout, ReactiveStringRedisTemplate redis, RedisSettings settings,
-                 Limits limits, ClusterLink link, boolean sharded) {
+                 Limits limits, ClusterLink link, boolean sharded, int heldPerUid, int heldUids) {
         this.index = index;
         this.keys = layout.keys(index);
         String publish = sharded ? "SPUBLISH" : "PUBLISH";
@@ -45,15 +50,18 @@ final class PartitionLog {
             @Override
             @SuppressWarnings("rawtypes")
             public Flux<List> send(List<String> entries) {
-                List<String> args = new ArrayList<>(6 + entries.size());
+                List<String> args = new ArrayList<>(8 + entries.size());
                 args.add(epoch);
                 args.add(Integer.toString(settings.logLength()));
                 args.add(keys.prefix());
                 args.add(Long.toString(settings.idempotencyWindow().toMillis()));
                 args.add(Long.toString(received));
                 args.add(publish);
+                args.add(Integer.toString(heldPerUid));
+                args.add(Integer.toString(heldUids));
                 args.addAll(entries);
-                return redis.execute(Scripts.PARTITION_APPEND, List.of(keys.epoch(), keys.seq(), keys.log()), args);
+                return redis.execute(Scripts.PARTITION_APPEND,
+                        List.of(keys.epoch(), keys.seq(), keys.log(), keys.holders()), args);
             }
         }, settings, limits, link);
     }
@@ -71,5 +79,26 @@ final class PartitionLog {
                     epoch = String.valueOf(answer.get(0));
                     return Long.parseLong(String.valueOf(answer.get(1)));
                 });
+    }
+
+    /**
+     * Takes what the partition holds for the uid, oldest first, and forgets it: once, cluster-wide. The
+     * caller drops entries its session receives live (numbered after the session's welcome).
+     */
+    Mono<List<LogEntry>> takeHeld(ReactiveStringRedisTemplate redis, String uid, RedisSettings settings) {
+        return redis.execute(Scripts.TAKE_HELD, List.of(keys.held(uid), keys.holders()), List.of(uid))
+                .next()
+                .timeout(settings.timeout())
+                .map(held -> {
+                    List<LogEntry> out = new ArrayList<>(held.size());
+                    for (Object o : held) {
+                        LogEntry entry = LogEntry.ofPayload(String.valueOf(o));
+                        if (entry != null) { // only the append script writes there
+                            out.add(entry);
+                        }
+                    }
+                    return out;
+                })
+                .defaultIfEmpty(List.of());
     }
 }

@@ -43,8 +43,11 @@ final class PartitionedPublisher {
         this.codec = codec;
     }
 
-    /** The partitions a publication is written to, each with the channels it goes out on. */
-    Map<Integer, Set<String>> channels(Target target) {
+    /**
+     * The partitions a publication is written to, each with the channels it goes out on and the uids it
+     * is held for ({@code +<ttl ms>:<uid>}, see {@link Scripts#PARTITION_APPEND}).
+     */
+    Map<Integer, Set<String>> channels(Target target, List<String> holdFor, int ttlSeconds) {
         Map<Integer, Set<String>> out = new TreeMap<>();
         if (target.all() || !target.groups().isEmpty()) {
             for (int k = 0; k < layout.count(); k++) {
@@ -53,6 +56,9 @@ final class PartitionedPublisher {
         }
         for (String uid : target.uids()) {
             out.computeIfAbsent(layout.of(uid), x -> new LinkedHashSet<>()).add(PartitionLayout.uidChannel(uid));
+        }
+        for (String uid : holdFor) {
+            out.computeIfAbsent(layout.of(uid), x -> new LinkedHashSet<>()).add("+" + ttlSeconds * 1000L + ":" + uid);
         }
         for (String clientId : target.clients()) {
             Roster.Member m = node.clusterSession(clientId);
@@ -72,7 +78,9 @@ final class PartitionedPublisher {
         for (int i = 0; i < n; i++) {
             PreparedPublish p = PreparedPublish.of(publications.get(i), node, codec, ts);
             prepared.add(p);
-            for (Map.Entry<Integer, Set<String>> e : channels(publications.get(i).target()).entrySet()) {
+            Publication publication = publications.get(i);
+            List<String> holdFor = publication.ttlSeconds() > 0 && !publication.target().all() ? p.offline() : List.of();
+            for (Map.Entry<Integer, Set<String>> e : channels(publication.target(), holdFor, publication.ttlSeconds()).entrySet()) {
                 indexes.computeIfAbsent(e.getKey(), k -> new ArrayList<>()).add(i);
                 List<String> fields = entries.computeIfAbsent(e.getKey(), k -> new ArrayList<>());
                 fields.add(p.kind());

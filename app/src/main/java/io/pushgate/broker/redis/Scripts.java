@@ -200,18 +200,26 @@ final class Scripts {
 
     /**
      * The partitioned log's append (see {@code docs/partitioned-log.md}). KEYS: the partition's epoch, seq,
-     * log. ARGV: epoch, max log length, the partition's key prefix, idempotency window ms, the highest
-     * sequence number of the partition this node has received, the publish command ({@code SPUBLISH} on Redis
-     * Cluster, where a script may publish on channels of its own slot, else {@code PUBLISH}), then
-     * kind/channels/value triples, channels separated by {@code \30} and named relative to the prefix.
+     * log, holders. ARGV: epoch, max log length, the partition's key prefix, idempotency window ms, the
+     * highest sequence number of the partition this node has received, the publish command ({@code SPUBLISH}
+     * on Redis Cluster, where a script may publish on channels of its own slot, else {@code PUBLISH}), the
+     * most messages held per uid, the most uids the partition holds messages for, then
+     * kind/channels/value triples. Channels are separated by {@code \\30} and named relative to the prefix;
+     * an item {@code +<ttl ms>:<uid>} is no channel but a uid that was offline, to hold the entry for.
      *
      * <p>Refuses as {@link #APPEND} does when the partition lost data (PUSHGATE_EPOCH, PUSHGATE_BEHIND):
      * nothing is written then. Otherwise each entry takes the partition's next number, goes into its
      * stream with its channels (field {@code c}, so a node recovering after a lost pub/sub connection reads
-     * only its own), and is published on each channel as {@code seq \31 kind \31 value}, in the same
+     * only its own), and is published on each channel as {@code seq \\31 kind \\31 value}, in the same
      * atomic call: a subscriber sees the partition's entries in its order, and one that missed some finds
      * them in the stream. {@code M} entries are idempotent messages, as in {@link #APPEND}, with the key in
      * the partition, so a publish that spans partitions is delivered once per partition when retried.
+     *
+     * <p><b>Holds.</b> A held entry goes to the list {@code hold:<uid>} (the newest {@code max per uid} kept,
+     * the list expiring with the longest ttl in it), and the uid into the holders sorted set, scored by that
+     * expiry. Expired holders leave the set here; past {@code max uids}, the holders whose holds end soonest
+     * lose them. So what a partition holds is bounded whatever the backend sends; {@link #TAKE_HELD} takes a
+     * uid's holds once, cluster-wide.
      *
      * <p>Returns {first sequence number taken (0 when none), then for each duplicate its index and
      * {@code d} followed by the first answer}, all as strings.
@@ -225,9 +233,11 @@ final class Scripts {
               return redis.error_reply('PUSHGATE_BEHIND the partition is behind what the node received: Redis lost its data')
             end
             local prefix, window, publish = ARGV[3], ARGV[4], ARGV[6]
+            local perUid, maxUids = tonumber(ARGV[7]), tonumber(ARGV[8])
+            local now = nil
             local first = nil
             local refused = {}
-            for i = 7, #ARGV, 3 do
+            for i = 9, #ARGV, 3 do
               local kind, channels, v = ARGV[i], ARGV[i + 1], ARGV[i + 2]
               local skip = false
               local idem = nil
@@ -235,7 +245,7 @@ final class Scripts {
                 local key, meta, rest = string.match(v, '^([^\\31]*)\\31([^\\31]*\\31[^\\31]*\\31[^\\31]*\\31[^\\31]*)\\31(.*)$')
                 local stored = redis.call('GET', prefix .. 'idem:' .. key)
                 if stored then
-                  refused[#refused + 1] = tostring((i - 7) / 3)
+                  refused[#refused + 1] = tostring((i - 9) / 3)
                   refused[#refused + 1] = 'd' .. stored
                   skip = true
                 else
@@ -252,13 +262,50 @@ final class Scripts {
                 end
                 local payload = seq .. '\\31' .. kind .. '\\31' .. v
                 for channel in string.gmatch(channels, '[^\\30]+') do
-                  redis.call(publish, prefix .. channel, payload)
+                  if string.sub(channel, 1, 1) == '+' then
+                    local ttl, uid = string.match(channel, '^%+(%d+):(.*)$')
+                    if not now then
+                      local t = redis.call('TIME')
+                      now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+                      redis.call('ZREMRANGEBYSCORE', KEYS[4], '-inf', now)
+                    end
+                    local list = prefix .. 'hold:' .. uid
+                    redis.call('RPUSH', list, payload)
+                    redis.call('LTRIM', list, -perUid, -1)
+                    local untilMs = now + tonumber(ttl)
+                    local held = tonumber(redis.call('ZSCORE', KEYS[4], uid) or '0')
+                    if untilMs > held then
+                      redis.call('PEXPIREAT', list, untilMs)
+                      redis.call('ZADD', KEYS[4], untilMs, uid)
+                    end
+                    local over = redis.call('ZCARD', KEYS[4]) - maxUids
+                    if over > 0 then
+                      for idx, gone in ipairs(redis.call('ZPOPMIN', KEYS[4], over)) do
+                        if idx % 2 == 1 then redis.call('DEL', prefix .. 'hold:' .. gone) end
+                      end
+                    end
+                  else
+                    redis.call(publish, prefix .. channel, payload)
+                  end
                 end
               end
             end
             local out = {tostring(first or 0)}
             for _, x in ipairs(refused) do out[#out + 1] = x end
             return out
+            """, List.class);
+
+    /**
+     * KEYS: the uid's hold list, the partition's holders. ARGV: uid. Takes the entries held for the uid
+     * (each {@code seq \\31 kind \\31 value}, oldest first) and forgets them, in one step: the node where the
+     * uid's first session connects delivers them, and no other node can take them again.
+     */
+    @SuppressWarnings({"rawtypes", "unchecked"})
+    static final RedisScript<List> TAKE_HELD = RedisScript.of("""
+            local held = redis.call('LRANGE', KEYS[1], 0, -1)
+            redis.call('DEL', KEYS[1])
+            redis.call('ZREM', KEYS[2], ARGV[1])
+            return held
             """, List.class);
 
     /** KEYS: nodes, stats. ARGV: node, key prefix. A node stopping cleanly: it leaves at once. */

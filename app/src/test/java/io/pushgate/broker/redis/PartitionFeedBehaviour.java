@@ -63,7 +63,7 @@ abstract class PartitionFeedBehaviour {
             ClusterLink link = new ClusterLink(name, "e");
             link.synced = true;
             for (int k = 0; k < LAYOUT.count(); k++) {
-                PartitionLog log = new PartitionLog(k, LAYOUT, redis, SETTINGS, Limits.DEFAULTS, link, sharded);
+                PartitionLog log = new PartitionLog(k, LAYOUT, redis, SETTINGS, Limits.DEFAULTS, link, sharded, 3, 2);
                 log.sync(redis, "ep" + k, SETTINGS).block();
                 logs.add(log);
             }
@@ -91,7 +91,15 @@ abstract class PartitionFeedBehaviour {
         }
 
         PublishResult publish(Target target, String data, String key) {
-            return publisher.publish(List.of(new Publication(target, "e", data, 0, key)), 1).block().get(0);
+            return publish(target, data, key, 0);
+        }
+
+        PublishResult publish(Target target, String data, String key, int ttlSeconds) {
+            return publisher.publish(List.of(new Publication(target, "e", data, ttlSeconds, key)), 1).block().get(0);
+        }
+
+        List<String> takeHeld(String uid) {
+            return logs.get(LAYOUT.of(uid)).takeHeld(redis, uid, SETTINGS).block().stream().map(LogEntry::value).toList();
         }
 
         long hold(String uid) {
@@ -124,14 +132,16 @@ abstract class PartitionFeedBehaviour {
     /** Empties partition {@code k}'s stream. */
     abstract void trim(int k);
 
-    /** Two uids in one partition, and one in another. */
+    /** Two uids in one partition, one in another, and a third in the first. */
     static String[] uids() {
         String a = "alice";
         String b = IntStream.range(0, 1000).mapToObj(i -> "u" + i)
                 .filter(u -> LAYOUT.of(u) == LAYOUT.of(a)).findFirst().orElseThrow();
         String c = IntStream.range(0, 1000).mapToObj(i -> "v" + i)
                 .filter(u -> LAYOUT.of(u) != LAYOUT.of(a)).findFirst().orElseThrow();
-        return new String[] {a, b, c};
+        String d = IntStream.range(0, 1000).mapToObj(i -> "w" + i)
+                .filter(u -> LAYOUT.of(u) == LAYOUT.of(a)).findFirst().orElseThrow();
+        return new String[] {a, b, c, d};
     }
 
     @Test
@@ -273,6 +283,29 @@ abstract class PartitionFeedBehaviour {
             }
             assertThat(again.duplicate()).isTrue();
             assertThat(again.id()).isEqualTo(first.id()).startsWith(a.logs.get(0).epoch + "-");
+        }
+    }
+
+    @Test
+    void aTtlMessageForAnOfflineUidIsHeldOnceAndBounded() {
+        String[] u = uids(); // u[0] and u[1] share a partition
+        try (Node a = new Node("a"); Node b = new Node("b")) {
+            for (int i = 1; i <= 4; i++) {
+                b.publish(Target.uid(u[0]), "10" + i, null, 60);
+            }
+            b.publish(Target.uid(u[1]), "201", null, 60);
+            b.publish(Target.uid(u[2]), "301", null, 60);
+            b.publish(Target.uid(u[2]), "302", null, 0); // no ttl: not held
+            assertThat(a.takeHeld(u[0])).as("the newest 3 per uid").satisfiesExactly(
+                    v -> assertThat(v).contains("102"), v -> assertThat(v).contains("103"), v -> assertThat(v).contains("104"));
+            assertThat(b.takeHeld(u[0])).as("taken once, cluster-wide").isEmpty();
+            assertThat(a.takeHeld(u[2])).singleElement().asString().contains("301");
+            // a third uid in u[0]'s partition passes its bound of 2 uids: the one whose holds end first loses them
+            b.publish(Target.uid(u[0]), "105", null, 120);
+            b.publish(Target.uid(u[3]), "401", null, 90);
+            assertThat(a.takeHeld(u[1])).as("the soonest to end went").isEmpty();
+            assertThat(a.takeHeld(u[0])).singleElement().asString().contains("105");
+            assertThat(a.takeHeld(u[3])).singleElement().asString().contains("401");
         }
     }
 }
