@@ -102,6 +102,7 @@ final class PartitionFeed implements AutoCloseable {
     private final boolean sharded;
     private final StatefulRedisPubSubConnection<String, String> connection;
     private final AbstractRedisClient client;
+    private volatile boolean closed;
     /**
      * Subscribes again, by partition, whenever a pub/sub connection (re)connects. Lettuce subscribes again
      * by itself, but on Redis Cluster it sends a master's sharded channels in one {@code SSUBSCRIBE}, which
@@ -200,7 +201,9 @@ final class PartitionFeed implements AutoCloseable {
             held = channels.get(full);
             if (held == null) {
                 firstInPartition = heldIn(k).isEmpty();
-                held = new Held(k, subscribe(full).cache());
+                // a failed subscription is not kept: the next acquirer subscribes again
+                held = new Held(k, subscribe(full).cache(done -> Duration.ofNanos(Long.MAX_VALUE),
+                        error -> Duration.ZERO, () -> Duration.ofNanos(Long.MAX_VALUE)));
                 channels.put(full, held);
             }
             held.refs++;
@@ -358,7 +361,9 @@ final class PartitionFeed implements AutoCloseable {
                 .timeout(timeout.multipliedBy(4))
                 .subscribe(done -> finishRecovery(k, into), error -> {
                     log.debug("Partition {} could not be read after its pub/sub connection dropped: {}", k, error.toString());
-                    Mono.delay(RETRY).subscribe(x -> read(k, from));
+                    if (!closed) {
+                        Mono.delay(RETRY).subscribe(x -> read(k, from));
+                    }
                 });
     }
 
@@ -461,6 +466,7 @@ final class PartitionFeed implements AutoCloseable {
 
     @Override
     public void close() {
+        closed = true;
         client.removeListener(reconnects);
         connection.closeAsync();
     }
