@@ -55,6 +55,13 @@ final class LogAppender {
         /** Sends the batch's entries, flattened; answers as {@link Scripts#APPEND} does. */
         @SuppressWarnings("rawtypes")
         reactor.core.publisher.Flux<List> send(List<String> entries);
+
+        /** A call failed; its callers were told. The node resyncs what the failure says it must. */
+        void failed(Throwable error);
+
+        /** A call numbered entries up to {@code seq}. */
+        default void numbered(long seq) {
+        }
     }
 
     /** Entries appended by one script call, never split: {@code fields} holds {@code width} strings per entry. */
@@ -97,6 +104,11 @@ final class LogAppender {
                 args.add(applied);
                 args.addAll(entries);
                 return redis.execute(Scripts.APPEND, List.of(keys.epoch(), keys.seq(), keys.log()), args);
+            }
+
+            @Override
+            public void failed(Throwable error) {
+                link.down(error).subscribe(); // the read loop resyncs: the epoch, the sequence, presence
             }
         }, settings, limits, link);
     }
@@ -193,6 +205,7 @@ final class LogAppender {
     /** Hands each Pending of the batch its share of the script's answer. */
     private void answer(List<Pending> batch, List<?> answer) {
         long seq = Long.parseLong(String.valueOf(answer.get(0))); // numbers follow on, skipping duplicates
+        long firstSeq = seq;
         Map<Integer, String> refused = new HashMap<>();
         for (int i = 1; i + 1 < answer.size(); i += 2) {
             refused.put(Integer.parseInt(String.valueOf(answer.get(i))), String.valueOf(answer.get(i + 1)));
@@ -221,6 +234,9 @@ final class LogAppender {
                 }
             }
             index += p.entries();
+        }
+        if (seq > firstSeq) {
+            call.numbered(seq - 1);
         }
     }
 
@@ -253,7 +269,7 @@ final class LogAppender {
                 p.done().tryEmitError(failure);
             }
         }
-        link.down(error).subscribe();
+        call.failed(error);
         callSentAt = 0;
         draining.set(false);
         drain();

@@ -67,23 +67,6 @@ record LogEntry(long seq, String kind, String value) {
     /** Held messages were delivered: {@code origin, uid, up-to seq}. */
     static final String TOOK_HELD = "o";
 
-    /**
-     * An entry as the partitioned log publishes and holds it, {@code seq FIELD kind FIELD value}
-     * ({@link Scripts#PARTITION_APPEND}); {@code null} when the text is not one.
-     */
-    static @org.jspecify.annotations.Nullable LogEntry ofPayload(String payload) {
-        int a = payload.indexOf(FIELD);
-        int b = a < 0 ? -1 : payload.indexOf(FIELD, a + 1);
-        if (b < 0) {
-            return null;
-        }
-        try {
-            return new LogEntry(Long.parseLong(payload, 0, a, 10), payload.substring(a + 1, b), payload.substring(b + 1));
-        } catch (NumberFormatException e) {
-            return null;
-        }
-    }
-
     static String fields(String... fields) {
         return String.join(String.valueOf(FIELD), fields);
     }

@@ -84,8 +84,13 @@ final class PartitionFeed implements AutoCloseable {
         boolean recoverWhenStarted;
         boolean recovering;
         boolean recoverAgain;
+        /**
+         * The last number a recovery handed on: entries up to it may still arrive live afterwards, and are
+         * the same entries again, not numbers used twice.
+         */
+        long recoveredUpTo;
         /** What arrived live while recovering, by sequence number. */
-        final TreeMap<Long, LogEntry> held = new TreeMap<>();
+        final TreeMap<Long, PartitionLog.Published> held = new TreeMap<>();
     }
 
     private final PartitionLayout layout;
@@ -94,6 +99,7 @@ final class PartitionFeed implements AutoCloseable {
     private final Receiver receiver;
     private final Duration linger;
     private final Duration timeout;
+    private final RedisSettings settings;
     private final Part[] parts;
     /** Guarded by itself. */
     private final Map<String, Held> channels = new HashMap<>();
@@ -122,13 +128,14 @@ final class PartitionFeed implements AutoCloseable {
     };
 
     PartitionFeed(AbstractRedisClient client, PartitionLayout layout, List<PartitionLog> logs,
-                  ReactiveStringRedisTemplate redis, Receiver receiver, Duration linger, Duration timeout) {
+                  ReactiveStringRedisTemplate redis, Receiver receiver, Duration linger, RedisSettings settings) {
         this.layout = layout;
         this.logs = logs;
         this.redis = redis;
         this.receiver = receiver;
         this.linger = linger;
-        this.timeout = timeout;
+        this.settings = settings;
+        this.timeout = settings.timeout();
         this.client = client;
         this.parts = new Part[layout.count()];
         for (int i = 0; i < parts.length; i++) {
@@ -201,15 +208,17 @@ final class PartitionFeed implements AutoCloseable {
             held = channels.get(full);
             if (held == null) {
                 firstInPartition = heldIn(k).isEmpty();
+                // the first channel of a partition here: nothing of the partition is on its way to this node,
+                // so where the partition stands before the subscription is where a recovery may start
+                Mono<Void> before = firstInPartition ? readFloor(k) : Mono.empty();
                 // a failed subscription is not kept: the next acquirer subscribes again
-                held = new Held(k, subscribe(full).cache(done -> Duration.ofNanos(Long.MAX_VALUE),
+                held = new Held(k, before.then(subscribe(full)).cache(done -> Duration.ofNanos(Long.MAX_VALUE),
                         error -> Duration.ZERO, () -> Duration.ofNanos(Long.MAX_VALUE)));
                 channels.put(full, held);
             }
             held.refs++;
             held.generation++;
         }
-        boolean first = firstInPartition;
         return held.subscribed
                 .then(redis.opsForValue().get(logs.get(k).keys.seq()).map(Long::parseLong).defaultIfEmpty(0L))
                 .timeout(timeout)
@@ -217,12 +226,6 @@ final class PartitionFeed implements AutoCloseable {
                     Part part = parts[k];
                     boolean recoverNow = false;
                     synchronized (part) {
-                        if (first) {
-                            // nothing of the partition was on its way to this node: start from here, so a
-                            // recovery reads from a recent number rather than the start of the stream
-                            PartitionLog p = logs.get(k);
-                            p.received = Math.max(p.received, seq);
-                        }
                         if (!part.started) {
                             part.started = true;
                             recoverNow = part.recoverWhenStarted;
@@ -234,6 +237,15 @@ final class PartitionFeed implements AutoCloseable {
                     }
                 })
                 .doOnError(e -> release(k, channel));
+    }
+
+    private Mono<Void> readFloor(int k) {
+        PartitionLog p = logs.get(k);
+        return redis.opsForValue().get(p.keys.seq()).map(Long::parseLong).doOnNext(seq -> {
+            synchronized (parts[k]) {
+                p.floor = Math.max(p.floor, seq);
+            }
+        }).then();
     }
 
     /** One user fewer; the last one's release unsubscribes after the linger, unless it is acquired again. */
@@ -297,32 +309,64 @@ final class PartitionFeed implements AutoCloseable {
         if (k < 0) {
             return;
         }
-        LogEntry entry = LogEntry.ofPayload(payload);
-        if (entry == null) {
+        PartitionLog.Published published = PartitionLog.Published.parse(payload);
+        if (published == null) {
             log.warn("Ignoring a malformed entry on {}", channel);
             return;
         }
         Part part = parts[k];
         synchronized (part) {
             if (part.recovering) {
-                part.held.put(entry.seq(), entry);
+                part.held.put(published.entry().seq(), published);
             } else {
-                hand(k, entry);
+                hand(k, published);
             }
         }
     }
 
-    /** Caller holds the partition's lock. An entry sent on two of this node's channels comes twice, in a row. */
-    private void hand(int k, LogEntry entry) {
+    /**
+     * Caller holds the partition's lock. Entries come in the partition's order on one connection, so a
+     * number seen before is either the same entry again (sent on two of this node's channels: it comes
+     * twice in a row) or a number used twice: Redis went back (a replica that lagged was promoted) and
+     * numbered on from there. Then, and when the partition has a new epoch, the partition's sessions are told
+     * they lost entries, and a number used twice makes this node start a new epoch, so no cursor names two
+     * messages.
+     */
+    private void hand(int k, PartitionLog.Published published) {
         PartitionLog p = logs.get(k);
-        if (entry.seq() <= p.received) {
+        LogEntry entry = published.entry();
+        if (!published.epoch().equals(p.epoch)) {
+            if (p.leftEpoch(published.epoch())) {
+                return; // of an epoch this node left, still on its way
+            }
+            log.warn("Partition {} has a new epoch {}: Redis lost data; its sessions here get a reset", k, published.epoch());
+            p.adopt(published.epoch());
+            lost(k);
+        } else if (entry.seq() < p.received && entry.seq() > parts[k].recoveredUpTo) {
+            log.warn("Partition {} numbered entry {} again after {}: Redis went back in time; its sessions here get a"
+                    + " reset and the partition a new epoch", k, entry.seq(), p.received);
+            lost(k);
+            p.resync(redis, settings, true).subscribe(null, e -> log.debug("Partition {} could not resync: {}", k, e.toString()));
             return;
+        } else if (entry.seq() <= p.received) {
+            return; // the same entry again: sent on two channels, or recovered before it arrived live
         }
         p.received = entry.seq();
+        p.hashedSeq = entry.seq();
+        p.receivedHash = entry.value().hashCode();
         try {
             receiver.received(k, entry);
         } catch (RuntimeException e) {
             log.error("Skipping entry {} of partition {} that this node cannot apply", entry.seq(), k, e);
+        }
+    }
+
+    /** Caller holds the partition's lock. */
+    private void lost(int k) {
+        try {
+            receiver.lost(k);
+        } catch (RuntimeException e) {
+            log.error("Partition {}'s sessions could not be told they lost entries", k, e);
         }
     }
 
@@ -341,7 +385,8 @@ final class PartitionFeed implements AutoCloseable {
                 return;
             }
             part.recovering = true;
-            from = logs.get(k).received;
+            PartitionLog p = logs.get(k);
+            from = Math.max(p.received, p.floor);
         }
         read(k, from);
     }
@@ -371,9 +416,11 @@ final class PartitionFeed implements AutoCloseable {
 
     /** What a recovery read: the entries on this node's channels, how far it read, whether some were gone. */
     private static final class Recovered {
-        final List<LogEntry> entries = new ArrayList<>();
+        final List<PartitionLog.Published> entries = new ArrayList<>();
         long last;
         boolean lost;
+        /** The stream holds another entry under the last number received: Redis went back in time. */
+        boolean wentBack;
         /** The stream held nothing from the position on: whether entries were lost, the sequence says. */
         boolean empty;
 
@@ -392,16 +439,23 @@ final class PartitionFeed implements AutoCloseable {
         return redis.opsForStream().range(logs.get(k).keys.log(), range, Limit.limit().count(RECOVER_COUNT))
                 .collectList()
                 .flatMap(page -> {
+                    PartitionLog p = logs.get(k);
                     if (first && !page.isEmpty() && seq(page.get(0)) > from + 1) {
                         into.lost = true; // what came between is trimmed, and may have been this node's
+                    }
+                    if (first && from > 0 && p.hashedSeq == from && !page.isEmpty() && seq(page.get(0)) == from
+                            && !sameEntry(page.get(0), p.epoch, p.receivedHash)) {
+                        into.lost = true; // the number names another entry now: Redis went back
+                        into.wentBack = true;
                     }
                     into.empty = first && page.isEmpty();
                     for (MapRecord<String, Object, Object> record : page) {
                         long seq = seq(record);
                         into.last = Math.max(into.last, seq);
-                        if (seq > from && onAny(String.valueOf(record.getValue().get("c")), mine)) {
-                            Map<Object, Object> f = record.getValue();
-                            into.entries.add(new LogEntry(seq, String.valueOf(f.get("k")), String.valueOf(f.get("v"))));
+                        Map<Object, Object> f = record.getValue();
+                        if (seq > from && onAny(String.valueOf(f.get("c")), mine)) {
+                            into.entries.add(new PartitionLog.Published(String.valueOf(f.get("e")),
+                                    new LogEntry(seq, String.valueOf(f.get("k")), String.valueOf(f.get("v")))));
                         }
                     }
                     return page.size() < RECOVER_COUNT ? Mono.just(into) : readFrom(k, into.last, false, mine, into);
@@ -415,18 +469,24 @@ final class PartitionFeed implements AutoCloseable {
             if (recovered.lost) {
                 log.warn("Partition {} no longer holds entries this node missed while its pub/sub connection was down:"
                         + " the sessions that read it get a reset", k);
-                receiver.lost(k);
+                lost(k);
             }
-            for (LogEntry entry : recovered.entries) {
-                hand(k, entry);
+            if (recovered.wentBack) {
+                logs.get(k).resync(redis, settings, true)
+                        .subscribe(null, e -> log.debug("Partition {} could not resync: {}", k, e.toString()));
+            } else {
+                for (PartitionLog.Published entry : recovered.entries) {
+                    hand(k, entry);
+                }
             }
-            for (LogEntry entry : part.held.values()) {
+            PartitionLog p = logs.get(k);
+            part.recoveredUpTo = Math.max(part.recoveredUpTo, p.received);
+            for (PartitionLog.Published entry : part.held.values()) {
                 hand(k, entry);
             }
             part.held.clear();
-            PartitionLog p = logs.get(k);
             // everything up to the last entry read is accounted for: the next recovery starts there
-            p.received = Math.max(p.received, recovered.last);
+            p.floor = Math.max(p.floor, recovered.last);
             part.recovering = false;
             again = part.recoverAgain;
             part.recoverAgain = false;
@@ -456,6 +516,11 @@ final class PartitionFeed implements AutoCloseable {
             }
         }
         return false;
+    }
+
+    private static boolean sameEntry(MapRecord<String, Object, Object> record, String epoch, int valueHash) {
+        Map<Object, Object> f = record.getValue();
+        return epoch.equals(String.valueOf(f.get("e"))) && String.valueOf(f.get("v")).hashCode() == valueHash;
     }
 
     private static long seq(MapRecord<String, Object, Object> record) {

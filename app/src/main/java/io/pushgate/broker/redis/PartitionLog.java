@@ -26,10 +26,26 @@ final class PartitionLog {
     /** The partition's epoch as this node last took it ({@link #sync}); entries of another are not applied. */
     volatile String epoch = NONE;
     /**
-     * The highest sequence number of this partition the node has received, live or recovered: the
-     * appends refuse when the partition's sequence is behind it (Redis lost data, see {@link Scripts#APPEND}).
+     * The highest sequence number of this partition the node has received, live or recovered. Written
+     * under the feed's lock of the partition.
      */
     volatile long received;
+    /**
+     * A number no entry of this node's channels after it has failed to arrive unnoticed: the partition's
+     * sequence read before its first channel here was subscribed, or as far as a recovery read. Recoveries
+     * read from the later of it and {@link #received}. Written under the feed's lock of the partition.
+     */
+    volatile long floor;
+    /**
+     * The last entry this node received and a hash of its value: a recovery finds the same entry under that
+     * number, or Redis went back. (Its {@link #received} may be further on, past entries of other nodes.)
+     */
+    volatile long hashedSeq;
+    volatile int receivedHash;
+    /** The highest number this node's own appends were given. */
+    private volatile long numbered;
+    /** Epochs this node left, newest last: their entries still on the way are dropped, not taken for a new one. */
+    private final java.util.Deque<String> left = new java.util.ArrayDeque<>();
 
     /**
      * @param heldPerUid the most entries held for one offline uid ({@code pushgate.history.max-messages})
@@ -55,7 +71,8 @@ final class PartitionLog {
                 args.add(Integer.toString(settings.logLength()));
                 args.add(keys.prefix());
                 args.add(Long.toString(settings.idempotencyWindow().toMillis()));
-                args.add(Long.toString(received));
+                // the appends refuse when the partition's sequence is behind what this node knows it reached
+                args.add(Long.toString(Math.max(received, numbered)));
                 args.add(publish);
                 args.add(Integer.toString(heldPerUid));
                 args.add(Integer.toString(heldUids));
@@ -63,7 +80,31 @@ final class PartitionLog {
                 return redis.execute(Scripts.PARTITION_APPEND,
                         List.of(keys.epoch(), keys.seq(), keys.log(), keys.holders()), args);
             }
+
+            @Override
+            public void failed(Throwable error) {
+                if (lostData(error)) {
+                    resync(redis, settings, false).subscribe(null, e -> { }); // the partition lost data
+                } else {
+                    link.down(error).subscribe(); // Redis cannot be reached
+                }
+            }
+
+            @Override
+            public void numbered(long seq) {
+                numbered = Math.max(numbered, seq);
+            }
         }, settings, limits, link);
+    }
+
+    /** Whether the script refused because the partition lost data (its epoch or numbers), anywhere in the causes. */
+    private static boolean lostData(Throwable error) {
+        for (Throwable t = error; t != null; t = t.getCause() == t ? null : t.getCause()) {
+            if (String.valueOf(t.getMessage()).startsWith("PUSHGATE_")) {
+                return true;
+            }
+        }
+        return false;
     }
 
     /**
@@ -71,14 +112,51 @@ final class PartitionLog {
      * (the {@link Scripts#INIT} rules, per partition). @return the partition's sequence number now
      */
     Mono<Long> sync(ReactiveStringRedisTemplate redis, String proposed, RedisSettings settings) {
+        return init(redis, proposed, settings, false);
+    }
+
+    /**
+     * Syncs after this node found the partition lost data: a fresh epoch when the partition still has the
+     * one this node holds and {@code force} (numbers were used twice), or when its sequence is behind.
+     */
+    Mono<Long> resync(ReactiveStringRedisTemplate redis, RedisSettings settings, boolean force) {
+        return init(redis, LogReader.freshEpoch(), settings, force);
+    }
+
+    private Mono<Long> init(ReactiveStringRedisTemplate redis, String proposed, RedisSettings settings, boolean force) {
         return redis.execute(Scripts.INIT, List.of(keys.epoch(), keys.seq(), keys.base()),
-                        List.of(epoch, Long.toString(received), proposed))
+                        List.of(epoch, Long.toString(Math.max(received, numbered)), proposed, force ? "1" : "0"))
                 .next()
                 .timeout(settings.timeout())
                 .map(answer -> {
-                    epoch = String.valueOf(answer.get(0));
+                    adopt(String.valueOf(answer.get(0)));
                     return Long.parseLong(String.valueOf(answer.get(1)));
                 });
+    }
+
+    /**
+     * Takes {@code newer} as the partition's epoch. @return whether it changed from one this node held:
+     * every cursor of the old one is void, so the partition's sessions must be told (reset)
+     */
+    synchronized boolean adopt(String newer) {
+        String old = epoch;
+        if (old.equals(newer)) {
+            return false;
+        }
+        epoch = newer;
+        if (old.equals(NONE)) {
+            return false;
+        }
+        left.addLast(old);
+        if (left.size() > 8) {
+            left.removeFirst();
+        }
+        return true;
+    }
+
+    /** Whether this node left the epoch: its entries still on the way are not a new epoch. */
+    synchronized boolean leftEpoch(String e) {
+        return left.contains(e);
     }
 
     /**
@@ -92,13 +170,33 @@ final class PartitionLog {
                 .map(held -> {
                     List<LogEntry> out = new ArrayList<>(held.size());
                     for (Object o : held) {
-                        LogEntry entry = LogEntry.ofPayload(String.valueOf(o));
-                        if (entry != null) { // only the append script writes there
-                            out.add(entry);
+                        Published p = Published.parse(String.valueOf(o));
+                        if (p != null && p.epoch().equals(epoch)) { // another epoch's: its cursors are void
+                            out.add(p.entry());
                         }
                     }
                     return out;
                 })
                 .defaultIfEmpty(List.of());
+    }
+
+    /** An entry as the partition publishes and holds it: {@code epoch FIELD seq FIELD kind FIELD value}. */
+    record Published(String epoch, LogEntry entry) {
+
+        /** @return {@code null} when the text is not one */
+        static @org.jspecify.annotations.Nullable Published parse(String payload) {
+            int e = payload.indexOf(LogEntry.FIELD);
+            int a = e < 0 ? -1 : payload.indexOf(LogEntry.FIELD, e + 1);
+            int b = a < 0 ? -1 : payload.indexOf(LogEntry.FIELD, a + 1);
+            if (b < 0) {
+                return null;
+            }
+            try {
+                return new Published(payload.substring(0, e), new LogEntry(Long.parseLong(payload, e + 1, a, 10),
+                        payload.substring(a + 1, b), payload.substring(b + 1)));
+            } catch (NumberFormatException x) {
+                return null;
+            }
+        }
     }
 }

@@ -138,7 +138,8 @@ final class Scripts {
 
     /**
      * KEYS: epoch, seq, base. ARGV: the epoch this node holds, the sequence number it has reached, a fresh
-     * epoch it proposes. Keeps an existing epoch, unless Redis lost data: the epoch key is gone (Redis
+     * epoch it proposes, and optionally {@code 1} to start it even though the sequence is not behind (a
+     * partition whose numbers a node saw used twice: Redis went back, and others numbered on since). Keeps an existing epoch, unless Redis lost data: the epoch key is gone (Redis
      * restarted empty, or was flushed) or the sequence is behind what this node has already applied (Redis
      * came back from an older snapshot). Then it starts the proposed epoch, numbered on from past anything
      * this node has seen, and records that number as the epoch's base: nodes adopting the epoch read the log
@@ -150,7 +151,7 @@ final class Scripts {
             local epoch = redis.call('GET', KEYS[1])
             local seq = tonumber(redis.call('GET', KEYS[2]) or '0')
             local seen = tonumber(ARGV[2])
-            if not epoch or (epoch == ARGV[1] and seq < seen) then
+            if not epoch or (epoch == ARGV[1] and (seq < seen or ARGV[4] == '1')) then
               if seq < seen then
                 seq = seen
                 redis.call('SET', KEYS[2], seq)
@@ -209,8 +210,9 @@ final class Scripts {
      *
      * <p>Refuses as {@link #APPEND} does when the partition lost data (PUSHGATE_EPOCH, PUSHGATE_BEHIND):
      * nothing is written then. Otherwise each entry takes the partition's next number, goes into its
-     * stream with its channels (field {@code c}, so a node recovering after a lost pub/sub connection reads
-     * only its own), and is published on each channel as {@code seq \\31 kind \\31 value}, in the same
+     * stream with its epoch and channels (fields {@code e}, {@code c}: a node recovering after a lost pub/sub
+     * connection reads only its own), and is published on each channel as {@code epoch \\31 seq \\31 kind
+     * \\31 value}, in the same
      * atomic call: a subscriber sees the partition's entries in its order, and one that missed some finds
      * them in the stream. {@code M} entries are idempotent messages, as in {@link #APPEND}, with the key in
      * the partition, so a publish that spans partitions is delivered once per partition when retried.
@@ -256,11 +258,11 @@ final class Scripts {
               if not skip then
                 local seq = redis.call('INCR', KEYS[2])
                 if not first then first = seq end
-                redis.call('XADD', KEYS[3], 'MAXLEN', '~', ARGV[2], seq .. '-0', 'k', kind, 'c', channels, 'v', v)
+                redis.call('XADD', KEYS[3], 'MAXLEN', '~', ARGV[2], seq .. '-0', 'e', ARGV[1], 'k', kind, 'c', channels, 'v', v)
                 if idem then
                   redis.call('SET', idem[1], ARGV[1] .. '\\31' .. seq .. '\\31' .. idem[2], 'PX', window)
                 end
-                local payload = seq .. '\\31' .. kind .. '\\31' .. v
+                local payload = ARGV[1] .. '\\31' .. seq .. '\\31' .. kind .. '\\31' .. v
                 for channel in string.gmatch(channels, '[^\\30]+') do
                   if string.sub(channel, 1, 1) == '+' then
                     local ttl, uid = string.match(channel, '^%+(%d+):(.*)$')
@@ -297,7 +299,7 @@ final class Scripts {
 
     /**
      * KEYS: the uid's hold list, the partition's holders. ARGV: uid. Takes the entries held for the uid
-     * (each {@code seq \\31 kind \\31 value}, oldest first) and forgets them, in one step: the node where the
+     * (each {@code epoch \\31 seq \\31 kind \\31 value}, oldest first) and forgets them, in one step: the node where the
      * uid's first session connects delivers them, and no other node can take them again.
      */
     @SuppressWarnings({"rawtypes", "unchecked"})

@@ -11,6 +11,7 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.stream.IntStream;
 
 import io.pushgate.codec.JsonFrames;
+import io.pushgate.core.BrokerUnavailableException;
 import io.pushgate.core.Limits;
 import io.pushgate.core.Publication;
 import io.pushgate.core.PublishResult;
@@ -77,7 +78,7 @@ abstract class PartitionFeedBehaviour {
                 public void lost(int partition) {
                     lost.add(partition);
                 }
-            }, Duration.ofMillis(50), SETTINGS.timeout());
+            }, Duration.ofMillis(50), SETTINGS);
             JsonMapper mapper = JsonMapper.builder().build();
             PushNode node = new PushNode(name, Limits.DEFAULTS, new JsonFrames(mapper),
                     new InMemoryHistory(Duration.ofMinutes(2), 100, Clock.systemUTC()), Clock.systemUTC());
@@ -131,6 +132,9 @@ abstract class PartitionFeedBehaviour {
 
     /** Empties partition {@code k}'s stream. */
     abstract void trim(int k);
+
+    /** Sends a command to the master that holds {@code key}. */
+    abstract String onMaster(String key, String... command);
 
     /** Two uids in one partition, one in another, and a third in the first. */
     static String[] uids() {
@@ -306,6 +310,41 @@ abstract class PartitionFeedBehaviour {
             assertThat(a.takeHeld(u[1])).as("the soonest to end went").isEmpty();
             assertThat(a.takeHeld(u[0])).singleElement().asString().contains("105");
             assertThat(a.takeHeld(u[3])).singleElement().asString().contains("401");
+        }
+    }
+
+    @Test
+    void aNumberUsedTwiceIsNoticedAndThePartitionGetsANewEpoch() {
+        String[] u = uids();
+        int k = LAYOUT.of(u[0]);
+        try (Node a = new Node("a"); Node b = new Node("b")) {
+            a.hold(u[0]);
+            for (int i = 0; i < 5; i++) {
+                b.push("x" + i, u[0]);
+            }
+            await().atMost(Duration.ofSeconds(5)).until(() -> a.received.size() == 5);
+            String before = a.logs.get(k).epoch;
+            long seq = Long.parseLong(onMaster(LAYOUT.keys(k).seq(), "GET", LAYOUT.keys(k).seq()));
+            // as a replica that lagged three entries behind would be, once promoted
+            String log = LAYOUT.keys(k).log();
+            onMaster(log, "XDEL", log, (seq - 2) + "-0", (seq - 1) + "-0", seq + "-0");
+            onMaster(log, "XSETID", log, (seq - 3) + "-0");
+            onMaster(log, "SET", LAYOUT.keys(k).seq(), Long.toString(seq - 3));
+            try (Node c = new Node("c")) { // has seen nothing of the partition: its append is not refused
+                c.push("reused", u[0]);
+                await().atMost(Duration.ofSeconds(5)).until(() -> !a.lost.isEmpty() && !a.logs.get(k).epoch.equals(before));
+                await().atMost(Duration.ofSeconds(10)).until(() -> {
+                    try {
+                        c.push("after", u[0]); // refused while c holds the old epoch; c resyncs and takes the new one
+                        return true;
+                    } catch (BrokerUnavailableException refused) {
+                        return false;
+                    }
+                });
+                await().atMost(Duration.ofSeconds(5)).until(() -> a.received.contains(k + ":after"));
+            }
+            assertThat(a.received).as("the entry under a used number is not delivered as if new").doesNotContain(k + ":reused");
+            assertThat(a.lost).containsOnly(k);
         }
     }
 }

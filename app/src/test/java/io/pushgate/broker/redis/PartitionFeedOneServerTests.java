@@ -52,4 +52,9 @@ class PartitionFeedOneServerTests extends PartitionFeedBehaviour {
     void trim(int k) {
         redis.command("XTRIM", LAYOUT.keys(k).log(), "MAXLEN", "0");
     }
+
+    @Override
+    String onMaster(String key, String... command) {
+        return redis.command(command);
+    }
 }

@@ -61,6 +61,18 @@ class PartitionFeedRedisClusterTests extends PartitionFeedBehaviour {
         }
     }
 
+    @Override
+    String onMaster(String key, String... command) {
+        for (int port : redis.ports()) {
+            try {
+                return redis.command(port, command);
+            } catch (IllegalStateException moved) { // another master holds it
+                assertThat(moved).hasMessageStartingWith("MOVED");
+            }
+        }
+        throw new IllegalStateException("no master holds " + key);
+    }
+
     @Test
     void thePartitionsSpreadOverTheMasters() {
         java.util.Set<String> slots = new java.util.HashSet<>();
