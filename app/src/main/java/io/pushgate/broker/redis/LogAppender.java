@@ -24,7 +24,7 @@ import reactor.core.publisher.Mono;
 import reactor.core.publisher.Sinks;
 
 /**
- * Appends entries to the cluster log: one queue, drained by one script call at a time, so entries reach
+ * Appends entries to one log, the cluster log or one partition of the partitioned log ({@link Call}): one queue, drained by one script call at a time, so entries reach
  * the log in the order they were queued. Whatever queued while a call was in flight goes in the next
  * call (up to {@value #BATCH} entries), and the entries queued together are never split between calls:
  * all of them reach the log, or none.
@@ -45,16 +45,34 @@ final class LogAppender {
     record Appended(long[] seqs, @Nullable String[] duplicates) {
     }
 
-    /** Entries appended by one script call, never split: {@code kindsAndValues} alternates kind and value. */
-    private record Pending(List<String> kindsAndValues, Sinks.@Nullable One<Appended> done) {
+    /**
+     * The script call that appends a batch to one log. Each entry is {@link #width} strings: kind and value
+     * for the cluster log; kind, channels and value for a partition.
+     */
+    interface Call {
+        int width();
 
-        int entries() {
-            return kindsAndValues.size() / 2;
+        /** Sends the batch's entries, flattened; answers as {@link Scripts#APPEND} does. */
+        @SuppressWarnings("rawtypes")
+        reactor.core.publisher.Flux<List> send(List<String> entries);
+
+        /** A call failed; its callers were told. The node resyncs what the failure says it must. */
+        void failed(Throwable error);
+
+        /** A call numbered entries up to {@code seq}. */
+        default void numbered(long seq) {
         }
     }
 
-    private final ReactiveStringRedisTemplate redis;
-    private final RedisKeys keys;
+    /** Entries appended by one script call, never split: {@code fields} holds {@code width} strings per entry. */
+    private record Pending(List<String> fields, int width, Sinks.@Nullable One<Appended> done) {
+
+        int entries() {
+            return fields.size() / width;
+        }
+    }
+
+    private final Call call;
     private final RedisSettings settings;
     private final Limits limits;
     private final ClusterLink link;
@@ -64,9 +82,39 @@ final class LogAppender {
     /** {@link System#nanoTime()} when the script call in flight was sent; 0 when none is. For diagnosis. */
     private volatile long callSentAt;
 
+    /** The cluster log's appender: the {@link Scripts#APPEND} script, which keeps presence and memberships too. */
     LogAppender(ReactiveStringRedisTemplate redis, RedisKeys keys, RedisSettings settings, Limits limits, ClusterLink link) {
-        this.redis = redis;
-        this.keys = keys;
+        this(new Call() {
+            @Override
+            public int width() {
+                return 2;
+            }
+
+            @Override
+            @SuppressWarnings("rawtypes")
+            public reactor.core.publisher.Flux<List> send(List<String> entries) {
+                List<String> args = new ArrayList<>(7 + entries.size());
+                args.add(link.epoch); // before the position: see ClusterLink.applied
+                String applied = Long.toString(link.applied);
+                args.add(Integer.toString(settings.logLength()));
+                args.add(keys.prefix());
+                args.add(Integer.toString(limits.groupsPerUid()));
+                args.add(Integer.toString(limits.membershipUids()));
+                args.add(Long.toString(settings.idempotencyWindow().toMillis()));
+                args.add(applied);
+                args.addAll(entries);
+                return redis.execute(Scripts.APPEND, List.of(keys.epoch(), keys.seq(), keys.log()), args);
+            }
+
+            @Override
+            public void failed(Throwable error) {
+                link.down(error).subscribe(); // the read loop resyncs: the epoch, the sequence, presence
+            }
+        }, settings, limits, link);
+    }
+
+    LogAppender(Call call, RedisSettings settings, Limits limits, ClusterLink link) {
+        this.call = call;
         this.settings = settings;
         this.limits = limits;
         this.link = link;
@@ -74,7 +122,7 @@ final class LogAppender {
 
     /** Queues an entry nobody waits for (session changes, restates); it goes with the next call. */
     void enqueue(LogEntry entry) {
-        queue.add(new Pending(List.of(entry.kind(), entry.value()), null));
+        queue.add(new Pending(List.of(entry.kind(), entry.value()), 2, null));
     }
 
     /** Queues one entry; completes with its sequence number once Redis has it. */
@@ -83,14 +131,14 @@ final class LogAppender {
     }
 
     /**
-     * Queues entries to append together ({@code kindsAndValues} alternates kind and value); completes with
-     * what became of each. Never waits forever: each script call gives up after the Redis timeout, so an
+     * Queues entries to append together ({@code fields}: {@link Call#width} strings per entry, for the cluster
+     * log kind and value); completes with what became of each. Never waits forever: each script call gives up after the Redis timeout, so an
      * answer later than twice that means the queue itself is stuck, which is logged with its state and
      * answered as Redis being unavailable instead of leaving the caller's request hanging.
      */
-    Mono<Appended> appendAll(List<String> kindsAndValues) {
+    Mono<Appended> appendAll(List<String> fields) {
         Sinks.One<Appended> done = Sinks.one();
-        Pending pending = new Pending(kindsAndValues, done);
+        Pending pending = new Pending(fields, call.width(), done);
         queue.add(pending);
         drain();
         Duration bound = settings.timeout().multipliedBy(2);
@@ -124,21 +172,13 @@ final class LogAppender {
             }
             return;
         }
-        List<String> args = new ArrayList<>(7 + entries * 2);
-        args.add(link.epoch); // before the position: see ClusterLink.applied
-        String applied = Long.toString(link.applied);
-        args.add(Integer.toString(settings.logLength()));
-        args.add(keys.prefix());
-        args.add(Integer.toString(limits.groupsPerUid()));
-        args.add(Integer.toString(limits.membershipUids()));
-        args.add(Long.toString(settings.idempotencyWindow().toMillis()));
-        args.add(applied);
+        List<String> fields = new ArrayList<>(entries * call.width());
         for (Pending p : batch) {
-            args.addAll(p.kindsAndValues());
+            fields.addAll(p.fields());
         }
         callSentAt = System.nanoTime();
         try {
-            redis.execute(Scripts.APPEND, List.of(keys.epoch(), keys.seq(), keys.log()), args)
+            call.send(fields)
                     .next()
                     .switchIfEmpty(Mono.error(() -> new IllegalStateException("the append script answered nothing")))
                     .timeout(settings.timeout())
@@ -165,6 +205,7 @@ final class LogAppender {
     /** Hands each Pending of the batch its share of the script's answer. */
     private void answer(List<Pending> batch, List<?> answer) {
         long seq = Long.parseLong(String.valueOf(answer.get(0))); // numbers follow on, skipping duplicates
+        long firstSeq = seq;
         Map<Integer, String> refused = new HashMap<>();
         for (int i = 1; i + 1 < answer.size(); i += 2) {
             refused.put(Integer.parseInt(String.valueOf(answer.get(i))), String.valueOf(answer.get(i + 1)));
@@ -193,6 +234,9 @@ final class LogAppender {
                 }
             }
             index += p.entries();
+        }
+        if (seq > firstSeq) {
+            call.numbered(seq - 1);
         }
     }
 
@@ -225,7 +269,7 @@ final class LogAppender {
                 p.done().tryEmitError(failure);
             }
         }
-        link.down(error).subscribe();
+        call.failed(error);
         callSentAt = 0;
         draining.set(false);
         drain();

@@ -240,7 +240,7 @@ final class LogReader {
     }
 
     /** A new history epoch, of the same form as the ones a node's history starts with. */
-    private static String freshEpoch() {
+    static String freshEpoch() {
         StringBuilder id = new StringBuilder(5);
         for (int i = 0; i < 5; i++) {
             id.append(EPOCH_ALPHABET.charAt(RANDOM.nextInt(EPOCH_ALPHABET.length())));

@@ -6,7 +6,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.atomic.AtomicInteger;
-import java.util.function.LongFunction;
 import java.util.function.Predicate;
 import java.util.function.Supplier;
 
@@ -14,14 +13,12 @@ import io.pushgate.core.Broker;
 import io.pushgate.core.BrokerRole;
 import io.pushgate.core.BrokerUnavailableException;
 import io.pushgate.core.ClusterEntry;
-import io.pushgate.core.Cursor;
 import io.pushgate.core.Hub;
 import io.pushgate.core.MembershipLimitException;
 import io.pushgate.core.NodeStats;
 import io.pushgate.core.Publication;
 import io.pushgate.core.PublishResult;
 import io.pushgate.core.Roster;
-import io.pushgate.core.Target;
 
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
@@ -156,34 +153,19 @@ public final class RedisBroker implements Broker, AutoCloseable {
         long ts = clock.millis();
         String epoch = link.epoch;
         List<String> entries = new ArrayList<>(publications.size() * 2);
-        List<LongFunction<PublishResult>> answers = new ArrayList<>(publications.size());
+        List<PreparedPublish> prepared = new ArrayList<>(publications.size());
         for (Publication publication : publications) {
-            Target target = publication.target();
-            List<String> online = new ArrayList<>();
-            List<String> offline = new ArrayList<>();
-            for (String uid : target.uids()) {
-                (node.isOnline(uid) ? online : offline).add(uid);
-            }
-            int sessions = node.reach(target);
-            List<String> holdFor = publication.ttlSeconds() > 0 && !target.all() ? offline : List.of();
-            String message = codec.encode(new ClusterEntry.Message(0, ts, publication, holdFor)).value();
-            String key = publication.idempotencyKey();
-            if (key == null) {
-                entries.add(LogEntry.MESSAGE);
-                entries.add(message);
-            } else {
-                entries.add(LogEntry.IDEMPOTENT_MESSAGE);
-                entries.add(LogEntry.fields(key, Long.toString(ts), Integer.toString(sessions),
-                        LogEntry.items(online), LogEntry.items(offline), message));
-            }
-            answers.add(seq -> new PublishResult(new Cursor(epoch, seq, ts).text(), sessions, online, offline));
+            PreparedPublish p = PreparedPublish.of(publication, node, codec, ts);
+            entries.add(p.kind());
+            entries.add(p.value());
+            prepared.add(p);
         }
         node.countPublished(publications.size());
         return appender.appendAll(entries).doFinally(signal -> pendingPublishes.addAndGet(-n)).map(appended -> {
-            List<PublishResult> results = new ArrayList<>(answers.size());
-            for (int i = 0; i < answers.size(); i++) {
+            List<PublishResult> results = new ArrayList<>(prepared.size());
+            for (int i = 0; i < prepared.size(); i++) {
                 String first = appended.duplicates()[i];
-                results.add(first != null ? LogAppender.duplicate(first) : answers.get(i).apply(appended.seqs()[i]));
+                results.add(first != null ? LogAppender.duplicate(first) : prepared.get(i).answer(epoch, appended.seqs()[i]));
             }
             return results;
         });

@@ -138,7 +138,8 @@ final class Scripts {
 
     /**
      * KEYS: epoch, seq, base. ARGV: the epoch this node holds, the sequence number it has reached, a fresh
-     * epoch it proposes. Keeps an existing epoch, unless Redis lost data: the epoch key is gone (Redis
+     * epoch it proposes, and optionally {@code 1} to start it even though the sequence is not behind (a
+     * partition whose numbers a node saw used twice: Redis went back, and others numbered on since). Keeps an existing epoch, unless Redis lost data: the epoch key is gone (Redis
      * restarted empty, or was flushed) or the sequence is behind what this node has already applied (Redis
      * came back from an older snapshot). Then it starts the proposed epoch, numbered on from past anything
      * this node has seen, and records that number as the epoch's base: nodes adopting the epoch read the log
@@ -150,7 +151,7 @@ final class Scripts {
             local epoch = redis.call('GET', KEYS[1])
             local seq = tonumber(redis.call('GET', KEYS[2]) or '0')
             local seen = tonumber(ARGV[2])
-            if not epoch or (epoch == ARGV[1] and seq < seen) then
+            if not epoch or (epoch == ARGV[1] and (seq < seen or ARGV[4] == '1')) then
               if seq < seen then
                 seq = seen
                 redis.call('SET', KEYS[2], seq)
@@ -196,6 +197,117 @@ final class Scripts {
               out[#out + 1] = x
             end
             return out
+            """, List.class);
+
+    /**
+     * The partitioned log's append (see {@code docs/partitioned-log.md}). KEYS: the partition's epoch, seq,
+     * log, holders. ARGV: epoch, max log length, the partition's key prefix, idempotency window ms, the
+     * highest sequence number of the partition this node has received, the publish command ({@code SPUBLISH}
+     * on Redis Cluster, where a script may publish on channels of its own slot, else {@code PUBLISH}), the
+     * most messages held per uid, the most uids the partition holds messages for, then
+     * kind/channels/value triples. Channels are separated by {@code \\30} and named relative to the prefix;
+     * an item {@code +<ttl ms>:<uid>} is no channel but a uid that was offline, to hold the entry for.
+     *
+     * <p>Refuses as {@link #APPEND} does when the partition lost data (PUSHGATE_EPOCH, PUSHGATE_BEHIND):
+     * nothing is written then. Otherwise each entry takes the partition's next number, goes into its
+     * stream with its epoch and channels (fields {@code e}, {@code c}: a node recovering after a lost pub/sub
+     * connection reads only its own), and is published on each channel as {@code epoch \\31 seq \\31 kind
+     * \\31 value}, in the same
+     * atomic call: a subscriber sees the partition's entries in its order, and one that missed some finds
+     * them in the stream. {@code M} entries are idempotent messages, as in {@link #APPEND}, with the key in
+     * the partition, so a publish that spans partitions is delivered once per partition when retried.
+     *
+     * <p><b>Holds.</b> A held entry goes to the list {@code hold:<uid>} (the newest {@code max per uid} kept,
+     * the list expiring with the longest ttl in it), and the uid into the holders sorted set, scored by that
+     * expiry. Expired holders leave the set here; past {@code max uids}, the holders whose holds end soonest
+     * lose them. So what a partition holds is bounded whatever the backend sends; {@link #TAKE_HELD} takes a
+     * uid's holds once, cluster-wide.
+     *
+     * <p>Returns {first sequence number taken (0 when none), then for each duplicate its index and
+     * {@code d} followed by the first answer}, all as strings.
+     */
+    @SuppressWarnings({"rawtypes", "unchecked"})
+    static final RedisScript<List> PARTITION_APPEND = RedisScript.of("""
+            if redis.call('GET', KEYS[1]) ~= ARGV[1] then
+              return redis.error_reply('PUSHGATE_EPOCH the partition epoch is gone: Redis lost its data')
+            end
+            if tonumber(redis.call('GET', KEYS[2]) or '0') < tonumber(ARGV[5]) then
+              return redis.error_reply('PUSHGATE_BEHIND the partition is behind what the node received: Redis lost its data')
+            end
+            local prefix, window, publish = ARGV[3], ARGV[4], ARGV[6]
+            local perUid, maxUids = tonumber(ARGV[7]), tonumber(ARGV[8])
+            local now = nil
+            local first = nil
+            local refused = {}
+            for i = 9, #ARGV, 3 do
+              local kind, channels, v = ARGV[i], ARGV[i + 1], ARGV[i + 2]
+              local skip = false
+              local idem = nil
+              if kind == 'M' then
+                local key, meta, rest = string.match(v, '^([^\\31]*)\\31([^\\31]*\\31[^\\31]*\\31[^\\31]*\\31[^\\31]*)\\31(.*)$')
+                local stored = redis.call('GET', prefix .. 'idem:' .. key)
+                if stored then
+                  refused[#refused + 1] = tostring((i - 9) / 3)
+                  refused[#refused + 1] = 'd' .. stored
+                  skip = true
+                else
+                  kind, v = 'm', rest
+                  idem = {prefix .. 'idem:' .. key, meta}
+                end
+              end
+              if not skip then
+                local seq = redis.call('INCR', KEYS[2])
+                if not first then first = seq end
+                redis.call('XADD', KEYS[3], 'MAXLEN', '~', ARGV[2], seq .. '-0', 'e', ARGV[1], 'k', kind, 'c', channels, 'v', v)
+                if idem then
+                  redis.call('SET', idem[1], ARGV[1] .. '\\31' .. seq .. '\\31' .. idem[2], 'PX', window)
+                end
+                local payload = ARGV[1] .. '\\31' .. seq .. '\\31' .. kind .. '\\31' .. v
+                for channel in string.gmatch(channels, '[^\\30]+') do
+                  if string.sub(channel, 1, 1) == '+' then
+                    local ttl, uid = string.match(channel, '^%+(%d+):(.*)$')
+                    if not now then
+                      local t = redis.call('TIME')
+                      now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+                      redis.call('ZREMRANGEBYSCORE', KEYS[4], '-inf', now)
+                    end
+                    local list = prefix .. 'hold:' .. uid
+                    redis.call('RPUSH', list, payload)
+                    redis.call('LTRIM', list, -perUid, -1)
+                    local untilMs = now + tonumber(ttl)
+                    local held = tonumber(redis.call('ZSCORE', KEYS[4], uid) or '0')
+                    if untilMs > held then
+                      redis.call('PEXPIREAT', list, untilMs)
+                      redis.call('ZADD', KEYS[4], untilMs, uid)
+                    end
+                    local over = redis.call('ZCARD', KEYS[4]) - maxUids
+                    if over > 0 then
+                      for idx, gone in ipairs(redis.call('ZPOPMIN', KEYS[4], over)) do
+                        if idx % 2 == 1 then redis.call('DEL', prefix .. 'hold:' .. gone) end
+                      end
+                    end
+                  else
+                    redis.call(publish, prefix .. channel, payload)
+                  end
+                end
+              end
+            end
+            local out = {tostring(first or 0)}
+            for _, x in ipairs(refused) do out[#out + 1] = x end
+            return out
+            """, List.class);
+
+    /**
+     * KEYS: the uid's hold list, the partition's holders. ARGV: uid. Takes the entries held for the uid
+     * (each {@code epoch \\31 seq \\31 kind \\31 value}, oldest first) and forgets them, in one step: the node where the
+     * uid's first session connects delivers them, and no other node can take them again.
+     */
+    @SuppressWarnings({"rawtypes", "unchecked"})
+    static final RedisScript<List> TAKE_HELD = RedisScript.of("""
+            local held = redis.call('LRANGE', KEYS[1], 0, -1)
+            redis.call('DEL', KEYS[1])
+            redis.call('ZREM', KEYS[2], ARGV[1])
+            return held
             """, List.class);
 
     /** KEYS: nodes, stats. ARGV: node, key prefix. A node stopping cleanly: it leaves at once. */
