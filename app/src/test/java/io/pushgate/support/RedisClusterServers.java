@@ -29,8 +29,9 @@ import org.jspecify.annotations.Nullable;
  * {@code myself} line), the one view that is authoritative for that node.
  *
  * <p>{@link #start()} returns only once every node reports {@code cluster_state:ok} (and, with replicas,
- * every replica's link to its master is up); {@link #close()} only once every process has exited. Node {@code p} keeps its cluster state in {@code target/nodes-<p>.conf}
- * (deleted before it starts and after it stops) and its output in {@code target/redis-cluster-<p>.log};
+ * every replica's link to its master is up); {@link #close()} only once every process has exited. Node
+ * {@code p} keeps its cluster state in {@code target/nodes-<p>.conf} and a replica's snapshot in
+ * {@code target/redis-cluster-<p>.d} (both deleted before it starts and after it stops) and its output in {@code target/redis-cluster-<p>.log};
  * {@code redis-cli}'s in {@code target/redis-cluster-create-<p1>.log}.
  * Persistence is off. Not thread-safe: one test thread starts and stops it.
  */
@@ -414,6 +415,9 @@ public final class RedisClusterServers implements AutoCloseable {
                     "--port", String.valueOf(port),
                     "--cluster-enabled", "yes",
                     "--cluster-config-file", state(port).toString(),
+                    // a replica writes its master's snapshot to its dir on sync, and a node loads a dump.rdb
+                    // found there at start (then refuses to join a new cluster: "not empty"): one dir per node
+                    "--dir", dir(port).toString(),
                     "--cluster-node-timeout", String.valueOf(NODE_TIMEOUT_MS),
                     "--save", "",
                     "--appendonly", "no",
@@ -450,9 +454,17 @@ public final class RedisClusterServers implements AutoCloseable {
         return Path.of("target", "nodes-" + port + ".conf").toAbsolutePath();
     }
 
+    /** The node's working directory, where a replica keeps the snapshot it synced. */
+    private static Path dir(int port) {
+        return Path.of("target", "redis-cluster-" + port + ".d").toAbsolutePath();
+    }
+
+    /** Deletes the node's cluster state and snapshot, and makes sure its working directory exists. */
     private static void deleteState(int port) {
         try {
             Files.deleteIfExists(state(port));
+            Files.createDirectories(dir(port));
+            Files.deleteIfExists(dir(port).resolve("dump.rdb"));
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
