@@ -89,15 +89,19 @@ public class RedisBrokerConfig {
             if (builder.build().getClientOptions().orElse(null) instanceof ClusterClientOptions current
                     && !current.getTopologyRefreshOptions().isPeriodicRefreshEnabled()) {
                 ClusterTopologyRefreshOptions refresh = current.getTopologyRefreshOptions();
-                builder.clientOptions(current.mutate().topologyRefreshOptions(ClusterTopologyRefreshOptions.builder()
+                // the same options but the period: the builder has no copy, so every other one is carried over
+                ClusterTopologyRefreshOptions.Builder withPeriod = ClusterTopologyRefreshOptions.builder()
                         .enablePeriodicRefresh(CLUSTER_REFRESH_PERIOD)
-                        .enableAdaptiveRefreshTrigger(refresh.getAdaptiveRefreshTriggers()
-                                .toArray(ClusterTopologyRefreshOptions.RefreshTrigger[]::new))
+                        .disableAllAdaptiveRefreshTriggers()
                         .adaptiveRefreshTriggersTimeout(refresh.getAdaptiveRefreshTimeout())
                         .refreshTriggersReconnectAttempts(refresh.getRefreshTriggersReconnectAttempts())
                         .dynamicRefreshSources(refresh.useDynamicRefreshSources())
-                        .closeStaleConnections(refresh.isCloseStaleConnections())
-                        .build()).build());
+                        .closeStaleConnections(refresh.isCloseStaleConnections());
+                if (!refresh.getAdaptiveRefreshTriggers().isEmpty()) {
+                    withPeriod.enableAdaptiveRefreshTrigger(refresh.getAdaptiveRefreshTriggers()
+                            .toArray(ClusterTopologyRefreshOptions.RefreshTrigger[]::new));
+                }
+                builder.clientOptions(current.mutate().topologyRefreshOptions(withPeriod.build()).build());
             }
         };
     }

@@ -98,8 +98,9 @@ class RedisClusterFailoverTests {
     void theNodesRedisClientRefreshesTheClusterTopologyOnRedirectsReconnectsAndEveryTwoSecondsUnlessToldOtherwise() {
         for (ClusterNode node : List.of(a, b)) {
             ClusterTopologyRefreshOptions refresh = refreshOptions(node);
-            assertThat(refresh.getAdaptiveRefreshTriggers())
-                    .contains(RefreshTrigger.MOVED_REDIRECT, RefreshTrigger.PERSISTENT_RECONNECTS);
+            assertThat(refresh.getAdaptiveRefreshTriggers()).as("Lettuce's defaults, kept").containsExactlyInAnyOrderElementsOf(
+                    ClusterTopologyRefreshOptions.DEFAULT_ADAPTIVE_REFRESH_TRIGGERS);
+            assertThat(refresh.getAdaptiveRefreshTriggers()).contains(RefreshTrigger.MOVED_REDIRECT, RefreshTrigger.PERSISTENT_RECONNECTS);
             assertThat(refresh.isPeriodicRefreshEnabled()).isTrue();
             assertThat(refresh.getRefreshPeriod()).isEqualTo(REFRESH_PERIOD);
         }
