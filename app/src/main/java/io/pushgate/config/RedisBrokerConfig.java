@@ -4,6 +4,8 @@ import java.time.Clock;
 import java.time.Duration;
 
 import io.lettuce.core.ClientOptions;
+import io.lettuce.core.cluster.ClusterClientOptions;
+import io.lettuce.core.cluster.ClusterTopologyRefreshOptions;
 import io.lettuce.core.resource.NettyCustomizer;
 import io.netty.channel.Channel;
 import io.pushgate.broker.redis.PublicationCodec;
@@ -33,6 +35,12 @@ import tools.jackson.databind.json.JsonMapper;
 public class RedisBrokerConfig {
 
     private static final Logger log = LoggerFactory.getLogger(RedisBrokerConfig.class);
+    /**
+     * How often the Redis Cluster client re-reads the cluster's topology when
+     * {@code spring.data.redis.lettuce.cluster.refresh.period} is not set: after a master dies, the node
+     * finds its promoted replica within this of the promotion.
+     */
+    static final Duration CLUSTER_REFRESH_PERIOD = Duration.ofSeconds(2);
 
     @Bean(destroyMethod = "close")
     RedisBroker redisBroker(PushNode node, ReactiveStringRedisTemplate redis, ReactiveRedisConnectionFactory factory,
@@ -61,6 +69,40 @@ public class RedisBrokerConfig {
             builder.clientOptions(current.mutate()
                     .disconnectedBehavior(ClientOptions.DisconnectedBehavior.REJECT_COMMANDS)
                     .build());
+        };
+    }
+
+    /**
+     * On Redis Cluster, re-reads the topology every {@link #CLUSTER_REFRESH_PERIOD} unless
+     * {@code spring.data.redis.lettuce.cluster.refresh.period} says otherwise. Lettuce's adaptive triggers
+     * (on by default) follow an operator's {@code CLUSTER FAILOVER} at once (the old master answers
+     * {@code MOVED}), but not a master's death: the only trigger then is the reconnects to the dead master,
+     * whose back-off doubles (attempts about 4, 8, 16, 33 and 63 s after the death, then every 30 s) and
+     * which refresh at most once per 5 s, so a refresh made just before the replica's promotion (which
+     * takes {@code cluster-node-timeout}, 15 s by default, and more) may be the last for up to 30 s, and
+     * all that time every publish answers 503. Each refresh asks every Redis node for its view (a
+     * connection and a {@code CLUSTER NODES} each): cheap at one per 2 s.
+     */
+    @Bean
+    LettuceClientConfigurationBuilderCustomizer pushgateFollowClusterFailovers() {
+        return builder -> {
+            if (builder.build().getClientOptions().orElse(null) instanceof ClusterClientOptions current
+                    && !current.getTopologyRefreshOptions().isPeriodicRefreshEnabled()) {
+                ClusterTopologyRefreshOptions refresh = current.getTopologyRefreshOptions();
+                // the same options but the period: the builder has no copy, so every other one is carried over
+                ClusterTopologyRefreshOptions.Builder withPeriod = ClusterTopologyRefreshOptions.builder()
+                        .enablePeriodicRefresh(CLUSTER_REFRESH_PERIOD)
+                        .disableAllAdaptiveRefreshTriggers()
+                        .adaptiveRefreshTriggersTimeout(refresh.getAdaptiveRefreshTimeout())
+                        .refreshTriggersReconnectAttempts(refresh.getRefreshTriggersReconnectAttempts())
+                        .dynamicRefreshSources(refresh.useDynamicRefreshSources())
+                        .closeStaleConnections(refresh.isCloseStaleConnections());
+                if (!refresh.getAdaptiveRefreshTriggers().isEmpty()) {
+                    withPeriod.enableAdaptiveRefreshTrigger(refresh.getAdaptiveRefreshTriggers()
+                            .toArray(ClusterTopologyRefreshOptions.RefreshTrigger[]::new));
+                }
+                builder.clientOptions(current.mutate().topologyRefreshOptions(withPeriod.build()).build());
+            }
         };
     }
 

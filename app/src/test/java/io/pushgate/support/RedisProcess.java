@@ -133,6 +133,15 @@ final class RedisProcess {
         }
     }
 
+    /** Kills the process as a crash would ({@code SIGKILL}: no shutdown, its sockets reset) and waits for it to exit. Idempotent. */
+    void kill() {
+        Process running = process;
+        if (running != null) {
+            running.destroyForcibly();
+        }
+        stop();
+    }
+
     /** As {@link #command(String, int, String...)} on this process's port. */
     @Nullable String command(String... args) {
         return command(name, port, args);
