@@ -198,10 +198,12 @@ public final class NodeMeters {
     }
 
     /** Adds one publish's deliveries, counted per transport slot by the fan-out; once per publish. */
+    /** Counts the deliveries per slot and sets each slot of {@code perSlot} back to 0 (the caller's scratch array). */
     void delivered(int[] perSlot) {
         for (int i = 0; i < perSlot.length; i++) {
             if (perSlot[i] != 0) {
                 deliveries[i].add(perSlot[i]);
+                perSlot[i] = 0;
             }
         }
     }

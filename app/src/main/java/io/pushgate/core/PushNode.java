@@ -610,7 +610,7 @@ public final class PushNode implements TransportRole, ApiRole, BrokerRole, Metri
             // before the gap, before anything after it
             reset = new Pending(encoder.reset(now.text()), newEpoch, now.seq(), now.ts(), issue(), allShards);
             for (Shard shard : shards) {
-                shard.queue.offer(reset);
+                shard.offer(reset);
             }
             commits.done(reset.ticket);
             gapResets++;
@@ -1049,12 +1049,22 @@ public final class PushNode implements TransportRole, ApiRole, BrokerRole, Metri
         prepare(p);
         int reached = complete(p);
         Target target = publication.target();
-        List<String> online = new ArrayList<>();
-        List<String> offline = new ArrayList<>();
         List<String> uids = target.uids();
-        for (int i = 0; i < uids.size(); i++) {
-            boolean on = target.all() ? !hub.uidView(uids.get(i)).isEmpty() : p.uidOnline[i];
-            (on ? online : offline).add(uids.get(i));
+        List<String> online;
+        List<String> offline;
+        if (uids.isEmpty()) {
+            online = List.of();
+            offline = List.of();
+        } else if (uids.size() == 1 && !target.all()) { // a uid push: no lists to grow
+            online = p.uidOnline[0] ? uids : List.of();
+            offline = p.uidOnline[0] ? List.of() : uids;
+        } else {
+            online = new ArrayList<>();
+            offline = new ArrayList<>();
+            for (int i = 0; i < uids.size(); i++) {
+                boolean on = target.all() ? !hub.uidView(uids.get(i)).isEmpty() : p.uidOnline[i];
+                (on ? online : offline).add(uids.get(i));
+            }
         }
         messagesIn.mark(1);
         messagesOut.mark(reached);
@@ -1100,14 +1110,14 @@ public final class PushNode implements TransportRole, ApiRole, BrokerRole, Metri
                                        @Nullable Collection<String> holdFor, long acceptedNanos) {
         Target target = publication.target();
         List<String> uids = target.uids();
-        int[] uidShards = new int[target.all() ? 0 : uids.size()];
+        int[] uidShards = target.all() || uids.isEmpty() ? NO_SHARDS : new int[uids.size()];
         long reach = target.all() ? allShards : 0;
         for (int i = 0; i < uidShards.length; i++) {
             uidShards[i] = hub.shardOf(uids.get(i));
             reach |= 1L << uidShards[i];
         }
         List<String> clients = target.all() ? List.of() : target.clients();
-        int[] clientShards = new int[clients.size()];
+        int[] clientShards = clients.isEmpty() ? NO_SHARDS : new int[clients.size()];
         pos.lock();
         try {
             long seq;
@@ -1143,7 +1153,7 @@ public final class PushNode implements TransportRole, ApiRole, BrokerRole, Metri
             Pending p = new Pending(publication, seq, ts, history.epoch(), issue(), holdFor, acceptedNanos,
                     reach, uidShards, clientShards);
             for (long r = reach; r != 0; r &= r - 1) {
-                shards[Long.numberOfTrailingZeros(r)].queue.offer(p);
+                shards[Long.numberOfTrailingZeros(r)].offer(p);
             }
             return p;
         } finally {
@@ -1166,15 +1176,15 @@ public final class PushNode implements TransportRole, ApiRole, BrokerRole, Metri
                 p.all = record(publication, Address.ALL, p, keepUntil);
                 return;
             }
-            Frame[] groupFrames = new Frame[target.groups().size()];
+            Frame[] groupFrames = target.groups().isEmpty() ? NO_FRAMES : new Frame[target.groups().size()];
             for (int i = 0; i < groupFrames.length; i++) {
                 groupFrames[i] = record(publication, Address.group(target.groups().get(i)), p, keepUntil);
             }
-            Frame[] uidFrames = new Frame[target.uids().size()];
+            Frame[] uidFrames = target.uids().isEmpty() ? NO_FRAMES : new Frame[target.uids().size()];
             for (int i = 0; i < uidFrames.length; i++) {
                 uidFrames[i] = record(publication, Address.uid(target.uids().get(i)), p, keepUntil);
             }
-            Frame[] clientFrames = new Frame[target.clients().size()];
+            Frame[] clientFrames = target.clients().isEmpty() ? NO_FRAMES : new Frame[target.clients().size()];
             for (int i = 0; i < clientFrames.length; i++) {
                 if (p.clientShards[i] >= 0) {
                     clientFrames[i] = record(publication, Address.client(target.clients().get(i)), p, keepUntil);
@@ -1239,24 +1249,30 @@ public final class PushNode implements TransportRole, ApiRole, BrokerRole, Metri
             }
         }
         if (p.publication != null) {
-            Frame[] frames = p.publication.target().all() ? new Frame[] {p.all} : null;
-            if (frames == null) {
-                int i = 0;
-                for (Frame[] kind : new Frame[][] {p.groupFrames, p.uidFrames, p.clientFrames}) {
-                    if (kind != null) {
-                        for (Frame frame : kind) {
-                            if (frame != null && !p.streamReached[i]) {
-                                frame.unsample(); // no session to write it now: a replay much later must not count as fan-out
-                            }
-                            i++;
-                        }
-                    }
-                }
+            if (!p.publication.target().all()) {
+                // no session to write it now: a replay much later must not count as fan-out
+                int i = unsampleUnreached(p.groupFrames, p, 0);
+                i = unsampleUnreached(p.uidFrames, p, i);
+                unsampleUnreached(p.clientFrames, p, i);
             } else if (p.all != null && !p.streamReached[p.streamReached.length - 1]) {
                 p.all.unsample();
             }
         }
         return p.reached.get();
+    }
+
+    /** Unsamples each frame of {@code kind} whose stream (numbered from {@code stream}) reached nobody. @return the next stream */
+    private static int unsampleUnreached(@Nullable Frame[] kind, Pending p, int stream) {
+        if (kind == null) {
+            return stream;
+        }
+        for (Frame frame : kind) {
+            if (frame != null && !p.streamReached[stream]) {
+                frame.unsample();
+            }
+            stream++;
+        }
+        return stream;
     }
 
     /**
@@ -1280,7 +1296,7 @@ public final class PushNode implements TransportRole, ApiRole, BrokerRole, Metri
         try {
             Pending head;
             long bit = 1L << shard.index;
-            while ((head = shard.queue.peek()) != null && head.ready && (last != null || head.seq <= upTo)) {
+            while ((head = shard.peek()) != null && head.ready && (last != null || head.seq <= upTo)) {
                 if (last != null && (last.left() & bit) == 0) {
                     break; // delivered here by another thread meanwhile
                 }
@@ -1290,7 +1306,7 @@ public final class PushNode implements TransportRole, ApiRole, BrokerRole, Metri
                 try {
                     deliver(shard, head);
                 } finally {
-                    shard.queue.poll();
+                    shard.poll();
                     head.doneIn(shard.index);
                 }
                 any = true;
@@ -1322,7 +1338,7 @@ public final class PushNode implements TransportRole, ApiRole, BrokerRole, Metri
         }
         Target target = p.publication.target();
         Set<String> excluded = target.excludeClients();
-        int[] delivered = new int[NodeMeters.MAX_TRANSPORTS]; // per delivery, not per shard: a line of this thread's own
+        int[] delivered = DELIVERED.get(); // this thread's own (not the shard's: its line would follow the shard's holder)
         int reached = 0;
         if (target.all()) {
             reached = deliver(hub.shardView(k), p.all, p.seq, excluded, null, delivered);
@@ -1382,9 +1398,14 @@ public final class PushNode implements TransportRole, ApiRole, BrokerRole, Metri
         }
         if (reached > 0) {
             p.reached.addAndGet(reached);
-            meters.delivered(delivered);
+            meters.delivered(delivered); // and clears it
         }
     }
+
+    /** Per meter slot, the sessions one delivery reached: all zero between deliveries. */
+    private static final ThreadLocal<int[]> DELIVERED = ThreadLocal.withInitial(() -> new int[NodeMeters.MAX_TRANSPORTS]);
+    private static final int[] NO_SHARDS = new int[0];
+    private static final Frame[] NO_FRAMES = new Frame[0];
 
     private static int deliver(Collection<Session> sessions, @Nullable Frame frame, long seq, Set<String> excluded,
                                @Nullable Set<Session> seen, int[] delivered) {
