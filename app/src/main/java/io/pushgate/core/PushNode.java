@@ -1220,6 +1220,7 @@ public final class PushNode implements TransportRole, ApiRole, BrokerRole, Metri
      * @return the sessions reached
      */
     private int complete(Pending p) {
+        int reached = 0; // where this thread delivered it; the rest is in p.reached
         int spins = 0;
         long left;
         int first = (int) Math.floorMod(p.seq, (long) shards.length); // publishers side by side start apart
@@ -1236,7 +1237,11 @@ public final class PushNode implements TransportRole, ApiRole, BrokerRole, Metri
                 }
                 if (shard.tryLock()) {
                     try {
-                        progressed |= deliverQueued(shard, p, Long.MAX_VALUE, true, spins >= HELP_AFTER);
+                        int own = deliverQueued(shard, p, Long.MAX_VALUE, true, spins >= HELP_AFTER);
+                        if (own >= 0) {
+                            progressed = true;
+                            reached += own;
+                        }
                     } finally {
                         shard.unlock();
                     }
@@ -1258,7 +1263,7 @@ public final class PushNode implements TransportRole, ApiRole, BrokerRole, Metri
                 p.all.unsample();
             }
         }
-        return p.reached.get();
+        return reached + p.reached.get();
     }
 
     /** Unsamples each frame of {@code kind} whose stream (numbered from {@code stream}) reached nobody. @return the next stream */
@@ -1285,14 +1290,17 @@ public final class PushNode implements TransportRole, ApiRole, BrokerRole, Metri
      * a while helps ({@link #HELP_AFTER}). Does nothing when called again from inside a delivery on
      * the same thread.
      *
-     * @return whether anything was delivered
+     * @return -1 when nothing was delivered, else the sessions {@code last} reached here when this call
+     *         delivered it (0 when it did not): the caller's own count, which no other thread writes; what a
+     *         publication reached where another thread delivered it is added to its {@link Pending#reached}
      */
-    private boolean deliverQueued(Shard shard, @Nullable Pending last, long upTo, boolean giveWay, boolean help) {
+    private int deliverQueued(Shard shard, @Nullable Pending last, long upTo, boolean giveWay, boolean help) {
         if (shard.draining) {
-            return false;
+            return -1;
         }
         shard.draining = true;
         boolean any = false;
+        int own = 0;
         try {
             Pending head;
             long bit = 1L << shard.index;
@@ -1304,7 +1312,12 @@ public final class PushNode implements TransportRole, ApiRole, BrokerRole, Metri
                     break; // another publisher's, which it is about to deliver itself: its sessions stay in its caches
                 }
                 try {
-                    deliver(shard, head);
+                    int r = deliver(shard, head);
+                    if (head == last) {
+                        own = r;
+                    } else if (r > 0) {
+                        head.reached.addAndGet(r);
+                    }
                 } finally {
                     shard.poll();
                     head.doneIn(shard.index);
@@ -1317,11 +1330,11 @@ public final class PushNode implements TransportRole, ApiRole, BrokerRole, Metri
         } finally {
             shard.draining = false;
         }
-        return any;
+        return any ? own : -1;
     }
 
     /** Caller holds the shard's lock: one publication (or a reset) to the shard's sessions it reaches. */
-    private void deliver(Shard shard, Pending p) {
+    private int deliver(Shard shard, Pending p) {
         int k = shard.index;
         shard.lastSeq = p.seq;
         shard.lastTs = Math.max(shard.lastTs, p.ts);
@@ -1334,7 +1347,7 @@ public final class PushNode implements TransportRole, ApiRole, BrokerRole, Metri
                 }
                 session.send(p.reset);
             }
-            return;
+            return 0;
         }
         Target target = p.publication.target();
         Set<String> excluded = target.excludeClients();
@@ -1397,9 +1410,9 @@ public final class PushNode implements TransportRole, ApiRole, BrokerRole, Metri
             }
         }
         if (reached > 0) {
-            p.reached.addAndGet(reached);
             meters.delivered(delivered); // and clears it
         }
+        return reached;
     }
 
     /** Per meter slot, the sessions one delivery reached: all zero between deliveries. */
