@@ -1118,13 +1118,14 @@ public final class PushNode implements TransportRole, ApiRole, BrokerRole, Metri
         }
         List<String> clients = target.all() ? List.of() : target.clients();
         int[] clientShards = clients.isEmpty() ? NO_SHARDS : new int[clients.size()];
+        long now = givenSeq < 0 ? clock.millis() : 0; // read before the lock, which it would lengthen; ts still only grows
         pos.lock();
         try {
             long seq;
             long ts;
             if (givenSeq < 0) {
                 seq = ++pos.lastSeq;
-                ts = Math.max(clock.millis(), pos.lastTs);
+                ts = Math.max(now, pos.lastTs);
                 pos.lastTs = ts;
             } else {
                 if (givenSeq <= pos.lastSeq) {
