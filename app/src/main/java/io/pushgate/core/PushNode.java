@@ -1170,7 +1170,7 @@ public final class PushNode implements TransportRole, ApiRole, BrokerRole, Metri
         try {
             Publication publication = p.publication;
             Target target = publication.target();
-            p.id = new Cursor(p.epoch, p.seq, p.ts).text();
+            p.id = Cursor.text(p.epoch, p.seq, p.ts);
             long ttlMillis = publication.ttlSeconds() * 1000L;
             long keepUntil = p.ts + Math.max(history.window().toMillis(), ttlMillis);
             if (target.all()) {
