@@ -1,5 +1,7 @@
 package io.pushgate.core;
 
+import java.nio.charset.StandardCharsets;
+
 /**
  * A position in a node's publish sequence: every publish takes the next {@code seq}, and a message's id
  * is the cursor just after it. Because one sequence orders every stream, one cursor names a position in
@@ -26,7 +28,51 @@ public record Cursor(String epoch, long seq, long ts) {
     }
 
     public String text() {
-        return epoch + "-" + Long.toString(seq, 36) + "-" + Long.toString(ts, 36);
+        return text(epoch, seq, ts);
+    }
+
+    /**
+     * {@code epoch-seq-ts}, the numbers in base 36: written into one array of the exact length. Every publish
+     * makes one (its id); {@code Long.toString(n, 36)} takes a 65-byte scratch array per call besides its
+     * result, so the concatenation allocated about 330 bytes, a quarter of a uid push's allocation.
+     */
+    static String text(String epoch, long seq, long ts) {
+        int e = epoch.length();
+        for (int i = 0; i < e; i++) {
+            if (epoch.charAt(i) >= 0x80) { // never from this server; kept exact for any other text
+                return epoch + "-" + Long.toString(seq, 36) + "-" + Long.toString(ts, 36);
+            }
+        }
+        int sd = digits(seq);
+        int td = digits(ts);
+        byte[] b = new byte[e + 1 + sd + 1 + td];
+        for (int i = 0; i < e; i++) {
+            b[i] = (byte) epoch.charAt(i);
+        }
+        b[e] = '-';
+        write(seq, b, e + 1 + sd);
+        b[e + 1 + sd] = '-';
+        write(ts, b, b.length);
+        return new String(b, StandardCharsets.ISO_8859_1);
+    }
+
+    private static int digits(long n) {
+        int d = 1;
+        while (n >= 36) {
+            n /= 36;
+            d++;
+        }
+        return d;
+    }
+
+    /** Writes non-negative {@code n} in base 36, lower case, ending just before {@code end}. */
+    private static void write(long n, byte[] b, int end) {
+        int at = end;
+        do {
+            int digit = (int) (n % 36);
+            b[--at] = (byte) (digit < 10 ? '0' + digit : 'a' + digit - 10);
+            n /= 36;
+        } while (n > 0);
     }
 
     /** @throws IllegalArgumentException with a message fit for a 400 answer */

@@ -197,11 +197,15 @@ public final class NodeMeters {
         return count;
     }
 
-    /** Adds one publish's deliveries, counted per transport slot by the fan-out; once per publish. */
+    /**
+     * Adds one delivery's sessions, counted per transport slot by the fan-out, and sets each slot of
+     * {@code perSlot} back to 0: it is the delivering thread's scratch array, reused for its next delivery.
+     */
     void delivered(int[] perSlot) {
         for (int i = 0; i < perSlot.length; i++) {
             if (perSlot[i] != 0) {
                 deliveries[i].add(perSlot[i]);
+                perSlot[i] = 0;
             }
         }
     }

@@ -42,6 +42,7 @@ final class Pending {
     final boolean newEpoch;
 
     // written by deliveries, read by the publisher once every shard is done
+    /** Sessions reached on shards where a thread other than the publisher delivered it (the publisher counts its own). */
     final AtomicInteger reached = new AtomicInteger();
     /** Per uid of the target: whether it had a session here. */
     final boolean[] uidOnline;

@@ -610,7 +610,7 @@ public final class PushNode implements TransportRole, ApiRole, BrokerRole, Metri
             // before the gap, before anything after it
             reset = new Pending(encoder.reset(now.text()), newEpoch, now.seq(), now.ts(), issue(), allShards);
             for (Shard shard : shards) {
-                shard.queue.offer(reset);
+                shard.offer(reset);
             }
             commits.done(reset.ticket);
             gapResets++;
@@ -1049,12 +1049,22 @@ public final class PushNode implements TransportRole, ApiRole, BrokerRole, Metri
         prepare(p);
         int reached = complete(p);
         Target target = publication.target();
-        List<String> online = new ArrayList<>();
-        List<String> offline = new ArrayList<>();
         List<String> uids = target.uids();
-        for (int i = 0; i < uids.size(); i++) {
-            boolean on = target.all() ? !hub.uidView(uids.get(i)).isEmpty() : p.uidOnline[i];
-            (on ? online : offline).add(uids.get(i));
+        List<String> online;
+        List<String> offline;
+        if (uids.isEmpty()) {
+            online = List.of();
+            offline = List.of();
+        } else if (uids.size() == 1 && !target.all()) { // a uid push: no lists to grow
+            online = p.uidOnline[0] ? uids : List.of();
+            offline = p.uidOnline[0] ? List.of() : uids;
+        } else {
+            online = new ArrayList<>();
+            offline = new ArrayList<>();
+            for (int i = 0; i < uids.size(); i++) {
+                boolean on = target.all() ? !hub.uidView(uids.get(i)).isEmpty() : p.uidOnline[i];
+                (on ? online : offline).add(uids.get(i));
+            }
         }
         messagesIn.mark(1);
         messagesOut.mark(reached);
@@ -1100,21 +1110,22 @@ public final class PushNode implements TransportRole, ApiRole, BrokerRole, Metri
                                        @Nullable Collection<String> holdFor, long acceptedNanos) {
         Target target = publication.target();
         List<String> uids = target.uids();
-        int[] uidShards = new int[target.all() ? 0 : uids.size()];
+        int[] uidShards = target.all() || uids.isEmpty() ? NO_SHARDS : new int[uids.size()];
         long reach = target.all() ? allShards : 0;
         for (int i = 0; i < uidShards.length; i++) {
             uidShards[i] = hub.shardOf(uids.get(i));
             reach |= 1L << uidShards[i];
         }
         List<String> clients = target.all() ? List.of() : target.clients();
-        int[] clientShards = new int[clients.size()];
+        int[] clientShards = clients.isEmpty() ? NO_SHARDS : new int[clients.size()];
+        long now = givenSeq < 0 ? clock.millis() : 0; // read before the lock, which it would lengthen; ts still only grows
         pos.lock();
         try {
             long seq;
             long ts;
             if (givenSeq < 0) {
                 seq = ++pos.lastSeq;
-                ts = Math.max(clock.millis(), pos.lastTs);
+                ts = Math.max(now, pos.lastTs);
                 pos.lastTs = ts;
             } else {
                 if (givenSeq <= pos.lastSeq) {
@@ -1143,7 +1154,7 @@ public final class PushNode implements TransportRole, ApiRole, BrokerRole, Metri
             Pending p = new Pending(publication, seq, ts, history.epoch(), issue(), holdFor, acceptedNanos,
                     reach, uidShards, clientShards);
             for (long r = reach; r != 0; r &= r - 1) {
-                shards[Long.numberOfTrailingZeros(r)].queue.offer(p);
+                shards[Long.numberOfTrailingZeros(r)].offer(p);
             }
             return p;
         } finally {
@@ -1159,22 +1170,22 @@ public final class PushNode implements TransportRole, ApiRole, BrokerRole, Metri
         try {
             Publication publication = p.publication;
             Target target = publication.target();
-            p.id = new Cursor(p.epoch, p.seq, p.ts).text();
+            p.id = Cursor.text(p.epoch, p.seq, p.ts);
             long ttlMillis = publication.ttlSeconds() * 1000L;
             long keepUntil = p.ts + Math.max(history.window().toMillis(), ttlMillis);
             if (target.all()) {
                 p.all = record(publication, Address.ALL, p, keepUntil);
                 return;
             }
-            Frame[] groupFrames = new Frame[target.groups().size()];
+            Frame[] groupFrames = target.groups().isEmpty() ? NO_FRAMES : new Frame[target.groups().size()];
             for (int i = 0; i < groupFrames.length; i++) {
                 groupFrames[i] = record(publication, Address.group(target.groups().get(i)), p, keepUntil);
             }
-            Frame[] uidFrames = new Frame[target.uids().size()];
+            Frame[] uidFrames = target.uids().isEmpty() ? NO_FRAMES : new Frame[target.uids().size()];
             for (int i = 0; i < uidFrames.length; i++) {
                 uidFrames[i] = record(publication, Address.uid(target.uids().get(i)), p, keepUntil);
             }
-            Frame[] clientFrames = new Frame[target.clients().size()];
+            Frame[] clientFrames = target.clients().isEmpty() ? NO_FRAMES : new Frame[target.clients().size()];
             for (int i = 0; i < clientFrames.length; i++) {
                 if (p.clientShards[i] >= 0) {
                     clientFrames[i] = record(publication, Address.client(target.clients().get(i)), p, keepUntil);
@@ -1210,6 +1221,7 @@ public final class PushNode implements TransportRole, ApiRole, BrokerRole, Metri
      * @return the sessions reached
      */
     private int complete(Pending p) {
+        int reached = 0; // where this thread delivered it; the rest is in p.reached
         int spins = 0;
         long left;
         int first = (int) Math.floorMod(p.seq, (long) shards.length); // publishers side by side start apart
@@ -1226,7 +1238,11 @@ public final class PushNode implements TransportRole, ApiRole, BrokerRole, Metri
                 }
                 if (shard.tryLock()) {
                     try {
-                        progressed |= deliverQueued(shard, p, Long.MAX_VALUE, true, spins >= HELP_AFTER);
+                        int own = deliverQueued(shard, p, Long.MAX_VALUE, true, spins >= HELP_AFTER);
+                        if (own >= 0) {
+                            progressed = true;
+                            reached += own;
+                        }
                     } finally {
                         shard.unlock();
                     }
@@ -1239,24 +1255,30 @@ public final class PushNode implements TransportRole, ApiRole, BrokerRole, Metri
             }
         }
         if (p.publication != null) {
-            Frame[] frames = p.publication.target().all() ? new Frame[] {p.all} : null;
-            if (frames == null) {
-                int i = 0;
-                for (Frame[] kind : new Frame[][] {p.groupFrames, p.uidFrames, p.clientFrames}) {
-                    if (kind != null) {
-                        for (Frame frame : kind) {
-                            if (frame != null && !p.streamReached[i]) {
-                                frame.unsample(); // no session to write it now: a replay much later must not count as fan-out
-                            }
-                            i++;
-                        }
-                    }
-                }
+            if (!p.publication.target().all()) {
+                // no session to write it now: a replay much later must not count as fan-out
+                int i = unsampleUnreached(p.groupFrames, p, 0);
+                i = unsampleUnreached(p.uidFrames, p, i);
+                unsampleUnreached(p.clientFrames, p, i);
             } else if (p.all != null && !p.streamReached[p.streamReached.length - 1]) {
                 p.all.unsample();
             }
         }
-        return p.reached.get();
+        return reached + p.reached.get();
+    }
+
+    /** Unsamples each frame of {@code kind} whose stream (numbered from {@code stream}) reached nobody. @return the next stream */
+    private static int unsampleUnreached(@Nullable Frame[] kind, Pending p, int stream) {
+        if (kind == null) {
+            return stream;
+        }
+        for (Frame frame : kind) {
+            if (frame != null && !p.streamReached[stream]) {
+                frame.unsample();
+            }
+            stream++;
+        }
+        return stream;
     }
 
     /**
@@ -1269,18 +1291,21 @@ public final class PushNode implements TransportRole, ApiRole, BrokerRole, Metri
      * a while helps ({@link #HELP_AFTER}). Does nothing when called again from inside a delivery on
      * the same thread.
      *
-     * @return whether anything was delivered
+     * @return -1 when nothing was delivered, else the sessions {@code last} reached here when this call
+     *         delivered it (0 when it did not): the caller's own count, which no other thread writes; what a
+     *         publication reached where another thread delivered it is added to its {@link Pending#reached}
      */
-    private boolean deliverQueued(Shard shard, @Nullable Pending last, long upTo, boolean giveWay, boolean help) {
+    private int deliverQueued(Shard shard, @Nullable Pending last, long upTo, boolean giveWay, boolean help) {
         if (shard.draining) {
-            return false;
+            return -1;
         }
         shard.draining = true;
         boolean any = false;
+        int own = 0;
         try {
             Pending head;
             long bit = 1L << shard.index;
-            while ((head = shard.queue.peek()) != null && head.ready && (last != null || head.seq <= upTo)) {
+            while ((head = shard.peek()) != null && head.ready && (last != null || head.seq <= upTo)) {
                 if (last != null && (last.left() & bit) == 0) {
                     break; // delivered here by another thread meanwhile
                 }
@@ -1288,9 +1313,14 @@ public final class PushNode implements TransportRole, ApiRole, BrokerRole, Metri
                     break; // another publisher's, which it is about to deliver itself: its sessions stay in its caches
                 }
                 try {
-                    deliver(shard, head);
+                    int r = deliver(shard, head);
+                    if (head == last) {
+                        own = r;
+                    } else if (r > 0) {
+                        head.reached.addAndGet(r);
+                    }
                 } finally {
-                    shard.queue.poll();
+                    shard.poll();
                     head.doneIn(shard.index);
                 }
                 any = true;
@@ -1301,11 +1331,11 @@ public final class PushNode implements TransportRole, ApiRole, BrokerRole, Metri
         } finally {
             shard.draining = false;
         }
-        return any;
+        return any ? own : -1;
     }
 
     /** Caller holds the shard's lock: one publication (or a reset) to the shard's sessions it reaches. */
-    private void deliver(Shard shard, Pending p) {
+    private int deliver(Shard shard, Pending p) {
         int k = shard.index;
         shard.lastSeq = p.seq;
         shard.lastTs = Math.max(shard.lastTs, p.ts);
@@ -1318,11 +1348,11 @@ public final class PushNode implements TransportRole, ApiRole, BrokerRole, Metri
                 }
                 session.send(p.reset);
             }
-            return;
+            return 0;
         }
         Target target = p.publication.target();
         Set<String> excluded = target.excludeClients();
-        int[] delivered = new int[NodeMeters.MAX_TRANSPORTS]; // per delivery, not per shard: a line of this thread's own
+        int[] delivered = DELIVERED.get(); // this thread's own (not the shard's: its line would follow the shard's holder)
         int reached = 0;
         if (target.all()) {
             reached = deliver(hub.shardView(k), p.all, p.seq, excluded, null, delivered);
@@ -1381,10 +1411,15 @@ public final class PushNode implements TransportRole, ApiRole, BrokerRole, Metri
             }
         }
         if (reached > 0) {
-            p.reached.addAndGet(reached);
-            meters.delivered(delivered);
+            meters.delivered(delivered); // and clears it
         }
+        return reached;
     }
+
+    /** Per meter slot, the sessions one delivery reached: all zero between deliveries. */
+    private static final ThreadLocal<int[]> DELIVERED = ThreadLocal.withInitial(() -> new int[NodeMeters.MAX_TRANSPORTS]);
+    private static final int[] NO_SHARDS = new int[0];
+    private static final Frame[] NO_FRAMES = new Frame[0];
 
     private static int deliver(Collection<Session> sessions, @Nullable Frame frame, long seq, Set<String> excluded,
                                @Nullable Set<Session> seen, int[] delivered) {

@@ -2,8 +2,9 @@ package io.pushgate.core;
 
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
-import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.locks.AbstractQueuedSynchronizer;
+
+import org.jspecify.annotations.Nullable;
 
 /**
  * One shard of a node's sessions (those whose uid hashes to it, {@link Hub#shardOf}): the queue of
@@ -21,18 +22,25 @@ final class Shard extends AbstractQueuedSynchronizer {
 
     private static final long serialVersionUID = 1L;
     private static final VarHandle WAITING;
+    private static final VarHandle NEXT;
 
     static {
         try {
             WAITING = MethodHandles.lookup().findVarHandle(Shard.class, "waiting", int.class);
+            NEXT = MethodHandles.lookup().findVarHandle(Node.class, "next", Node.class);
         } catch (ReflectiveOperationException e) {
             throw new ExceptionInInitializerError(e);
         }
     }
 
     final int index;
-    /** Put on under the node's sequence lock (so in sequence order), taken off under the lock. */
-    final transient ConcurrentLinkedQueue<Pending> queue = new ConcurrentLinkedQueue<>();
+    /**
+     * The queue's first node, whose item was taken (a dummy): read and moved on under this shard's lock only.
+     * The queue's end is {@link #tail}, written under the node's sequence lock only.
+     */
+    private transient Node head = new Node(null);
+    /** The queue's end, on a line of its own: publishers on other cores put on it while this shard delivers. */
+    private final transient Tail tail = new Tail(head);
     /** Threads waiting for the lock to connect, poll or beat: a delivering thread lets the shard go for them. */
     private volatile int waiting;
     /** Under the lock: a delivery is under way on this thread (a poll woken by it must not deliver again). */
@@ -45,6 +53,34 @@ final class Shard extends AbstractQueuedSynchronizer {
 
     Shard(int index) {
         this.index = index;
+    }
+
+    /**
+     * Puts a publication (or a reset) at the end of the queue. Caller holds the node's sequence lock: one
+     * thread at a time puts on, in sequence order, so no compare-and-set is needed (a
+     * {@code ConcurrentLinkedQueue} made two per publication and shard, and a third to take it off).
+     */
+    void offer(Pending p) {
+        Node n = new Node(p);
+        Node last = tail.node;
+        NEXT.setRelease(last, n); // publishes the node's item to the shard's next holder
+        tail.node = n;
+    }
+
+    /** The queue's first publication, or {@code null}. Caller holds this shard's lock. */
+    @Nullable Pending peek() {
+        Node first = (Node) NEXT.getAcquire(head);
+        return first == null ? null : first.item;
+    }
+
+    /** Takes the first publication off (there is one: the caller peeked it). Caller holds this shard's lock. */
+    void poll() {
+        Node old = head;
+        Node first = (Node) NEXT.getAcquire(old);
+        first.item = null; // the new dummy: keeps no publication alive
+        head = first;
+        // the old dummy is garbage; unlinked so that, promoted, it does not keep the nodes after it alive
+        NEXT.setOpaque(old, null);
     }
 
     /** Threads waiting to connect, poll or beat here. */
@@ -108,5 +144,30 @@ final class Shard extends AbstractQueuedSynchronizer {
     @Override
     protected boolean isHeldExclusively() {
         return getExclusiveOwnerThread() == Thread.currentThread();
+    }
+
+    /** A node of the queue: its item, and the next node, set once by the producer (with release). */
+    private static final class Node {
+        @Nullable Pending item;
+        @SuppressWarnings("unused") // through NEXT
+        private volatile @Nullable Node next;
+
+        Node(@Nullable Pending item) {
+            this.item = item;
+        }
+    }
+
+    /** The queue's last node, padded so that what publishers write is not on the lines the shard's holder writes. */
+    private static final class Tail {
+        @SuppressWarnings("unused")
+        private long p1, p2, p3, p4, p5, p6, p7;
+        /** Guarded by the node's sequence lock. */
+        Node node;
+        @SuppressWarnings("unused")
+        private long q1, q2, q3, q4, q5, q6, q7;
+
+        Tail(Node node) {
+            this.node = node;
+        }
     }
 }

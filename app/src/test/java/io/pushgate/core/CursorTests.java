@@ -16,6 +16,20 @@ class CursorTests {
     }
 
     @Test
+    void theTextIsWhatLongToStringInBase36Writes() {
+        long[] values = {0, 1, 9, 10, 35, 36, 37, 1295, 1296, 46655, 46656, 1767225600000L, Integer.MAX_VALUE,
+                Long.MAX_VALUE / 36, Long.MAX_VALUE - 1, Long.MAX_VALUE};
+        for (String epoch : new String[] {"k2v9q", "0", "é€x"}) {
+            for (long seq : values) {
+                for (long ts : values) {
+                    assertThat(new Cursor(epoch, seq, ts).text()).as("%s %d %d", epoch, seq, ts)
+                            .isEqualTo(epoch + "-" + Long.toString(seq, 36) + "-" + Long.toString(ts, 36));
+                }
+            }
+        }
+    }
+
+    @Test
     void parsingTheTextGivesTheSameCursorBack() {
         for (Cursor cursor : new Cursor[] {new Cursor("k2v9q", 47, 1767225600000L), new Cursor("0", 0, 0),
                 new Cursor("abc123", Long.MAX_VALUE, Long.MAX_VALUE)}) {

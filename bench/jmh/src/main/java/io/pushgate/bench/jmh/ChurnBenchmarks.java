@@ -55,7 +55,7 @@ public class ChurnBenchmarks {
 
     @Setup(Level.Trial)
     public void setUp() {
-        fixture = new CoreFixture(sessions);
+        fixture = new CoreFixture(sessions, false);
     }
 
     @TearDown(Level.Trial)

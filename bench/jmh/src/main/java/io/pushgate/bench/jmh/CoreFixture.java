@@ -32,13 +32,18 @@ final class CoreFixture implements AutoCloseable {
 
     final JsonFrames frames = new JsonFrames(JsonMapper.builder().build());
     final PushNode node;
-    final CountingTransport transport = new CountingTransport();
+    final CountingTransport transport;
     final TransportRole.Greeting greeting = (session, cursor) ->
             frames.welcome(session.clientId(), session.uid(), HEARTBEAT_MILLIS, session.groups(), cursor);
     final List<Session> sessions = new ArrayList<>();
 
-    /** {@code -Dpushgate.shards=N} (through {@code -jvmArgsAppend}) sets the node's shard count; else the node's default. */
-    CoreFixture(int sessionCount) {
+    /**
+     * {@code -Dpushgate.shards=N} (through {@code -jvmArgsAppend}) sets the node's shard count; else the node's default.
+     *
+     * @param tracked whether {@code transport.frames()} will be asked (the transport then keeps every outlet)
+     */
+    CoreFixture(int sessionCount, boolean tracked) {
+        transport = new CountingTransport(tracked);
         node = new PushNode("b", new Limits(1024, 10, 100), frames,
                 new InMemoryHistory(Duration.ofMinutes(2), 100, Clock.systemUTC()), Clock.systemUTC(),
                 Integer.getInteger("pushgate.shards", PushNode.defaultShards()));

@@ -47,7 +47,7 @@ public class PublishBenchmarks {
 
     @Setup(Level.Trial)
     public void setUp() {
-        fixture = new CoreFixture(sessions);
+        fixture = new CoreFixture(sessions, true);
         toUid = new Publication[sessions];
         for (int i = 0; i < sessions; i++) {
             toUid[i] = new Publication(Target.uid("u" + i), "message", CoreFixture.DATA, 0);
@@ -62,7 +62,7 @@ public class PublishBenchmarks {
     /** Every frame the node counted as delivered reached an outlet once, besides each session's welcome. */
     @TearDown(Level.Trial)
     public void tearDown() {
-        long offered = fixture.transport.frames.sum();
+        long offered = fixture.transport.frames();
         long expected = fixture.node.deliveredCount() + sessions;
         fixture.close();
         if (offered != expected) {
