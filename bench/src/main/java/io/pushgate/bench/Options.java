@@ -275,6 +275,11 @@ final class Options {
         }
     }
 
+    /** The {@code --ws-url} session number {@code n} goes to: round-robin over the first {@code --session-nodes}. */
+    URI sessionUrl(int n) {
+        return wsUrls.get(Math.floorMod(n, sessionNodes));
+    }
+
     boolean publishes() {
         return !scenario.equals("idle");
     }
