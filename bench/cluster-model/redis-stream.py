@@ -7,7 +7,7 @@ to REDIS_CPU, 0; the benchmark client to CLIENT_CPU, 1):
           calls it (one call in flight per node): entries/s and Redis's CPU per entry, from /proc;
   read:   XREAD COUNT n of those entries from 3 and 50 connections: Redis's CPU per call and per entry.
 
-Three runs of each. Run from the repository's root: python3 bench/cluster-model/redis-stream.py
+Three runs of each. Run from the repository's root: python3 bench/cluster-model/redis-stream.py [append] [read]
 """
 import os
 import re
@@ -35,8 +35,11 @@ def main():
             if cli('ping') == 'PONG':
                 break
             time.sleep(0.1)
-        append(server)
-        read(server)
+        parts = sys.argv[1:] or ['append', 'read']
+        if 'append' in parts:
+            append(server)
+        if 'read' in parts:
+            read(server)
     finally:
         server.terminate()
         server.wait()
@@ -81,7 +84,11 @@ def append(server):
 
 def read(server):
     cli('flushall')
-    cli(stdin=''.join(f'XADD {{pushgate}}:log {i}-0 k m v {VALUE}\n' for i in range(1, 20001)))
+    # redis-cli reads these lines as it reads typed commands: a value without quotes or spaces, of VALUE's size
+    filler = 'x' * len(VALUE)
+    cli(stdin=''.join(f'XADD {{pushgate}}:log {i}-0 k m v {filler}\n' for i in range(1, 20001)))
+    if cli('xlen', '{pushgate}:log') != '20000':
+        sys.exit('the stream to read was not filled')
     print(f'read: a stream of {cli("xlen", "{pushgate}:log")} entries', flush=True)
     for count in (1, 10, 100, 1000):
         for clients in (3, 50):
