@@ -19,11 +19,18 @@
 #   SERVER_JAR (app/target/pushgate.jar: the server to run, e.g. an older build to compare with),
 #   SERVER_JAVA (java: the server's JVM, e.g. /usr/lib/jvm/temurin-25-jdk-amd64/bin/java; the
 #   generator runs on the default java and reads the server's heap with the server JDK's jcmd),
-#   LOG_DIR (bench/target),
+#   LOG_DIR (bench/target), RUNS (a file: runs the generator once per line against the same servers, the
+#   line's options added to the command line's, e.g. a long --warmup on the first line and short ones after),
 #   BROKER (memory; redis starts a redis-server on REDIS_PORT, 16379, pinned to REDIS_CPU, GEN_CPU by
 #   default, and runs the nodes with pushgate.broker=redis), NODES (1; more starts that many nodes on
 #   PORT, PORT+1, ... all pinned to SERVER_CPU, implies BROKER=redis; sessions and publishes go
-#   round-robin over the nodes). With Redis, the Redis calls per publish are printed at the end.
+#   round-robin over the nodes). With Redis, the Redis calls per publish are printed at the end, and
+#   the generator reports each node's and Redis's CPU over the measured window (cpu_n0_pct,
+#   cpu_n0_us_per_publish, ..., cpu_redis_pct: its --cpu-pids). The generator option --session-nodes K
+#   puts every session on the first K nodes while publishes still go to all of them, e.g. every session
+#   on n0 and the uid publishes through n0, n1 and n2, to see what nodes that host none of the targets
+#   spend on the cluster log (the nodes share SERVER_CPU's core, so keep the rate below what fills it):
+#   NODES=3 bench/run.sh uid --session-nodes 1 --rate 4000
 #   EVENTS (0; 1 starts an event sink, bench's EventSink, on 127.0.0.1:SINK_PORT, 18090, pinned to
 #   GEN_CPU, and runs the nodes with pushgate.events.url pointing at it and a bench-only
 #   pushgate.events.secret; the generator reports the events it counted in the measured window as
@@ -227,16 +234,37 @@ events_report() { # what the sink received in all (the connect phase included), 
   grep -h "Backend events" "$LOG_DIR"/server-"$scenario"-*.log | head -5 >&2 || true
 }
 
+# with Redis: every node's and Redis's CPU over the measured window, by name (n0, n1, ..., redis)
+cpu_args=()
+if [[ $BROKER == redis ]]; then
+  cpu_pids=""
+  for ((n = 0; n < NODES; n++)); do cpu_pids+="${cpu_pids:+,}n$n=${server_pids[n]}"; done
+  cpu_args=(--cpu-pids "$cpu_pids,redis=$redis_pid")
+fi
+
 sink_args=()
 [[ $EVENTS == 1 ]] && sink_args=(--sink-url "http://127.0.0.1:$SINK_PORT")
 
 generator() { # generator N-of-GENERATORS, extra args
   PATH="$(dirname "$SERVER_JAVA"):$PATH" taskset -c "$GEN_CPU" "$GEN_JAVA" -Xms"$GEN_HEAP" -Xmx"$GEN_HEAP" -XX:+UseParallelGC -Djava.awt.headless=true -jar "$BENCH_JAR" \
     --scenario "$scenario" --ws-url "$ws_urls" --api-url "$api_urls" \
-    --jwt-secret "$JWT_SECRET" --api-key "$API_KEY" --server-pid "$server_pid" "${sink_args[@]}" "${pusher_args[@]}" "${defaults[@]}" "$@"
+    --jwt-secret "$JWT_SECRET" --api-key "$API_KEY" --server-pid "$server_pid" "${cpu_args[@]}" "${sink_args[@]}" "${pusher_args[@]}" "${defaults[@]}" "$@"
 }
 
-if [[ $GENERATORS -le 1 || $scenario == soak ]]; then
+if [[ -n ${RUNS:-} ]]; then
+  # one generator run per line of the RUNS file (its options after the command line's), against the same
+  # warm servers: a JIT that has finished stays finished (three nodes on one core take ~2 minutes)
+  status=0
+  while IFS= read -r line; do
+    [[ -z $line || $line == \#* ]] && continue
+    read -ra run_args <<<"$line"
+    echo "run: ${run_args[*]}" >&2
+    [[ $BROKER == redis ]] && redis-cli -p "$REDIS_PORT" config resetstat >/dev/null
+    generator "$@" "${run_args[@]}" || status=$?
+    redis_report
+  done <"$RUNS"
+  exit $status
+elif [[ $GENERATORS -le 1 || $scenario == soak ]]; then
   status=0
   generator "$@" || status=$?
   redis_report

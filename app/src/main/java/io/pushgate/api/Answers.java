@@ -55,7 +55,8 @@ final class Answers {
                         @JsonInclude(JsonInclude.Include.NON_NULL) @Nullable Long uptimeSeconds,
                         @JsonInclude(JsonInclude.Include.NON_NULL) @Nullable Long heapUsedBytes,
                         @JsonInclude(JsonInclude.Include.NON_NULL) @Nullable Long heapMaxBytes,
-                        boolean accepting, String broker, boolean healthy) {
+                        boolean accepting, String broker, boolean healthy,
+                        long brokerEntriesRead, long brokerMessagesRead) {
     }
 
     record Stats(List<NodeCounters> nodes, NodeCounters total) {

@@ -114,6 +114,8 @@ class ControlController {
             long dropped = 0;
             long lag = 0;
             long gapResets = 0;
+            long entriesRead = 0;
+            long messagesRead = 0;
             boolean accepting = true;
             boolean healthy = true;
             Map<String, Integer> byTransport = new HashMap<>();
@@ -127,13 +129,16 @@ class ControlController {
                 dropped += s.dropped();
                 lag = Math.max(lag, s.brokerLagMillis());
                 gapResets += s.gapResets();
+                entriesRead += s.brokerEntriesRead();
+                messagesRead += s.brokerMessagesRead();
                 accepting &= s.accepting();
                 healthy &= s.healthy();
                 s.sessionsByTransport().forEach((t, n) -> byTransport.merge(t, n, Integer::sum));
             }
             Answers.NodeCounters total = new Answers.NodeCounters("total", sessions, byTransport,
                     node.onlineUidCount(), node.groupCount(), in, out, inRate, outRate, dropped, lag, gapResets,
-                    null, null, null, null, accepting, all.isEmpty() ? NodeStats.BROKER_UNKNOWN : all.get(0).brokerState(), healthy);
+                    null, null, null, null, accepting, all.isEmpty() ? NodeStats.BROKER_UNKNOWN : all.get(0).brokerState(), healthy,
+                    entriesRead, messagesRead);
             return new Answers.Stats(nodes, total);
         });
     }
@@ -145,6 +150,7 @@ class ControlController {
                 s.messagesIn(), s.messagesOut(), s.messagesInPerSecond(), s.messagesOutPerSecond(), s.dropped(),
                 s.brokerLagMillis(), s.gapResets(), started ? s.startedAt() : null,
                 started ? Math.max(0, (System.currentTimeMillis() - s.startedAt()) / 1000) : null,
-                heap ? s.heapUsedBytes() : null, heap ? s.heapMaxBytes() : null, s.accepting(), s.brokerState(), s.healthy());
+                heap ? s.heapUsedBytes() : null, heap ? s.heapMaxBytes() : null, s.accepting(), s.brokerState(), s.healthy(),
+                s.brokerEntriesRead(), s.brokerMessagesRead());
     }
 }

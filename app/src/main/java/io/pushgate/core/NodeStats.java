@@ -21,12 +21,19 @@ import java.util.Map;
  * @param brokerState         {@link #BROKER_MEMORY} alone; with a cluster broker {@link #BROKER_UP} or
  *                            {@link #BROKER_DEGRADED} (cut off from the cluster, or reading it again after
  *                            a gap); {@link #BROKER_UNKNOWN} from a node of an older build
+ * @param brokerEntriesRead   cluster log entries of every kind (publishes, presence, memberships, kicks)
+ *                            the broker handed this node since start, read live (not the history read at
+ *                            start-up), whether or not any session here needed them; 0 alone and from a
+ *                            node of an older build
+ * @param brokerMessagesRead  the publishes among them: with one cluster log, every publish of the cluster
+ *                            whichever node's sessions it reaches; compare {@code messagesOut}
  */
 public record NodeStats(String node, int sessions, Map<String, Integer> sessionsByTransport, int uids,
                         int groups, long messagesIn, long messagesOut, double messagesInPerSecond,
                         double messagesOutPerSecond, long dropped,
                         long brokerLagMillis, long gapResets,
-                        long startedAt, long heapUsedBytes, long heapMaxBytes, boolean accepting, String brokerState) {
+                        long startedAt, long heapUsedBytes, long heapMaxBytes, boolean accepting, String brokerState,
+                        long brokerEntriesRead, long brokerMessagesRead) {
 
     public static final String BROKER_MEMORY = "memory";
     public static final String BROKER_UP = "up";
@@ -41,11 +48,21 @@ public record NodeStats(String node, int sessions, Map<String, Integer> sessions
                 messagesOutPerSecond, dropped, brokerLagMillis, gapResets, 0, 0, 0, true, BROKER_UNKNOWN);
     }
 
+    /** The counters of a node that did not count what it read from the broker (an older build): 0. */
+    public NodeStats(String node, int sessions, Map<String, Integer> sessionsByTransport, int uids, int groups,
+                     long messagesIn, long messagesOut, double messagesInPerSecond, double messagesOutPerSecond,
+                     long dropped, long brokerLagMillis, long gapResets, long startedAt, long heapUsedBytes,
+                     long heapMaxBytes, boolean accepting, String brokerState) {
+        this(node, sessions, sessionsByTransport, uids, groups, messagesIn, messagesOut, messagesInPerSecond,
+                messagesOutPerSecond, dropped, brokerLagMillis, gapResets, startedAt, heapUsedBytes, heapMaxBytes,
+                accepting, brokerState, 0, 0);
+    }
+
     /** The same snapshot with the broker's view of itself, which only the broker knows. */
     public NodeStats withBrokerState(String state) {
         return new NodeStats(node, sessions, sessionsByTransport, uids, groups, messagesIn, messagesOut,
                 messagesInPerSecond, messagesOutPerSecond, dropped, brokerLagMillis, gapResets, startedAt,
-                heapUsedBytes, heapMaxBytes, accepting, state);
+                heapUsedBytes, heapMaxBytes, accepting, state, brokerEntriesRead, brokerMessagesRead);
     }
 
     /** Whether the node takes sessions and reaches its cluster: what a load balancer's readiness asks. */

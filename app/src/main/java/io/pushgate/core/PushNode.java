@@ -91,6 +91,15 @@ public final class PushNode implements TransportRole, ApiRole, BrokerRole, Metri
     private volatile long brokerLagMillis;
     /** Times {@link #lostEntries} sent every session here a reset. */
     private volatile long gapResets;
+    /**
+     * Cluster entries the broker handed this node live ({@link #apply}), of every kind, and the messages
+     * among them: what this node read of the cluster's traffic, whether or not any session here was a
+     * target. Against {@link #messagesOut} it shows the work a node does for publishes it delivers to
+     * nobody; a broker that hands each node only what its sessions need keeps them apart from zero only
+     * for the addresses the node hosts. The entries read at start-up (history) are not counted.
+     */
+    private final AtomicLong brokerEntriesRead = new AtomicLong();
+    private final AtomicLong brokerMessagesRead = new AtomicLong();
     private final Bans bans = new Bans(Bans.MAX_BANS);
     private final ClusterLogApplier clusterLog;
     private volatile BackendEvents backend = BackendEvents.NONE;
@@ -345,7 +354,16 @@ public final class PushNode implements TransportRole, ApiRole, BrokerRole, Metri
 
     @Override
     public void apply(ClusterEntry entry) {
-        clusterLog.apply(entry);
+        try {
+            clusterLog.apply(entry);
+        } finally {
+            // counted once applied, so that a reader who sees the count also sees the entry's deliveries
+            // in messagesOut; an entry that could not be applied was read all the same
+            brokerEntriesRead.incrementAndGet();
+            if (entry instanceof ClusterEntry.Message) {
+                brokerMessagesRead.incrementAndGet();
+            }
+        }
     }
 
     @Override
@@ -1511,7 +1529,8 @@ public final class PushNode implements TransportRole, ApiRole, BrokerRole, Metri
         return new NodeStats(nodeId, hub.sessionCount(), byTransport, hub.uidCount(), hub.groupCount(),
                 messagesIn.total(), messagesOut.total(), messagesIn.perSecond(), messagesOut.perSecond(),
                 dropped.total(), brokerLagMillis, gapResets, startedAt, heap.totalMemory() - heap.freeMemory(),
-                heap.maxMemory(), accepting, NodeStats.BROKER_UNKNOWN); // the broker puts in its state
+                heap.maxMemory(), accepting, NodeStats.BROKER_UNKNOWN, // the broker puts in its state
+                brokerEntriesRead.get(), brokerMessagesRead.get());
     }
 
     public boolean isAccepting() {

@@ -107,9 +107,9 @@ final class Clients {
         }
     }
 
-    /** The client endpoint for session number {@code n}: round-robin over {@code --ws-url}. */
+    /** The client endpoint for session number {@code n}: round-robin over the first {@code --session-nodes} of {@code --ws-url}. */
     URI endpoint(int n) {
-        URI u = options.wsUrls.get(Math.floorMod(n, options.wsUrls.size()));
+        URI u = options.sessionUrl(n);
         boolean sse = options.transport.equals("sse");
         String scheme = u.getScheme() == null ? "ws" : u.getScheme();
         if (sse) {

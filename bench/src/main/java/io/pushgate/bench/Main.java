@@ -4,6 +4,7 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
@@ -155,6 +156,7 @@ public final class Main {
         }
         phase = "measure";
         long cpu0 = probe.cpuMicros();
+        long[] cpus0 = cpuOf(o.cpuPids);
         long published0 = metrics.published.sum();
         long received0 = metrics.received.sum();
         long requests0 = metrics.requests.sum();
@@ -167,6 +169,7 @@ public final class Main {
         sleep(o.duration);
         // the measured window alone, without the drain: what the steady load cost the server
         long cpuMeasured1 = probe.cpuMicros();
+        long[] cpus1 = cpuOf(o.cpuPids);
         double measured = (System.nanoTime() - m0) / 1e9;
         long published1 = metrics.published.sum();
         long received1 = metrics.received.sum();
@@ -319,9 +322,28 @@ public final class Main {
                 r.put("server_cpu_us_per_connect", connects > 0 && cpuMeasured >= 0 ? cpuMeasured / (double) connects : Double.NaN);
             }
         }
+        // the measured window alone, as server_cpu_measured_*: what each process spent on the steady load
+        int k = 0;
+        long publishes = published1 - published0;
+        for (Map.Entry<String, Long> p : o.cpuPids.entrySet()) {
+            long cpu = cpus0[k] >= 0 && cpus1[k] >= 0 ? cpus1[k] - cpus0[k] : -1;
+            r.put("cpu_" + p.getKey() + "_pct", cpu < 0 ? Double.NaN : cpu / 1e4 / Math.max(1e-9, measured))
+                    .put("cpu_" + p.getKey() + "_us_per_publish", cpu < 0 || publishes <= 0 ? Double.NaN : cpu / (double) publishes);
+            k++;
+        }
         ticker.shutdownNow();
         group.shutdownGracefully(0, 1, TimeUnit.SECONDS);
         return r.toString();
+    }
+
+    /** CPU time in µs of each process, in the map's order; -1 for one that cannot be read. */
+    private long[] cpuOf(Map<String, Long> pids) {
+        long[] out = new long[pids.size()];
+        int k = 0;
+        for (long pid : pids.values()) {
+            out[k++] = probe.cpuMicros(pid);
+        }
+        return out;
     }
 
     private Publisher.Targets targets(Tracker tracker, int[] live, int localGroups, long firstGroup) {

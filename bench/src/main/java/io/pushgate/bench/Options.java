@@ -31,6 +31,9 @@ final class Options {
               --ws-url URL[,URL…]         client endpoint base, round-robin (ws://127.0.0.1:8080); /ws or /sse is
                                           appended unless the URL has a path
               --api-url URL[,URL…]        API base, round-robin (http://127.0.0.1:8080)
+              --session-nodes K           sessions go round-robin over the first K --ws-url only, publishes
+                                          still over every --api-url: a cluster whose sessions all sit on
+                                          one node (1) while any node takes the publishes (all)
               --jwt-secret S              the server's pushgate.auth.jwt-secret (required)
               --api-key K                 one of the server's pushgate.api.keys (required unless idle)
               --source-ips K              spread client source addresses over 127.0.0.1..127.0.0.K (1)
@@ -55,6 +58,9 @@ final class Options {
               --drain S                   seconds to wait for outstanding deliveries after publishing (5)
               --threads N                 event-loop threads (available processors)
               --server-pid P              server process: RSS and CPU time from /proc/P
+              --cpu-pids NAME=P[,NAME=P…] more processes (the other nodes, Redis) whose CPU time over the
+                                          measured window is reported as cpu_NAME_pct and
+                                          cpu_NAME_us_per_publish (none)
               --server-gc true            with --server-pid: heap used after a full GC (jcmd) before connecting
                                           and after the measured phase, per connection (false)
               --warm-cycles N             before the baseline, open and close all connections N times, so
@@ -115,6 +121,10 @@ final class Options {
     final double warmup;
     final List<URI> wsUrls;
     final List<URI> apiUrls;
+    /** How many of {@link #wsUrls}, from the first, the sessions go to. */
+    final int sessionNodes;
+    /** Processes whose CPU time is measured over the measured window, by name, in the order given. */
+    final Map<String, Long> cpuPids;
     final String jwtSecret;
     final String apiKey;
     final int sourceIps;
@@ -182,6 +192,12 @@ final class Options {
         warmup = Double.parseDouble(take(m, "warmup", "0"));
         wsUrls = uris(take(m, "ws-url", "ws://127.0.0.1:8080"));
         apiUrls = uris(take(m, "api-url", "http://127.0.0.1:8080"));
+        String sessionNodesText = take(m, "session-nodes", null);
+        sessionNodes = sessionNodesText == null ? wsUrls.size() : Integer.parseInt(sessionNodesText);
+        if (sessionNodes < 1 || sessionNodes > wsUrls.size()) {
+            throw new IllegalArgumentException("--session-nodes is 1.." + wsUrls.size() + " (the --ws-url count)");
+        }
+        cpuPids = pids(take(m, "cpu-pids", ""));
         jwtSecret = take(m, "jwt-secret", null);
         apiKey = take(m, "api-key", null);
         sourceIps = Integer.parseInt(take(m, "source-ips", "1"));
@@ -259,6 +275,11 @@ final class Options {
         }
     }
 
+    /** The {@code --ws-url} session number {@code n} goes to: round-robin over the first {@code --session-nodes}. */
+    URI sessionUrl(int n) {
+        return wsUrls.get(Math.floorMod(n, sessionNodes));
+    }
+
     boolean publishes() {
         return !scenario.equals("idle");
     }
@@ -288,6 +309,22 @@ final class Options {
     private static String take(Map<String, String> m, String name, String fallback) {
         String v = m.remove(name);
         return v == null ? fallback : v;
+    }
+
+    /** {@code NAME=P,…}: names stay in the order given, each a key of the result's JSON. */
+    static Map<String, Long> pids(String list) {
+        Map<String, Long> out = new LinkedHashMap<>();
+        for (String s : list.split(",")) {
+            if (s.isBlank()) {
+                continue;
+            }
+            int eq = s.indexOf('=');
+            if (eq < 1 || !s.substring(0, eq).trim().matches("[A-Za-z0-9_]+")) {
+                throw new IllegalArgumentException("--cpu-pids takes NAME=PID pairs, NAME of letters, digits and _: " + s);
+            }
+            out.put(s.substring(0, eq).trim(), Long.parseLong(s.substring(eq + 1).trim()));
+        }
+        return out;
     }
 
     private static List<URI> uris(String list) {

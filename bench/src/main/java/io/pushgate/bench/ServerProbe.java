@@ -49,11 +49,16 @@ final class ServerProbe {
 
     /** User + system CPU time in µs ({@code utime + stime} of {@code /proc/<pid>/stat}), or -1. */
     long cpuMicros() {
-        if (pid <= 0) {
+        return cpuMicros(pid);
+    }
+
+    /** User + system CPU time in µs of any process {@code p}, as {@link #cpuMicros()}; -1 when it cannot be read. */
+    long cpuMicros(long p) {
+        if (p <= 0) {
             return -1;
         }
         try {
-            String stat = Files.readString(Path.of("/proc/" + pid + "/stat"));
+            String stat = Files.readString(Path.of("/proc/" + p + "/stat"));
             // the command name (field 2) may hold spaces: count fields after its closing parenthesis
             String[] f = stat.substring(stat.lastIndexOf(')') + 2).trim().split("\\s+");
             long ticks = Long.parseLong(f[11]) + Long.parseLong(f[12]); // fields 14 and 15

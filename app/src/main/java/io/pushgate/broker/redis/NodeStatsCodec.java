@@ -26,7 +26,8 @@ final class NodeStatsCodec {
                 Double.toString(s.messagesInPerSecond()), Double.toString(s.messagesOutPerSecond()),
                 Long.toString(s.dropped()), Long.toString(s.brokerLagMillis()), Long.toString(s.gapResets()),
                 Long.toString(s.startedAt()), Long.toString(s.heapUsedBytes()), Long.toString(s.heapMaxBytes()),
-                s.accepting() ? "1" : "0", s.brokerState());
+                s.accepting() ? "1" : "0", s.brokerState(), Long.toString(s.brokerEntriesRead()),
+                Long.toString(s.brokerMessagesRead()));
     }
 
     /** @return the node's stats, or {@code null} when the text has fewer fields than any build writes */
@@ -42,13 +43,14 @@ final class NodeStatsCodec {
                 byTransport.put(pair.substring(0, eq), Integer.parseInt(pair.substring(eq + 1)));
             }
         }
-        // fields an older node did not write read as "unknown": 0, accepting, broker state unknown
+        // fields an older node did not write read as "unknown": 0, accepting, broker state unknown, nothing read
         return new NodeStats(node, Integer.parseInt(f.get(0)), byTransport, Integer.parseInt(f.get(2)),
                 Integer.parseInt(f.get(3)), Long.parseLong(f.get(4)), Long.parseLong(f.get(5)),
                 Double.parseDouble(f.get(6)), Double.parseDouble(f.get(7)), Long.parseLong(f.get(8)),
                 Long.parseLong(f.get(9)), f.size() > 10 ? Long.parseLong(f.get(10)) : 0,
                 f.size() > 11 ? Long.parseLong(f.get(11)) : 0, f.size() > 12 ? Long.parseLong(f.get(12)) : 0,
                 f.size() > 13 ? Long.parseLong(f.get(13)) : 0, f.size() <= 14 || !"0".equals(f.get(14)),
-                f.size() > 15 ? f.get(15) : NodeStats.BROKER_UNKNOWN);
+                f.size() > 15 ? f.get(15) : NodeStats.BROKER_UNKNOWN,
+                f.size() > 16 ? Long.parseLong(f.get(16)) : 0, f.size() > 17 ? Long.parseLong(f.get(17)) : 0);
     }
 }
