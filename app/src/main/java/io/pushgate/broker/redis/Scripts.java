@@ -15,6 +15,26 @@ final class Scripts {
     }
 
     /**
+     * A Lua function both append scripts start with, so an idempotency key means the same in the cluster
+     * log and in each partition. For an {@code M} value ({@code key, ts, sessions, online, offline, then
+     * the m value}): when {@code {prefix}idem:<key>} exists, notes entry {@code index} as a duplicate with
+     * the stored first answer in {@code refused} and returns nothing; otherwise returns {@code 'm'}, the
+     * message's value, and the key with the answer to keep under it once the entry is numbered.
+     */
+    private static final String IDEMPOTENT = """
+            local function idempotent(prefix, v, index, refused)
+              local key, meta, rest = string.match(v, '^([^\\31]*)\\31([^\\31]*\\31[^\\31]*\\31[^\\31]*\\31[^\\31]*)\\31(.*)$')
+              local stored = redis.call('GET', prefix .. 'idem:' .. key)
+              if stored then
+                refused[#refused + 1] = index
+                refused[#refused + 1] = 'd' .. stored
+                return nil, v, nil
+              end
+              return 'm', rest, {prefix .. 'idem:' .. key, meta}
+            end
+            """;
+
+    /**
      * KEYS: epoch, seq, log. ARGV: epoch, max log length, key prefix, groups per uid, uids with memberships,
      * idempotency window ms, the sequence number of the last entry the node applied, then kind/value pairs.
      * Appends each entry under the next sequence number and keeps the node session hashes and uid
@@ -39,7 +59,7 @@ final class Scripts {
      * answer}, all as strings; the entries that took numbers took consecutive ones, in order.
      */
     @SuppressWarnings({"rawtypes", "unchecked"})
-    static final RedisScript<List> APPEND = RedisScript.of("""
+    static final RedisScript<List> APPEND = RedisScript.of(IDEMPOTENT + """
             if redis.call('GET', KEYS[1]) ~= ARGV[1] then
               return redis.error_reply('PUSHGATE_EPOCH the cluster epoch is gone: Redis lost its data')
             end
@@ -57,16 +77,8 @@ final class Scripts {
               local idem = nil
               local skip = false
               if kind == 'M' then
-                local key, meta, rest = string.match(v, '^([^\\31]*)\\31([^\\31]*\\31[^\\31]*\\31[^\\31]*\\31[^\\31]*)\\31(.*)$')
-                local stored = redis.call('GET', prefix .. 'idem:' .. key)
-                if stored then
-                  refused[#refused + 1] = index
-                  refused[#refused + 1] = 'd' .. stored
-                  skip = true
-                else
-                  kind, v = 'm', rest
-                  idem = {prefix .. 'idem:' .. key, meta}
-                end
+                kind, v, idem = idempotent(prefix, v, index, refused)
+                skip = kind == nil
               end
               if kind == 'J' then
                 local uid, all = string.match(v, '^[^\\31]*\\31([^\\31]*)\\31[^\\31]*\\31(.*)$')
@@ -227,7 +239,7 @@ final class Scripts {
      * {@code d} followed by the first answer}, all as strings.
      */
     @SuppressWarnings({"rawtypes", "unchecked"})
-    static final RedisScript<List> PARTITION_APPEND = RedisScript.of("""
+    static final RedisScript<List> PARTITION_APPEND = RedisScript.of(IDEMPOTENT + """
             if redis.call('GET', KEYS[1]) ~= ARGV[1] then
               return redis.error_reply('PUSHGATE_EPOCH the partition epoch is gone: Redis lost its data')
             end
@@ -244,16 +256,8 @@ final class Scripts {
               local skip = false
               local idem = nil
               if kind == 'M' then
-                local key, meta, rest = string.match(v, '^([^\\31]*)\\31([^\\31]*\\31[^\\31]*\\31[^\\31]*\\31[^\\31]*)\\31(.*)$')
-                local stored = redis.call('GET', prefix .. 'idem:' .. key)
-                if stored then
-                  refused[#refused + 1] = tostring((i - 9) / 3)
-                  refused[#refused + 1] = 'd' .. stored
-                  skip = true
-                else
-                  kind, v = 'm', rest
-                  idem = {prefix .. 'idem:' .. key, meta}
-                end
+                kind, v, idem = idempotent(prefix, v, tostring((i - 9) / 3), refused)
+                skip = kind == nil
               end
               if not skip then
                 local seq = redis.call('INCR', KEYS[2])
