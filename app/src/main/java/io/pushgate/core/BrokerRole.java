@@ -43,6 +43,12 @@ public interface BrokerRole {
     /** Entries up to {@code completeAfter} will never be applied here; see {@link PushNode#lostEntries}. */
     void lostEntries(String epoch, long completeAfter);
 
+    /** Each session is in its uid's partition from now on; see {@link PushNode#partitionSessions}. */
+    void partitionSessions(java.util.function.ToIntFunction<String> partitionOfUid);
+
+    /** Applies one partition's copy of a publish; see {@link PushNode#applyPartitioned}. */
+    String applyPartitioned(int partition, Cursor id, Publication publication, java.util.Collection<String> holdFor);
+
     /** Applies one entry of the cluster log, read in log order. */
     void apply(ClusterEntry entry);
 

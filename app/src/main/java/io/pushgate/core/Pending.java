@@ -20,6 +20,12 @@ final class Pending {
     final String epoch;
     /** Its id (a cursor), set by the publisher before it is ready. */
     String id = "";
+    /**
+     * A copy of a partitioned cluster log's entry: the partition whose sessions it is for (-1: every session
+     * it targets), and its cursor in that partition, its id; set by the publisher before it is ready.
+     */
+    int partition = -1;
+    @Nullable Cursor external;
     final long ticket;
     final @Nullable Collection<String> holdFor;
     final long acceptedNanos;

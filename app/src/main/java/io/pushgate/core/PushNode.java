@@ -86,6 +86,9 @@ public final class PushNode implements TransportRole, ApiRole, BrokerRole, Metri
     private volatile boolean accepting = true;
     private final Roster roster = new Roster();
     private volatile SessionEvents cluster = SessionEvents.NONE;
+    /** Each uid's partition on a partitioned cluster log, or {@code null}; see {@link #partitionSessions}. */
+    private volatile java.util.function.@Nullable ToIntFunction<String> partitioning;
+
     /** In a cluster, cursors come from every node's view of one sequence; see {@link #read}. */
     private volatile boolean clustered;
     private volatile long brokerLagMillis;
@@ -769,6 +772,10 @@ public final class PushNode implements TransportRole, ApiRole, BrokerRole, Metri
             Outlet own = streaming ? transport.outlet(limits.queueCapacity()) : null;
             Outlet outlet = !streaming ? new Doorbell() : own != null ? own : new Outbox(limits.queueCapacity());
             Session session = new Session(clientId, claims, transport, outlet, pos.lastSeq, () -> dropped.mark(1));
+            java.util.function.ToIntFunction<String> partitions = partitioning;
+            if (partitions != null) {
+                session.partition = partitions.applyAsInt(claims.uid());
+            }
             session.meterSlot = meterSlot;
             Mark[] at = new Mark[1];
             String[] cursor = new String[1];
@@ -1107,6 +1114,37 @@ public final class PushNode implements TransportRole, ApiRole, BrokerRole, Metri
         return p.id;
     }
 
+    /**
+     * On a partitioned cluster log (see {@code docs/partitioned-log.md}): from now on each session is in its
+     * uid's partition, which {@code partitionOfUid} gives. Called by the broker before any session connects.
+     */
+    @Override
+    public void partitionSessions(java.util.function.ToIntFunction<String> partitionOfUid) {
+        partitioning = partitionOfUid;
+    }
+
+    /**
+     * Applies one partition's copy of a publish on a partitioned cluster log: sequenced here, after what this
+     * node applied before, with {@code id} (its cursor in the partition) as the message's id, so the bytes are
+     * encoded once for the copy; delivered to the sessions it targets that are in {@code partition} (a group
+     * or {@code all} message comes once per partition, each copy to its own partition's sessions).
+     *
+     * @param holdFor uids that had no session anywhere when it was published
+     * @return the id
+     */
+    @Override
+    public String applyPartitioned(int partition, Cursor id, Publication publication, Collection<String> holdFor) {
+        Pending p = sequence(publication, -1, 0, holdFor, System.nanoTime());
+        if (p == null) {
+            throw new IllegalStateException("a publish this node numbers is never a repeat");
+        }
+        p.partition = partition; // before ready: deliveries read them once it is
+        p.external = id;
+        prepare(p);
+        messagesOut.mark(complete(p));
+        return p.id;
+    }
+
     /** How late the latest publish from the broker was applied here, for stats. */
     void noteBrokerLag(long millis) {
         brokerLagMillis = Math.max(0, millis);
@@ -1188,7 +1226,7 @@ public final class PushNode implements TransportRole, ApiRole, BrokerRole, Metri
         try {
             Publication publication = p.publication;
             Target target = publication.target();
-            p.id = Cursor.text(p.epoch, p.seq, p.ts);
+            p.id = p.external != null ? p.external.text() : Cursor.text(p.epoch, p.seq, p.ts);
             long ttlMillis = publication.ttlSeconds() * 1000L;
             long keepUntil = p.ts + Math.max(history.window().toMillis(), ttlMillis);
             if (target.all()) {
@@ -1373,7 +1411,7 @@ public final class PushNode implements TransportRole, ApiRole, BrokerRole, Metri
         int[] delivered = DELIVERED.get(); // this thread's own (not the shard's: its line would follow the shard's holder)
         int reached = 0;
         if (target.all()) {
-            reached = deliver(hub.shardView(k), p.all, p.seq, excluded, null, delivered);
+            reached = deliver(hub.shardView(k), p.all, p.seq, p.partition, excluded, null, delivered);
             if (reached > 0) {
                 p.streamReached[p.streamReached.length - 1] = true;
             }
@@ -1384,7 +1422,8 @@ public final class PushNode implements TransportRole, ApiRole, BrokerRole, Metri
             int stream = 0;
             List<String> groups = target.groups();
             for (int i = 0; i < groups.size(); i++, stream++) {
-                int r = deliver(hub.shardGroupView(k, groups.get(i)), p.groupFrames[i], p.seq, excluded, seen, delivered);
+                int r = deliver(hub.shardGroupView(k, groups.get(i)), p.groupFrames[i], p.seq, p.partition, excluded, seen,
+                        delivered);
                 if (r > 0) {
                     p.streamReached[stream] = true;
                     reached += r;
@@ -1407,7 +1446,7 @@ public final class PushNode implements TransportRole, ApiRole, BrokerRole, Metri
                     history.holdForOffline(uids.get(i), new Entry(p.seq, p.ts, p.ts + ttlMillis, frame));
                 }
                 p.uidOnline[i] = !sessions.isEmpty();
-                int r = deliver(sessions, frame, p.seq, excluded, seen, delivered);
+                int r = deliver(sessions, frame, p.seq, -1, excluded, seen, delivered);
                 if (r > 0) {
                     p.streamReached[stream] = true;
                     reached += r;
@@ -1420,7 +1459,7 @@ public final class PushNode implements TransportRole, ApiRole, BrokerRole, Metri
                 }
                 Session session = hub.client(clients.get(i));
                 if (session != null && session.shard == k) {
-                    int r = deliver(List.of(session), p.clientFrames[i], p.seq, excluded, seen, delivered);
+                    int r = deliver(List.of(session), p.clientFrames[i], p.seq, -1, excluded, seen, delivered);
                     if (r > 0) {
                         p.streamReached[stream] = true;
                         reached += r;
@@ -1439,8 +1478,9 @@ public final class PushNode implements TransportRole, ApiRole, BrokerRole, Metri
     private static final int[] NO_SHARDS = new int[0];
     private static final Frame[] NO_FRAMES = new Frame[0];
 
-    private static int deliver(Collection<Session> sessions, @Nullable Frame frame, long seq, Set<String> excluded,
-                               @Nullable Set<Session> seen, int[] delivered) {
+    /** @param partition the only partition whose sessions it is for (a partition's copy of a group or all message), or -1 */
+    private static int deliver(Collection<Session> sessions, @Nullable Frame frame, long seq, int partition,
+                               Set<String> excluded, @Nullable Set<Session> seen, int[] delivered) {
         if (frame == null) {
             return 0; // its encoding failed; the publisher was told
         }
@@ -1448,6 +1488,9 @@ public final class PushNode implements TransportRole, ApiRole, BrokerRole, Metri
         for (Session session : sessions) {
             if (seq <= session.connectedSeq) {
                 continue; // before its welcome's cursor: in history, for a replay
+            }
+            if (partition >= 0 && session.partition != partition) {
+                continue; // another partition's copy reaches it
             }
             if (!excluded.isEmpty() && excluded.contains(session.clientId())) {
                 continue;

@@ -36,6 +36,11 @@ public final class Session {
     long connectedSeq;
     /** The session's shard ({@link Hub#shardOf}); set when it registers. */
     int shard;
+    /**
+     * The cluster log partition its uid's messages travel in ({@link PushNode#partitionSessions}), or -1 on a
+     * node that runs alone or on one log. Set before the session is registered.
+     */
+    int partition = -1;
     /** Epoch ms, for operators' views (the admin page's uid lookup); nothing in delivery reads it. */
     private final long connectedAt = System.currentTimeMillis();
 

@@ -178,4 +178,30 @@ class PushNodeTests {
                 new RecordingTransport(), (s, cursor) -> Frame.control(new byte[0]), null)).isNull();
         assertThat(node.refusal()).isEqualTo(Disconnect.SHUTDOWN);
     }
+
+    @Test
+    void aPartitionsCopyReachesOnlyThatPartitionsSessionsAndCarriesThePartitionsCursor() {
+        node.partitionSessions(uid -> uid.startsWith("a") ? 0 : 1);
+        Session a = connect("a", "room");
+        Session b = connect("b", "room");
+        Publication toRoom = new Publication(Target.group("room"), "e", "1", 0);
+        Publication toAll = new Publication(Target.everyone(), "e", "2", 0);
+
+        node.applyPartitioned(0, new Cursor("pzero", 7, 1_000), toRoom, List.of());
+        node.applyPartitioned(1, new Cursor("pone", 3, 1_000), toRoom, List.of());
+        node.applyPartitioned(1, new Cursor("pone", 4, 1_000), toAll, List.of());
+        node.applyPartitioned(0, new Cursor("pzero", 8, 1_000), toAll, List.of());
+        node.applyPartitioned(1, new Cursor("pone", 5, 1_000), new Publication(Target.uid("b"), "e", "3", 0), List.of());
+
+        assertThat(ids(a, 3)).containsExactly("welcome", "pzero-7-rs", "pzero-8-rs");
+        assertThat(ids(b, 4)).containsExactly("welcome", "pone-3-rs", "pone-4-rs", "pone-5-rs");
+        assertThat(encodings).as("once per copy, whatever the sessions").hasValue(5);
+    }
+
+    static List<String> ids(Session session, int n) {
+        List<String> ids = new ArrayList<>();
+        session.frames().take(n).map(f -> f.id() == null ? new String(f.json(), StandardCharsets.UTF_8) : f.id())
+                .doOnNext(ids::add).blockLast(Duration.ofSeconds(5));
+        return ids;
+    }
 }
