@@ -20,10 +20,10 @@ PORT = int(os.environ.get('REDIS_PORT', '16379'))
 REDIS_CPU = os.environ.get('REDIS_CPU', '0')
 CLIENT_CPU = os.environ.get('CLIENT_CPU', '1')
 SOURCE = 'app/src/main/java/io/pushgate/broker/redis/Scripts.java'
-# the Lua text of APPEND (the shared IDEMPOTENT function, then its own text), with the Java text block's escapes undone
+# the Lua text of APPEND (the shared APPENDING functions, then its own text), with the Java text block's escapes undone
 _JAVA = open(SOURCE).read()
-LUA = (re.search(r'IDEMPOTENT = """\n(.*?)""";', _JAVA, re.S).group(1)
-       + re.search(r' APPEND = RedisScript.of\(IDEMPOTENT \+ """\n(.*?)""", List.class\)', _JAVA, re.S).group(1)
+LUA = (re.search(r'APPENDING = """\n(.*?)""";', _JAVA, re.S).group(1)
+       + re.search(r' APPEND = RedisScript.of\(APPENDING \+ """\n(.*?)""", List.class\)', _JAVA, re.S).group(1)
        ).replace('\\\\', '\\')
 # an m entry as the log holds it (ts, then the publication's JSON); the script does not parse an m value
 VALUE = '1765000000000|{"to":{"uids":["u123456"]},"event":"bench","data":{"t":1765000000000123,"p":"' + 'x' * 150 + '"}}'

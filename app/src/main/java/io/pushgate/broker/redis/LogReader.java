@@ -294,7 +294,8 @@ final class LogReader {
         return new LogEntry(seq(record.getId().getValue()), String.valueOf(fields.get("k")), String.valueOf(fields.get("v")));
     }
 
-    private static long seq(String id) {
+    /** The sequence number a log stream's entry id ({@code seq-0}) carries: the cluster log's and a partition's. */
+    static long seq(String id) {
         int dash = id.indexOf('-');
         return Long.parseLong(dash < 0 ? id : id.substring(0, dash));
     }

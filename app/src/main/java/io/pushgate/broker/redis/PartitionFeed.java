@@ -524,9 +524,7 @@ final class PartitionFeed implements AutoCloseable {
     }
 
     private static long seq(MapRecord<String, Object, Object> record) {
-        String id = record.getId().getValue();
-        int dash = id.indexOf('-');
-        return Long.parseLong(dash < 0 ? id : id.substring(0, dash));
+        return LogReader.seq(record.getId().getValue());
     }
 
     @Override

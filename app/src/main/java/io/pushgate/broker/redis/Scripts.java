@@ -15,13 +15,33 @@ final class Scripts {
     }
 
     /**
-     * A Lua function both append scripts start with, so an idempotency key means the same in the cluster
-     * log and in each partition. For an {@code M} value ({@code key, ts, sessions, online, offline, then
-     * the m value}): when {@code {prefix}idem:<key>} exists, notes entry {@code index} as a duplicate with
-     * the stored first answer in {@code refused} and returns nothing; otherwise returns {@code 'm'}, the
-     * message's value, and the key with the answer to keep under it once the entry is numbered.
+     * Lua functions both append scripts start with, so the cluster log and each partition refuse, deduplicate
+     * and answer by the same rules.
+     * <ul>
+     * <li>{@code lostData(seen, what)}: the error to return when KEYS[1] (the epoch) is not ARGV[1]
+     * (PUSHGATE_EPOCH) or KEYS[2] (the sequence) is behind {@code seen} (PUSHGATE_BEHIND), else nothing;</li>
+     * <li>{@code idempotent(prefix, v, index, refused)}: for an {@code M} value ({@code key, ts, sessions,
+     * online, offline, then the m value}), when {@code {prefix}idem:<key>} exists, notes entry {@code index}
+     * as a duplicate with the stored first answer in {@code refused} and returns nothing; otherwise returns
+     * {@code 'm'}, the message's value, and the key with the answer to keep under it once it is numbered;</li>
+     * <li>{@code answer(first, refused)}: the reply, the first number taken then the refusals.</li>
+     * </ul>
      */
-    private static final String IDEMPOTENT = """
+    private static final String APPENDING = """
+            local function lostData(seen, what)
+              if redis.call('GET', KEYS[1]) ~= ARGV[1] then
+                return redis.error_reply('PUSHGATE_EPOCH the ' .. what .. ' epoch is gone: Redis lost its data')
+              end
+              if tonumber(redis.call('GET', KEYS[2]) or '0') < tonumber(seen) then
+                return redis.error_reply('PUSHGATE_BEHIND the ' .. what .. ' is behind what the node saw: Redis lost its data')
+              end
+              return nil
+            end
+            local function answer(first, refused)
+              local out = {tostring(first or 0)}
+              for _, x in ipairs(refused) do out[#out + 1] = x end
+              return out
+            end
             local function idempotent(prefix, v, index, refused)
               local key, meta, rest = string.match(v, '^([^\\31]*)\\31([^\\31]*\\31[^\\31]*\\31[^\\31]*\\31[^\\31]*)\\31(.*)$')
               local stored = redis.call('GET', prefix .. 'idem:' .. key)
@@ -59,13 +79,9 @@ final class Scripts {
      * answer}, all as strings; the entries that took numbers took consecutive ones, in order.
      */
     @SuppressWarnings({"rawtypes", "unchecked"})
-    static final RedisScript<List> APPEND = RedisScript.of(IDEMPOTENT + """
-            if redis.call('GET', KEYS[1]) ~= ARGV[1] then
-              return redis.error_reply('PUSHGATE_EPOCH the cluster epoch is gone: Redis lost its data')
-            end
-            if tonumber(redis.call('GET', KEYS[2]) or '0') < tonumber(ARGV[7]) then
-              return redis.error_reply('PUSHGATE_BEHIND the log is behind what the node applied: Redis lost its data')
-            end
+    static final RedisScript<List> APPEND = RedisScript.of(APPENDING + """
+            local lost = lostData(ARGV[7], 'cluster log')
+            if lost then return lost end
             local prefix = ARGV[3]
             local maxGroups, maxUids = tonumber(ARGV[4]), tonumber(ARGV[5])
             local window = ARGV[6]
@@ -143,15 +159,14 @@ final class Scripts {
                 end
               end
             end
-            local out = {tostring(first or 0)}
-            for _, x in ipairs(refused) do out[#out + 1] = x end
-            return out
+            return answer(first, refused)
             """, List.class);
 
     /**
      * KEYS: epoch, seq, base. ARGV: the epoch this node holds, the sequence number it has reached, a fresh
      * epoch it proposes, and optionally {@code 1} to start it even though the sequence is not behind (a
-     * partition whose numbers a node saw used twice: Redis went back, and others numbered on since). Keeps an existing epoch, unless Redis lost data: the epoch key is gone (Redis
+     * partition whose numbers a node saw used twice: Redis went back, and others numbered on since). Keeps
+     * an existing epoch, unless Redis lost data: the epoch key is gone (Redis
      * restarted empty, or was flushed) or the sequence is behind what this node has already applied (Redis
      * came back from an older snapshot). Then it starts the proposed epoch, numbered on from past anything
      * this node has seen, and records that number as the epoch's base: nodes adopting the epoch read the log
@@ -239,13 +254,9 @@ final class Scripts {
      * {@code d} followed by the first answer}, all as strings.
      */
     @SuppressWarnings({"rawtypes", "unchecked"})
-    static final RedisScript<List> PARTITION_APPEND = RedisScript.of(IDEMPOTENT + """
-            if redis.call('GET', KEYS[1]) ~= ARGV[1] then
-              return redis.error_reply('PUSHGATE_EPOCH the partition epoch is gone: Redis lost its data')
-            end
-            if tonumber(redis.call('GET', KEYS[2]) or '0') < tonumber(ARGV[5]) then
-              return redis.error_reply('PUSHGATE_BEHIND the partition is behind what the node received: Redis lost its data')
-            end
+    static final RedisScript<List> PARTITION_APPEND = RedisScript.of(APPENDING + """
+            local lost = lostData(ARGV[5], 'partition')
+            if lost then return lost end
             local prefix, window, publish = ARGV[3], ARGV[4], ARGV[6]
             local perUid, maxUids = tonumber(ARGV[7]), tonumber(ARGV[8])
             local now = nil
@@ -296,9 +307,7 @@ final class Scripts {
                 end
               end
             end
-            local out = {tostring(first or 0)}
-            for _, x in ipairs(refused) do out[#out + 1] = x end
-            return out
+            return answer(first, refused)
             """, List.class);
 
     /**
