@@ -394,15 +394,16 @@ final class PartitionFeed implements AutoCloseable {
     /** Reads the partition after a drop; while Redis cannot be read, tries again, holding what arrives live. */
     private void read(int k, long from) {
         Recovered into = new Recovered(from);
-        readFrom(k, from, true, heldIn(k), into)
-                .flatMap(r -> !r.empty ? Mono.just(r) : redis.opsForValue().get(logs.get(k).keys.seq())
-                        .map(text -> { // entries numbered after the position are gone, trimmed unread
-                            long seq = Long.parseLong(text);
-                            r.lost = seq > r.last;
-                            r.last = Math.max(r.last, seq);
-                            return r;
-                        })
-                        .defaultIfEmpty(r))
+        // the sequence first, then the stream: numbered by then and not in the stream after means trimmed,
+        // while an entry appended after the read of the sequence is no loss (it arrives live)
+        redis.opsForValue().get(logs.get(k).keys.seq()).map(Long::parseLong).defaultIfEmpty(0L)
+                .flatMap(head -> readFrom(k, from, true, heldIn(k), into).map(r -> {
+                    if (r.empty) { // entries numbered after the position are gone, trimmed unread
+                        r.lost = head > r.last;
+                        r.last = Math.max(r.last, head);
+                    }
+                    return r;
+                }))
                 .timeout(timeout.multipliedBy(4))
                 .subscribe(done -> finishRecovery(k, into), error -> {
                     log.debug("Partition {} could not be read after its pub/sub connection dropped: {}", k, error.toString());
@@ -421,7 +422,7 @@ final class PartitionFeed implements AutoCloseable {
         boolean lost;
         /** The stream holds another entry under the last number received: Redis went back in time. */
         boolean wentBack;
-        /** The stream held nothing from the position on: whether entries were lost, the sequence says. */
+        /** The stream held nothing from the position on: whether entries were lost, the sequence read before says. */
         boolean empty;
 
         Recovered(long from) {
