@@ -103,6 +103,8 @@ final class PartitionFeed implements AutoCloseable {
     private final Part[] parts;
     /** Guarded by itself. */
     private final Map<String, Held> channels = new HashMap<>();
+    /** How many of {@link #channels} each partition has, so a connect need not count them; guarded by {@link #channels}. */
+    private final int[] heldPerPartition;
     /** Channels Redis confirmed on the current or an earlier connection; guarded by {@link #channels}. */
     private final Map<String, Boolean> confirmed = new HashMap<>();
     private final boolean sharded;
@@ -137,6 +139,7 @@ final class PartitionFeed implements AutoCloseable {
         this.settings = settings;
         this.timeout = settings.timeout();
         this.client = client;
+        this.heldPerPartition = new int[layout.count()];
         this.parts = new Part[layout.count()];
         for (int i = 0; i < parts.length; i++) {
             parts[i] = new Part();
@@ -207,7 +210,7 @@ final class PartitionFeed implements AutoCloseable {
         synchronized (channels) {
             held = channels.get(full);
             if (held == null) {
-                firstInPartition = heldIn(k).isEmpty();
+                firstInPartition = heldPerPartition[k] == 0;
                 // the first channel of a partition here: nothing of the partition is on its way to this node,
                 // so where the partition stands before the subscription is where a recovery may start
                 Mono<Void> before = firstInPartition ? readFloor(k) : Mono.empty();
@@ -215,6 +218,7 @@ final class PartitionFeed implements AutoCloseable {
                 held = new Held(k, before.then(subscribe(full)).cache(done -> Duration.ofNanos(Long.MAX_VALUE),
                         error -> Duration.ZERO, () -> Duration.ofNanos(Long.MAX_VALUE)));
                 channels.put(full, held);
+                heldPerPartition[k]++;
             }
             held.refs++;
             held.generation++;
@@ -266,6 +270,7 @@ final class PartitionFeed implements AutoCloseable {
                     return;
                 }
                 channels.remove(full);
+                heldPerPartition[held.partition]--;
                 confirmed.remove(full);
             }
             unsubscribe(full).subscribe(null, e -> log.debug("Could not unsubscribe {}: {}", full, e.toString()));
