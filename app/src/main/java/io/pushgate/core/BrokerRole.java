@@ -44,7 +44,13 @@ public interface BrokerRole {
     void lostEntries(String epoch, long completeAfter);
 
     /** Each session is in its uid's partition from now on; see {@link PushNode#partitionSessions}. */
-    void partitionSessions(java.util.function.ToIntFunction<String> partitionOfUid);
+    void partitionSessions(int partitions, java.util.function.ToIntFunction<String> partitionOfUid, Prepared.Preparer preparer);
+
+    /** This node's own sequence number now, for {@link Prepared#localMark}. */
+    long localSeq();
+
+    /** A partition lost entries: its sessions here are reset; see {@link PushNode#lostPartition}. */
+    void lostPartition(int partition, Cursor now, boolean newEpoch);
 
     /** Applies one partition's copy of a publish; see {@link PushNode#applyPartitioned}. */
     String applyPartitioned(int partition, Cursor id, Publication publication, java.util.Collection<String> holdFor);

@@ -88,6 +88,13 @@ public final class PushNode implements TransportRole, ApiRole, BrokerRole, Metri
     private volatile SessionEvents cluster = SessionEvents.NONE;
     /** Each uid's partition on a partitioned cluster log, or {@code null}; see {@link #partitionSessions}. */
     private volatile java.util.function.@Nullable ToIntFunction<String> partitioning;
+    /** Reads what a session of a partitioned log needs from Redis; set with {@link #partitioning}. */
+    private volatile Prepared.@Nullable Preparer preparer;
+    /**
+     * On a partitioned log, per partition, the id of the last copy this node sequenced: where a session that
+     * connects now stands. Guarded by the sequence lock; {@code null} on one log.
+     */
+    private volatile @Nullable Cursor @Nullable [] partitionApplied;
 
     /** In a cluster, cursors come from every node's view of one sequence; see {@link #read}. */
     private volatile boolean clustered;
@@ -619,6 +626,9 @@ public final class PushNode implements TransportRole, ApiRole, BrokerRole, Metri
      */
     @Override
     public void lostEntries(String epoch, long completeAfter) {
+        if (partitionApplied != null) {
+            return; // the control log of a partitioned one carries no messages: presence is restated, no session resets
+        }
         Pending reset;
         pos.lock();
         try {
@@ -669,8 +679,12 @@ public final class PushNode implements TransportRole, ApiRole, BrokerRole, Metri
         return new Cursor(history.epoch(), pos.lastSeq, pos.lastTs);
     }
 
-    /** A position in the sequence and the last ticket issued up to it; see {@link Commits}. */
-    private record Mark(Cursor cursor, long ticket) {
+    /**
+     * A position in the sequence and the last ticket issued up to it; see {@link Commits}. On a partitioned
+     * log, with the id of the last copy sequenced up to it in one partition ({@code inPartition}), or in each
+     * ({@code partitions}), when asked for.
+     */
+    private record Mark(Cursor cursor, long ticket, @Nullable Cursor inPartition, @Nullable Cursor @Nullable [] partitions) {
         long seq() {
             return cursor.seq();
         }
@@ -679,7 +693,29 @@ public final class PushNode implements TransportRole, ApiRole, BrokerRole, Metri
     private Mark mark() {
         pos.lock();
         try {
-            return new Mark(cursorNow(), pos.issued);
+            return new Mark(cursorNow(), pos.issued, null, null);
+        } finally {
+            pos.unlock();
+        }
+    }
+
+    /** @param partition -1 for none, else the partition whose last copy it names; see {@link Mark} */
+    private Mark mark(int partition) {
+        pos.lock();
+        try {
+            Cursor[] applied = partitionApplied;
+            return new Mark(cursorNow(), pos.issued, partition >= 0 && applied != null ? applied[partition] : null, null);
+        } finally {
+            pos.unlock();
+        }
+    }
+
+    /** On a partitioned log, with every partition's last copy; see {@link Mark}. */
+    private Mark markPartitions() {
+        pos.lock();
+        try {
+            Cursor[] applied = partitionApplied;
+            return new Mark(cursorNow(), pos.issued, null, applied == null ? null : applied.clone());
         } finally {
             pos.unlock();
         }
@@ -738,8 +774,8 @@ public final class PushNode implements TransportRole, ApiRole, BrokerRole, Metri
      */
     @Override
     public @Nullable Session connect(ClientClaims claims, Transport transport, Greeting greeting,
-                                     @Nullable Cursor resumeFrom) {
-        return open(claims, transport, greeting, resumeFrom, true);
+                                     @Nullable Cursor resumeFrom, @Nullable Prepared prepared) {
+        return open(claims, transport, greeting, resumeFrom, prepared, true);
     }
 
     /**
@@ -748,7 +784,7 @@ public final class PushNode implements TransportRole, ApiRole, BrokerRole, Metri
      */
     @Override
     public @Nullable Session connectPoller(ClientClaims claims, Transport transport) {
-        return open(claims, transport, null, null, false);
+        return open(claims, transport, null, null, null, false);
     }
 
     /**
@@ -756,7 +792,7 @@ public final class PushNode implements TransportRole, ApiRole, BrokerRole, Metri
      * waits for a delivery to another shard. See {@code docs/cores.md} for why its welcome cursor is exact.
      */
     private @Nullable Session open(ClientClaims claims, Transport transport, @Nullable Greeting greeting,
-                                   @Nullable Cursor resumeFrom, boolean streaming) {
+                                   @Nullable Cursor resumeFrom, @Nullable Prepared prepared, boolean streaming) {
         String clientId = nodeId + "-" + Long.toString(clientSeq.incrementAndGet(), 36);
         int meterSlot = meters.slot(transport.name());
         Shard shard = shards[hub.shardOf(claims.uid())];
@@ -781,10 +817,14 @@ public final class PushNode implements TransportRole, ApiRole, BrokerRole, Metri
             String[] cursor = new String[1];
             boolean registered = hub.register(session, s -> {
                 // the session's groups are marked in its shard now: what is sequenced after this reaches it
-                Mark m = mark();
+                Mark m = mark(s.partition);
                 s.connectedSeq = m.seq();
                 Cursor now = m.cursor();
-                if (clustered && resumeFrom != null && resumeFrom.seq() > now.seq() && resumeFrom.epoch().equals(now.epoch())) {
+                if (s.partition >= 0) {
+                    now = welcomeInPartition(m, prepared);
+                    s.partitionFloor = now.seq();
+                    s.partitionStart = now;
+                } else if (clustered && resumeFrom != null && resumeFrom.seq() > now.seq() && resumeFrom.epoch().equals(now.epoch())) {
                     now = new Cursor(now.epoch(), resumeFrom.seq(), now.ts()); // never behind what the client holds
                 }
                 at[0] = m;
@@ -800,7 +840,13 @@ public final class PushNode implements TransportRole, ApiRole, BrokerRole, Metri
             // connectedSeq), so a message held for the uid under a ttl up to there is held now, and taken below
             commits.await(at[0].ticket());
             deliverQueued(shard, null, at[0].seq(), false, true);
-            if (streaming) {
+            if (streaming && session.partition >= 0) {
+                if (resumeFrom == null) {
+                    sendHeld(session, prepared);
+                } else {
+                    replayPartitioned(session, resumeFrom, prepared, at[0].seq(), cursor[0]);
+                }
+            } else if (streaming) {
                 if (resumeFrom == null) {
                     sendHeld(session, at[0].seq());
                 } else {
@@ -847,11 +893,14 @@ public final class PushNode implements TransportRole, ApiRole, BrokerRole, Metri
      * @return the number of messages replayed, or -1 when a reset was sent instead
      */
     @Override
-    public int resume(Session session, Cursor cursor) {
+    public int resume(Session session, Cursor cursor, @Nullable Prepared prepared) {
         Shard shard = shards[session.shard];
         shard.lockForSession();
         try {
             Mark m = caughtUp(shard);
+            if (session.partition >= 0) {
+                return replayPartitioned(session, cursor, prepared, session.connectedSeq(), pingCursor(session, shard, m).text());
+            }
             return replay(session, cursor, session.connectedSeq(), m.cursor().text());
         } finally {
             shard.unlock();
@@ -891,6 +940,174 @@ public final class PushNode implements TransportRole, ApiRole, BrokerRole, Metri
         return count;
     }
 
+    // ---- sessions of a partitioned log (docs/partitioned-log.md) --------------------------------------
+
+    /**
+     * A session's welcome on a partitioned log: the last copy of its partition sequenced here, or where the
+     * broker read the partition stood ({@link Prepared#start}) when that is later (this node had not received
+     * the partition's later entries: none was for its sessions). Timed now.
+     */
+    private Cursor welcomeInPartition(Mark m, @Nullable Prepared prepared) {
+        Cursor c = m.inPartition();
+        if (prepared != null && (c == null || !c.epoch().equals(prepared.start().epoch()) || c.seq() < prepared.start().seq())) {
+            c = prepared.start();
+        }
+        if (c == null) { // no preparation: a position no resume can be honoured from, so it resets
+            c = new Cursor(history.epoch(), 0, 0);
+        }
+        return new Cursor(c.epoch(), c.seq(), Math.max(c.ts(), m.cursor().ts()));
+    }
+
+    /**
+     * The messages after {@code cursor} that a session of a partitioned log reads, each under its number in
+     * the partition: those the broker read from Redis ({@link Prepared#logged}, up to its start), then those
+     * this node applied after the prepared mark and up to {@code upToLocal}, numbered after the start. Only
+     * those up to {@code upToPseq} (what the session did not get live). A cursor of another epoch, older than
+     * the window, or one the broker could not honour, resets, as on one log.
+     */
+    private Replay readPartitioned(Session session, Cursor cursor, @Nullable Prepared prepared, int limit,
+                                   long upToLocal, long upToPseq) {
+        int k = session.partition;
+        if (prepared == null || prepared.reset() || prepared.partition() != k
+                || !cursor.epoch().equals(prepared.start().epoch())
+                || cursor.ts() < clock.millis() - history.window().toMillis()) {
+            return Replay.RESET;
+        }
+        List<Entry> out = new ArrayList<>();
+        for (Prepared.Logged logged : prepared.logged()) {
+            long n = logged.id().seq();
+            if (n > cursor.seq() && n <= upToPseq) {
+                Frame frame = encodeFor(session, logged);
+                if (frame != null) {
+                    out.add(new Entry(n, logged.id().ts(), 0, frame, k, n));
+                }
+            }
+        }
+        long after = Math.max(cursor.seq(), prepared.start().seq());
+        Replay local = history.readAfter(streams(session), new Cursor(history.epoch(), prepared.localMark(), clock.millis()),
+                Integer.MAX_VALUE);
+        if (local.reset()) {
+            return Replay.RESET; // this node's history lost what came after the mark
+        }
+        for (Entry e : local.entries()) {
+            if (e.seq() <= upToLocal && e.partition() == k && e.partitionSeq() > after && e.partitionSeq() <= upToPseq) {
+                out.add(new Entry(e.partitionSeq(), e.ts(), e.keepUntil(), e.frame(), k, e.partitionSeq()));
+            }
+        }
+        if (out.size() > limit) {
+            return new Replay(List.copyOf(out.subList(0, limit)), false, true);
+        }
+        return new Replay(out, false, false);
+    }
+
+    /** The frame of a logged message for the session, or {@code null} when the session does not read it. */
+    private @Nullable Frame encodeFor(Session session, Prepared.Logged logged) {
+        Publication publication = logged.publication();
+        Target target = publication.target();
+        if (target.excludeClients().contains(session.clientId())) {
+            return null;
+        }
+        Address to = null;
+        if (target.all()) {
+            to = Address.ALL;
+        } else if (target.uids().contains(session.uid())) {
+            to = Address.uid(session.uid());
+        } else if (target.clients().contains(session.clientId())) {
+            to = Address.client(session.clientId());
+        } else {
+            for (String group : target.groups()) {
+                if (session.groups().contains(group)) {
+                    to = Address.group(group);
+                    break;
+                }
+            }
+        }
+        if (to == null) {
+            return null;
+        }
+        try {
+            return encoder.encode(new Message(logged.id().text(), publication.event(), publication.dataJson(), to,
+                    logged.id().ts()));
+        } catch (RuntimeException e) {
+            return null; // it failed for its publisher too, who was told
+        }
+    }
+
+    /**
+     * Replays what a session of a partitioned log missed after {@code cursor}, ahead of live frames; as
+     * {@link #replay}, a replay that does not fit the free queue is a reset. Caller holds its shard's lock.
+     *
+     * @return the number of messages replayed, or -1 when a reset was sent instead
+     */
+    private int replayPartitioned(Session session, Cursor cursor, @Nullable Prepared prepared, long upToLocal,
+                                  String resetCursor) {
+        long upTo = Math.min(session.partitionFloor, session.replayedFrom);
+        Replay replay = readPartitioned(session, cursor, prepared, Integer.MAX_VALUE, upToLocal, upTo);
+        if (replay.reset() || replay.entries().size() > session.room()) {
+            session.sendFirst(encoder.reset(resetCursor));
+            return -1;
+        }
+        for (Entry entry : replay.entries()) {
+            if (!session.sendFirst(entry.frame())) {
+                return -1; // closed as slow (4408): it resumes
+            }
+        }
+        session.replayedFrom = Math.min(session.replayedFrom, cursor.seq());
+        return replay.entries().size();
+    }
+
+    /**
+     * What the partition held for the uid under a {@code ttl} while it was offline, up to the session's welcome
+     * (later ones reach it live), as much as its queue has room for. Taken from Redis once, cluster-wide.
+     */
+    private void sendHeld(Session session, @Nullable Prepared prepared) {
+        if (prepared == null) {
+            return;
+        }
+        int room = session.room();
+        for (Prepared.Logged held : prepared.held()) {
+            if (room <= 0) {
+                return;
+            }
+            if (held.id().seq() <= session.partitionFloor) {
+                Frame frame = encodeFor(session, held);
+                if (frame != null && session.sendFirst(frame)) {
+                    room--;
+                }
+            }
+        }
+    }
+
+    /**
+     * A heartbeat's cursor for a session of a partitioned log, with its shard delivered up to {@code m}: the
+     * later of its partition's last copy sequenced by then and the last one its shard delivered, never
+     * behind its welcome. Caller holds the shard's lock.
+     */
+    private static Cursor pingCursor(Session session, Shard shard, Mark m) {
+        int k = session.partition;
+        Cursor c = m.partitions() != null ? m.partitions()[k] : null;
+        Cursor delivered = shard.partitionLast == null ? null : shard.partitionLast[k];
+        c = later(c, delivered);
+        Cursor start = session.partitionStart; // null again after a new epoch's reset, which moved the partition on
+        if (start != null && (c == null || !c.epoch().equals(start.epoch()) || c.seq() < start.seq())) {
+            c = start;
+        }
+        if (c == null) {
+            c = new Cursor("0", 0, 0);
+        }
+        return new Cursor(c.epoch(), c.seq(), Math.max(c.ts(), m.cursor().ts()));
+    }
+
+    private static @Nullable Cursor later(@Nullable Cursor a, @Nullable Cursor b) {
+        if (a == null) {
+            return b;
+        }
+        if (b == null || !b.epoch().equals(a.epoch())) {
+            return a;
+        }
+        return b.seq() > a.seq() ? b : a;
+    }
+
     /**
      * Queues what is held for the session's uid under a {@code ttl}, as much as its queue has room for;
      * the rest stays held for its next connection, so nothing held is dropped for want of room. Caller
@@ -915,12 +1132,14 @@ public final class PushNode implements TransportRole, ApiRole, BrokerRole, Metri
      * message published right after an empty answer always rings.
      */
     @Override
-    public Replay pollOrWait(Session session, Cursor cursor, int limit, Runnable wake) {
+    public Replay pollOrWait(Session session, Cursor cursor, int limit, Runnable wake, @Nullable Prepared prepared) {
         Shard shard = shards[session.shard];
         shard.lockForSession();
         try {
             Mark m = caughtUp(shard);
-            Replay replay = read(session, cursor, limit, m.seq());
+            Replay replay = session.partition >= 0
+                    ? readPartitioned(session, cursor, prepared, limit, m.seq(), Long.MAX_VALUE)
+                    : read(session, cursor, limit, m.seq());
             if (!replay.reset() && replay.entries().isEmpty()) {
                 session.arm(wake);
             }
@@ -936,12 +1155,13 @@ public final class PushNode implements TransportRole, ApiRole, BrokerRole, Metri
      * something arrived meanwhile, {@code after} itself, so the next poll gets it.
      */
     @Override
-    public Cursor idleCursor(Session session, Cursor after) {
+    public Cursor idleCursor(Session session, Cursor after, @Nullable Prepared prepared) {
         Mark m = mark();
         commits.await(m.ticket());
         Cursor now = new Cursor(after.epoch(), after.seq(), Math.max(after.ts(), m.cursor().ts()));
         // the poll was armed since it checked the cursor's age: nothing it waited for can have expired
-        Replay replay = history.readAfter(streams(session), now, 1);
+        Replay replay = session.partition >= 0 ? readPartitioned(session, now, prepared, 1, m.seq(), Long.MAX_VALUE)
+                : history.readAfter(streams(session), now, 1);
         return replay.reset() || !replay.entries().isEmpty() ? after : now;
     }
 
@@ -964,6 +1184,38 @@ public final class PushNode implements TransportRole, ApiRole, BrokerRole, Metri
         } finally {
             shard.unlock();
         }
+    }
+
+    /**
+     * On a partitioned log, where a poller with no cursor yet starts: its partition's position when the broker
+     * read it, timed now. Elsewhere {@link #currentCursor()}.
+     */
+    @Override
+    public Cursor currentCursor(@Nullable Prepared prepared) {
+        if (prepared == null) {
+            return currentCursor();
+        }
+        Cursor start = prepared.start();
+        return new Cursor(start.epoch(), start.seq(), Math.max(start.ts(), clock.millis()));
+    }
+
+    /**
+     * On a partitioned log, the frames the broker took for the uid from Redis up to where a poller with no
+     * cursor starts ({@link #currentCursor(Prepared)}): later ones are after that cursor, for its next poll.
+     */
+    @Override
+    public List<Frame> takeOffline(String uid, @Nullable Prepared prepared) {
+        if (prepared == null) {
+            return takeOffline(uid);
+        }
+        List<Frame> frames = new ArrayList<>();
+        for (Prepared.Logged held : prepared.held()) {
+            if (held.id().seq() <= prepared.start().seq()) {
+                frames.add(encoder.encode(new Message(held.id().text(), held.publication().event(),
+                        held.publication().dataJson(), Address.uid(uid), held.id().ts())));
+            }
+        }
+        return frames;
     }
 
     /** The frames held for the uid under a ttl while it was offline; taken once. */
@@ -1001,10 +1253,11 @@ public final class PushNode implements TransportRole, ApiRole, BrokerRole, Metri
     @Override
     public Disposable heartbeats(String transport, Duration every) {
         return Flux.interval(every, every).subscribe(tick -> {
-            Mark m = mark();
+            Mark m = partitionApplied != null ? markPartitions() : mark();
             commits.await(m.ticket());
             Frame ping = null;
             long pingSeq = -1;
+            Map<Cursor, Frame> partitionPings = m.partitions() == null ? Map.of() : new HashMap<>(); // one encoding per cursor
             for (Shard shard : shards) {
                 shard.lockForSession();
                 try {
@@ -1021,7 +1274,8 @@ public final class PushNode implements TransportRole, ApiRole, BrokerRole, Metri
                     }
                     for (Session session : hub.shardView(shard.index)) {
                         if (session.transportName().equals(transport)) {
-                            session.heartbeat(ping);
+                            session.heartbeat(session.partition < 0 ? ping : partitionPings.computeIfAbsent(
+                                    pingCursor(session, shard, m), c -> encoder.ping(c.text())));
                         }
                     }
                 } finally {
@@ -1070,7 +1324,7 @@ public final class PushNode implements TransportRole, ApiRole, BrokerRole, Metri
         if (clustered) {
             throw new IllegalStateException("this node is in a cluster: publish through its Broker");
         }
-        Pending p = sequence(publication, -1, 0, null, System.nanoTime());
+        Pending p = sequence(publication, -1, 0, null, System.nanoTime(), -1, null);
         prepare(p);
         int reached = complete(p);
         Target target = publication.target();
@@ -1105,7 +1359,7 @@ public final class PushNode implements TransportRole, ApiRole, BrokerRole, Metri
      * @return the id, or {@code null} when it was already applied
      */
     @Nullable String applySequenced(Publication publication, long seq, long ts, Collection<String> holdFor) {
-        Pending p = sequence(publication, seq, ts, holdFor, System.nanoTime());
+        Pending p = sequence(publication, seq, ts, holdFor, System.nanoTime(), -1, null);
         if (p == null) {
             return null;
         }
@@ -1119,8 +1373,67 @@ public final class PushNode implements TransportRole, ApiRole, BrokerRole, Metri
      * uid's partition, which {@code partitionOfUid} gives. Called by the broker before any session connects.
      */
     @Override
-    public void partitionSessions(java.util.function.ToIntFunction<String> partitionOfUid) {
+    public void partitionSessions(int partitions, java.util.function.ToIntFunction<String> partitionOfUid,
+                                  Prepared.Preparer preparer) {
+        pos.lock();
+        try {
+            partitionApplied = new Cursor[partitions];
+        } finally {
+            pos.unlock();
+        }
+        this.preparer = preparer;
         partitioning = partitionOfUid;
+    }
+
+    /**
+     * On a partitioned log, what a session needs read from Redis before it connects, resumes or polls from
+     * {@code after}; {@code null} elsewhere, where nothing needs reading (the transport goes on at once).
+     */
+    @Override
+    public reactor.core.publisher.@Nullable Mono<Prepared> prepare(ClientClaims claims, @Nullable Cursor after) {
+        Prepared.Preparer p = preparer;
+        return p == null ? null : p.prepare(claims.uid(), after);
+    }
+
+    /** This node's own sequence number now; see {@link Prepared#localMark}. */
+    @Override
+    public long localSeq() {
+        pos.lock();
+        try {
+            return pos.lastSeq;
+        } finally {
+            pos.unlock();
+        }
+    }
+
+    /**
+     * Partition {@code k} lost entries this node should have received (or Redis lost them): its sessions
+     * here get a {@code reset} naming {@code now}, the partition's position from here on, after what they
+     * were sent before and before anything after. Sessions of other partitions are not touched.
+     *
+     * @param newEpoch the partition started a new epoch: positions of the old one mean nothing any more
+     */
+    @Override
+    public void lostPartition(int k, Cursor now, boolean newEpoch) {
+        Pending reset;
+        pos.lock();
+        try {
+            Cursor[] applied = partitionApplied;
+            if (applied == null) {
+                return;
+            }
+            applied[k] = newEpoch || applied[k] == null || applied[k].seq() < now.seq() ? now : applied[k];
+            reset = new Pending(encoder.reset(now.text()), newEpoch, pos.lastSeq, pos.lastTs, issue(), allShards);
+            reset.partition = k;
+            for (Shard shard : shards) {
+                shard.offer(reset);
+            }
+            commits.done(reset.ticket);
+            gapResets++;
+        } finally {
+            pos.unlock();
+        }
+        complete(reset);
     }
 
     /**
@@ -1134,12 +1447,10 @@ public final class PushNode implements TransportRole, ApiRole, BrokerRole, Metri
      */
     @Override
     public String applyPartitioned(int partition, Cursor id, Publication publication, Collection<String> holdFor) {
-        Pending p = sequence(publication, -1, 0, holdFor, System.nanoTime());
+        Pending p = sequence(publication, -1, 0, holdFor, System.nanoTime(), partition, id);
         if (p == null) {
             throw new IllegalStateException("a publish this node numbers is never a repeat");
         }
-        p.partition = partition; // before ready: deliveries read them once it is
-        p.external = id;
         prepare(p);
         messagesOut.mark(complete(p));
         return p.id;
@@ -1163,7 +1474,8 @@ public final class PushNode implements TransportRole, ApiRole, BrokerRole, Metri
      * @return {@code null} when the broker's sequence number was applied already
      */
     private @Nullable Pending sequence(Publication publication, long givenSeq, long givenTs,
-                                       @Nullable Collection<String> holdFor, long acceptedNanos) {
+                                       @Nullable Collection<String> holdFor, long acceptedNanos,
+                                       int partition, @Nullable Cursor external) {
         Target target = publication.target();
         List<String> uids = target.uids();
         int[] uidShards = target.all() || uids.isEmpty() ? NO_SHARDS : new int[uids.size()];
@@ -1209,6 +1521,14 @@ public final class PushNode implements TransportRole, ApiRole, BrokerRole, Metri
             }
             Pending p = new Pending(publication, seq, ts, history.epoch(), issue(), holdFor, acceptedNanos,
                     reach, uidShards, clientShards);
+            if (external != null) { // a partition's copy: before the shards see it
+                p.partition = partition;
+                p.external = external;
+                Cursor[] applied = partitionApplied;
+                if (applied != null) {
+                    applied[partition] = external;
+                }
+            }
             for (long r = reach; r != 0; r &= r - 1) {
                 shards[Long.numberOfTrailingZeros(r)].offer(p);
             }
@@ -1262,7 +1582,8 @@ public final class PushNode implements TransportRole, ApiRole, BrokerRole, Metri
         if (sink != null) {
             frame.sampleLatency(p.acceptedNanos, sink);
         }
-        history.append(to, new Entry(p.seq, p.ts, keepUntil, frame));
+        history.append(to, p.external == null ? new Entry(p.seq, p.ts, keepUntil, frame)
+                : new Entry(p.seq, p.ts, keepUntil, frame, p.partition, p.external.seq()));
         return frame;
     }
 
@@ -1397,7 +1718,16 @@ public final class PushNode implements TransportRole, ApiRole, BrokerRole, Metri
         shard.lastTs = Math.max(shard.lastTs, p.ts);
         if (p.reset != null) {
             for (Session session : hub.shardView(k)) {
-                if (p.newEpoch) {
+                if (p.partition >= 0) { // one partition's reset: the node's own numbering goes on
+                    if (session.partition != p.partition) {
+                        continue;
+                    }
+                    if (p.newEpoch) {
+                        session.partitionFloor = -1;
+                        session.partitionStart = null;
+                        session.replayedFrom = Long.MAX_VALUE;
+                    }
+                } else if (p.newEpoch) {
                     session.skipThrough = -1; // a position in the old numbering
                     session.replayedFrom = Long.MAX_VALUE;
                     session.connectedSeq = -1;
@@ -1406,12 +1736,17 @@ public final class PushNode implements TransportRole, ApiRole, BrokerRole, Metri
             }
             return 0;
         }
+        long pseq = -1;
+        if (p.external != null) {
+            pseq = p.external.seq();
+            shard.partitionLast(p.partition, partitionApplied.length, p.external);
+        }
         Target target = p.publication.target();
         Set<String> excluded = target.excludeClients();
         int[] delivered = DELIVERED.get(); // this thread's own (not the shard's: its line would follow the shard's holder)
         int reached = 0;
         if (target.all()) {
-            reached = deliver(hub.shardView(k), p.all, p.seq, p.partition, excluded, null, delivered);
+            reached = deliver(hub.shardView(k), p.all, p.seq, p.partition, pseq, excluded, null, delivered);
             if (reached > 0) {
                 p.streamReached[p.streamReached.length - 1] = true;
             }
@@ -1422,8 +1757,8 @@ public final class PushNode implements TransportRole, ApiRole, BrokerRole, Metri
             int stream = 0;
             List<String> groups = target.groups();
             for (int i = 0; i < groups.size(); i++, stream++) {
-                int r = deliver(hub.shardGroupView(k, groups.get(i)), p.groupFrames[i], p.seq, p.partition, excluded, seen,
-                        delivered);
+                int r = deliver(hub.shardGroupView(k, groups.get(i)), p.groupFrames[i], p.seq, p.partition, pseq,
+                        excluded, seen, delivered);
                 if (r > 0) {
                     p.streamReached[stream] = true;
                     reached += r;
@@ -1446,7 +1781,7 @@ public final class PushNode implements TransportRole, ApiRole, BrokerRole, Metri
                     history.holdForOffline(uids.get(i), new Entry(p.seq, p.ts, p.ts + ttlMillis, frame));
                 }
                 p.uidOnline[i] = !sessions.isEmpty();
-                int r = deliver(sessions, frame, p.seq, -1, excluded, seen, delivered);
+                int r = deliver(sessions, frame, p.seq, -1, pseq, excluded, seen, delivered);
                 if (r > 0) {
                     p.streamReached[stream] = true;
                     reached += r;
@@ -1459,7 +1794,7 @@ public final class PushNode implements TransportRole, ApiRole, BrokerRole, Metri
                 }
                 Session session = hub.client(clients.get(i));
                 if (session != null && session.shard == k) {
-                    int r = deliver(List.of(session), p.clientFrames[i], p.seq, -1, excluded, seen, delivered);
+                    int r = deliver(List.of(session), p.clientFrames[i], p.seq, -1, pseq, excluded, seen, delivered);
                     if (r > 0) {
                         p.streamReached[stream] = true;
                         reached += r;
@@ -1478,8 +1813,11 @@ public final class PushNode implements TransportRole, ApiRole, BrokerRole, Metri
     private static final int[] NO_SHARDS = new int[0];
     private static final Frame[] NO_FRAMES = new Frame[0];
 
-    /** @param partition the only partition whose sessions it is for (a partition's copy of a group or all message), or -1 */
-    private static int deliver(Collection<Session> sessions, @Nullable Frame frame, long seq, int partition,
+    /**
+     * @param partition the only partition whose sessions it is for (a partition's copy of a group or all message), or -1
+     * @param pseq      a partition's copy's number there, or -1
+     */
+    private static int deliver(Collection<Session> sessions, @Nullable Frame frame, long seq, int partition, long pseq,
                                Set<String> excluded, @Nullable Set<Session> seen, int[] delivered) {
         if (frame == null) {
             return 0; // its encoding failed; the publisher was told
@@ -1495,7 +1833,7 @@ public final class PushNode implements TransportRole, ApiRole, BrokerRole, Metri
             if (!excluded.isEmpty() && excluded.contains(session.clientId())) {
                 continue;
             }
-            if (seq <= session.skipThrough) {
+            if (seq <= session.skipThrough || pseq <= session.partitionFloor && pseq >= 0) {
                 continue; // its cursor, from a node further along, already covers it
             }
             if (seen != null && !seen.add(session)) {

@@ -41,6 +41,14 @@ public final class Session {
      * node that runs alone or on one log. Set before the session is registered.
      */
     int partition = -1;
+    /**
+     * On a partitioned log, the number in its partition its welcome (or last replay) stands at: copies up to
+     * it that arrive live afterwards are not delivered, it has them or they came before it. Guarded by the
+     * session's shard lock.
+     */
+    long partitionFloor = -1;
+    /** On a partitioned log, its welcome's cursor: a heartbeat's cursor is never behind it. Set before it is registered. */
+    @org.jspecify.annotations.Nullable Cursor partitionStart;
     /** Epoch ms, for operators' views (the admin page's uid lookup); nothing in delivery reads it. */
     private final long connectedAt = System.currentTimeMillis();
 

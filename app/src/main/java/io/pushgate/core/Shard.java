@@ -48,11 +48,21 @@ final class Shard extends AbstractQueuedSynchronizer {
     /** Under the lock: the last publication delivered here, for a heartbeat's cursor. */
     long lastSeq = -1;
     long lastTs;
+    /** Under the lock, on a partitioned log: per partition, the id of the last copy delivered here, for a heartbeat's cursor. */
+    @Nullable Cursor @Nullable [] partitionLast;
     @SuppressWarnings("unused") // keeps the next object off this one's last line
     private long q1, q2, q3, q4, q5, q6, q7;
 
     Shard(int index) {
         this.index = index;
+    }
+
+    /** Caller holds the lock: a copy of partition {@code k} (of {@code partitions}) was delivered here. */
+    void partitionLast(int k, int partitions, Cursor id) {
+        if (partitionLast == null) {
+            partitionLast = new Cursor[partitions];
+        }
+        partitionLast[k] = id;
     }
 
     /**

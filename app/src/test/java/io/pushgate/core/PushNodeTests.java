@@ -181,7 +181,7 @@ class PushNodeTests {
 
     @Test
     void aPartitionsCopyReachesOnlyThatPartitionsSessionsAndCarriesThePartitionsCursor() {
-        node.partitionSessions(uid -> uid.startsWith("a") ? 0 : 1);
+        node.partitionSessions(2, uid -> uid.startsWith("a") ? 0 : 1, (uid, after) -> reactor.core.publisher.Mono.empty());
         Session a = connect("a", "room");
         Session b = connect("b", "room");
         Publication toRoom = new Publication(Target.group("room"), "e", "1", 0);
