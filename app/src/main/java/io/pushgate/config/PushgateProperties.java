@@ -366,9 +366,14 @@ public record PushgateProperties(@DefaultValue Node node, @DefaultValue Auth aut
      * @param maxPendingPublishes publishes one node may have waiting for Redis (queued or in the script
      *                    call in flight); past it a publish is answered 503 {@code cluster-degraded} at once
      *                    and never delivered, so a slow Redis cannot make a node hold unbounded memory
+     * @param partitions  how many partitions the cluster log's messages are split into (1 to 1024): 1 is one
+     *                    log every node reads; more lets each node receive only what its sessions need, over
+     *                    pub/sub, and spreads the log over a Redis Cluster's masters (about one per master;
+     *                    see docs/partitioned-log.md). Every node of a cluster must use the same value
      */
     public record Redis(@DefaultValue("pushgate") String prefix, @DefaultValue("2s") Duration heartbeat,
                         @DefaultValue("6s") Duration nodeTimeout, @DefaultValue("2s") Duration timeout,
-                        @DefaultValue("200000") int logLength, @DefaultValue("10000") int maxPendingPublishes) {
+                        @DefaultValue("200000") int logLength, @DefaultValue("10000") int maxPendingPublishes,
+                        @DefaultValue("1") int partitions) {
     }
 }

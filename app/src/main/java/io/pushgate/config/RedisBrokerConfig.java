@@ -48,8 +48,9 @@ public class RedisBrokerConfig {
         PushgateProperties.Redis r = properties.redis();
         RedisBroker broker = new RedisBroker(node, redis, factory,
                 new RedisSettings(r.prefix(), r.heartbeat(), r.nodeTimeout(), r.timeout(), r.logLength(),
-                        r.maxPendingPublishes(), properties.api().idempotencyWindow()),
-                new PublicationCodec(mapper), Clock.systemUTC());
+                        r.maxPendingPublishes(), properties.api().idempotencyWindow(), r.partitions()),
+                new PublicationCodec(mapper), Clock.systemUTC(), properties.history().maxMessages(),
+                properties.history().maxHeldMessages());
         broker.start();
         Duration wait = r.timeout().multipliedBy(5);
         if (!broker.awaitStarted(wait)) {

@@ -1447,6 +1447,8 @@ public final class PushNode implements TransportRole, ApiRole, BrokerRole, Metri
      */
     @Override
     public String applyPartitioned(int partition, Cursor id, Publication publication, Collection<String> holdFor) {
+        brokerEntriesRead.incrementAndGet();
+        brokerMessagesRead.incrementAndGet();
         Pending p = sequence(publication, -1, 0, holdFor, System.nanoTime(), partition, id);
         if (p == null) {
             throw new IllegalStateException("a publish this node numbers is never a repeat");

@@ -54,8 +54,13 @@ final class PartitionFeed implements AutoCloseable {
         /** An entry of a channel this node holds, after every earlier one of its partition this node received. */
         void received(int partition, LogEntry entry);
 
-        /** Entries of the partition may be missing here: the sessions that read it must be told (reset). */
-        void lost(int partition);
+        /**
+         * Entries of the partition may be missing here: the sessions that read it must be told (reset).
+         *
+         * @param epoch    the partition's epoch from now on
+         * @param position where the partition's entries go on from: the next one handed on is numbered after it
+         */
+        void lost(int partition, String epoch, long position);
     }
 
     /** A channel this node holds: how many hold it, and when its subscription took effect. */
@@ -198,12 +203,25 @@ final class PartitionFeed implements AutoCloseable {
     }
 
     /**
-     * Holds the channel (relative to partition {@code k}'s prefix) for one more user.
+     * Holds the channel (relative to partition {@code k}'s prefix) for one more user, who calls
+     * {@link #release} once, whatever the answer (a failed subscription stays held: it is made again by the
+     * next acquirer and after a reconnect).
      *
      * @return once the subscription is in effect: the partition's sequence number read after it, which is
      * a position every later entry of the channel follows and reaches this feed
      */
     Mono<Long> acquire(int k, String channel) {
+        return subscribed(k, channel)
+                .then(redis.opsForValue().get(logs.get(k).keys.seq()).map(Long::parseLong).defaultIfEmpty(0L))
+                .timeout(timeout);
+    }
+
+    /** As {@link #acquire}, answering once the subscription is in effect, without reading the sequence. */
+    Mono<Void> hold(int k, String channel) {
+        return subscribed(k, channel).timeout(timeout);
+    }
+
+    private Mono<Void> subscribed(int k, String channel) {
         String full = layout.prefix(k) + channel;
         Held held;
         boolean firstInPartition = false;
@@ -224,9 +242,7 @@ final class PartitionFeed implements AutoCloseable {
             held.generation++;
         }
         return held.subscribed
-                .then(redis.opsForValue().get(logs.get(k).keys.seq()).map(Long::parseLong).defaultIfEmpty(0L))
-                .timeout(timeout)
-                .doOnNext(seq -> {
+                .doOnSuccess(x -> {
                     Part part = parts[k];
                     boolean recoverNow = false;
                     synchronized (part) {
@@ -239,8 +255,7 @@ final class PartitionFeed implements AutoCloseable {
                     if (recoverNow) {
                         recover(k);
                     }
-                })
-                .doOnError(e -> release(k, channel));
+                });
     }
 
     private Mono<Void> readFloor(int k) {
@@ -346,11 +361,11 @@ final class PartitionFeed implements AutoCloseable {
             }
             log.warn("Partition {} has a new epoch {}: Redis lost data; its sessions here get a reset", k, published.epoch());
             p.adopt(published.epoch());
-            lost(k);
+            lost(k, entry.seq() - 1);
         } else if (entry.seq() < p.received && entry.seq() > parts[k].recoveredUpTo) {
             log.warn("Partition {} numbered entry {} again after {}: Redis went back in time; its sessions here get a"
                     + " reset and the partition a new epoch", k, entry.seq(), p.received);
-            lost(k);
+            lost(k, p.received);
             p.resync(redis, settings, true).subscribe(null, e -> log.debug("Partition {} could not resync: {}", k, e.toString()));
             return;
         } else if (entry.seq() <= p.received) {
@@ -367,9 +382,9 @@ final class PartitionFeed implements AutoCloseable {
     }
 
     /** Caller holds the partition's lock. */
-    private void lost(int k) {
+    private void lost(int k, long position) {
         try {
-            receiver.lost(k);
+            receiver.lost(k, logs.get(k).epoch, position);
         } catch (RuntimeException e) {
             log.error("Partition {}'s sessions could not be told they lost entries", k, e);
         }
@@ -475,7 +490,7 @@ final class PartitionFeed implements AutoCloseable {
             if (recovered.lost) {
                 log.warn("Partition {} no longer holds entries this node missed while its pub/sub connection was down:"
                         + " the sessions that read it get a reset", k);
-                lost(k);
+                lost(k, recovered.last);
             }
             if (recovered.wentBack) {
                 logs.get(k).resync(redis, settings, true)

@@ -18,7 +18,7 @@ import reactor.core.publisher.Mono;
 final class PartitionLog {
 
     /** The epoch a partition's first INIT starts when the partition has none; never a real epoch. */
-    private static final String NONE = "-";
+    static final String NONE = "-";
 
     final int index;
     final PartitionLayout.Keys keys;

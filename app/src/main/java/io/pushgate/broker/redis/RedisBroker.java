@@ -19,6 +19,8 @@ import io.pushgate.core.NodeStats;
 import io.pushgate.core.Publication;
 import io.pushgate.core.PublishResult;
 import io.pushgate.core.Roster;
+import io.pushgate.core.Session;
+import io.pushgate.core.SessionEvents;
 
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
@@ -78,11 +80,25 @@ public final class RedisBroker implements Broker, AutoCloseable {
     private final LogAppender appender;
     private final NodePresence presence;
     private final LogReader reader;
+    /** The partitioned log's messages when {@code partitions} is above 1, else {@code null}: messages go on the one log. */
+    private final @Nullable Partitions partitions;
     /** Publishes accepted and not yet answered; bounded by {@code max-pending-publishes}. */
     private final AtomicInteger pendingPublishes = new AtomicInteger();
 
     public RedisBroker(BrokerRole node, ReactiveStringRedisTemplate redis, ReactiveRedisConnectionFactory factory,
                        RedisSettings settings, PublicationCodec publications, Clock clock) {
+        this(node, redis, factory, settings, publications, clock, 1000, 100_000);
+    }
+
+    /**
+     * @param heldPerUid   on a partitioned log, the most messages Redis holds for one offline uid under a ttl
+     *                     ({@code pushgate.history.max-messages})
+     * @param heldMessages on a partitioned log, the bound on uids Redis holds messages for, over the partitions
+     *                     ({@code pushgate.history.max-held-messages})
+     */
+    public RedisBroker(BrokerRole node, ReactiveStringRedisTemplate redis, ReactiveRedisConnectionFactory factory,
+                       RedisSettings settings, PublicationCodec publications, Clock clock, int heldPerUid,
+                       int heldMessages) {
         this.node = node;
         this.self = node.nodeId();
         this.settings = settings;
@@ -93,13 +109,65 @@ public final class RedisBroker implements Broker, AutoCloseable {
         this.appender = new LogAppender(redis, keys, settings, node.limits(), link);
         this.presence = new NodePresence(node, redis, keys, settings, link, appender, codec, clock);
         this.reader = new LogReader(node, redis, factory, keys, settings, link, presence, codec);
+        this.partitions = settings.partitions() == 1 ? null : new Partitions(node, redis,
+                ((org.springframework.data.redis.connection.lettuce.LettuceConnectionFactory) factory).getRequiredNativeClient(),
+                settings, codec, link, clock, heldPerUid, heldMessages);
     }
 
     /** Starts reading the log and beating; returns at once, the node catches up in the background. */
     public void start() {
-        node.joinCluster(presence);
+        Partitions p = partitions;
+        if (p == null) {
+            node.joinCluster(presence);
+        } else {
+            p.start();
+            node.joinCluster(both(presence, p));
+            p.sync().subscribe(null, e -> log.warn("Redis did not give the partitions' epochs ({}): each is taken when"
+                    + " first used", e.toString()));
+        }
         reader.start();
         presence.startBeating();
+    }
+
+    /** Tells {@code first}, then {@code second}, of every change. */
+    private static SessionEvents both(SessionEvents first, SessionEvents second) {
+        return new SessionEvents() {
+            @Override
+            public void connected(Session session) {
+                first.connected(session);
+                second.connected(session);
+            }
+
+            @Override
+            public void disconnected(Session session) {
+                first.disconnected(session);
+                second.disconnected(session);
+            }
+
+            @Override
+            public void joined(Session session, String group) {
+                first.joined(session, group);
+                second.joined(session, group);
+            }
+
+            @Override
+            public void left(Session session, String group) {
+                first.left(session, group);
+                second.left(session, group);
+            }
+
+            @Override
+            public void dataChanged(Session session) {
+                first.dataChanged(session);
+                second.dataChanged(session);
+            }
+
+            @Override
+            public void tookHeld(String uid, long upToSeq) {
+                first.tookHeld(uid, upToSeq);
+                second.tookHeld(uid, upToSeq);
+            }
+        };
     }
 
     /**
@@ -111,7 +179,19 @@ public final class RedisBroker implements Broker, AutoCloseable {
      * @return whether it caught up in time
      */
     public boolean awaitStarted(Duration atMost) {
-        return reader.awaitStarted(atMost);
+        long until = System.nanoTime() + atMost.toNanos();
+        if (!reader.awaitStarted(atMost)) {
+            return false;
+        }
+        Partitions p = partitions;
+        try {
+            if (p != null) {
+                p.sync().block(Duration.ofNanos(Math.max(1, until - System.nanoTime())));
+            }
+            return true;
+        } catch (RuntimeException e) {
+            return false;
+        }
     }
 
     @Override
@@ -151,6 +231,11 @@ public final class RedisBroker implements Broker, AutoCloseable {
      */
     private Mono<List<PublishResult>> publishCounted(List<Publication> publications, int n) {
         long ts = clock.millis();
+        Partitions partitioned = partitions;
+        if (partitioned != null) {
+            node.countPublished(publications.size());
+            return partitioned.publish(publications, ts).doFinally(signal -> pendingPublishes.addAndGet(-n));
+        }
         String epoch = link.epoch;
         List<String> entries = new ArrayList<>(publications.size() * 2);
         List<PreparedPublish> prepared = new ArrayList<>(publications.size());
@@ -364,5 +449,8 @@ public final class RedisBroker implements Broker, AutoCloseable {
         link.sendingEvents = false;
         presence.stopBeating();
         reader.stop();
+        if (partitions != null) {
+            partitions.close();
+        }
     }
 }

@@ -75,7 +75,7 @@ abstract class PartitionFeedBehaviour {
                 }
 
                 @Override
-                public void lost(int partition) {
+                public void lost(int partition, String epoch, long position) {
                     lost.add(partition);
                 }
             }, Duration.ofMillis(50), SETTINGS);
