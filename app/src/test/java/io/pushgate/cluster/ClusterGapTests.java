@@ -27,8 +27,8 @@ import tools.jackson.databind.JsonNode;
  * the loss is answered with a reset too.
  *
  * <p>Node {@code gb} logs in to Redis as its own user, so the test cuts it off alone by taking that user's
- * commands away ({@code ACL SETUSER nodeb -@all}): its connections stay open and every call is refused,
- * as for a node partitioned from Redis, while {@code ga} goes on publishing.
+ * commands away ({@code ACL SETUSER nodeb -@all}) and dropping its connections: every call is refused, as
+ * for a node partitioned from Redis, while {@code ga} goes on publishing.
  */
 class ClusterGapTests {
 
@@ -69,7 +69,7 @@ class ClusterGapTests {
             for (int i = 1; i <= burst; i++) {
                 a.api().publish(toUid(uid, i));
             }
-            assertThat(Long.parseLong(redis.command("XLEN", "{pushgate}:log")))
+            assertThat(Long.parseLong(redis.command("XLEN", ClusterNode.messageKeys(uid) + "log")))
                     .as("the log no longer holds all that b missed").isLessThan(burst);
             reconnectB();
 
@@ -136,6 +136,9 @@ class ClusterGapTests {
                         .isEqualTo("urn:pushgate:problem:cluster-degraded"));
         await().atMost(HEAL).until(() -> java.util.Arrays.stream(redis.command("CLIENT", "LIST").split("\n"))
                 .noneMatch(client -> client.contains(" user=nodeb ") && client.contains(" flags=b ")));
+        // a partitioned log's pub/sub connection needs no command to go on receiving: it is cut too, and
+        // cannot subscribe again until b's user has its commands back
+        redis.command("CLIENT", "KILL", "USER", "nodeb");
     }
 
     private void reconnectB() {

@@ -63,8 +63,9 @@ class ClusterRedisRewindTests {
             String before = a.api().publish(toUid(uid, 0)).path("id").asString();
             assertThat(onB.nextMessage().path("id").asString()).isEqualTo(before);
             // the replica's copy: it will not get what follows
-            String seq = redis.command("GET", "{pushgate}:seq");
-            redis.command("COPY", "{pushgate}:log", "{pushgate}:log-replica", "REPLACE");
+            String keys = ClusterNode.messageKeys(uid); // the one log's, or the uid's partition's
+            String seq = redis.command("GET", keys + "seq");
+            redis.command("COPY", keys + "log", keys + "log-replica", "REPLACE");
             List<String> lost = new ArrayList<>();
             for (int i = 1; i <= 3; i++) {
                 lost.add(a.api().publish(toUid(uid, i)).path("id").asString());
@@ -72,9 +73,9 @@ class ClusterRedisRewindTests {
             assertThat(messageIds(onB, 3)).as("delivered before the failover").containsExactlyElementsOf(lost);
 
             // the replica is promoted: the connections stay open, the data goes back
-            redis.command("COPY", "{pushgate}:log-replica", "{pushgate}:log", "REPLACE");
-            redis.command("SET", "{pushgate}:seq", seq);
-            redis.command("DEL", "{pushgate}:log-replica");
+            redis.command("COPY", keys + "log-replica", keys + "log", "REPLACE");
+            redis.command("SET", keys + "seq", seq);
+            redis.command("DEL", keys + "log-replica");
 
             List<String> accepted = new ArrayList<>();
             await("a publish accepted again").atMost(ClusterTests.PROPAGATION).until(() -> {

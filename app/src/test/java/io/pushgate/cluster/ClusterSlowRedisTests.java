@@ -129,6 +129,10 @@ class ClusterSlowRedisTests {
         String uid = TestSecrets.uniqueUid("unknown");
         try (WsTestClient on = ws(a, TestSecrets.token(uid))) {
             awaitSessions(a, uid, 1);
+            // Redis knows the append script before the pause: a script it does not know yet is sent again
+            // (EVAL after EVALSHA's NOSCRIPT), which the timeout would cancel unsent
+            String warm = a.api().publish(toUid(uid, 0)).path("id").asString();
+            assertThat(on.nextMessage().path("id").asString()).isEqualTo(warm);
             redis.command("CLIENT", "PAUSE", "5000");
             String key = "retry-" + uid;
             JsonNode problem = publishWithKey(toUid(uid, 1), key, 503);

@@ -133,7 +133,7 @@ class RedisClusterFailoverTests {
             long start = System.nanoTime();
             int promoted = redis.failover(LOG);
             long promotedAfter = millisSince(start);
-            awaitAcceptingPublishes();
+            awaitAcceptingPublishes(uid);
             long acceptingAfter = millisSince(start);
             report("CLUSTER FAILOVER", promotedAfter, acceptingAfter);
             // the old master's MOVED makes the client follow at once; the nodes resync once (about 0.5 s here)
@@ -167,7 +167,7 @@ class RedisClusterFailoverTests {
             redis.kill(dying); // its clients' connections reset; the others deem it failed after the node timeout
             int promoted = redis.awaitPromotion(LOG, dying);
             long promotedAfter = millisSince(start);
-            awaitAcceptingPublishes();
+            awaitAcceptingPublishes(uid);
             long acceptingAfter = millisSince(start);
             report("master killed", promotedAfter, acceptingAfter);
             assertThat(acceptingAfter - promotedAfter).as("ms from the promotion until publishes are accepted")
@@ -208,7 +208,9 @@ class RedisClusterFailoverTests {
     @Test
     @Order(3)
     void whenTheMasterDiesWithWritesItsReplicaNeverGotTheClientsAreResetNotSilentlyShortOfThem() {
-        int master = redis.masterOf(LOG);
+        String uid = TestSecrets.uniqueUid("clost");
+        String messages = ClusterNode.messageKeys(uid) + "log"; // the one log, or the uid's partition's
+        int master = redis.masterOf(messages);
         for (int port : redis.ports()) {
             if (!redis.isRunning(port)) {
                 redis.restart(port); // the master the second test killed: back as a replica of its successor
@@ -216,7 +218,6 @@ class RedisClusterFailoverTests {
         }
         redis.awaitReplicasInSync();
         int replica = redis.replicaOf(master);
-        String uid = TestSecrets.uniqueUid("clost");
         String token = TestSecrets.token(uid);
         List<String> lost = new ArrayList<>();
         try (WsTestClient onA = ws(a, token)) {
@@ -234,10 +235,10 @@ class RedisClusterFailoverTests {
             }
             long start = System.nanoTime();
             redis.kill(master);
-            int promoted = redis.awaitPromotion(LOG, master);
+            int promoted = redis.awaitPromotion(messages, master);
             long promotedAfter = millisSince(start);
             assertThat(promoted).isEqualTo(replica);
-            awaitAcceptingPublishes();
+            awaitAcceptingPublishes(uid);
             long acceptingAfter = millisSince(start);
             report("master killed, replica behind", promotedAfter, acceptingAfter);
             assertThat(acceptingAfter - promotedAfter).as("ms from the promotion until publishes are accepted")
@@ -252,7 +253,7 @@ class RedisClusterFailoverTests {
             assertThat(onA.nextMessage().path("id").asString()).as("the publish after the loss, not skipped").isEqualTo(after);
             assertDeliveredOnce(b, onA, uid);
             awaitSessions(b, uid, 1); // presence restated on the promoted replica
-            assertThat(redis.command(promoted, "HLEN", "{pushgate}:s:rfa")).isEqualTo("1");
+            assertThat(redis.command(redis.masterOf(LOG), "HLEN", "{pushgate}:s:rfa")).isEqualTo("1");
         }
         // a cursor from a message Redis no longer has resumes with a reset, on either node
         for (ClusterNode node : List.of(a, b)) {
@@ -265,8 +266,9 @@ class RedisClusterFailoverTests {
     }
 
     /** Waits until each node answers a publish 200 again (not 503): it found the slot's master and is in step. */
-    private static void awaitAcceptingPublishes() {
-        String nobody = TestSecrets.uniqueUid("probe"); // no session: the probes reach no client
+    /** @param beside a uid whose log (the one log, or its partition) the probes go to */
+    private static void awaitAcceptingPublishes(String beside) {
+        String nobody = ClusterNode.uidBeside(beside, "probe"); // no session: the probes reach no client
         for (ClusterNode node : List.of(a, b)) {
             await(node + " accepting publishes").atMost(RedisClusterServers.FAILOVER_WAIT).until(() ->
                     node.api().client().post().uri("/api/v1/messages").contentType(MediaType.APPLICATION_JSON)

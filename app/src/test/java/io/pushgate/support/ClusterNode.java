@@ -33,6 +33,31 @@ import reactor.core.publisher.Mono;
  */
 public final class ClusterNode implements AutoCloseable {
 
+    /**
+     * The cluster log's partitions every node starts with unless a test says otherwise: the system property
+     * {@code pushgate.test.partitions} (the build's second run of the cluster tests sets it), else 1.
+     */
+    public static final int PARTITIONS = Integer.getInteger("pushgate.test.partitions", 1);
+
+    /**
+     * The prefix of the Redis keys of the log that carries the uid's messages ({@code log}, {@code seq},
+     * {@code epoch}) with {@link #PARTITIONS}: the one log's, or the uid's partition's.
+     */
+    public static String messageKeys(String uid) {
+        return io.pushgate.broker.redis.RedisBroker.messageKeyPrefix("pushgate", PARTITIONS, uid);
+    }
+
+    /** A fresh uid, starting with {@code prefix}, whose messages travel in the same log as {@code uid}'s. */
+    public static String uidBeside(String uid, String prefix) {
+        String keys = messageKeys(uid);
+        while (true) {
+            String other = TestSecrets.uniqueUid(prefix);
+            if (messageKeys(other).equals(keys)) {
+                return other;
+            }
+        }
+    }
+
     private final String nodeId;
     private final ConfigurableApplicationContext context;
 
@@ -75,6 +100,8 @@ public final class ClusterNode implements AutoCloseable {
         put(settings, "pushgate.redis.node-timeout=1500ms");
         put(settings, "spring.reactor.netty.shutdown-quiet-period=0s"); // see PushgateIntegrationTest
         put(settings, "management.server.port=0"); // nodes run side by side
+        // the cluster tests run twice in the build: on one log, and on a partitioned one (docs/partitioned-log.md)
+        put(settings, "pushgate.redis.partitions=" + PARTITIONS);
         for (String property : properties) {
             put(settings, property);
         }

@@ -113,7 +113,13 @@ final class PartitionFeed implements AutoCloseable {
     /** Channels Redis confirmed on the current or an earlier connection; guarded by {@link #channels}. */
     private final Map<String, Boolean> confirmed = new HashMap<>();
     private final boolean sharded;
-    private final StatefulRedisPubSubConnection<String, String> connection;
+    /** Set once the pub/sub connection is made; Lettuce keeps it connected from then on. */
+    private volatile @org.jspecify.annotations.Nullable StatefulRedisPubSubConnection<String, String> connection;
+    /**
+     * The connection, made on a thread that may block (Lettuce connects synchronously) when first needed, and
+     * again at the next need when Redis could not be reached: a node starts with Redis down.
+     */
+    private final Mono<StatefulRedisPubSubConnection<String, String>> connected;
     private final AbstractRedisClient client;
     private volatile boolean closed;
     /**
@@ -148,9 +154,20 @@ final class PartitionFeed implements AutoCloseable {
         this.parts = new Part[layout.count()];
         for (int i = 0; i < parts.length; i++) {
             parts[i] = new Part();
+            logs.get(i).taker = this::takeEpoch;
         }
+        if (!(client instanceof RedisClusterClient) && !(client instanceof RedisClient)) {
+            throw new IllegalArgumentException("unsupported Redis client " + client.getClass().getName());
+        }
+        this.sharded = client instanceof RedisClusterClient;
+        this.connected = Mono.fromCallable(this::connect).subscribeOn(reactor.core.scheduler.Schedulers.boundedElastic())
+                .cache(c -> Duration.ofNanos(Long.MAX_VALUE), e -> Duration.ZERO, () -> Duration.ZERO);
+        client.addListener(reconnects);
+    }
+
+    private StatefulRedisPubSubConnection<String, String> connect() {
+        StatefulRedisPubSubConnection<String, String> made;
         if (client instanceof RedisClusterClient cluster) {
-            this.sharded = true;
             StatefulRedisClusterPubSubConnection<String, String> c = cluster.connectPubSub();
             c.setNodeMessagePropagation(true); // sharded messages arrive on the masters' connections
             c.addListener(new RedisClusterPubSubAdapter<>() {
@@ -164,11 +181,10 @@ final class PartitionFeed implements AutoCloseable {
                     confirmedBy(channel);
                 }
             });
-            this.connection = c;
-        } else if (client instanceof RedisClient single) {
-            this.sharded = false;
-            this.connection = single.connectPubSub();
-            this.connection.addListener(new RedisPubSubAdapter<>() {
+            made = c;
+        } else {
+            made = ((RedisClient) client).connectPubSub();
+            made.addListener(new RedisPubSubAdapter<>() {
                 @Override
                 public void message(String channel, String message) {
                     arrived(channel, message);
@@ -179,22 +195,63 @@ final class PartitionFeed implements AutoCloseable {
                     confirmedBy(channel);
                 }
             });
-        } else {
-            throw new IllegalArgumentException("unsupported Redis client " + client.getClass().getName());
         }
-        client.addListener(reconnects);
+        if (closed) {
+            made.closeAsync();
+            throw new IllegalStateException("the feed is closed");
+        }
+        connection = made;
+        boolean heldBefore;
+        synchronized (channels) {
+            heldBefore = !channels.isEmpty();
+        }
+        if (heldBefore) { // held while Redis could not be reached: their subscriptions failed
+            subscribeAgain();
+        }
+        return made;
     }
 
     private void subscribeAgain() {
-        Map<Integer, List<String>> byPartition = new HashMap<>();
+        java.util.Set<Integer> partitions = new java.util.TreeSet<>();
         synchronized (channels) {
-            channels.forEach((channel, held) -> byPartition.computeIfAbsent(held.partition, k -> new ArrayList<>()).add(channel));
+            channels.values().forEach(held -> partitions.add(held.partition));
         }
-        byPartition.forEach((k, list) -> {
-            String[] names = list.toArray(String[]::new);
-            (sharded ? connection.reactive().ssubscribe(names) : connection.reactive().subscribe(names))
-                    .subscribe(null, e -> log.debug("Could not subscribe again to partition {}: {}", k, e.toString()));
+        partitions.forEach(k -> subscribeAgain(k, 0));
+    }
+
+    /**
+     * Subscribes the partition's held channels again in one command; tried again until it is accepted (a
+     * Redis that refuses it now, for a moment or an ACL, would otherwise leave the channels silent on a
+     * connection that stays up). Each try takes the channels held then, so a released one is not revived.
+     */
+    private void subscribeAgain(int k, int attempt) {
+        StatefulRedisPubSubConnection<String, String> c = connection;
+        if (c == null || closed) {
+            return;
+        }
+        String[] names = heldIn(k).stream().map(channel -> layout.prefix(k) + channel).toArray(String[]::new);
+        if (names.length == 0) {
+            return;
+        }
+        (sharded ? c.reactive().ssubscribe(names) : c.reactive().subscribe(names)).subscribe(null, e -> {
+            log.debug("Could not subscribe again to partition {} (try {}): {}", k, attempt + 1, e.toString());
+            Mono.delay(RETRY.multipliedBy(1L << Math.min(attempt, 3))).subscribe(x -> subscribeAgain(k, attempt + 1));
         });
+    }
+
+    /**
+     * Takes an epoch a sync of partition {@code k} answered. A new one (Redis lost the partition's data, or
+     * it went back) voids every cursor of the old one, so the partition's sessions are told, in order with
+     * the entries handed on: after those of the old epoch, before those of the new one.
+     */
+    private void takeEpoch(int k, String epoch, long seq) {
+        Part part = parts[k];
+        synchronized (part) {
+            if (logs.get(k).adopt(epoch)) {
+                log.warn("Partition {} starts epoch {}: Redis lost data; its sessions here get a reset", k, epoch);
+                lost(k, seq);
+            }
+        }
     }
 
     /** Whether the feed uses sharded pub/sub, so the append script must {@code SPUBLISH}. */
@@ -300,11 +357,15 @@ final class PartitionFeed implements AutoCloseable {
     }
 
     private Mono<Void> subscribe(String channel) {
-        return sharded ? connection.reactive().ssubscribe(channel) : connection.reactive().subscribe(channel);
+        return connected.flatMap(c -> sharded ? c.reactive().ssubscribe(channel) : c.reactive().subscribe(channel));
     }
 
     private Mono<Void> unsubscribe(String channel) {
-        return sharded ? connection.reactive().sunsubscribe(channel) : connection.reactive().unsubscribe(channel);
+        StatefulRedisPubSubConnection<String, String> c = connection;
+        if (c == null) {
+            return Mono.empty();
+        }
+        return sharded ? c.reactive().sunsubscribe(channel) : c.reactive().unsubscribe(channel);
     }
 
     // ---- receiving -------------------------------------------------------------------------------------
@@ -418,7 +479,10 @@ final class PartitionFeed implements AutoCloseable {
         // while an entry appended after the read of the sequence is no loss (it arrives live)
         redis.opsForValue().get(logs.get(k).keys.seq()).map(Long::parseLong).defaultIfEmpty(0L)
                 .flatMap(head -> readFrom(k, from, true, heldIn(k), into).map(r -> {
-                    if (r.empty) { // entries numbered after the position are gone, trimmed unread
+                    if (head < from) { // numbered before is not numbered now: Redis lost data, or went back
+                        r.lost = true;
+                        r.wentBack = true;
+                    } else if (r.empty) { // entries numbered after the position are gone, trimmed unread
                         r.lost = head > r.last;
                         r.last = Math.max(r.last, head);
                     }
@@ -552,6 +616,9 @@ final class PartitionFeed implements AutoCloseable {
     public void close() {
         closed = true;
         client.removeListener(reconnects);
-        connection.closeAsync();
+        StatefulRedisPubSubConnection<String, String> c = connection;
+        if (c != null) {
+            c.closeAsync();
+        }
     }
 }

@@ -11,7 +11,7 @@ import java.util.zip.CRC32;
  * a partition's keys, and publish on its channels.
  *
  * @param name  the cluster's name ({@code pushgate.redis.prefix})
- * @param count how many partitions ({@code pushgate.broker.redis.partitions}); 1 is the one log of today
+ * @param count how many partitions ({@code pushgate.redis.partitions}); 1 is the one log of today
  */
 record PartitionLayout(String name, int count) {
 
@@ -20,7 +20,7 @@ record PartitionLayout(String name, int count) {
 
     PartitionLayout {
         if (count < 1 || count > MAX) {
-            throw new IllegalArgumentException("pushgate.broker.redis.partitions must be between 1 and " + MAX
+            throw new IllegalArgumentException("pushgate.redis.partitions must be between 1 and " + MAX
                     + ", was " + count);
         }
     }

@@ -44,6 +44,16 @@ final class PartitionLog {
     volatile int receivedHash;
     /** The highest number this node's own appends were given. */
     private volatile long numbered;
+    /**
+     * Takes the epoch a sync answered: by default {@link #adopt}; on a node, the feed, which also tells the
+     * partition's sessions when it changed (their cursors are void).
+     */
+    interface EpochTaker {
+        void take(int partition, String epoch, long seq);
+    }
+
+    volatile EpochTaker taker = (k, e, seq) -> adopt(e);
+
     /** Epochs this node left, newest last: their entries still on the way are dropped, not taken for a new one. */
     private final java.util.Deque<String> left = new java.util.ArrayDeque<>();
 
@@ -129,8 +139,9 @@ final class PartitionLog {
                 .next()
                 .timeout(settings.timeout())
                 .map(answer -> {
-                    adopt(String.valueOf(answer.get(0)));
-                    return Long.parseLong(String.valueOf(answer.get(1)));
+                    long seq = Long.parseLong(String.valueOf(answer.get(1)));
+                    taker.take(index, String.valueOf(answer.get(0)), seq);
+                    return seq;
                 });
     }
 

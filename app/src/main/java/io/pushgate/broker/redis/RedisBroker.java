@@ -114,6 +114,19 @@ public final class RedisBroker implements Broker, AutoCloseable {
                 settings, codec, link, clock, heldPerUid, heldMessages);
     }
 
+    /**
+     * The key prefix of the log that carries the uid's messages: {@code {prefix}:} on one log, its partition's
+     * {@code {prefix:K}:} on a partitioned one (its {@code log}, {@code seq}, {@code epoch} keys). For operators'
+     * tools and tests.
+     */
+    public static String messageKeyPrefix(String prefix, int partitions, String uid) {
+        if (partitions == 1) {
+            return RedisKeys.of(prefix).prefix();
+        }
+        PartitionLayout layout = new PartitionLayout(prefix, partitions);
+        return layout.prefix(layout.of(uid));
+    }
+
     /** Starts reading the log and beating; returns at once, the node catches up in the background. */
     public void start() {
         Partitions p = partitions;
