@@ -1,0 +1,392 @@
+package io.pushgate.transport;
+
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+
+import io.pushgate.core.BrokerUnavailableException;
+import io.pushgate.core.Cursor;
+import io.pushgate.core.Prepared;
+import io.pushgate.core.Publication;
+import io.pushgate.core.PushNode;
+import io.pushgate.core.Target;
+import io.pushgate.support.Api;
+import io.pushgate.support.PollTestClient;
+import io.pushgate.support.PushgateIntegrationTest;
+import io.pushgate.support.SseTestClient;
+import io.pushgate.support.ShortTimers;
+import io.pushgate.support.WsTestClient;
+
+import org.jspecify.annotations.Nullable;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.springframework.beans.factory.annotation.Autowired;
+import org.springframework.boot.test.web.server.LocalServerPort;
+import org.springframework.test.annotation.DirtiesContext;
+import org.springframework.test.context.TestPropertySource;
+
+import reactor.core.publisher.Mono;
+import reactor.core.publisher.Sinks;
+import tools.jackson.databind.JsonNode;
+
+import static io.pushgate.support.TestSecrets.token;
+import static io.pushgate.support.TestSecrets.uniqueUid;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+/**
+ * The transports on a partitioned cluster log, with the cluster played by the test: each session's
+ * {@link Prepared} comes when the test answers the node's question, and what the partition applies comes
+ * through {@link PushNode#applyPartitioned}. Its own server (partitioned mode cannot be undone), closed after.
+ * Each test uses an epoch of its own, so partitions shared by the tests' uids never mix their positions.
+ */
+@PushgateIntegrationTest
+@ShortTimers
+@TestPropertySource(properties = "pushgate.test.context=partitioned") // a server of this class's own
+@DirtiesContext(classMode = DirtiesContext.ClassMode.AFTER_CLASS)
+class PreparedConnectTests {
+
+    private static final int PARTITIONS = 4;
+    private static final Preparer PREPARER = new Preparer();
+    private static final AtomicBoolean PARTITIONED = new AtomicBoolean();
+    private static final AtomicInteger EPOCHS = new AtomicInteger();
+
+    @LocalServerPort
+    int port;
+
+    @Autowired
+    Api api;
+
+    @Autowired
+    PushNode node;
+
+    /** The cluster's side: every question the node asks waits for the test's answer. */
+    static final class Preparer implements Prepared.Preparer {
+
+        record Ask(String uid, @Nullable Cursor after, Sinks.One<Prepared> answer) {
+
+            void answer(Prepared prepared) {
+                assertThat(answer.tryEmitValue(prepared).isSuccess()).isTrue();
+            }
+
+            void fail() {
+                assertThat(answer.tryEmitError(new BrokerUnavailableException("Redis cannot be reached", null))
+                        .isSuccess()).isTrue();
+            }
+        }
+
+        private final Map<String, BlockingQueue<Ask>> asks = new ConcurrentHashMap<>();
+
+        @Override
+        public Mono<Prepared> prepare(String uid, @Nullable Cursor after) {
+            Sinks.One<Prepared> answer = Sinks.one();
+            asks(uid).add(new Ask(uid, after, answer));
+            return answer.asMono();
+        }
+
+        private BlockingQueue<Ask> asks(String uid) {
+            return asks.computeIfAbsent(uid, u -> new LinkedBlockingQueue<>());
+        }
+
+        /** The node's next question for the uid, failing the test when it asks none in time. */
+        Ask next(String uid) {
+            try {
+                Ask ask = asks(uid).poll(10, TimeUnit.SECONDS);
+                assertThat(ask).as("the node asks the cluster for " + uid).isNotNull();
+                return ask;
+            } catch (InterruptedException e) {
+                throw new AssertionError(e);
+            }
+        }
+
+        @Nullable Ask poll(String uid, Duration wait) throws InterruptedException {
+            return asks(uid).poll(wait.toMillis(), TimeUnit.MILLISECONDS);
+        }
+    }
+
+    @BeforeEach
+    void partitioned() {
+        if (PARTITIONED.compareAndSet(false, true)) {
+            node.partitionSessions(PARTITIONS, PreparedConnectTests::partitionOf, PREPARER);
+        }
+    }
+
+    private static int partitionOf(String uid) {
+        return Math.floorMod(uid.hashCode(), PARTITIONS);
+    }
+
+    private static String epoch() {
+        return "p" + EPOCHS.incrementAndGet();
+    }
+
+    private static Publication toUid(String uid, int n) {
+        return new Publication(Target.uid(uid), "e", Integer.toString(n), 0);
+    }
+
+    private Prepared prepared(String uid, Cursor start, List<Prepared.Logged> logged) {
+        return new Prepared(partitionOf(uid), start, node.localSeq(), logged, false, List.of());
+    }
+
+    private int sessions(String uid) {
+        return api.get("/api/v1/uids/" + uid).path("sessions").asInt();
+    }
+
+    // ---- WebSocket ------------------------------------------------------------------------------------
+
+    @Test
+    void aWebSocketIsWelcomedOnlyOnceTheClusterAnsweredAtItsPartitionsPositionThenGetsThePartitionsCopies() {
+        String uid = uniqueUid("pws");
+        String epoch = epoch();
+        long ts = System.currentTimeMillis();
+        try (WsTestClient ws = WsTestClient.connect(api.ws("token=" + token(uid)))) {
+            Preparer.Ask ask = PREPARER.next(uid);
+            assertThat(ask.after()).isNull();
+            await().during(Duration.ofMillis(200)).atMost(Duration.ofSeconds(2))
+                    .until(() -> ws.drain().isEmpty() && !ws.isClosed());
+
+            ask.answer(prepared(uid, new Cursor(epoch, 41, ts), List.of()));
+
+            JsonNode welcome = ws.next();
+            assertThat(welcome.path("type").asString()).isEqualTo("welcome");
+            Cursor at = Cursor.parse(welcome.path("cursor").asString());
+            assertThat(at.epoch()).isEqualTo(epoch);
+            assertThat(at.seq()).isEqualTo(41);
+            Cursor id = new Cursor(epoch, 42, ts + 1);
+            node.applyPartitioned(partitionOf(uid), id, toUid(uid, 42), List.of());
+            assertThat(ws.nextMessage().path("id").asString()).isEqualTo(id.text());
+        }
+    }
+
+    @Test
+    void aWebSocketResumingFromACursorGetsTheLoggedEntriesForItThenLiveOnes() {
+        String uid = uniqueUid("pws");
+        String other = uniqueUid("pws");
+        String epoch = epoch();
+        long ts = System.currentTimeMillis();
+        Cursor from = new Cursor(epoch, 40, ts);
+        try (WsTestClient ws = WsTestClient.connect(api.ws("token=" + token(uid) + "&cursor=" + from.text()))) {
+            Preparer.Ask ask = PREPARER.next(uid);
+            assertThat(ask.after()).isEqualTo(from);
+            ask.answer(prepared(uid, new Cursor(epoch, 45, ts), List.of(
+                    new Prepared.Logged(new Cursor(epoch, 40, ts), toUid(uid, 40)), // the cursor's own: had it
+                    new Prepared.Logged(new Cursor(epoch, 41, ts), toUid(uid, 41)),
+                    new Prepared.Logged(new Cursor(epoch, 42, ts), toUid(other, 42)),
+                    new Prepared.Logged(new Cursor(epoch, 43, ts), new Publication(Target.group("elsewhere"), "e", "43", 0)),
+                    new Prepared.Logged(new Cursor(epoch, 44, ts), toUid(uid, 44)))));
+
+            assertThat(ws.next().path("type").asString()).isEqualTo("welcome");
+            assertThat(ws.nextMessage().path("id").asString()).isEqualTo(new Cursor(epoch, 41, ts).text());
+            assertThat(ws.nextMessage().path("id").asString()).isEqualTo(new Cursor(epoch, 44, ts).text());
+            Cursor live = new Cursor(epoch, 46, ts + 1);
+            node.applyPartitioned(partitionOf(uid), live, toUid(uid, 46), List.of());
+            assertThat(ws.nextMessage().path("id").asString()).isEqualTo(live.text());
+        }
+    }
+
+    @Test
+    void theResumeFrameReplaysWhatTheClusterReadAndAnswersUnavailableWhenItCannotBeRead() {
+        String uid = uniqueUid("pws");
+        String epoch = epoch();
+        long ts = System.currentTimeMillis();
+        try (WsTestClient ws = WsTestClient.connect(api.ws("token=" + token(uid)))) {
+            PREPARER.next(uid).answer(prepared(uid, new Cursor(epoch, 50, ts), List.of()));
+            assertThat(ws.next().path("type").asString()).isEqualTo("welcome");
+
+            Cursor from = new Cursor(epoch, 47, ts);
+            ws.sendJson(Map.of("type", "resume", "cursor", from.text(), "ref", 1));
+            Preparer.Ask ask = PREPARER.next(uid);
+            assertThat(ask.after()).isEqualTo(from);
+            ask.answer(prepared(uid, new Cursor(epoch, 50, ts), List.of(
+                    new Prepared.Logged(new Cursor(epoch, 48, ts), toUid(uid, 48)),
+                    new Prepared.Logged(new Cursor(epoch, 49, ts), toUid(uid, 49)))));
+            assertThat(ws.nextMessage().path("id").asString()).isEqualTo(new Cursor(epoch, 48, ts).text());
+            assertThat(ws.nextMessage().path("id").asString()).isEqualTo(new Cursor(epoch, 49, ts).text());
+            JsonNode reply = ws.nextOfType("reply");
+            assertThat(reply.path("ref").asLong()).isEqualTo(1);
+            assertThat(reply.path("ok").asBoolean()).isTrue();
+            assertThat(reply.path("result").path("replayed").asInt()).isEqualTo(2);
+            assertThat(reply.path("result").path("reset").asBoolean()).isFalse();
+
+            ws.sendJson(Map.of("type", "resume", "cursor", from.text(), "ref", 2));
+            PREPARER.next(uid).fail();
+            JsonNode refused = ws.nextOfType("reply");
+            assertThat(refused.path("ref").asLong()).isEqualTo(2);
+            assertThat(refused.path("ok").asBoolean()).isFalse();
+            assertThat(refused.path("error").path("code").asString()).isEqualTo("unavailable");
+            assertThat(ws.isClosed()).as("the connection stays").isFalse();
+        }
+    }
+
+    @Test
+    void aWebSocketWhoseClusterCannotBeReadIsClosedWith1013AndLeavesNoSession() {
+        String uid = uniqueUid("pws");
+        try (WsTestClient ws = WsTestClient.connect(api.ws("token=" + token(uid)))) {
+            PREPARER.next(uid).fail();
+
+            assertThat(ws.awaitClose().code()).isEqualTo(1013);
+            assertThat(ws.drain()).as("never welcomed").noneMatch(f -> "welcome".equals(f.path("type").asString()));
+            assertThat(sessions(uid)).isZero();
+        }
+    }
+
+    @Test
+    void aWebSocketGoneWhileTheClusterAnsweredNeverConnects() {
+        String uid = uniqueUid("pws");
+        long connects = node.meters().connects("websocket");
+        WsTestClient ws = WsTestClient.connect(api.ws("token=" + token(uid)));
+        Preparer.Ask ask = PREPARER.next(uid);
+        assertThat(ws.closeHandshake().code()).as("the server echoed the close: it knows").isEqualTo(1000);
+
+        ask.answer(prepared(uid, new Cursor(epoch(), 1, System.currentTimeMillis()), List.of()));
+
+        await().during(Duration.ofMillis(300)).atMost(Duration.ofSeconds(2))
+                .until(() -> node.meters().connects("websocket") == connects && sessions(uid) == 0);
+    }
+
+    // ---- SSE ------------------------------------------------------------------------------------------
+
+    @Test
+    void anSseStreamStartsOnlyOnceTheClusterAnsweredThenResumesFromTheLoggedEntriesAndGoesLive() {
+        String uid = uniqueUid("psse");
+        String other = uniqueUid("psse");
+        String epoch = epoch();
+        long ts = System.currentTimeMillis();
+        Cursor from = new Cursor(epoch, 10, ts);
+        CompletableFuture<SseTestClient> opening = CompletableFuture.supplyAsync(() ->
+                SseTestClient.open(port, "token=" + token(uid), Map.of("Last-Event-ID", from.text())));
+        Preparer.Ask ask = PREPARER.next(uid);
+        assertThat(ask.after()).isEqualTo(from);
+        await().during(Duration.ofMillis(200)).atMost(Duration.ofSeconds(2)).until(() -> !opening.isDone());
+
+        ask.answer(prepared(uid, new Cursor(epoch, 13, ts), List.of(
+                new Prepared.Logged(new Cursor(epoch, 11, ts), toUid(uid, 11)),
+                new Prepared.Logged(new Cursor(epoch, 12, ts), toUid(other, 12)),
+                new Prepared.Logged(new Cursor(epoch, 13, ts), toUid(uid, 13)))));
+
+        try (SseTestClient sse = opening.join()) {
+            assertThat(sse.status()).isEqualTo(200);
+            SseTestClient.Event welcome = sse.next();
+            assertThat(welcome.event()).isEqualTo("welcome");
+            Cursor at = Cursor.parse(welcome.json().path("cursor").asString());
+            assertThat(at.epoch()).isEqualTo(epoch);
+            assertThat(at.seq()).isEqualTo(13);
+            assertThat(sse.nextMessage().id()).isEqualTo(new Cursor(epoch, 11, ts).text());
+            assertThat(sse.nextMessage().id()).isEqualTo(new Cursor(epoch, 13, ts).text());
+            Cursor live = new Cursor(epoch, 14, ts + 1);
+            node.applyPartitioned(partitionOf(uid), live, toUid(uid, 14), List.of());
+            assertThat(sse.nextMessage().id()).isEqualTo(live.text());
+        }
+    }
+
+    @Test
+    void anSseStreamWhoseClusterCannotBeReadIsA503AndLeavesNoSession() throws InterruptedException {
+        String uid = uniqueUid("psse");
+        CompletableFuture<SseTestClient> opening = CompletableFuture.supplyAsync(() ->
+                SseTestClient.open(port, "token=" + token(uid)));
+        PREPARER.next(uid).fail();
+        // a stream taken from the Netty pipeline goes on to WebFlux to be answered, which asks again
+        while (!opening.isDone()) {
+            Preparer.Ask again = PREPARER.poll(uid, Duration.ofMillis(100));
+            if (again != null) {
+                again.fail();
+            }
+        }
+
+        try (SseTestClient sse = opening.join()) {
+            assertThat(sse.status()).isEqualTo(503);
+            assertThat(sse.header("Content-Type")).startsWith("application/problem+json");
+            assertThat(sse.bodyJson().path("type").asString()).isEqualTo("urn:pushgate:problem:cluster-degraded");
+        }
+        assertThat(sessions(uid)).isZero();
+    }
+
+    // ---- long poll ------------------------------------------------------------------------------------
+
+    @Test
+    void pollsReadWhatTheClusterReadAndAWaitingPollIsWokenByThePartitionsCopy() {
+        String uid = uniqueUid("ppoll");
+        String other = uniqueUid("ppoll");
+        String epoch = epoch();
+        long ts = System.currentTimeMillis();
+        PollTestClient poller = new PollTestClient(port, token(uid));
+
+        CompletableFuture<PollTestClient.Answer> first = poller.pollAsync();
+        Preparer.Ask ask = PREPARER.next(uid);
+        assertThat(ask.after()).isNull();
+        Cursor held = new Cursor(epoch, 58, ts);
+        ask.answer(new Prepared(partitionOf(uid), new Cursor(epoch, 60, ts), node.localSeq(), List.of(), false,
+                List.of(new Prepared.Logged(held, toUid(uid, 58)))));
+        PollTestClient.Answer started = PollTestClient.join(first);
+        assertThat(started.status()).isEqualTo(200);
+        assertThat(started.ids()).as("what the partition held for the uid").containsExactly(held.text());
+        Cursor start = Cursor.parse(position(started.cursor()));
+        assertThat(start.epoch()).isEqualTo(epoch);
+        assertThat(start.seq()).isEqualTo(60);
+
+        CompletableFuture<PollTestClient.Answer> second = poller.pollAsync();
+        ask = PREPARER.next(uid);
+        assertThat(ask.after().epoch()).isEqualTo(epoch);
+        assertThat(ask.after().seq()).isEqualTo(60);
+        ask.answer(prepared(uid, new Cursor(epoch, 63, ts), List.of(
+                new Prepared.Logged(new Cursor(epoch, 61, ts), toUid(uid, 61)),
+                new Prepared.Logged(new Cursor(epoch, 62, ts), toUid(other, 62)),
+                new Prepared.Logged(new Cursor(epoch, 63, ts), toUid(uid, 63)))));
+        PollTestClient.Answer logged = PollTestClient.join(second);
+        assertThat(logged.ids()).containsExactly(new Cursor(epoch, 61, ts).text(), new Cursor(epoch, 63, ts).text());
+        assertThat(position(logged.cursor())).isEqualTo(new Cursor(epoch, 63, ts).text());
+
+        CompletableFuture<PollTestClient.Answer> waiting = poller.pollAsync();
+        ask = PREPARER.next(uid);
+        assertThat(ask.after().seq()).isEqualTo(63);
+        ask.answer(prepared(uid, new Cursor(epoch, 63, ts), List.of()));
+        Cursor live = new Cursor(epoch, 64, ts + 1);
+        node.applyPartitioned(partitionOf(uid), live, toUid(uid, 64), List.of());
+        PollTestClient.Answer woken = PollTestClient.join(waiting);
+        assertThat(woken.ids()).containsExactly(live.text());
+        assertThat(position(woken.cursor())).isEqualTo(live.text());
+    }
+
+    @Test
+    void aPollOfACursorTheClusterCannotHonourIsAResetToThePartitionsPosition() {
+        String uid = uniqueUid("ppoll");
+        String epoch = epoch();
+        long ts = System.currentTimeMillis();
+        Cursor stale = new Cursor("gone", 3, ts);
+
+        CompletableFuture<PollTestClient.Answer> polling = new PollTestClient(port, token(uid)).cursor(stale.text()).pollAsync();
+        PREPARER.next(uid).answer(new Prepared(partitionOf(uid), new Cursor(epoch, 70, ts), node.localSeq(), List.of(),
+                true, List.of()));
+        PollTestClient.Answer answer = PollTestClient.join(polling);
+
+        assertThat(answer.status()).isEqualTo(200);
+        assertThat(answer.messages()).singleElement().satisfies(m -> assertThat(m.path("type").asString()).isEqualTo("reset"));
+        Cursor now = Cursor.parse(position(answer.cursor()));
+        assertThat(now.epoch()).isEqualTo(epoch);
+        assertThat(now.seq()).isEqualTo(70);
+    }
+
+    @Test
+    void aPollWhoseClusterCannotBeReadIsA503AndMakesNoSession() {
+        String uid = uniqueUid("ppoll");
+        CompletableFuture<PollTestClient.Answer> polling = new PollTestClient(port, token(uid)).pollAsync();
+        PREPARER.next(uid).fail();
+        PollTestClient.Answer answer = PollTestClient.join(polling);
+
+        assertThat(answer.status()).isEqualTo(503);
+        assertThat(answer.contentType()).startsWith("application/problem+json");
+        assertThat(answer.json().path("type").asString()).isEqualTo("urn:pushgate:problem:cluster-degraded");
+        assertThat(sessions(uid)).isZero();
+    }
+
+    private static String position(String cursor) {
+        int at = cursor.indexOf('~');
+        return at < 0 ? cursor : cursor.substring(0, at);
+    }
+}
