@@ -1,5 +1,6 @@
 package io.pushgate.transport;
 
+import java.net.URI;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
@@ -23,6 +24,7 @@ import io.pushgate.support.PushgateIntegrationTest;
 import io.pushgate.support.SseTestClient;
 import io.pushgate.support.ShortTimers;
 import io.pushgate.support.WsTestClient;
+import io.pushgate.transport.workerman.WorkermanWebSocket;
 
 import org.jspecify.annotations.Nullable;
 import org.junit.jupiter.api.BeforeEach;
@@ -49,10 +51,14 @@ import static org.awaitility.Awaitility.await;
  */
 @PushgateIntegrationTest
 @ShortTimers
-@TestPropertySource(properties = "pushgate.test.context=partitioned") // a server of this class's own
+@TestPropertySource(properties = {"pushgate.test.context=partitioned", // a server of this class's own
+        "pushgate.compat.pusher.enabled=true", "pushgate.compat.pusher.app-id=4242",
+        "pushgate.compat.pusher.key=" + PreparedConnectTests.PUSHER_KEY, "pushgate.compat.pusher.secret=test-pusher-secret-0123456789",
+        "pushgate.compat.workerman-ws.enabled=true", "pushgate.compat.socket-io.enabled=true"})
 @DirtiesContext(classMode = DirtiesContext.ClassMode.AFTER_CLASS)
 class PreparedConnectTests {
 
+    static final String PUSHER_KEY = "test-pusher-key";
     private static final int PARTITIONS = 4;
     private static final Preparer PREPARER = new Preparer();
     private static final AtomicBoolean PARTITIONED = new AtomicBoolean();
@@ -83,12 +89,33 @@ class PreparedConnectTests {
         }
 
         private final Map<String, BlockingQueue<Ask>> asks = new ConcurrentHashMap<>();
+        /** Every question, for uids the server makes up (Pusher's). */
+        private final BlockingQueue<Ask> all = new LinkedBlockingQueue<>();
 
         @Override
         public Mono<Prepared> prepare(String uid, @Nullable Cursor after) {
             Sinks.One<Prepared> answer = Sinks.one();
-            asks(uid).add(new Ask(uid, after, answer));
+            Ask ask = new Ask(uid, after, answer);
+            asks(uid).add(ask);
+            all.add(ask);
             return answer.asMono();
+        }
+
+        /** The node's next question for a uid starting with {@code prefix}, taken from its uid's queue too. */
+        Ask nextStartingWith(String prefix) {
+            try {
+                long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+                while (System.nanoTime() < deadline) {
+                    Ask ask = all.poll(Math.max(1, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
+                    if (ask != null && ask.uid().startsWith(prefix)) {
+                        asks(ask.uid()).remove(ask);
+                        return ask;
+                    }
+                }
+                throw new AssertionError("the node asked nothing for a uid starting with " + prefix);
+            } catch (InterruptedException e) {
+                throw new AssertionError(e);
+            }
         }
 
         private BlockingQueue<Ask> asks(String uid) {
@@ -383,6 +410,101 @@ class PreparedConnectTests {
         assertThat(answer.contentType()).startsWith("application/problem+json");
         assertThat(answer.json().path("type").asString()).isEqualTo("urn:pushgate:problem:cluster-degraded");
         assertThat(sessions(uid)).isZero();
+    }
+
+    // ---- Pusher, Workerman, Socket.IO: new sessions only -----------------------------------------------
+
+    @Test
+    void aPusherConnectionIsEstablishedOnlyOnceTheClusterAnsweredThenGetsWhatWasHeldAndTheCopies() {
+        String epoch = epoch();
+        long ts = System.currentTimeMillis();
+        try (WsTestClient ws = WsTestClient.connect(URI.create("ws://127.0.0.1:" + port + "/app/" + PUSHER_KEY + "?protocol=7"))) {
+            Preparer.Ask ask = PREPARER.nextStartingWith("pusher-");
+            String uid = ask.uid();
+            await().during(Duration.ofMillis(200)).atMost(Duration.ofSeconds(2)).until(() -> ws.drain().isEmpty());
+            ask.answer(new Prepared(partitionOf(uid), new Cursor(epoch, 5, ts), node.localSeq(), List.of(), false,
+                    List.of(new Prepared.Logged(new Cursor(epoch, 4, ts), toUid(uid, 4)))));
+
+            assertThat(ws.next().path("event").asString()).isEqualTo("pusher:connection_established");
+            JsonNode held = ws.next();
+            assertThat(held.path("event").asString()).isEqualTo("e");
+            assertThat(held.path("data").asString()).isEqualTo("4");
+            node.applyPartitioned(partitionOf(uid), new Cursor(epoch, 6, ts + 1), toUid(uid, 6), List.of());
+            assertThat(ws.next(f -> "e".equals(f.path("event").asString(null))).path("data").asString()).isEqualTo("6");
+        }
+    }
+
+    @Test
+    void aPusherConnectionWhoseClusterCannotBeReadIsToldToReconnect() {
+        try (WsTestClient ws = WsTestClient.connect(URI.create("ws://127.0.0.1:" + port + "/app/" + PUSHER_KEY + "?protocol=7"))) {
+            Preparer.Ask ask = PREPARER.nextStartingWith("pusher-");
+            ask.fail();
+
+            JsonNode error = ws.next();
+            assertThat(error.path("event").asString()).isEqualTo("pusher:error");
+            assertThat(error.path("data").path("code").asInt()).isEqualTo(4200);
+            assertThat(ws.awaitClose().code()).isEqualTo(4200);
+            assertThat(sessions(ask.uid())).isZero();
+        }
+    }
+
+    @Test
+    void aWorkermanPageOpensOnlyOnceTheClusterAnsweredAndIsClosedWith1013WhenItCannotBeRead() {
+        String uid = uniqueUid("pwm");
+        String epoch = epoch();
+        long ts = System.currentTimeMillis();
+        URI page = URI.create("ws://localhost:" + port + WorkermanWebSocket.PATH);
+        try (WsTestClient ws = WsTestClient.connect(page)) {
+            ws.send(uid);
+            Preparer.Ask ask = PREPARER.next(uid);
+            assertThat(sessions(uid)).isZero();
+            ask.answer(new Prepared(partitionOf(uid), new Cursor(epoch, 8, ts), node.localSeq(), List.of(), false,
+                    List.of(new Prepared.Logged(new Cursor(epoch, 7, ts), toUid(uid, 7)))));
+
+            assertThat(ws.nextText("")).as("what was held, the first frame").isEqualTo("7");
+            node.applyPartitioned(partitionOf(uid), new Cursor(epoch, 9, ts + 1), toUid(uid, 9), List.of());
+            assertThat(ws.nextText("")).isEqualTo("9");
+        }
+
+        String refused = uniqueUid("pwm");
+        try (WsTestClient ws = WsTestClient.connect(page)) {
+            ws.send(refused);
+            PREPARER.next(refused).fail();
+            assertThat(ws.awaitClose().code()).isEqualTo(1013);
+            assertThat(sessions(refused)).isZero();
+        }
+    }
+
+    @Test
+    void aSocketIoSocketJoinsOnlyOnceTheClusterAnsweredAndItsEngineIoSessionClosesWhenItCannotBeRead() {
+        String uid = uniqueUid("psio");
+        String epoch = epoch();
+        long ts = System.currentTimeMillis();
+        URI socketIo = URI.create("ws://localhost:" + port + "/socket.io/?EIO=4&transport=websocket");
+        try (WsTestClient ws = WsTestClient.connect(socketIo)) {
+            assertThat(ws.nextText("")).startsWith("0{");
+            ws.send("40{\"token\":\"" + token(uid) + "\"}");
+            Preparer.Ask ask = PREPARER.next(uid);
+            await().during(Duration.ofMillis(200)).atMost(Duration.ofSeconds(2))
+                    .until(() -> ws.drain().stream().noneMatch(f -> true));
+            ask.answer(new Prepared(partitionOf(uid), new Cursor(epoch, 3, ts), node.localSeq(), List.of(), false,
+                    List.of(new Prepared.Logged(new Cursor(epoch, 2, ts), toUid(uid, 2)))));
+
+            // what was held may come before the namespace's connect packet (the client buffers it), as without a cluster
+            List<String> joined = List.of(ws.nextText("4"), ws.nextText("4"));
+            assertThat(joined).anyMatch(packet -> packet.startsWith("40{\"sid\":")).contains("42[\"e\",2]");
+            node.applyPartitioned(partitionOf(uid), new Cursor(epoch, 4, ts + 1), toUid(uid, 4), List.of());
+            assertThat(ws.nextText("42")).isEqualTo("42[\"e\",4]");
+        }
+
+        String refused = uniqueUid("psio");
+        try (WsTestClient ws = WsTestClient.connect(socketIo)) {
+            assertThat(ws.nextText("")).startsWith("0{");
+            ws.send("40{\"token\":\"" + token(refused) + "\"}");
+            PREPARER.next(refused).fail();
+            ws.awaitClose();
+            assertThat(sessions(refused)).isZero();
+        }
     }
 
     private static String position(String cursor) {
