@@ -29,6 +29,8 @@ import io.pushgate.transport.workerman.WorkermanWebSocket;
 import org.jspecify.annotations.Nullable;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.boot.test.web.server.LocalServerPort;
 import org.springframework.test.annotation.DirtiesContext;
@@ -279,15 +281,25 @@ class PreparedConnectTests {
 
     // ---- SSE ------------------------------------------------------------------------------------------
 
-    @Test
-    void anSseStreamStartsOnlyOnceTheClusterAnsweredThenResumesFromTheLoggedEntriesAndGoesLive() {
+    /** A stream from another origin is left to WebFlux ({@code SseHandler}); one without is taken from Netty. */
+    private static Map<String, String> headers(boolean direct, Map<String, String> headers) {
+        Map<String, String> all = new java.util.HashMap<>(headers);
+        if (!direct) {
+            all.put("Origin", "https://app.example.com");
+        }
+        return all;
+    }
+
+    @ParameterizedTest(name = "direct={0}")
+    @ValueSource(booleans = {true, false})
+    void anSseStreamStartsOnlyOnceTheClusterAnsweredThenResumesFromTheLoggedEntriesAndGoesLive(boolean direct) {
         String uid = uniqueUid("psse");
         String other = uniqueUid("psse");
         String epoch = epoch();
         long ts = System.currentTimeMillis();
         Cursor from = new Cursor(epoch, 10, ts);
         CompletableFuture<SseTestClient> opening = CompletableFuture.supplyAsync(() ->
-                SseTestClient.open(port, "token=" + token(uid), Map.of("Last-Event-ID", from.text())));
+                SseTestClient.open(port, "token=" + token(uid), headers(direct, Map.of("Last-Event-ID", from.text()))));
         Preparer.Ask ask = PREPARER.next(uid);
         assertThat(ask.after()).isEqualTo(from);
         await().during(Duration.ofMillis(200)).atMost(Duration.ofSeconds(2)).until(() -> !opening.isDone());
@@ -312,11 +324,12 @@ class PreparedConnectTests {
         }
     }
 
-    @Test
-    void anSseStreamWhoseClusterCannotBeReadIsA503AndLeavesNoSession() throws InterruptedException {
+    @ParameterizedTest(name = "direct={0}")
+    @ValueSource(booleans = {true, false})
+    void anSseStreamWhoseClusterCannotBeReadIsA503AndLeavesNoSession(boolean direct) throws InterruptedException {
         String uid = uniqueUid("psse");
         CompletableFuture<SseTestClient> opening = CompletableFuture.supplyAsync(() ->
-                SseTestClient.open(port, "token=" + token(uid)));
+                SseTestClient.open(port, "token=" + token(uid), headers(direct, Map.of())));
         PREPARER.next(uid).fail();
         // a stream taken from the Netty pipeline goes on to WebFlux to be answered, which asks again
         while (!opening.isDone()) {
