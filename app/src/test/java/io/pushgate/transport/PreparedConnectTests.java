@@ -194,6 +194,27 @@ class PreparedConnectTests {
     }
 
     @Test
+    void anAuthFrameIsAnsweredAfterTheWelcomeAndFramesSentMeanwhileAreHandledInOrderAfterIt() {
+        String uid = uniqueUid("pws");
+        try (WsTestClient ws = WsTestClient.connect(api.ws(""))) {
+            ws.sendJson(Map.of("type", "auth", "token", token(uid), "ref", 1));
+            Preparer.Ask ask = PREPARER.next(uid);
+            ws.sendJson(Map.of("type", "ping", "ref", 2));
+            ws.sendJson(Map.of("type", "join", "group", "nope", "ref", 3)); // not allowed by the token: an error reply
+            await().during(Duration.ofMillis(200)).atMost(Duration.ofSeconds(2)).until(() -> ws.drain().isEmpty());
+
+            ask.answer(prepared(uid, new Cursor(epoch(), 1, System.currentTimeMillis()), List.of()));
+
+            assertThat(ws.next().path("type").asString()).isEqualTo("welcome");
+            assertThat(ws.next(f -> "reply".equals(f.path("type").asString())).path("ref").asLong()).isEqualTo(1);
+            assertThat(ws.next(f -> "reply".equals(f.path("type").asString())).path("ref").asLong()).isEqualTo(2);
+            JsonNode refused = ws.next(f -> "reply".equals(f.path("type").asString()));
+            assertThat(refused.path("ref").asLong()).isEqualTo(3);
+            assertThat(refused.path("ok").asBoolean()).isFalse();
+        }
+    }
+
+    @Test
     void aWebSocketResumingFromACursorGetsTheLoggedEntriesForItThenLiveOnes() {
         String uid = uniqueUid("pws");
         String other = uniqueUid("pws");
