@@ -474,7 +474,8 @@ final class WsConnection implements Transport {
         Session s = session;
         WsSettings settings = shared.settings;
         JsonFrames frames = shared.frames;
-        if (s == null && authDecoder && payload.readableBytes() > WsSettings.AUTH_FRAME_LIMIT) {
+        // a handshake's token vouched for a connection whose session waits for the cluster: its frames are held
+        if (s == null && (authDecoder || !authenticating) && payload.readableBytes() > WsSettings.AUTH_FRAME_LIMIT) {
             close(Disconnect.FRAME_TOO_BIG); // nobody has vouched for it yet: no second chance
             return;
         }
