@@ -991,13 +991,30 @@ public final class PushNode implements TransportRole, ApiRole, BrokerRole, Metri
         }
         for (Entry e : local.entries()) {
             if (e.seq() <= upToLocal && e.partition() == k && e.partitionSeq() > after && e.partitionSeq() <= upToPseq) {
-                out.add(new Entry(e.partitionSeq(), e.ts(), e.keepUntil(), e.frame(), k, e.partitionSeq()));
+                out.add(new Entry(e.partitionSeq(), idTs(e), e.keepUntil(), e.frame(), k, e.partitionSeq()));
             }
         }
         if (out.size() > limit) {
             return new Replay(List.copyOf(out.subList(0, limit)), false, true);
         }
         return new Replay(out, false, false);
+    }
+
+    /**
+     * When a partition's copy was appended, from its id: a poll's next cursor is the last message's id, exactly,
+     * as on one log (the history entry's own ts is when this node applied it). Read from the id rather than
+     * kept in every entry, since only a partitioned read needs it.
+     */
+    private static long idTs(Entry e) {
+        String id = e.frame().id();
+        if (id != null) {
+            try {
+                return Cursor.parse(id).ts();
+            } catch (IllegalArgumentException notACursor) {
+                // never for a copy's frame, whose id is its cursor's text
+            }
+        }
+        return e.ts();
     }
 
     /** The frame of a logged message for the session, or {@code null} when the session does not read it. */

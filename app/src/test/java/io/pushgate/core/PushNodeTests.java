@@ -198,6 +198,25 @@ class PushNodeTests {
         assertThat(encodings).as("once per copy, whatever the sessions").hasValue(5);
     }
 
+    @Test
+    void aPollAnsweredFromThisNodesHistoryEndsAtTheCopysPartitionCursorExactly() {
+        node.partitionSessions(1, uid -> 0, (uid, after) -> reactor.core.publisher.Mono.empty());
+        Session poller = node.connectPoller(new ClientClaims("p", Set.of(), Set.of(), Instant.now().plusSeconds(60)),
+                new RecordingTransport());
+        long now = System.currentTimeMillis();
+        Prepared prepared = new Prepared(0, new Cursor("pz", 5, now - 5_000), node.localSeq(), List.of(), false, List.of());
+        Cursor id = new Cursor("pz", 6, now - 4_000); // appended a while before this node applied it
+        node.applyPartitioned(0, id, new Publication(Target.uid("p"), "e", "1", 0), List.of());
+
+        Replay replay = node.pollOrWait(poller, new Cursor("pz", 5, now), 10, () -> { }, prepared);
+
+        assertThat(replay.reset()).isFalse();
+        assertThat(replay.entries()).singleElement().satisfies(e -> {
+            assertThat(e.frame().id()).isEqualTo(id.text());
+            assertThat(new Cursor("pz", e.seq(), e.ts())).as("the next poll's cursor").isEqualTo(id);
+        });
+    }
+
     static List<String> ids(Session session, int n) {
         List<String> ids = new ArrayList<>();
         session.frames().take(n).map(f -> f.id() == null ? new String(f.json(), StandardCharsets.UTF_8) : f.id())

@@ -188,6 +188,12 @@ public final class WsTestClient implements AutoCloseable {
         }
     }
 
+    /** Starts the close handshake, as a browser's {@code close()} does, and waits for the server's answer to it. */
+    public Close closeHandshake() {
+        socket.sendClose(WebSocket.NORMAL_CLOSURE, "bye").join();
+        return awaitClose();
+    }
+
     public boolean isClosed() {
         return closed.isDone();
     }

@@ -40,6 +40,15 @@ public record Problem(String slug, HttpStatus status, String detail, @Nullable S
         return sessionRefused(why.equals(io.pushgate.core.Disconnect.SHUTDOWN), why.reason());
     }
 
+    /**
+     * A new SSE stream or a poll could not start: what it needs read from the cluster's broker could not be
+     * read. Nothing was done, so the client may simply retry.
+     */
+    public static Problem clusterUnreadable() {
+        return new Problem("cluster-degraded", HttpStatus.SERVICE_UNAVAILABLE,
+                "the cluster's broker cannot be reached, so this could not start; retry later");
+    }
+
     public Map<String, Object> body(String instance) {
         Map<String, Object> body = new LinkedHashMap<>();
         body.put("type", TYPE_PREFIX + slug);

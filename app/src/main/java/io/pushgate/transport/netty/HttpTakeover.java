@@ -80,6 +80,18 @@ public abstract class HttpTakeover<A> extends ChannelDuplexHandler {
         ctx.write(msg, promise);
     }
 
+    /**
+     * Hands a request {@link #takeOver} took to WebFlux after all, later, from the event loop: for a take-over
+     * that waited for something first (its body was dropped: only requests without one are taken).
+     */
+    protected final void handOnLater(ChannelHandlerContext ctx, HttpRequest request) {
+        handedOn++;
+        ctx.fireChannelRead(request);
+        if (!(request instanceof LastHttpContent)) {
+            ctx.fireChannelRead(LastHttpContent.EMPTY_LAST_CONTENT);
+        }
+    }
+
     private void finish(ChannelHandlerContext ctx, HttpRequest request, @Nullable Object last) {
         A admitted = admission;
         admission = null;

@@ -5,6 +5,7 @@ import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 
@@ -12,12 +13,14 @@ import io.pushgate.codec.JsonFrames;
 import io.pushgate.core.ClientClaims;
 import io.pushgate.core.Disconnect;
 import io.pushgate.core.Frame;
+import io.pushgate.core.Prepared;
 import io.pushgate.core.Session;
 import io.pushgate.core.TransportRole;
 import io.pushgate.core.Cursor;
 import io.pushgate.core.Entry;
 import io.pushgate.core.Replay;
 import io.pushgate.security.SecurityConfig;
+import io.pushgate.transport.netty.NettyChannels;
 import io.pushgate.api.problem.Problem;
 import io.pushgate.api.problem.ProblemWriter;
 
@@ -83,6 +86,23 @@ public class PollHandler {
                         cursor.position()), null);
             }
         }
+        Mono<Prepared> preparing = node.prepare(claims, cursor == null ? null : cursor.position());
+        if (preparing == null) {
+            return poll(exchange, claims, cursor, null);
+        }
+        // on a partitioned cluster log a poll goes on once what it reads is read from the cluster; when that
+        // cannot be read it is a 503 the client retries with the same cursor, and a new poller is not made
+        PollCursor asked = cursor;
+        return NettyChannels.backOn(NettyChannels.of(exchange), preparing.map(Optional::of)
+                        .onErrorReturn(Optional.empty())
+                        .defaultIfEmpty(Optional.empty()))
+                .flatMap(prepared -> prepared.isEmpty() ? problems.write(exchange, Problem.clusterUnreadable())
+                        : poll(exchange, claims, asked, prepared.get()));
+    }
+
+    /** @param prepared what {@link TransportRole#prepare} read for this poll, or {@code null} when it answered {@code null} */
+    private Mono<Void> poll(ServerWebExchange exchange, ClientClaims claims, @Nullable PollCursor cursor,
+                            @Nullable Prepared prepared) {
         Poller poller = poller(claims, cursor == null ? null : cursor.clientId());
         if (poller == null) {
             return problems.write(exchange, Problem.sessionRefused(node.refusal(claims.uid())));
@@ -90,8 +110,8 @@ public class PollHandler {
         Session session = poller.session();
         poller.pollStarted();
         Mono<Answer> answer = cursor == null
-                ? Mono.fromSupplier(() -> new Answer(node.takeOffline(claims.uid()), node.currentCursor()))
-                : read(poller, session, cursor.position());
+                ? Mono.fromSupplier(() -> new Answer(node.takeOffline(claims.uid(), prepared), node.currentCursor(prepared)))
+                : read(poller, session, cursor.position(), prepared);
         return answer
                 .flatMap(a -> write(exchange.getResponse(), a, session))
                 .doFinally(signal -> poller.pollEnded());
@@ -100,22 +120,27 @@ public class PollHandler {
     private record Answer(List<Frame> messages, Cursor next) {
     }
 
-    private Mono<Answer> read(Poller poller, Session session, Cursor after) {
+    /**
+     * @param prepared what the cluster read for this poll: every read of the poll (after a wake too) goes by the
+     *                 same one, whose guarantee covers what this node applies after it was read
+     */
+    private Mono<Answer> read(Poller poller, Session session, Cursor after, @Nullable Prepared prepared) {
         Sinks.Empty<Void> rang = Sinks.empty();
         Runnable wake = rang::tryEmitEmpty;
-        Replay replay = node.pollOrWait(session, after, settings.batch(), wake);
+        Replay replay = node.pollOrWait(session, after, settings.batch(), wake, prepared);
         if (replay.reset() || !replay.entries().isEmpty() || poller.closedWith() != null) {
-            return Mono.just(answer(replay, after));
+            return Mono.just(answer(replay, after, prepared));
         }
         return rang.asMono()
-                .then(Mono.fromSupplier(() -> answer(node.pollOrWait(session, after, settings.batch(), () -> { }), after)))
-                .timeout(settings.hold(), Mono.fromSupplier(() -> new Answer(List.of(), node.idleCursor(session, after))))
+                .then(Mono.fromSupplier(() -> answer(node.pollOrWait(session, after, settings.batch(), () -> { }, prepared),
+                        after, prepared)))
+                .timeout(settings.hold(), Mono.fromSupplier(() -> new Answer(List.of(), node.idleCursor(session, after, prepared))))
                 .doFinally(signal -> session.disarm(wake));
     }
 
-    private Answer answer(Replay replay, Cursor after) {
+    private Answer answer(Replay replay, Cursor after, @Nullable Prepared prepared) {
         if (replay.reset()) {
-            Cursor now = node.currentCursor();
+            Cursor now = node.currentCursor(prepared);
             return new Answer(List.of(frames.reset(now.text())), now);
         }
         if (replay.entries().isEmpty()) {

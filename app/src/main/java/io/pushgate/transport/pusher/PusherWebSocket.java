@@ -5,6 +5,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
@@ -22,6 +23,7 @@ import io.pushgate.core.ClientClaims;
 import io.pushgate.core.ClientRefusal;
 import io.pushgate.core.Disconnect;
 import io.pushgate.core.Frame;
+import io.pushgate.core.Prepared;
 import io.pushgate.core.Session;
 import io.pushgate.core.TokenBucket;
 import io.pushgate.core.Transport;
@@ -156,8 +158,26 @@ public final class PusherWebSocket implements WebHandler {
         Channel channel = NettyChannels.of(exchange);
         Disconnect refused = !app.key().equals(key) ? NO_SUCH_APP
                 : protocol == null || !protocol.matches("[5-7]") ? BAD_PROTOCOL : null;
-        return webSockets.handleRequest(exchange, socket -> refused != null ? refuse(socket, refused)
-                : new Connection(socket, channel).serve());
+        return webSockets.handleRequest(exchange, socket -> refused != null ? refuse(socket, refused) : open(socket, channel));
+    }
+
+    /**
+     * A connection's session. On a partitioned cluster log it opens once what it needs is read from the cluster,
+     * back on the connection's event loop, and not at all when the connection went meanwhile; when the
+     * cluster cannot be read the client is told to reconnect (1013, as Pusher's 4200). Elsewhere at once.
+     */
+    private Mono<Void> open(WebSocketSession socket, @Nullable Channel channel) {
+        ClientClaims claims = new ClientClaims(uidPrefix + Long.toString(uids.incrementAndGet(), 36), Set.of(), Set.of(), NEVER);
+        Mono<Prepared> preparing = node.prepare(claims, null);
+        if (preparing == null) {
+            return new Connection(socket, channel, claims, null).serve();
+        }
+        return NettyChannels.backOn(channel, preparing.map(Optional::of)
+                        .onErrorReturn(Optional.empty())
+                        .defaultIfEmpty(Optional.empty()))
+                .flatMap(prepared -> !socket.isOpen() ? Mono.<Void>empty()
+                        : prepared.isEmpty() ? refuse(socket, pusherCode(Disconnect.TRY_AGAIN_LATER))
+                        : new Connection(socket, channel, claims, prepared.get()).serve());
     }
 
     /** Pusher's way of refusing a connection: a {@code pusher:error} with the code, then the close. */
@@ -228,14 +248,13 @@ public final class PusherWebSocket implements WebHandler {
         /** The session's outlet when it writes straight to the channel (see {@link #outlet}); else {@code null}. */
         private volatile @Nullable DirectOutlet direct;
 
-        Connection(WebSocketSession socket, @Nullable Channel channel) {
+        Connection(WebSocketSession socket, @Nullable Channel channel, ClientClaims claims, @Nullable Prepared prepared) {
             this.socket = socket;
             this.channel = channel;
             this.bucket = new TokenBucket(framesPerSecond, frameBurst, System.nanoTime());
-            ClientClaims claims = new ClientClaims(uidPrefix + Long.toString(uids.incrementAndGet(), 36), Set.of(), Set.of(), NEVER);
             Session s = node.connect(claims, this, (registered, cursor) -> own(event("pusher:connection_established", null,
                     mapper.writeValueAsString(Map.of("socket_id", SocketIds.of(registered.clientId()),
-                            "activity_timeout", ACTIVITY_TIMEOUT)))), null);
+                            "activity_timeout", ACTIVITY_TIMEOUT)))), null, prepared);
             this.opened = s;
             this.uid = claims.uid();
             this.socketId = s == null ? "" : SocketIds.of(s.clientId());

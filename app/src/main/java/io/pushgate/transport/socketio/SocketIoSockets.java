@@ -18,8 +18,10 @@ import io.pushgate.core.Disconnect;
 import io.pushgate.core.Frame;
 import io.pushgate.core.InvalidTokenException;
 import io.pushgate.core.Names;
+import io.pushgate.core.Prepared;
 import io.pushgate.core.Session;
 import io.pushgate.core.TokenVerifier;
+import io.pushgate.transport.netty.NettyChannels;
 import io.pushgate.web.Unauthenticated;
 import io.pushgate.core.Transport;
 import io.pushgate.core.TransportRole;
@@ -132,7 +134,7 @@ final class SocketIoSockets implements EngineSession.Listener {
         private @Nullable Disposable frames;
         private final Unauthenticated.@Nullable Permit pending;
         private final ConnectProxy.@Nullable Attempt handshake;
-        /** Whether its token is with the connect proxy. */
+        /** Whether its token is with the connect proxy, or its session's state is being read from the cluster. */
         private boolean authenticating;
         /** Whether its Engine.IO session has ended. */
         private boolean ended;
@@ -232,8 +234,42 @@ final class SocketIoSockets implements EngineSession.Listener {
                     });
         }
 
+        /**
+         * On a partitioned cluster log the socket joins once its session's state is read from the cluster, and
+         * not at all when its Engine.IO session ended meanwhile; when the cluster cannot be read the Engine.IO
+         * session is closed, so the client reconnects later. Elsewhere at once.
+         */
         private void admit(ClientClaims claims) {
-            String refused = start(claims);
+            Mono<Prepared> preparing = node.prepare(claims, null);
+            if (preparing == null) {
+                admit(claims, null);
+                return;
+            }
+            authenticating = true;
+            prepared(preparing, prepared -> admit(claims, prepared));
+        }
+
+        /** Waits for the cluster off its Redis thread, then goes on under this socket's lock unless it ended. */
+        private void prepared(Mono<Prepared> preparing, Consumer<Prepared> then) {
+            NettyChannels.backOn(null, preparing).subscribe(prepared -> {
+                synchronized (this) {
+                    authenticating = false;
+                    if (!ended) {
+                        then.accept(prepared);
+                    }
+                }
+            }, error -> {
+                synchronized (this) {
+                    authenticating = false;
+                    if (!ended) {
+                        engine.close(Disconnect.TRY_AGAIN_LATER.reason(), false);
+                    }
+                }
+            });
+        }
+
+        private void admit(ClientClaims claims, @Nullable Prepared prepared) {
+            String refused = start(claims, prepared);
             if (refused != null) {
                 refuse(refused);
                 return;
@@ -254,8 +290,8 @@ final class SocketIoSockets implements EngineSession.Listener {
         }
 
         /** @return why the node refused the session, or {@code null} when it is open */
-        private @Nullable String start(ClientClaims claims) {
-            Session s = node.connect(claims, this, (registered, cursor) -> Frame.control(new byte[0]), null);
+        private @Nullable String start(ClientClaims claims, @Nullable Prepared prepared) {
+            Session s = node.connect(claims, this, (registered, cursor) -> Frame.control(new byte[0]), null, prepared);
             if (s == null) {
                 return node.refusal(claims.uid()).reason();
             }
@@ -292,12 +328,20 @@ final class SocketIoSockets implements EngineSession.Listener {
                 return;
             }
             if ("login".equals(name) && trustLogin && joined && session == null) {
+                if (authenticating) {
+                    return; // a login before is still being read from the cluster
+                }
                 JsonNode uid = args.size() < 2 ? null : mapper.readTree(args.get(1));
                 String login = uid != null && (uid.isString() || uid.isIntegralNumber()) ? uid.asString() : null;
                 if (login != null && Names.isValid(login)) {
-                    String refused = start(new ClientClaims(login, Set.of(), Set.of(), NEVER));
-                    if (refused != null) {
-                        engine.close(refused, false);
+                    ClientClaims claims = new ClientClaims(login, Set.of(), Set.of(), NEVER);
+                    Mono<Prepared> preparing = node.prepare(claims, null);
+                    if (preparing != null) { // a partitioned cluster log: acked once the session is open
+                        authenticating = true;
+                        prepared(preparing, prepared -> loggedIn(claims, prepared, ack));
+                        return;
+                    }
+                    if (!loggedIn(claims, null, "")) {
                         return;
                     }
                 }
@@ -316,6 +360,22 @@ final class SocketIoSockets implements EngineSession.Listener {
             if (!ack.isEmpty()) {
                 engine.send("43" + ack + "[]");
             }
+        }
+
+        /** @return whether the session opened; when the node refused it, the Engine.IO session is closed */
+        private boolean loggedIn(ClientClaims claims, @Nullable Prepared prepared, String ack) {
+            if (session != null || !joined) {
+                return false; // another login got there first, or the socket left meanwhile
+            }
+            String refused = start(claims, prepared);
+            if (refused != null) {
+                engine.close(refused, false);
+                return false;
+            }
+            if (!ack.isEmpty()) {
+                engine.send("43" + ack + "[]");
+            }
+            return true;
         }
 
         /**

@@ -2,9 +2,11 @@ package io.pushgate.transport.sse;
 
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.Optional;
 
 import io.netty.channel.Channel;
 import io.pushgate.core.ClientClaims;
+import io.pushgate.core.Prepared;
 import io.pushgate.core.Session;
 import io.pushgate.core.Cursor;
 import io.pushgate.security.SecurityConfig;
@@ -12,6 +14,7 @@ import io.pushgate.transport.netty.NettyChannels;
 import io.pushgate.api.problem.Problem;
 import io.pushgate.api.problem.ProblemWriter;
 
+import org.jspecify.annotations.Nullable;
 import org.springframework.core.io.buffer.DataBuffer;
 import org.springframework.http.MediaType;
 import org.springframework.http.server.reactive.ServerHttpResponse;
@@ -57,7 +60,23 @@ public class SseHandler {
             return problems.write(exchange, Problem.badRequest("Last-Event-ID is not a cursor this server issued"));
         }
         Channel channel = NettyChannels.of(exchange);
-        SseStreams.Opened opened = streams.open(channel, claims, resumeFrom, null);
+        Mono<Prepared> preparing = streams.prepare(claims, resumeFrom);
+        if (preparing == null) {
+            return open(exchange, channel, claims, resumeFrom, null);
+        }
+        // a stream on a partitioned cluster log opens once its state is read; a response cancelled meanwhile
+        // (the client left) never opens, and a cluster that cannot be read is a 503 the client retries
+        return NettyChannels.backOn(channel, preparing.map(Optional::of)
+                        .onErrorReturn(Optional.empty())
+                        .defaultIfEmpty(Optional.empty()))
+                .flatMap(prepared -> prepared.isEmpty() ? problems.write(exchange, Problem.clusterUnreadable())
+                        : channel != null && !channel.isActive() ? Mono.empty()
+                        : open(exchange, channel, claims, resumeFrom, prepared.get()));
+    }
+
+    private Mono<Void> open(ServerWebExchange exchange, @Nullable Channel channel, ClientClaims claims,
+                            @Nullable Cursor resumeFrom, @Nullable Prepared prepared) {
+        SseStreams.Opened opened = streams.open(channel, claims, resumeFrom, null, prepared);
         if (opened == null) {
             return problems.write(exchange, Problem.sessionRefused(streams.refusal(claims.uid())));
         }

@@ -6,6 +6,7 @@ import io.netty.channel.Channel;
 import io.pushgate.codec.JsonFrames;
 import io.pushgate.core.ClientClaims;
 import io.pushgate.core.Disconnect;
+import io.pushgate.core.Prepared;
 import io.pushgate.core.Session;
 import io.pushgate.core.TransportRole;
 import io.pushgate.core.Cursor;
@@ -13,6 +14,7 @@ import io.pushgate.core.Cursor;
 import org.jspecify.annotations.Nullable;
 
 import reactor.core.Disposable;
+import reactor.core.publisher.Mono;
 
 /**
  * What opening an SSE stream means, the same whether WebFlux serves the request ({@link SseHandler}) or
@@ -52,19 +54,29 @@ public final class SseStreams implements AutoCloseable {
     }
 
     /**
+     * On a partitioned cluster log, what {@link #open} needs read from the cluster first (the caller waits for
+     * it, back on the connection's event loop, then opens with it; it fails when the cluster cannot be read);
+     * {@code null} elsewhere, where the stream opens at once.
+     */
+    @Nullable Mono<Prepared> prepare(ClientClaims claims, @Nullable Cursor resumeFrom) {
+        return node.prepare(claims, resumeFrom);
+    }
+
+    /**
      * Registers the session of a new stream.
      *
      * @param channel  the connection's channel, which the outlet writes to; {@code null} to queue
      *                 events for the response's reactive body instead
      * @param afterEnd run on the event loop once the close event is written; {@code null} when the
      *                 caller waits for {@link SseChannelOutlet#drained()} instead
+     * @param prepared what {@link #prepare} read, or {@code null} when it answered {@code null}
      * @return the stream, or {@code null} when the node refused the session ({@link #refusal()} says why)
      */
     @Nullable Opened open(@Nullable Channel channel, ClientClaims claims, @Nullable Cursor resumeFrom,
-                          @Nullable Runnable afterEnd) {
+                          @Nullable Runnable afterEnd, @Nullable Prepared prepared) {
         SseConnection connection = new SseConnection(channel, this::closeEvent, afterEnd);
         Session session = node.connect(claims, connection, (s, cursor) -> frames.welcome(s.clientId(), s.uid(),
-                settings.heartbeat().toMillis(), s.groups(), cursor), resumeFrom);
+                settings.heartbeat().toMillis(), s.groups(), cursor), resumeFrom, prepared);
         if (session == null) {
             return null;
         }

@@ -17,6 +17,7 @@ import io.pushgate.core.ClientRefusal;
 import io.pushgate.core.Disconnect;
 import io.pushgate.core.Frame;
 import io.pushgate.core.Names;
+import io.pushgate.core.Prepared;
 import io.pushgate.core.Session;
 import io.pushgate.core.Transport;
 import io.pushgate.core.TransportRole;
@@ -277,8 +278,28 @@ public final class WorkermanWebSocket implements WebHandler {
                 return;
             }
             ClientClaims claims = new ClientClaims(uid, Set.of(), Set.of(), NEVER);
+            Mono<Prepared> preparing = node.prepare(claims, null);
+            if (preparing == null) {
+                open(claims, null);
+                return;
+            }
+            // on a partitioned cluster log the session opens once the cluster is read, off its Redis thread, and
+            // not at all when the page left meanwhile; a cluster that cannot be read closes with 1013 (reconnect)
+            NettyChannels.backOn(channel, preparing).subscribe(prepared -> open(claims, prepared), error -> {
+                pending.release();
+                close(Disconnect.TRY_AGAIN_LATER);
+            });
+        }
+
+        private void open(ClientClaims claims, @Nullable Prepared prepared) {
+            synchronized (this) {
+                if (ended) {
+                    return; // ended() gave its place back
+                }
+            }
+            String uid = claims.uid();
             // no greeting: push.php's pages get nothing but messages, so the welcome is never written
-            Session s = node.connect(claims, this, (registered, cursor) -> Frame.control(new byte[0]), null);
+            Session s = node.connect(claims, this, (registered, cursor) -> Frame.control(new byte[0]), null, prepared);
             pending.release();
             if (s == null) {
                 close(node.refusal(uid));

@@ -35,6 +35,7 @@ import io.pushgate.core.Disconnect;
 import io.pushgate.core.Frame;
 import io.pushgate.core.InvalidTokenException;
 import io.pushgate.core.Outlet;
+import io.pushgate.core.Prepared;
 import io.pushgate.core.PublishResult;
 import io.pushgate.core.Session;
 import io.pushgate.core.TokenVerifier;
@@ -108,7 +109,10 @@ final class WsConnection implements Transport {
     private int overRate;
     /** What the connect proxy is told of the handshake (the token left out), when it is on; event loop only. */
     private ConnectProxy.@Nullable Attempt handshake;
-    /** Whether an {@code auth} frame's token is with the connect proxy; event loop only. */
+    /**
+     * Whether an {@code auth} frame's token is with the connect proxy, or the session's state is being read
+     * from the cluster before it connects ({@link TransportRole#prepare}); event loop only.
+     */
     private boolean authenticating;
     /** Frames that came while {@link #authenticating}, handled once it is done; event loop only. */
     private @Nullable ArrayDeque<ClientFrame> held;
@@ -158,7 +162,7 @@ final class WsConnection implements Transport {
         this.pending = pending;
         this.handshake = handshake;
         if (handshakeClaims != null) {
-            start(handshakeClaims);
+            start(handshakeClaims, null, false);
         } else {
             authDecoder = true;
             limitDecoder(WsSettings.AUTH_FRAME_LIMIT);
@@ -378,20 +382,72 @@ final class WsConnection implements Transport {
         }
     }
 
-    private void start(ClientClaims claims) {
-        releasePending();
+    /**
+     * Opens the session. On a partitioned cluster log its state is read from the cluster first: until that
+     * answers, frames the client sends are held as while the connect proxy is asked, and a connection that
+     * ends meanwhile never connects; when the cluster cannot be read it closes with 1013, so the client
+     * reconnects and nothing is lost. Elsewhere the session opens at once, here.
+     *
+     * @param auth         the {@code auth} frame whose token opened it, answered after the welcome; or {@code null}
+     * @param betweenFrames called off the handling of a frame (after the connect proxy answered), where the
+     *                     frames held meanwhile are handled once the session is open
+     */
+    private void start(ClientClaims claims, @Nullable ClientFrame auth, boolean betweenFrames) {
         if (expired(claims)) {
+            releasePending();
             close(Disconnect.TOKEN_EXPIRED);
             return;
         }
+        Mono<Prepared> preparing = shared.node.prepare(claims, resumeFrom);
+        if (preparing == null) {
+            connect(claims, null, auth, betweenFrames);
+            return;
+        }
+        authenticating = true;
+        preparing.subscribe(prepared -> channel.eventLoop().execute(() -> {
+            authenticating = false;
+            if (closing != 0 || !channel.isActive()) {
+                held = null;
+                return; // gone while the cluster answered: closed() released its place
+            }
+            connect(claims, prepared, auth, true);
+        }), error -> channel.eventLoop().execute(() -> {
+            authenticating = false;
+            held = null;
+            releasePending();
+            close(Disconnect.TRY_AGAIN_LATER);
+        }));
+    }
+
+    private void connect(ClientClaims claims, @Nullable Prepared prepared, @Nullable ClientFrame auth, boolean betweenFrames) {
+        releasePending();
         Session s = shared.node.connect(claims, this, (registered, cursor) -> shared.frames.welcome(registered.clientId(),
-                registered.uid(), shared.settings.heartbeat().toMillis(), registered.groups(), cursor), resumeFrom);
+                registered.uid(), shared.settings.heartbeat().toMillis(), registered.groups(), cursor), resumeFrom, prepared);
         if (s == null) {
+            held = null;
             close(shared.node.refusal(claims.uid()));
             return;
         }
         session = s;
         cancel(authTimer);
+        if (auth != null) {
+            ok(s, auth); // after the welcome, which connect queued first
+        }
+        if (betweenFrames) {
+            ArrayDeque<ClientFrame> waiting = held;
+            held = null;
+            afterFrame(); // between frames here: the decoder takes the full limit again
+            if (waiting != null) {
+                for (ClientFrame next : waiting) {
+                    try {
+                        handle(s, next);
+                        badFrames = 0;
+                    } catch (ClientFrame.BadFrame bad) {
+                        refuse(s, bad);
+                    }
+                }
+            }
+        }
     }
 
     private void releasePending() {
@@ -418,7 +474,8 @@ final class WsConnection implements Transport {
         Session s = session;
         WsSettings settings = shared.settings;
         JsonFrames frames = shared.frames;
-        if (s == null && payload.readableBytes() > WsSettings.AUTH_FRAME_LIMIT) {
+        // a handshake's token vouched for a connection whose session waits for the cluster: its frames are held
+        if (s == null && (authDecoder || !authenticating) && payload.readableBytes() > WsSettings.AUTH_FRAME_LIMIT) {
             close(Disconnect.FRAME_TOO_BIG); // nobody has vouched for it yet: no second chance
             return;
         }
@@ -495,8 +552,9 @@ final class WsConnection implements Transport {
                     resumeFrom = cursor(frame.cursor(), frame.ref());
                 }
                 ConnectProxy.Attempt base = handshake;
+                ClientClaims claims;
                 try {
-                    start((base == null ? shared.verifier : shared.verifier.uncounted()).verify(frame.token()));
+                    claims = (base == null ? shared.verifier : shared.verifier.uncounted()).verify(frame.token());
                 } catch (InvalidTokenException e) {
                     if (base == null) {
                         close(new Disconnect(4401, e.getMessage()));
@@ -505,10 +563,7 @@ final class WsConnection implements Transport {
                     }
                     return;
                 }
-                Session s = session;
-                if (s != null) {
-                    ok(s, frame); // after the welcome, which start() queued first
-                }
+                start(claims, frame, false);
             }
             case "ping" -> {
                 reply(null, shared.frames.pong());
@@ -548,28 +603,11 @@ final class WsConnection implements Transport {
 
     private void admitted(ClientClaims claims, ClientFrame frame) {
         authenticating = false;
-        ArrayDeque<ClientFrame> waiting = held;
-        held = null;
         if (closing != 0 || !channel.isActive()) {
+            held = null;
             return; // gone while the backend answered; closed() released its place
         }
-        start(claims);
-        Session s = session;
-        if (s == null) {
-            return; // refused by the node, and closed
-        }
-        ok(s, frame);
-        afterFrame(); // between frames here: the decoder takes the full limit again
-        if (waiting != null) {
-            for (ClientFrame next : waiting) {
-                try {
-                    handle(s, next);
-                    badFrames = 0;
-                } catch (ClientFrame.BadFrame bad) {
-                    refuse(s, bad);
-                }
-            }
-        }
+        start(claims, frame, true);
     }
 
     private void hold(ClientFrame frame) {
@@ -666,11 +704,31 @@ final class WsConnection implements Transport {
                 : shared.frames.error(ref, "rpc_failed", "the call failed")));
     }
 
+    /**
+     * On a partitioned cluster log what the session missed is read from the cluster first; the replay is
+     * then made on the event loop, unless the session ended meanwhile. When the cluster cannot be read the
+     * client is told {@code unavailable} and nothing was replayed: it may send the same resume again.
+     */
     private void resume(Session s, ClientFrame frame) throws ClientFrame.BadFrame {
         Cursor cursor = cursor(frame.cursor(), frame.ref());
-        int replayed = shared.node.resume(s, cursor);
-        if (frame.ref() != null) {
-            s.send(shared.frames.ok(frame.ref(), g -> {
+        Mono<Prepared> preparing = shared.node.prepare(s.claims(), cursor);
+        if (preparing == null) {
+            resumed(s, cursor, null, frame.ref());
+            return;
+        }
+        Long ref = frame.ref();
+        preparing.subscribe(prepared -> channel.eventLoop().execute(() -> {
+            if (!s.isClosed()) {
+                resumed(s, cursor, prepared, ref);
+            }
+        }), error -> s.send(shared.frames.error(ref, "unavailable",
+                "the cluster's broker cannot be reached, so nothing was resumed; retry later")));
+    }
+
+    private void resumed(Session s, Cursor cursor, @Nullable Prepared prepared, @Nullable Long ref) {
+        int replayed = shared.node.resume(s, cursor, prepared);
+        if (ref != null) {
+            s.send(shared.frames.ok(ref, g -> {
                 g.writeNumberProperty("replayed", Math.max(0, replayed));
                 g.writeBooleanProperty("reset", replayed < 0);
             }));
