@@ -1800,7 +1800,7 @@ public final class PushNode implements TransportRole, ApiRole, BrokerRole, Metri
                     history.holdForOffline(uids.get(i), new Entry(p.seq, p.ts, p.ts + ttlMillis, frame));
                 }
                 p.uidOnline[i] = !sessions.isEmpty();
-                int r = deliver(sessions, frame, p.seq, -1, pseq, excluded, seen, delivered);
+                int r = deliver(sessions, frame, p.seq, p.partition, pseq, excluded, seen, delivered);
                 if (r > 0) {
                     p.streamReached[stream] = true;
                     reached += r;
@@ -1813,7 +1813,7 @@ public final class PushNode implements TransportRole, ApiRole, BrokerRole, Metri
                 }
                 Session session = hub.client(clients.get(i));
                 if (session != null && session.shard == k) {
-                    int r = deliver(List.of(session), p.clientFrames[i], p.seq, -1, pseq, excluded, seen, delivered);
+                    int r = deliver(List.of(session), p.clientFrames[i], p.seq, p.partition, pseq, excluded, seen, delivered);
                     if (r > 0) {
                         p.streamReached[stream] = true;
                         reached += r;

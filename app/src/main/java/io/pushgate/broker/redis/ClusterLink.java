@@ -31,6 +31,12 @@ final class ClusterLink {
      * connection never dropped: the scripts refuse then, so the node resyncs instead of reusing numbers.
      */
     volatile long applied;
+    /**
+     * Run by the log reader each time it is back in step with Redis, before the node counts as synced: a
+     * partitioned log takes its partitions' epochs then, so Redis having lost them is found before the
+     * next publish, not by it.
+     */
+    volatile java.util.function.Supplier<Mono<Void>> onSync = Mono::empty;
 
     ClusterLink(String self, String epoch) {
         this.self = self;

@@ -183,6 +183,7 @@ final class LogReader {
                 .then(Mono.defer(presence::loadOthers))
                 .then(Mono.fromRunnable(presence::restate))
                 .then(Mono.defer(presence::heartbeat))
+                .then(Mono.defer(link.onSync))
                 .then(Mono.fromRunnable(() -> {
                     link.synced = true;
                     if (!started) {

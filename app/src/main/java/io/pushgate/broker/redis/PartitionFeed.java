@@ -120,6 +120,7 @@ final class PartitionFeed implements AutoCloseable {
      * again at the next need when Redis could not be reached: a node starts with Redis down.
      */
     private final Mono<StatefulRedisPubSubConnection<String, String>> connected;
+    private final reactor.core.@org.jspecify.annotations.Nullable Disposable topologyChanges;
     private final AbstractRedisClient client;
     private volatile boolean closed;
     /**
@@ -163,6 +164,17 @@ final class PartitionFeed implements AutoCloseable {
         this.connected = Mono.fromCallable(this::connect).subscribeOn(reactor.core.scheduler.Schedulers.boundedElastic())
                 .cache(c -> Duration.ofNanos(Long.MAX_VALUE), e -> Duration.ZERO, () -> Duration.ZERO);
         client.addListener(reconnects);
+        if (sharded) {
+            // a master that died is replaced by its replica: the partition's sharded subscriptions were on the dead
+            // master's connection, and no connection to the promoted one drops and comes back to say so. The
+            // channels are subscribed again where the slots are now, and the confirmations make each partition
+            // recover what the switch lost.
+            this.topologyChanges = client.getResources().eventBus().get()
+                    .filter(e -> e instanceof io.lettuce.core.cluster.event.ClusterTopologyChangedEvent)
+                    .subscribe(e -> subscribeAgain(), e -> log.debug("Stopped following the cluster's topology: {}", e.toString()));
+        } else {
+            this.topologyChanges = null;
+        }
     }
 
     private StatefulRedisPubSubConnection<String, String> connect() {
@@ -244,12 +256,14 @@ final class PartitionFeed implements AutoCloseable {
      * it went back) voids every cursor of the old one, so the partition's sessions are told, in order with
      * the entries handed on: after those of the old epoch, before those of the new one.
      */
-    private void takeEpoch(int k, String epoch, long seq) {
+    private void takeEpoch(int k, String epoch, long base) {
         Part part = parts[k];
         synchronized (part) {
-            if (logs.get(k).adopt(epoch)) {
+            PartitionLog p = logs.get(k);
+            if (p.adopt(epoch)) {
                 log.warn("Partition {} starts epoch {}: Redis lost data; its sessions here get a reset", k, epoch);
-                lost(k, seq);
+                p.restartAt(base);
+                lost(k, base);
             }
         }
     }
@@ -422,6 +436,7 @@ final class PartitionFeed implements AutoCloseable {
             }
             log.warn("Partition {} has a new epoch {}: Redis lost data; its sessions here get a reset", k, published.epoch());
             p.adopt(published.epoch());
+            p.restartAt(entry.seq() - 1);
             lost(k, entry.seq() - 1);
         } else if (entry.seq() < p.received && entry.seq() > parts[k].recoveredUpTo) {
             log.warn("Partition {} numbered entry {} again after {}: Redis went back in time; its sessions here get a"
@@ -616,6 +631,9 @@ final class PartitionFeed implements AutoCloseable {
     public void close() {
         closed = true;
         client.removeListener(reconnects);
+        if (topologyChanges != null) {
+            topologyChanges.dispose();
+        }
         StatefulRedisPubSubConnection<String, String> c = connection;
         if (c != null) {
             c.closeAsync();

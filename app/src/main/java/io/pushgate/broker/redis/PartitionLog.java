@@ -49,7 +49,8 @@ final class PartitionLog {
      * partition's sessions when it changed (their cursors are void).
      */
     interface EpochTaker {
-        void take(int partition, String epoch, long seq);
+        /** @param base the number the epoch's entries come after */
+        void take(int partition, String epoch, long base);
     }
 
     volatile EpochTaker taker = (k, e, seq) -> adopt(e);
@@ -130,7 +131,10 @@ final class PartitionLog {
      * one this node holds and {@code force} (numbers were used twice), or when its sequence is behind.
      */
     Mono<Long> resync(ReactiveStringRedisTemplate redis, RedisSettings settings, boolean force) {
-        return init(redis, LogReader.freshEpoch(), settings, force);
+        // tried again for a while: until it is done, this node's appends to the partition are refused
+        return Mono.defer(() -> init(redis, LogReader.freshEpoch(), settings, force))
+                .retryWhen(reactor.util.retry.Retry.backoff(10, java.time.Duration.ofMillis(200))
+                        .maxBackoff(java.time.Duration.ofSeconds(2)));
     }
 
     private Mono<Long> init(ReactiveStringRedisTemplate redis, String proposed, RedisSettings settings, boolean force) {
@@ -140,7 +144,7 @@ final class PartitionLog {
                 .timeout(settings.timeout())
                 .map(answer -> {
                     long seq = Long.parseLong(String.valueOf(answer.get(1)));
-                    taker.take(index, String.valueOf(answer.get(0)), seq);
+                    taker.take(index, String.valueOf(answer.get(0)), Long.parseLong(String.valueOf(answer.get(2))));
                     return seq;
                 });
     }
@@ -163,6 +167,18 @@ final class PartitionLog {
             left.removeFirst();
         }
         return true;
+    }
+
+    /**
+     * After taking a new epoch: its numbers go on from {@code seq}, and what this node received or was given
+     * in the old one says nothing about them (kept, it would make this node refuse the new epoch's appends
+     * as behind, or drop its entries as seen). Under the feed's lock of the partition.
+     */
+    void restartAt(long seq) {
+        received = seq;
+        floor = seq;
+        numbered = seq;
+        hashedSeq = 0;
     }
 
     /** Whether this node left the epoch: its entries still on the way are not a new epoch. */

@@ -93,9 +93,13 @@ final class Partitions implements PartitionFeed.Receiver, Prepared.Preparer, Ses
         node.partitionSessions(layout.count(), layout::of, this);
     }
 
-    /** Takes every partition's epoch (starting one where there is none). @return once all are taken */
+    /**
+     * Takes every partition's epoch: the one Redis has, or a new one where Redis has none or lost data (its
+     * sequence behind what this node received), which resets that partition's sessions here.
+     * @return once all are taken
+     */
     Mono<Void> sync() {
-        return Flux.fromIterable(logs).flatMap(this::synced).then();
+        return Flux.fromIterable(logs).flatMap(p -> p.sync(redis, LogReader.freshEpoch(), settings)).then();
     }
 
     private Mono<PartitionLog> synced(PartitionLog p) {

@@ -135,8 +135,7 @@ public final class RedisBroker implements Broker, AutoCloseable {
         } else {
             p.start();
             node.joinCluster(both(presence, p));
-            p.sync().subscribe(null, e -> log.warn("Redis did not give the partitions' epochs ({}): each is taken when"
-                    + " first used", e.toString()));
+            link.onSync = p::sync; // with the control log's, at start and after every outage
         }
         reader.start();
         presence.startBeating();
@@ -192,19 +191,7 @@ public final class RedisBroker implements Broker, AutoCloseable {
      * @return whether it caught up in time
      */
     public boolean awaitStarted(Duration atMost) {
-        long until = System.nanoTime() + atMost.toNanos();
-        if (!reader.awaitStarted(atMost)) {
-            return false;
-        }
-        Partitions p = partitions;
-        try {
-            if (p != null) {
-                p.sync().block(Duration.ofNanos(Math.max(1, until - System.nanoTime())));
-            }
-            return true;
-        } catch (RuntimeException e) {
-            return false;
-        }
+        return reader.awaitStarted(atMost); // the partitions' epochs are taken before the reader counts as started
     }
 
     @Override
