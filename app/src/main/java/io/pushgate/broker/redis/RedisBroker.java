@@ -80,6 +80,7 @@ public final class RedisBroker implements Broker, AutoCloseable {
     private final LogAppender appender;
     private final NodePresence presence;
     private final LogReader reader;
+    private final ReactiveStringRedisTemplate redis;
     /** The partitioned log's messages when {@code partitions} is above 1, else {@code null}: messages go on the one log. */
     private final @Nullable Partitions partitions;
     /** Publishes accepted and not yet answered; bounded by {@code max-pending-publishes}. */
@@ -100,6 +101,7 @@ public final class RedisBroker implements Broker, AutoCloseable {
                        RedisSettings settings, PublicationCodec publications, Clock clock, int heldPerUid,
                        int heldMessages) {
         this.node = node;
+        this.redis = redis;
         this.self = node.nodeId();
         this.settings = settings;
         this.codec = new LogCodec(publications);
@@ -135,10 +137,33 @@ public final class RedisBroker implements Broker, AutoCloseable {
         } else {
             p.start();
             node.joinCluster(both(presence, p));
-            link.onSync = p::sync; // with the control log's, at start and after every outage
         }
+        // with the control log's, at start and after every outage
+        link.onSync = () -> samePartitions().then(p == null ? Mono.empty() : p.sync());
         reader.start();
         presence.startBeating();
+    }
+
+    /**
+     * The cluster's number of partitions is part of its identity: a node with another one would write a
+     * uid's messages where the others do not read them. The first node of a partitioned cluster records it;
+     * a node with another number stays out (its sync fails, so it publishes nothing and says why), and one
+     * log records nothing, so {@code partitions=1} leaves Redis as it was.
+     */
+    private Mono<Void> samePartitions() {
+        String key = RedisKeys.of(settings.prefix()).prefix() + "partitions";
+        int mine = settings.partitions();
+        Mono<Boolean> record = mine == 1 ? Mono.just(false)
+                : redis.opsForValue().setIfAbsent(key, Integer.toString(mine));
+        return record.then(redis.opsForValue().get(key)).timeout(settings.timeout()).flatMap(recorded -> {
+            if (Integer.parseInt(recorded) == mine) {
+                return Mono.empty();
+            }
+            log.error("This node runs with pushgate.redis.partitions={} but the cluster on this Redis with prefix {}"
+                    + " has {}: it stays out of the cluster (stop every node to change it)", mine, settings.prefix(), recorded);
+            return Mono.error(new BrokerUnavailableException("the cluster has " + recorded + " partitions, this node "
+                    + mine, null));
+        });
     }
 
     /** Tells {@code first}, then {@code second}, of every change. */
