@@ -58,6 +58,9 @@ public interface BrokerRole {
     /** Applies one entry of the cluster log, read in log order. */
     void apply(ClusterEntry entry);
 
+    /** Applies a membership change read from a member's partition; see {@link PushNode#applyMembership}. */
+    void applyMembership(ClusterEntry entry);
+
     /**
      * Applies one entry read at start-up, before the node joins: only what becomes history counts
      * (messages, held messages delivered elsewhere); presence comes from a snapshot instead.

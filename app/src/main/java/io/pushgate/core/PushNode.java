@@ -376,6 +376,22 @@ public final class PushNode implements TransportRole, ApiRole, BrokerRole, Metri
         }
     }
 
+    /**
+     * A membership change (a backend's uid or client join or leave) that travelled in the member's partition
+     * of a partitioned log, in order with the partition's messages: applied here by the control log's rules
+     * before a group copy published after it, whichever of the two logs this node reads first. Applying it
+     * twice changes nothing, so the control log's copy that follows (or came first) is harmless. Only the
+     * hub, which is thread-safe, is touched.
+     */
+    @Override
+    public void applyMembership(ClusterEntry entry) {
+        if (!(entry instanceof ClusterEntry.UidJoined || entry instanceof ClusterEntry.UidLeft
+                || entry instanceof ClusterEntry.JoinClient || entry instanceof ClusterEntry.LeaveClient)) {
+            throw new IllegalArgumentException("not a membership change: " + entry);
+        }
+        clusterLog.apply(entry);
+    }
+
     @Override
     public void applyBackfilled(ClusterEntry entry) {
         clusterLog.applyBackfilled(entry);

@@ -192,6 +192,25 @@ class ClusterTests {
         }
     }
 
+    /**
+     * The backend's order: once a join is answered, a message to the group reaches the uid's sessions on every
+     * node. On a partitioned log the join travels in the uid's partition too, ahead of the group's copy there,
+     * so the node never applies the copy before the join however its two logs' reads interleave.
+     */
+    @Test
+    void aGroupMessagePublishedRightAfterAJoinIsAnsweredReachesTheUidOnAnotherNode() {
+        String uid = TestSecrets.uniqueUid("jointhen");
+        try (WsTestClient onA = ws(a, TestSecrets.token(uid))) {
+            awaitSessions(b, uid, 1);
+            for (int i = 0; i < 30; i++) {
+                String group = TestSecrets.uniqueUid("jt");
+                b.api().put("/api/v1/groups/" + group + "/uids/" + uid, 200);
+                JsonNode published = b.api().publish("{\"to\":{\"groups\":[\"" + group + "\"]},\"data\":" + i + "}");
+                assertSameMessage(onA.nextMessage(), published, Integer.toString(i));
+            }
+        }
+    }
+
     @Test
     void clientMembershipAndKickByClientIdWorkFromAnotherNode() {
         String uid = TestSecrets.uniqueUid("client");

@@ -116,10 +116,36 @@ final class Partitions implements PartitionFeed.Receiver, Prepared.Preparer, Ses
 
     // ---- receiving ----------------------------------------------------------------------------------------
 
+    /**
+     * Writes a membership change of a uid's sessions, which the control log has taken, to the uid's partition
+     * too, on its channel: every node holding a session of the uid applies it before any group copy published
+     * after it, which the control log alone, read apart from the partition, could not promise. Best effort:
+     * the control log's copy reaches every node anyway, only maybe after such a copy.
+     */
+    Mono<Void> membership(String uid, LogEntry change) {
+        int k = layout.of(uid);
+        return logs.get(k).appender.appendAll(List.of(change.kind(),
+                        LogEntry.items(List.of(PartitionLayout.uidChannel(uid))), change.value()))
+                .then()
+                .onErrorResume(e -> {
+                    log.debug("A membership change of {} reaches its partition {} only through the control log: {}", uid, k,
+                            e.toString());
+                    return Mono.empty();
+                });
+    }
+
     @Override
     public void received(int partition, LogEntry entry) {
-        if (!LogEntry.MESSAGE.equals(entry.kind())) {
-            return;
+        switch (entry.kind()) {
+            case LogEntry.JOIN_UID, LogEntry.LEAVE_UID, LogEntry.JOIN_CLIENT, LogEntry.LEAVE_CLIENT -> {
+                node.applyMembership(codec.decode(entry));
+                return;
+            }
+            case LogEntry.MESSAGE -> {
+            }
+            default -> {
+                return;
+            }
         }
         ClusterEntry.Message m = (ClusterEntry.Message) codec.decode(entry);
         String epoch = logs.get(partition).epoch;

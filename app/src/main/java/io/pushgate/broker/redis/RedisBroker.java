@@ -324,10 +324,17 @@ public final class RedisBroker implements Broker, AutoCloseable {
             }
             applyHere.run();
             Set<String> all = node.groupsOfUid(uid);
-            return appender.append(codec.encode(join
+            LogEntry change = codec.encode(join
                     ? new ClusterEntry.UidJoined(self, uid, group, all)
-                    : new ClusterEntry.UidLeft(self, uid, group, all))).thenReturn(sessions);
+                    : new ClusterEntry.UidLeft(self, uid, group, all));
+            return appender.append(change).then(inPartition(uid, change)).thenReturn(sessions);
         });
+    }
+
+    /** On a partitioned log, the membership change in the member's partition too; see {@link Partitions#membership}. */
+    private Mono<Void> inPartition(String uid, LogEntry change) {
+        Partitions p = partitions;
+        return p == null ? Mono.empty() : p.membership(uid, change);
     }
 
     @Override
@@ -350,8 +357,8 @@ public final class RedisBroker implements Broker, AutoCloseable {
             if (m.groups().size() >= node.limits().groupsPerSession()) {
                 return Mono.just(Hub.Join.TOO_MANY_GROUPS);
             }
-            return appender.append(codec.encode(new ClusterEntry.JoinClient(m.node(), clientId, group)))
-                    .thenReturn(Hub.Join.JOINED);
+            LogEntry change = codec.encode(new ClusterEntry.JoinClient(m.node(), clientId, group));
+            return appender.append(change).then(inPartition(m.uid(), change)).thenReturn(Hub.Join.JOINED);
         });
     }
 
@@ -370,8 +377,8 @@ public final class RedisBroker implements Broker, AutoCloseable {
                 return Mono.empty();
             }
             boolean member = m.groups().contains(group);
-            return appender.append(codec.encode(new ClusterEntry.LeaveClient(m.node(), clientId, group)))
-                    .thenReturn(member);
+            LogEntry change = codec.encode(new ClusterEntry.LeaveClient(m.node(), clientId, group));
+            return appender.append(change).then(inPartition(m.uid(), change)).thenReturn(member);
         });
     }
 
