@@ -653,18 +653,24 @@ public final class PushNode implements TransportRole, ApiRole, BrokerRole, Metri
             history.adopt(epoch, completeAfter);
             pos.lastSeq = newEpoch ? completeAfter : Math.max(pos.lastSeq, completeAfter);
             Cursor now = cursorNow();
-            // queued on every shard behind everything sequenced before it: after what each session was sent
-            // before the gap, before anything after it
             reset = new Pending(encoder.reset(now.text()), newEpoch, now.seq(), now.ts(), issue(), allShards);
-            for (Shard shard : shards) {
-                shard.offer(reset);
-            }
-            commits.done(reset.ticket);
-            gapResets++;
+            queueReset(reset);
         } finally {
             pos.unlock();
         }
         complete(reset);
+    }
+
+    /**
+     * Queues a reset on every shard, behind everything sequenced before it: after what each session was sent
+     * before the gap, before anything after it. Caller holds the sequence lock, then completes it outside.
+     */
+    private void queueReset(Pending reset) {
+        for (Shard shard : shards) {
+            shard.offer(reset);
+        }
+        commits.done(reset.ticket);
+        gapResets++;
     }
 
     /** The next ticket ({@link Commits}); caller holds the sequence lock. */
@@ -1458,11 +1464,7 @@ public final class PushNode implements TransportRole, ApiRole, BrokerRole, Metri
             applied[k] = newEpoch || applied[k] == null || applied[k].seq() < now.seq() ? now : applied[k];
             reset = new Pending(encoder.reset(now.text()), newEpoch, pos.lastSeq, pos.lastTs, issue(), allShards);
             reset.partition = k;
-            for (Shard shard : shards) {
-                shard.offer(reset);
-            }
-            commits.done(reset.ticket);
-            gapResets++;
+            queueReset(reset);
         } finally {
             pos.unlock();
         }
