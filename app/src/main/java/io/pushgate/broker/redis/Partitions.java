@@ -29,6 +29,7 @@ import org.springframework.data.redis.core.ReactiveStringRedisTemplate;
 
 import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
+import reactor.core.scheduler.Schedulers;
 
 /**
  * This node on a partitioned cluster log ({@code pushgate.redis.partitions} above 1; see
@@ -177,10 +178,15 @@ final class Partitions implements PartitionFeed.Receiver, Prepared.Preparer, Ses
         feed.release(k, PartitionLayout.SHARED_CHANNEL);
     }
 
-    /** Already subscribed when the session was prepared; made again by the feed if it failed meanwhile. */
+    /**
+     * Already subscribed when the session was prepared; made again by the feed if it failed meanwhile. The
+     * hold is counted here, at once; waiting for the subscription runs on another thread, because this one
+     * holds the session's shard and the hub (a session event) and the feed's partition lock must never be
+     * taken under them: the feed holds it while the node delivers, which waits for the shards.
+     */
     private void hold(int k, String channel) {
-        feed.hold(k, channel).subscribe(null, e -> log.debug("Could not subscribe {} of partition {}: {}", channel, k,
-                e.toString()));
+        feed.hold(k, channel).subscribeOn(Schedulers.parallel()).subscribe(null, e -> log.debug(
+                "Could not subscribe {} of partition {}: {}", channel, k, e.toString()));
     }
 
     // ---- preparing a session -----------------------------------------------------------------------------
