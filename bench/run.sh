@@ -24,7 +24,8 @@
 #   BROKER (memory; redis starts a redis-server on REDIS_PORT, 16379, pinned to REDIS_CPU, GEN_CPU by
 #   default, and runs the nodes with pushgate.broker=redis), NODES (1; more starts that many nodes on
 #   PORT, PORT+1, ... all pinned to SERVER_CPU, implies BROKER=redis; sessions and publishes go
-#   round-robin over the nodes). With Redis, the Redis calls per publish are printed at the end, and
+#   round-robin over the nodes). With Redis, the Redis calls per publish are printed at the end (and a
+#   partitioned log's entries in its partition streams), and
 #   the generator reports each node's and Redis's CPU over the measured window (cpu_n0_pct,
 #   cpu_n0_us_per_publish, ..., cpu_redis_pct: its --cpu-pids). The generator option --session-nodes K
 #   puts every session on the first K nodes while publishes still go to all of them, e.g. every session
@@ -213,8 +214,14 @@ echo "server pids ${server_pids[*]} on ports $PORT.. (broker $BROKER, logs: $LOG
 redis_report() { # Redis calls per publish: one EVALSHA appends a batch of publishes, XREAD reads them on each node
   [[ $BROKER == redis ]] || return 0
   local stats published
-  stats=$(redis-cli -p "$REDIS_PORT" info commandstats | tr -d '\r' | grep -E 'cmdstat_(evalsha|eval|xread|xadd|incr|xrange|hgetall):' || true)
+  stats=$(redis-cli -p "$REDIS_PORT" info commandstats | tr -d '\r' | grep -E 'cmdstat_(evalsha|eval|xread|xadd|incr|xrange|hgetall|publish|subscribe|unsubscribe):' || true)
   published=$(redis-cli -p "$REDIS_PORT" xlen "{pushgate}:log")
+  # a partitioned log (pushgate.redis.partitions above 1): the messages are in the partitions' streams
+  local key partitioned=0 streams=0
+  for key in $(redis-cli -p "$REDIS_PORT" --scan --pattern '{pushgate:*}:log'); do
+    partitioned=$((partitioned + $(redis-cli -p "$REDIS_PORT" xlen "$key"))); streams=$((streams + 1))
+  done
+  [[ $streams -gt 0 ]] && published+=" (control log), $partitioned in $streams partition streams"
   echo "redis: log entries $published; $(echo "$stats" | sed -E 's/cmdstat_([a-z]+):calls=([0-9]+),usec=([0-9]+).*/\1 calls=\2 usec=\3/' | paste -sd ';' -)" >&2
 }
 
