@@ -369,7 +369,9 @@ public record PushgateProperties(@DefaultValue Node node, @DefaultValue Auth aut
      * @param partitions  how many partitions the cluster log's messages are split into (1 to 1024): 1 is one
      *                    log every node reads; more lets each node receive only what its sessions need, over
      *                    pub/sub, and spreads the log over a Redis Cluster's masters (about one per master;
-     *                    see docs/partitioned-log.md). Every node of a cluster must use the same value
+     *                    see docs/partitioned-log.md). Every node of a cluster must use the same value; the
+     *                    first records it in Redis and a node with another one stays out. {@code logLength}
+     *                    applies to each partition's stream
      */
     public record Redis(@DefaultValue("pushgate") String prefix, @DefaultValue("2s") Duration heartbeat,
                         @DefaultValue("6s") Duration nodeTimeout, @DefaultValue("2s") Duration timeout,
