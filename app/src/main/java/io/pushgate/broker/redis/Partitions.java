@@ -275,9 +275,9 @@ final class Partitions implements PartitionFeed.Receiver, Prepared.Preparer, Ses
     }
 
     /**
-     * Reads the stream from {@code from} (the first page inclusive: the cursor's own entry must still be
-     * there, or entries after it may be trimmed) up to {@code head}, keeping the messages on the uid's channel
-     * or the shared one. @return whether the stream held all of it
+     * Reads the stream from {@code from} (the first page inclusive, to see where the stream starts) up to
+     * {@code head}, keeping the messages on the uid's channel or the shared one. @return whether the stream
+     * held all of it: it starts no later than just after {@code from}
      */
     private Mono<Boolean> page(PartitionLog p, long from, long head, boolean first, String uidChannel,
                                List<Prepared.Logged> into) {
@@ -289,9 +289,10 @@ final class Partitions implements PartitionFeed.Receiver, Prepared.Preparer, Ses
                 .timeout(settings.timeout())
                 .flatMap(records -> {
                     if (first) {
+                        // nothing after the cursor is missing when the stream starts at or just after it (its
+                        // own entry may be gone, or never was one: an epoch's base, where a reset points)
                         long firstSeq = records.isEmpty() ? head + 1 : LogReader.seq(records.get(0).getId().getValue());
-                        boolean reaches = from == 0 ? firstSeq == 1 || head == 0 : firstSeq == from;
-                        if (!reaches) {
+                        if (firstSeq > from + 1) {
                             return Mono.just(false);
                         }
                     }
