@@ -110,9 +110,20 @@ class ClusterGapTests {
 
             await().atMost(HEAL).until(() -> accepts(a, toUid(uid, 2)));
             String next = b.api().publish(toUid(uid, 3)).path("id").asString();
-            assertThat(onB.next(f -> next.equals(f.path("id").asString())).path("type").asString()).isEqualTo("message");
+            String resetCursor = seen.path("cursor").asString(); // where the client reloads: the last reset's
+            for (JsonNode f = onB.next(); !next.equals(f.path("id").asString()); f = onB.next()) {
+                if ("reset".equals(f.path("type").asString())) {
+                    resetCursor = f.path("cursor").asString();
+                }
+            }
             assertThat(epochOf(next)).as("Redis lost data: a new epoch, so no cursor number means two things")
                     .isNotEqualTo(epochOf(before));
+            // a client that reloaded after the reset resumes from its cursor: nothing after it is missing
+            try (WsTestClient reloaded = WsTestClient.connect(b.api().ws("token=" + TestSecrets.token(uid) + "&cursor=" + resetCursor))) {
+                reloaded.nextOfType("welcome");
+                assertThat(reloaded.next(f -> "reset".equals(f.path("type").asString()) || next.equals(f.path("id").asString()))
+                        .path("type").asString()).as("the message after the reset, replayed from its cursor").isEqualTo("message");
+            }
 
             for (ClusterNode node : new ClusterNode[] {a, b}) {
                 try (WsTestClient resumed = WsTestClient.connect(node.api().ws("token=" + TestSecrets.token(uid) + "&cursor=" + before))) {
