@@ -59,8 +59,10 @@ final class PartitionFeed implements AutoCloseable {
          *
          * @param epoch    the partition's epoch from now on
          * @param position where the partition's entries go on from: the next one handed on is numbered after it
+         * @param newEpoch the epoch changed: every position of the old one, cursors and what sessions were
+         *                 welcomed at, means nothing in it
          */
-        void lost(int partition, String epoch, long position);
+        void lost(int partition, String epoch, long position, boolean newEpoch);
     }
 
     /** A channel this node holds: how many hold it, and when its subscription took effect. */
@@ -263,7 +265,7 @@ final class PartitionFeed implements AutoCloseable {
             if (p.adopt(epoch)) {
                 log.warn("Partition {} starts epoch {}: Redis lost data; its sessions here get a reset", k, epoch);
                 p.restartAt(base);
-                lost(k, base);
+                lost(k, base, true);
             }
         }
     }
@@ -437,11 +439,11 @@ final class PartitionFeed implements AutoCloseable {
             log.warn("Partition {} has a new epoch {}: Redis lost data; its sessions here get a reset", k, published.epoch());
             p.adopt(published.epoch());
             p.restartAt(entry.seq() - 1);
-            lost(k, entry.seq() - 1);
+            lost(k, entry.seq() - 1, true);
         } else if (entry.seq() < p.received && entry.seq() > parts[k].recoveredUpTo) {
             log.warn("Partition {} numbered entry {} again after {}: Redis went back in time; its sessions here get a"
                     + " reset and the partition a new epoch", k, entry.seq(), p.received);
-            lost(k, p.received);
+            lost(k, p.received, false);
             p.resync(redis, settings, true).subscribe(null, e -> log.debug("Partition {} could not resync: {}", k, e.toString()));
             return;
         } else if (entry.seq() <= p.received) {
@@ -458,9 +460,10 @@ final class PartitionFeed implements AutoCloseable {
     }
 
     /** Caller holds the partition's lock. */
-    private void lost(int k, long position) {
+    /** @param newEpoch the partition's epoch changed: positions of the old one mean nothing in it */
+    private void lost(int k, long position, boolean newEpoch) {
         try {
-            receiver.lost(k, logs.get(k).epoch, position);
+            receiver.lost(k, logs.get(k).epoch, position, newEpoch);
         } catch (RuntimeException e) {
             log.error("Partition {}'s sessions could not be told they lost entries", k, e);
         }
@@ -569,7 +572,7 @@ final class PartitionFeed implements AutoCloseable {
             if (recovered.lost) {
                 log.warn("Partition {} no longer holds entries this node missed while its pub/sub connection was down:"
                         + " the sessions that read it get a reset", k);
-                lost(k, recovered.last);
+                lost(k, recovered.last, false);
             }
             if (recovered.wentBack) {
                 logs.get(k).resync(redis, settings, true)

@@ -68,8 +68,6 @@ final class Partitions implements PartitionFeed.Receiver, Prepared.Preparer, Ses
     private final List<PartitionLog> logs = new ArrayList<>();
     private final PartitionFeed feed;
     private final PartitionedPublisher publisher;
-    /** Per partition, the epoch this node's sessions were last told of (their cursors' epoch). */
-    private final String[] toldEpoch;
 
     Partitions(BrokerRole node, ReactiveStringRedisTemplate redis, AbstractRedisClient client, RedisSettings settings,
                LogCodec codec, ClusterLink link, Clock clock, int heldPerUid, int heldMessages) {
@@ -84,7 +82,6 @@ final class Partitions implements PartitionFeed.Receiver, Prepared.Preparer, Ses
         for (int k = 0; k < layout.count(); k++) {
             logs.add(new PartitionLog(k, layout, redis, settings, node.limits(), link, sharded, heldPerUid, heldUids));
         }
-        this.toldEpoch = new String[layout.count()];
         this.feed = new PartitionFeed(client, layout, logs, redis, this, LINGER, settings);
         this.publisher = new PartitionedPublisher(node, layout, logs, codec);
     }
@@ -150,16 +147,13 @@ final class Partitions implements PartitionFeed.Receiver, Prepared.Preparer, Ses
         }
         ClusterEntry.Message m = (ClusterEntry.Message) codec.decode(entry);
         String epoch = logs.get(partition).epoch;
-        toldEpoch[partition] = epoch;
         // held for offline uids in Redis (the append script), not on every node
         node.applyPartitioned(partition, new Cursor(epoch, entry.seq(), m.ts()), m.publication(), List.of());
     }
 
     @Override
-    public void lost(int partition, String epoch, long position) {
-        String before = toldEpoch[partition];
-        toldEpoch[partition] = epoch;
-        node.lostPartition(partition, new Cursor(epoch, position, clock.millis()), before != null && !before.equals(epoch));
+    public void lost(int partition, String epoch, long position, boolean newEpoch) {
+        node.lostPartition(partition, new Cursor(epoch, position, clock.millis()), newEpoch);
     }
 
     // ---- this node's sessions hold their channels --------------------------------------------------------

@@ -75,7 +75,7 @@ abstract class PartitionFeedBehaviour {
                 }
 
                 @Override
-                public void lost(int partition, String epoch, long position) {
+                public void lost(int partition, String epoch, long position, boolean newEpoch) {
                     lost.add(partition);
                 }
             }, Duration.ofMillis(50), SETTINGS);
