@@ -36,7 +36,7 @@ import reactor.core.publisher.Mono;
  * (see {@code docs/partitioned-log.md}).
  *
  * <p><b>Guarantees.</b> Every entry published on a channel this node holds, from the moment
- * {@link #acquire} completes until the channel is released, reaches the {@link Receiver} once, in its
+ * {@link #hold} completes until the channel is released, reaches the {@link Receiver} once, in its
  * partition's order, or the receiver is told the partition {@link Receiver#lost lost} entries. Pub/sub
  * loses messages only when its connection drops; the client then subscribes again, and a confirmation of
  * a channel this feed already held is how the feed knows: it reads the partition's stream from the last
@@ -69,9 +69,9 @@ final class PartitionFeed implements AutoCloseable {
     private static final class Held {
         final int partition;
         int refs;
-        /** Completes once Redis confirmed the subscription; replayed to every later acquirer. */
+        /** Completes once Redis confirmed the subscription; replayed to every later holder. */
         final Mono<Void> subscribed;
-        /** Bumped by every release that reached zero, so a stale linger does not unsubscribe a re-acquired channel. */
+        /** Bumped by every release that reached zero, so a stale linger does not unsubscribe a channel held again. */
         long generation;
 
         Held(int partition, Mono<Void> subscribed) {
@@ -84,7 +84,7 @@ final class PartitionFeed implements AutoCloseable {
     private static final class Part {
         /**
          * Whether {@link PartitionLog#received} is a position this node has been receiving from: set by the
-         * first {@link #acquire} in the partition. Before it there is nothing to recover.
+         * first {@link #hold} in the partition. Before it there is nothing to recover.
          */
         boolean started;
         /** A drop was noticed before the partition started: recover once it has. */
@@ -276,20 +276,12 @@ final class PartitionFeed implements AutoCloseable {
     }
 
     /**
-     * Holds the channel (relative to partition {@code k}'s prefix) for one more user, who calls
-     * {@link #release} once, whatever the answer (a failed subscription stays held: it is made again by the
-     * next acquirer and after a reconnect).
+     * Holds the channel (relative to partition {@code k}'s prefix) for one more user, counted at once, who
+     * calls {@link #release} once, whatever the answer (a failed subscription stays held: it is made again by
+     * the next holder and after a reconnect).
      *
-     * @return once the subscription is in effect: the partition's sequence number read after it, which is
-     * a position every later entry of the channel follows and reaches this feed
+     * @return once the subscription is in effect: every later entry of the channel reaches this feed
      */
-    Mono<Long> acquire(int k, String channel) {
-        return subscribed(k, channel)
-                .then(redis.opsForValue().get(logs.get(k).keys.seq()).map(Long::parseLong).defaultIfEmpty(0L))
-                .timeout(timeout);
-    }
-
-    /** As {@link #acquire}, answering once the subscription is in effect, without reading the sequence. */
     Mono<Void> hold(int k, String channel) {
         return subscribed(k, channel).timeout(timeout);
     }
@@ -305,7 +297,7 @@ final class PartitionFeed implements AutoCloseable {
                 // the first channel of a partition here: nothing of the partition is on its way to this node,
                 // so where the partition stands before the subscription is where a recovery may start
                 Mono<Void> before = firstInPartition ? readFloor(k) : Mono.empty();
-                // a failed subscription is not kept: the next acquirer subscribes again
+                // a failed subscription is not kept: the next holder subscribes again
                 held = new Held(k, before.then(subscribe(full)).cache(done -> Duration.ofNanos(Long.MAX_VALUE),
                         error -> Duration.ZERO, () -> Duration.ofNanos(Long.MAX_VALUE)));
                 channels.put(full, held);
@@ -340,7 +332,7 @@ final class PartitionFeed implements AutoCloseable {
         }).then();
     }
 
-    /** One user fewer; the last one's release unsubscribes after the linger, unless it is acquired again. */
+    /** One user fewer; the last one's release unsubscribes after the linger, unless it is held again. */
     void release(int k, String channel) {
         String full = layout.prefix(k) + channel;
         long generation;
@@ -365,7 +357,7 @@ final class PartitionFeed implements AutoCloseable {
         });
     }
 
-    /** Channels held now, for stats and tests. */
+    /** Channels held now, for tests. */
     int heldChannels() {
         synchronized (channels) {
             return channels.size();

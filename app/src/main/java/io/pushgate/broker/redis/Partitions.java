@@ -328,11 +328,6 @@ final class Partitions implements PartitionFeed.Receiver, Prepared.Preparer, Ses
         }
     }
 
-    /** Channels held now, for tests. */
-    int heldChannels() {
-        return feed.heldChannels();
-    }
-
     @Override
     public void close() {
         feed.close();

@@ -87,7 +87,7 @@ abstract class PartitionFeedBehaviour {
 
         void holdShared() {
             for (int k = 0; k < LAYOUT.count(); k++) {
-                feed.acquire(k, PartitionLayout.SHARED_CHANNEL).block();
+                feed.hold(k, PartitionLayout.SHARED_CHANNEL).block();
             }
         }
 
@@ -103,8 +103,8 @@ abstract class PartitionFeedBehaviour {
             return logs.get(LAYOUT.of(uid)).takeHeld(redis, uid, SETTINGS).block().stream().map(LogEntry::value).toList();
         }
 
-        long hold(String uid) {
-            return feed.acquire(LAYOUT.of(uid), PartitionLayout.uidChannel(uid)).block();
+        void hold(String uid) {
+            feed.hold(LAYOUT.of(uid), PartitionLayout.uidChannel(uid)).block();
         }
 
         /** Appends a message for the uids (all in one partition), as the publishing node would. */
