@@ -844,7 +844,6 @@ public final class PushNode implements TransportRole, ApiRole, BrokerRole, Metri
                 Cursor now = m.cursor();
                 if (s.partition >= 0) {
                     now = welcomeInPartition(m, prepared);
-                    s.partitionFloor = now.seq();
                     s.partitionStart = now;
                 } else if (clustered && resumeFrom != null && resumeFrom.seq() > now.seq() && resumeFrom.epoch().equals(now.epoch())) {
                     now = new Cursor(now.epoch(), resumeFrom.seq(), now.ts()); // never behind what the client holds
@@ -1001,7 +1000,7 @@ public final class PushNode implements TransportRole, ApiRole, BrokerRole, Metri
             if (n > cursor.seq() && n <= upToPseq) {
                 Frame frame = encodeFor(session, logged);
                 if (frame != null) {
-                    out.add(new Entry(n, logged.id().ts(), 0, frame, k, n));
+                    out.add(new Entry(n, logged.id().ts(), 0, frame, k, logged.id()));
                 }
             }
         }
@@ -1012,31 +1011,16 @@ public final class PushNode implements TransportRole, ApiRole, BrokerRole, Metri
             return Replay.RESET; // this node's history lost what came after the mark
         }
         for (Entry e : local.entries()) {
-            if (e.seq() <= upToLocal && e.partition() == k && e.partitionSeq() > after && e.partitionSeq() <= upToPseq) {
-                out.add(new Entry(e.partitionSeq(), idTs(e), e.keepUntil(), e.frame(), k, e.partitionSeq()));
+            Cursor copy = e.copy();
+            if (e.seq() <= upToLocal && e.partition() == k && copy != null && copy.seq() > after && copy.seq() <= upToPseq) {
+                // under the copy's number and time, so a poll's next cursor is the last message's id, exactly
+                out.add(new Entry(copy.seq(), copy.ts(), e.keepUntil(), e.frame(), k, copy));
             }
         }
         if (out.size() > limit) {
             return new Replay(List.copyOf(out.subList(0, limit)), false, true);
         }
         return new Replay(out, false, false);
-    }
-
-    /**
-     * When a partition's copy was appended, from its id: a poll's next cursor is the last message's id, exactly,
-     * as on one log (the history entry's own ts is when this node applied it). Read from the id rather than
-     * kept in every entry, since only a partitioned read needs it.
-     */
-    private static long idTs(Entry e) {
-        String id = e.frame().id();
-        if (id != null) {
-            try {
-                return Cursor.parse(id).ts();
-            } catch (IllegalArgumentException notACursor) {
-                // never for a copy's frame, whose id is its cursor's text
-            }
-        }
-        return e.ts();
     }
 
     /** The frame of a logged message for the session, or {@code null} when the session does not read it. */
@@ -1080,7 +1064,7 @@ public final class PushNode implements TransportRole, ApiRole, BrokerRole, Metri
      */
     private int replayPartitioned(Session session, Cursor cursor, @Nullable Prepared prepared, long upToLocal,
                                   String resetCursor) {
-        long upTo = Math.min(session.partitionFloor, session.replayedFrom);
+        long upTo = Math.min(session.partitionFloor(), session.replayedFrom);
         Replay replay = readPartitioned(session, cursor, prepared, Integer.MAX_VALUE, upToLocal, upTo);
         if (replay.reset() || replay.entries().size() > session.room()) {
             session.sendFirst(encoder.reset(resetCursor));
@@ -1108,7 +1092,7 @@ public final class PushNode implements TransportRole, ApiRole, BrokerRole, Metri
             if (room <= 0) {
                 return;
             }
-            if (held.id().seq() <= session.partitionFloor) {
+            if (held.id().seq() <= session.partitionFloor()) {
                 Frame frame = encodeFor(session, held);
                 if (frame != null && session.sendFirst(frame)) {
                     room--;
@@ -1620,7 +1604,7 @@ public final class PushNode implements TransportRole, ApiRole, BrokerRole, Metri
             frame.sampleLatency(p.acceptedNanos, sink);
         }
         history.append(to, p.external == null ? new Entry(p.seq, p.ts, keepUntil, frame)
-                : new Entry(p.seq, p.ts, keepUntil, frame, p.partition, p.external.seq()));
+                : new Entry(p.seq, p.ts, keepUntil, frame, p.partition, p.external));
         return frame;
     }
 
@@ -1760,7 +1744,6 @@ public final class PushNode implements TransportRole, ApiRole, BrokerRole, Metri
                         continue;
                     }
                     if (p.newEpoch) {
-                        session.partitionFloor = -1;
                         session.partitionStart = null;
                         session.replayedFrom = Long.MAX_VALUE;
                     }
@@ -1870,7 +1853,7 @@ public final class PushNode implements TransportRole, ApiRole, BrokerRole, Metri
             if (!excluded.isEmpty() && excluded.contains(session.clientId())) {
                 continue;
             }
-            if (seq <= session.skipThrough || pseq <= session.partitionFloor && pseq >= 0) {
+            if (seq <= session.skipThrough || pseq >= 0 && pseq <= session.partitionFloor()) {
                 continue; // its cursor, from a node further along, already covers it
             }
             if (seen != null && !seen.add(session)) {

@@ -42,12 +42,11 @@ public final class Session {
      */
     int partition = -1;
     /**
-     * On a partitioned log, the number in its partition its welcome (or last replay) stands at: copies up to
-     * it that arrive live afterwards are not delivered, it has them or they came before it. Guarded by the
-     * session's shard lock.
+     * On a partitioned log, its welcome's cursor: copies numbered up to it that arrive live afterwards are not
+     * delivered (they came before it), and a heartbeat's cursor is never behind it. Set before the session is
+     * registered; {@code null} again after a new epoch's reset, whose numbers it says nothing of. Guarded by
+     * the session's shard lock.
      */
-    long partitionFloor = -1;
-    /** On a partitioned log, its welcome's cursor: a heartbeat's cursor is never behind it. Set before it is registered. */
     @org.jspecify.annotations.Nullable Cursor partitionStart;
     /** Epoch ms, for operators' views (the admin page's uid lookup); nothing in delivery reads it. */
     private final long connectedAt = System.currentTimeMillis();
@@ -73,6 +72,12 @@ public final class Session {
     /** When the session opened (epoch ms). */
     public long connectedAt() {
         return connectedAt;
+    }
+
+    /** The number in its partition up to which copies are not delivered live ({@link #partitionStart}), or -1. */
+    long partitionFloor() {
+        Cursor start = partitionStart;
+        return start == null ? -1 : start.seq();
     }
 
     /** The last publish sequence number before this session became visible to deliveries. */
