@@ -81,6 +81,7 @@ public final class RedisBroker implements Broker, AutoCloseable {
     private final NodePresence presence;
     private final LogReader reader;
     private final ReactiveStringRedisTemplate redis;
+    private final RedisKeys keys;
     /** The partitioned log's messages when {@code partitions} is above 1, else {@code null}: messages go on the one log. */
     private final @Nullable Partitions partitions;
     /** Publishes accepted and not yet answered; bounded by {@code max-pending-publishes}. */
@@ -106,7 +107,7 @@ public final class RedisBroker implements Broker, AutoCloseable {
         this.settings = settings;
         this.codec = new LogCodec(publications);
         this.clock = clock;
-        RedisKeys keys = RedisKeys.of(settings.prefix());
+        this.keys = RedisKeys.of(settings.prefix());
         this.link = new ClusterLink(self, node.epoch());
         this.appender = new LogAppender(redis, keys, settings, node.limits(), link);
         this.presence = new NodePresence(node, redis, keys, settings, link, appender, codec, clock);
@@ -151,7 +152,7 @@ public final class RedisBroker implements Broker, AutoCloseable {
      * log records nothing, so {@code partitions=1} leaves Redis as it was.
      */
     private Mono<Void> samePartitions() {
-        String key = RedisKeys.of(settings.prefix()).prefix() + "partitions";
+        String key = keys.partitions();
         int mine = settings.partitions();
         Mono<Boolean> record = mine == 1 ? Mono.just(false)
                 : redis.opsForValue().setIfAbsent(key, Integer.toString(mine));
