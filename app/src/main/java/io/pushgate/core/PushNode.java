@@ -1107,6 +1107,11 @@ public final class PushNode implements TransportRole, ApiRole, BrokerRole, Metri
      * behind its welcome. Caller holds the shard's lock.
      */
     private static Cursor pingCursor(Session session, Shard shard, Mark m) {
+        return timed(pingPosition(session, shard, m), m);
+    }
+
+    /** As {@link #pingCursor}, untimed: one of the cursors it compares, so a heartbeat allocates nothing per session. */
+    private static Cursor pingPosition(Session session, Shard shard, Mark m) {
         int k = session.partition;
         Cursor c = m.partitions() != null ? m.partitions()[k] : null;
         Cursor delivered = shard.partitionLast == null ? null : shard.partitionLast[k];
@@ -1115,10 +1120,14 @@ public final class PushNode implements TransportRole, ApiRole, BrokerRole, Metri
         if (start != null && (c == null || !c.epoch().equals(start.epoch()) || c.seq() < start.seq())) {
             c = start;
         }
-        if (c == null) {
-            c = new Cursor("0", 0, 0);
-        }
-        return new Cursor(c.epoch(), c.seq(), Math.max(c.ts(), m.cursor().ts()));
+        return c == null ? NO_POSITION : c;
+    }
+
+    private static final Cursor NO_POSITION = new Cursor("0", 0, 0);
+
+    /** The position timed at the mark: a cursor's time says how old it is, and a ping's is fresh. */
+    private static Cursor timed(Cursor position, Mark m) {
+        return new Cursor(position.epoch(), position.seq(), Math.max(position.ts(), m.cursor().ts()));
     }
 
     private static @Nullable Cursor later(@Nullable Cursor a, @Nullable Cursor b) {
@@ -1280,7 +1289,7 @@ public final class PushNode implements TransportRole, ApiRole, BrokerRole, Metri
             commits.await(m.ticket());
             Frame ping = null;
             long pingSeq = -1;
-            Map<Cursor, Frame> partitionPings = m.partitions() == null ? Map.of() : new HashMap<>(); // one encoding per cursor
+            Map<Cursor, Frame> partitionPings = m.partitions() == null ? Map.of() : new HashMap<>(); // one encoding per position
             for (Shard shard : shards) {
                 shard.lockForSession();
                 try {
@@ -1297,8 +1306,7 @@ public final class PushNode implements TransportRole, ApiRole, BrokerRole, Metri
                     }
                     for (Session session : hub.shardView(shard.index)) {
                         if (session.transportName().equals(transport)) {
-                            session.heartbeat(session.partition < 0 ? ping : partitionPings.computeIfAbsent(
-                                    pingCursor(session, shard, m), c -> encoder.ping(c.text())));
+                            session.heartbeat(session.partition < 0 ? ping : partitionPing(session, shard, m, partitionPings));
                         }
                     }
                 } finally {
@@ -1306,6 +1314,17 @@ public final class PushNode implements TransportRole, ApiRole, BrokerRole, Metri
                 }
             }
         });
+    }
+
+    /** A partitioned session's ping, encoded once per position in the tick ({@code pings}). */
+    private Frame partitionPing(Session session, Shard shard, Mark m, Map<Cursor, Frame> pings) {
+        Cursor position = pingPosition(session, shard, m);
+        Frame ping = pings.get(position);
+        if (ping == null) {
+            ping = encoder.ping(timed(position, m).text());
+            pings.put(position, ping);
+        }
+        return ping;
     }
 
     /**
