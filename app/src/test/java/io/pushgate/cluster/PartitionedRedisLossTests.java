@@ -7,7 +7,6 @@ import static org.awaitility.Awaitility.await;
 
 import java.time.Duration;
 
-import io.pushgate.broker.redis.RedisBroker;
 import io.pushgate.core.Cursor;
 import io.pushgate.support.ClusterNode;
 import io.pushgate.support.Closer;
@@ -42,7 +41,7 @@ class PartitionedRedisLossTests {
         redis = RedisServer.start();
         b = ClusterNode.start("lb", redis, "pushgate.redis.partitions=" + PARTITIONS);
         String uid = TestSecrets.uniqueUid("loss");
-        String nobody = beside(uid, "nobody");
+        String nobody = ClusterNode.uidBeside(uid, "nobody", PARTITIONS);
         // numbers the partition on, through a node that then goes: no node that stays received them
         try (ClusterNode c = ClusterNode.start("lc", redis, "pushgate.redis.partitions=" + PARTITIONS)) {
             for (int i = 0; i < 5; i++) {
@@ -54,7 +53,7 @@ class PartitionedRedisLossTests {
             assertThat(welcome.seq()).as("welcomed where the partition stands").isGreaterThanOrEqualTo(5);
 
             redis.command("FLUSHALL"); // b received nothing of the partition: its new epoch numbers from 0
-            String probe = beside(uid, "probe");
+            String probe = ClusterNode.uidBeside(uid, "probe", PARTITIONS);
             await().atMost(Duration.ofSeconds(30)).until(() -> accepts(b, toUid(probe, 0)));
             String id = b.api().publish(toUid(uid, 1)).path("id").asString();
             assertThat(Cursor.parse(id).seq()).as("numbered below the welcome").isLessThan(welcome.seq());
@@ -62,17 +61,6 @@ class PartitionedRedisLossTests {
             JsonNode reset = onB.next(f -> "reset".equals(f.path("type").asString()) || id.equals(f.path("id").asString()));
             assertThat(reset.path("type").asString()).as("told first that Redis lost data").isEqualTo("reset");
             assertThat(onB.nextMessage().path("id").asString()).as("the new epoch's message, not skipped").isEqualTo(id);
-        }
-    }
-
-    /** A fresh uid in the same partition as {@code uid}. */
-    static String beside(String uid, String prefix) {
-        String keys = RedisBroker.messageKeyPrefix("pushgate", PARTITIONS, uid);
-        while (true) {
-            String other = TestSecrets.uniqueUid(prefix);
-            if (RedisBroker.messageKeyPrefix("pushgate", PARTITIONS, other).equals(keys)) {
-                return other;
-            }
         }
     }
 }

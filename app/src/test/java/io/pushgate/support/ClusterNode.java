@@ -49,10 +49,15 @@ public final class ClusterNode implements AutoCloseable {
 
     /** A fresh uid, starting with {@code prefix}, whose messages travel in the same log as {@code uid}'s. */
     public static String uidBeside(String uid, String prefix) {
-        String keys = messageKeys(uid);
+        return uidBeside(uid, prefix, PARTITIONS);
+    }
+
+    /** As {@link #uidBeside(String, String)}, on a log of {@code partitions}. */
+    public static String uidBeside(String uid, String prefix, int partitions) {
+        String keys = io.pushgate.broker.redis.RedisBroker.messageKeyPrefix("pushgate", partitions, uid);
         while (true) {
             String other = TestSecrets.uniqueUid(prefix);
-            if (messageKeys(other).equals(keys)) {
+            if (io.pushgate.broker.redis.RedisBroker.messageKeyPrefix("pushgate", partitions, other).equals(keys)) {
                 return other;
             }
         }
