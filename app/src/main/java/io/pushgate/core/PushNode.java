@@ -1366,7 +1366,7 @@ public final class PushNode implements TransportRole, ApiRole, BrokerRole, Metri
         if (clustered) {
             throw new IllegalStateException("this node is in a cluster: publish through its Broker");
         }
-        Pending p = sequence(publication, -1, 0, null, System.nanoTime(), -1, null);
+        Pending p = sequence(publication, -1, 0, null, acceptedNanos(), -1, null);
         prepare(p);
         int reached = complete(p);
         Target target = publication.target();
@@ -1401,7 +1401,7 @@ public final class PushNode implements TransportRole, ApiRole, BrokerRole, Metri
      * @return the id, or {@code null} when it was already applied
      */
     @Nullable String applySequenced(Publication publication, long seq, long ts, Collection<String> holdFor) {
-        Pending p = sequence(publication, seq, ts, holdFor, System.nanoTime(), -1, null);
+        Pending p = sequence(publication, seq, ts, holdFor, acceptedNanos(), -1, null);
         if (p == null) {
             return null;
         }
@@ -1487,7 +1487,7 @@ public final class PushNode implements TransportRole, ApiRole, BrokerRole, Metri
     public String applyPartitioned(int partition, Cursor id, Publication publication, Collection<String> holdFor) {
         brokerEntriesRead.incrementAndGet();
         brokerMessagesRead.incrementAndGet();
-        Pending p = sequence(publication, -1, 0, holdFor, System.nanoTime(), partition, id);
+        Pending p = sequence(publication, -1, 0, holdFor, acceptedNanos(), partition, id);
         if (p == null) {
             throw new IllegalStateException("a publish this node numbers is never a repeat");
         }
@@ -1505,6 +1505,11 @@ public final class PushNode implements TransportRole, ApiRole, BrokerRole, Metri
     @Override
     public void countPublished(int publishes) {
         messagesIn.mark(publishes);
+    }
+
+    /** When a publication is taken in, for its fan-out latency; the clock is not read while nobody samples it. */
+    private long acceptedNanos() {
+        return meters.fanoutLatency() == null ? 0 : System.nanoTime();
     }
 
     /**
@@ -1579,52 +1584,110 @@ public final class PushNode implements TransportRole, ApiRole, BrokerRole, Metri
     }
 
     /**
-     * Outside every lock: encodes the publication once per stream and appends it to history, then marks it
-     * ready for the shards and done for {@link Commits}, even when encoding failed (its shards must go on).
+     * Outside every lock: encodes the publication once per stream and installs the frames (unless a thread
+     * that found it stalled did so first, see {@link Pending}), which makes it ready for the shards; then
+     * appends the installed frames to history and marks it done for {@link Commits}. A publication whose
+     * encoding failed is made ready with no frames, so its shards go on; the publisher gets the failure.
+     *
+     * <p>Shards may deliver it before it is in history: every reader of history that must find it there (a
+     * connect's replay, a resume, a poll) first waits for its ticket in {@link Commits}, and a session it
+     * reached resumes from its id, after it.
      */
     private void prepare(Pending p) {
+        @Nullable Frame[] frames = null;
         try {
-            Publication publication = p.publication;
-            Target target = publication.target();
-            p.id = p.external != null ? p.external.text() : Cursor.text(p.epoch, p.seq, p.ts);
-            long ttlMillis = publication.ttlSeconds() * 1000L;
-            long keepUntil = p.ts + Math.max(history.window().toMillis(), ttlMillis);
-            if (target.all()) {
-                p.all = record(publication, Address.ALL, p, keepUntil);
-                return;
-            }
-            Frame[] groupFrames = target.groups().isEmpty() ? NO_FRAMES : new Frame[target.groups().size()];
-            for (int i = 0; i < groupFrames.length; i++) {
-                groupFrames[i] = record(publication, Address.group(target.groups().get(i)), p, keepUntil);
-            }
-            Frame[] uidFrames = target.uids().isEmpty() ? NO_FRAMES : new Frame[target.uids().size()];
-            for (int i = 0; i < uidFrames.length; i++) {
-                uidFrames[i] = record(publication, Address.uid(target.uids().get(i)), p, keepUntil);
-            }
-            Frame[] clientFrames = target.clients().isEmpty() ? NO_FRAMES : new Frame[target.clients().size()];
-            for (int i = 0; i < clientFrames.length; i++) {
-                if (p.clientShards[i] >= 0) {
-                    clientFrames[i] = record(publication, Address.client(target.clients().get(i)), p, keepUntil);
-                }
-            }
-            p.groupFrames = groupFrames;
-            p.uidFrames = uidFrames;
-            p.clientFrames = clientFrames;
+            p.id = idOf(p);
+            frames = p.install(encode(p, p.id));
+            appendToHistory(p, frames);
         } finally {
-            p.ready = true;
+            if (frames == null) {
+                p.install(new Frame[p.streamReached.length]);
+            }
             commits.done(p.ticket);
         }
     }
 
-    private Frame record(Publication publication, Address to, Pending p, long keepUntil) {
-        Frame frame = encoder.encode(new Message(p.id, publication.event(), publication.dataJson(), to, p.ts));
+    /** Its id: its cursor in the node's numbering, or a partition's copy's cursor there. */
+    private static String idOf(Pending p) {
+        return p.external != null ? p.external.text() : Cursor.text(p.epoch, p.seq, p.ts);
+    }
+
+    /**
+     * The publication's frame for each stream of its target, in {@link Pending#frames}' order. A pure function
+     * of the publication and its position: the publisher and a thread that helps it get the same bytes.
+     */
+    private @Nullable Frame[] encode(Pending p, String id) {
+        Target target = p.publication.target();
+        @Nullable Frame[] frames = new Frame[p.streamReached.length];
         java.util.function.LongConsumer sink = meters.fanoutLatency();
-        if (sink != null) {
-            frame.sampleLatency(p.acceptedNanos, sink);
+        for (int stream = 0; stream < frames.length; stream++) {
+            Address to = streamAddress(target, stream);
+            if (to != null && (to.kind() != Address.Kind.CLIENT || p.clientShards[stream - clientStreams(target)] >= 0)) {
+                Frame frame = encoder.encode(new Message(id, p.publication.event(), p.publication.dataJson(), to, p.ts));
+                if (sink != null && p.acceptedNanos != 0) { // 0: sampling began after it was taken in
+                    frame.sampleLatency(p.acceptedNanos, sink);
+                }
+                frames[stream] = frame;
+            }
         }
-        history.append(to, p.external == null ? new Entry(p.seq, p.ts, keepUntil, frame)
-                : new Entry(p.seq, p.ts, keepUntil, frame, p.partition, p.external));
-        return frame;
+        return frames;
+    }
+
+    /** Each frame installed, into its stream's history. */
+    private void appendToHistory(Pending p, @Nullable Frame[] frames) {
+        Target target = p.publication.target();
+        long ttlMillis = p.publication.ttlSeconds() * 1000L;
+        long keepUntil = p.ts + Math.max(history.window().toMillis(), ttlMillis);
+        for (int stream = 0; stream < frames.length; stream++) {
+            Frame frame = frames[stream];
+            if (frame != null) {
+                history.append(streamAddress(target, stream), p.external == null
+                        ? new Entry(p.seq, p.ts, keepUntil, frame)
+                        : new Entry(p.seq, p.ts, keepUntil, frame, p.partition, p.external));
+            }
+        }
+    }
+
+    /**
+     * The address of a target's stream by its number: its groups, then its uids, then its clients, then
+     * {@code all} (the last, present only for a message to everyone).
+     */
+    private static @Nullable Address streamAddress(Target target, int stream) {
+        if (target.all()) {
+            return stream == target.groups().size() + target.uids().size() + target.clients().size()
+                    ? Address.ALL : null;
+        }
+        int groups = target.groups().size();
+        if (stream < groups) {
+            return Address.group(target.groups().get(stream));
+        }
+        int uids = target.uids().size();
+        if (stream < groups + uids) {
+            return Address.uid(target.uids().get(stream - groups));
+        }
+        int clients = target.clients().size();
+        return stream < groups + uids + clients ? Address.client(target.clients().get(stream - groups - uids)) : null;
+    }
+
+    /** The number of a target's first client stream. */
+    private static int clientStreams(Target target) {
+        return target.groups().size() + target.uids().size();
+    }
+
+    /**
+     * A thread whose own publication waits behind {@code p} on a shard, and has for a while: encodes and
+     * installs {@code p}'s frames, so the shard can go on while its publisher is stalled (preempted between
+     * sequencing and encoding). Its history append stays its publisher's. Caller holds the shard's lock.
+     *
+     * @return whether it is ready now
+     */
+    private boolean helpEncode(Pending p) {
+        try {
+            p.install(encode(p, idOf(p)));
+            return true;
+        } catch (RuntimeException e) {
+            return p.ready(); // the publisher's own encoding will fail too, and it installs what the shards go on with
+        }
     }
 
     /** Rounds without progress after which a publisher delivers the publications of others ahead of its own. */
@@ -1672,30 +1735,15 @@ public final class PushNode implements TransportRole, ApiRole, BrokerRole, Metri
             }
         }
         if (p.publication != null) {
-            if (!p.publication.target().all()) {
-                // no session to write it now: a replay much later must not count as fan-out
-                int i = unsampleUnreached(p.groupFrames, p, 0);
-                i = unsampleUnreached(p.uidFrames, p, i);
-                unsampleUnreached(p.clientFrames, p, i);
-            } else if (p.all != null && !p.streamReached[p.streamReached.length - 1]) {
-                p.all.unsample();
+            // no session to write it now: a replay much later must not count as fan-out
+            @Nullable Frame[] frames = p.frames();
+            for (int stream = 0; stream < frames.length; stream++) {
+                if (frames[stream] != null && !p.streamReached[stream]) {
+                    frames[stream].unsample();
+                }
             }
         }
-        return reached + p.reached.get();
-    }
-
-    /** Unsamples each frame of {@code kind} whose stream (numbered from {@code stream}) reached nobody. @return the next stream */
-    private static int unsampleUnreached(@Nullable Frame[] kind, Pending p, int stream) {
-        if (kind == null) {
-            return stream;
-        }
-        for (Frame frame : kind) {
-            if (frame != null && !p.streamReached[stream]) {
-                frame.unsample();
-            }
-            stream++;
-        }
-        return stream;
+        return reached + p.reachedElsewhere();
     }
 
     /**
@@ -1722,19 +1770,22 @@ public final class PushNode implements TransportRole, ApiRole, BrokerRole, Metri
         try {
             Pending head;
             long bit = 1L << shard.index;
-            while ((head = shard.peek()) != null && head.ready && (last != null || head.seq <= upTo)) {
+            while ((head = shard.peek()) != null && (last != null || head.seq <= upTo)) {
                 if (last != null && (last.left() & bit) == 0) {
                     break; // delivered here by another thread meanwhile
                 }
                 if (last != null && head != last && !help) {
                     break; // another publisher's, which it is about to deliver itself: its sessions stay in its caches
                 }
+                if (!head.ready() && !(help && head != last && helpEncode(head))) {
+                    break; // its publisher is encoding it (a stalled one's, another publisher encodes after a while)
+                }
                 try {
                     int r = deliver(shard, head);
                     if (head == last) {
                         own = r;
                     } else if (r > 0) {
-                        head.reached.addAndGet(r);
+                        head.reachedElsewhere(r);
                     }
                 } finally {
                     shard.poll();
@@ -1782,12 +1833,14 @@ public final class PushNode implements TransportRole, ApiRole, BrokerRole, Metri
         }
         Target target = p.publication.target();
         Set<String> excluded = target.excludeClients();
+        @Nullable Frame[] frames = p.frames();
         int[] delivered = DELIVERED.get(); // this thread's own (not the shard's: its line would follow the shard's holder)
         int reached = 0;
         if (target.all()) {
-            reached = deliver(hub.shardView(k), p.all, p.seq, p.partition, pseq, excluded, null, delivered);
+            int stream = frames.length - 1;
+            reached = deliver(hub.shardView(k), frames[stream], p.seq, p.partition, pseq, excluded, null, delivered);
             if (reached > 0) {
-                p.streamReached[p.streamReached.length - 1] = true;
+                p.streamReached[stream] = true;
             }
         } else {
             // a session reached through several of the target's streams gets the message once; one stream needs no check
@@ -1796,7 +1849,7 @@ public final class PushNode implements TransportRole, ApiRole, BrokerRole, Metri
             int stream = 0;
             List<String> groups = target.groups();
             for (int i = 0; i < groups.size(); i++, stream++) {
-                int r = deliver(hub.shardGroupView(k, groups.get(i)), p.groupFrames[i], p.seq, p.partition, pseq,
+                int r = deliver(hub.shardGroupView(k, groups.get(i)), frames[stream], p.seq, p.partition, pseq,
                         excluded, seen, delivered);
                 if (r > 0) {
                     p.streamReached[stream] = true;
@@ -1810,7 +1863,7 @@ public final class PushNode implements TransportRole, ApiRole, BrokerRole, Metri
                     continue;
                 }
                 Set<Session> sessions = hub.uidView(uids.get(i));
-                Frame frame = p.uidFrames[i];
+                Frame frame = frames[stream];
                 boolean takes = false;
                 for (Session session : sessions) {
                     takes |= p.seq > session.connectedSeq;
@@ -1833,7 +1886,7 @@ public final class PushNode implements TransportRole, ApiRole, BrokerRole, Metri
                 }
                 Session session = hub.client(clients.get(i));
                 if (session != null && session.shard == k) {
-                    int r = deliver(List.of(session), p.clientFrames[i], p.seq, p.partition, pseq, excluded, seen, delivered);
+                    int r = deliver(List.of(session), frames[stream], p.seq, p.partition, pseq, excluded, seen, delivered);
                     if (r > 0) {
                         p.streamReached[stream] = true;
                         reached += r;
@@ -1850,8 +1903,7 @@ public final class PushNode implements TransportRole, ApiRole, BrokerRole, Metri
     /** Per meter slot, the sessions one delivery reached: all zero between deliveries. */
     private static final ThreadLocal<int[]> DELIVERED = ThreadLocal.withInitial(() -> new int[NodeMeters.MAX_TRANSPORTS]);
     private static final int[] NO_SHARDS = new int[0];
-    private static final Frame[] NO_FRAMES = new Frame[0];
-
+    
     /**
      * @param partition the only partition whose sessions it is for (a partition's copy of a group or all message), or -1
      * @param pseq      a partition's copy's number there, or -1

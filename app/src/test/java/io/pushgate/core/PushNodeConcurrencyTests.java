@@ -36,6 +36,10 @@ class PushNodeConcurrencyTests {
     final MessageEncoder encoder = new MessageEncoder() {
         @Override
         public Frame encode(Message message) {
+            if ("stall".equals(message.event()) && stalls.compareAndSet(false, true)) {
+                stalling.countDown(); // the first encoding of it stalls: a publisher preempted before its frames are ready
+                await(release);
+            }
             return new Frame((message.to().kind() + ":" + message.dataJson()).getBytes(StandardCharsets.UTF_8),
                     message.id(), message.event());
         }
@@ -54,6 +58,8 @@ class PushNodeConcurrencyTests {
             new InMemoryHistory(Duration.ofMinutes(2), 100_000, Clock.systemUTC()), Clock.systemUTC(), 4);
     final ExecutorService threads = Executors.newCachedThreadPool();
     final CountDownLatch release = new CountDownLatch(1);
+    final java.util.concurrent.atomic.AtomicBoolean stalls = new java.util.concurrent.atomic.AtomicBoolean();
+    final CountDownLatch stalling = new CountDownLatch(1);
 
     @AfterEach
     void close() {
@@ -203,6 +209,53 @@ class PushNodeConcurrencyTests {
         PublishResult all = broadcast.get(WAIT.toSeconds(), TimeUnit.SECONDS);
         assertThat(all.sessions()).isEqualTo(2); // the stuck one and the bystander: the late ones came after it
         assertThat(stuck.messageSeqs()).containsExactly(Cursor.parse(all.id()).seq());
+    }
+
+    @Test
+    void aPublisherStalledBeforeItsFramesAreReadyHoldsUpNoPublishQueuedBehindIt() throws Exception {
+        String first = uidIn(0, false, "a");
+        String second = uidIn(0, false, "b"); // the same shard: the second publish is queued behind the first
+        Conn a = connect(first, new Recorder());
+        Conn b = connect(second, new Recorder());
+
+        CompletableFuture<PublishResult> stalled = CompletableFuture.supplyAsync(
+                () -> node.publish(new Publication(Target.uid(first), "stall", "1", 0)), threads);
+        assertThat(stalling.await(WAIT.toSeconds(), TimeUnit.SECONDS)).as("its publisher is encoding it").isTrue();
+        PublishResult next = CompletableFuture.supplyAsync(
+                () -> node.publish(new Publication(Target.uid(second), "m", "2", 0)), threads)
+                .get(WAIT.toSeconds(), TimeUnit.SECONDS);
+
+        assertThat(stalled).as("its publisher is still stalled").isNotDone();
+        assertThat(next.sessions()).isEqualTo(1);
+        assertThat(b.outlet().messageSeqs()).containsExactly(Cursor.parse(next.id()).seq());
+        // the second publisher encoded the stalled one's frames and delivered it first, in sequence order
+        assertThat(a.outlet().messageSeqs()).hasSize(1).allMatch(seq -> seq < Cursor.parse(next.id()).seq());
+
+        release.countDown();
+        PublishResult first1 = stalled.get(WAIT.toSeconds(), TimeUnit.SECONDS);
+        assertThat(first1.sessions()).isEqualTo(1);
+        assertThat(a.outlet().messageSeqs()).containsExactly(Cursor.parse(first1.id()).seq());
+        // in history once, under the id its publisher answered with: a resume from before it gets it once
+        Recorder resumed = new Recorder();
+        Transport transport = new Transport() {
+            @Override
+            public String name() {
+                return "test";
+            }
+
+            @Override
+            public void close(Disconnect disconnect) {
+            }
+
+            @Override
+            public Outlet outlet(int capacity) {
+                return resumed;
+            }
+        };
+        node.connect(new ClientClaims(first, Set.of(), Set.of(), Instant.now().plusSeconds(600)), transport,
+                (s, cursor) -> new Frame("welcome".getBytes(StandardCharsets.UTF_8), cursor, "welcome"),
+                Cursor.parse(a.outlet().welcome));
+        assertThat(resumed.messageSeqs()).containsExactly(Cursor.parse(first1.id()).seq());
     }
 
     @Test
