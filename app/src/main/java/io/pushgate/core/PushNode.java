@@ -1690,11 +1690,7 @@ public final class PushNode implements TransportRole, ApiRole, BrokerRole, Metri
         }
     }
 
-    /**
-     * Rounds without progress after which a publisher encodes another's publication that is not ready ahead of
-     * its own: that one's publisher is most likely encoding it at that moment, and helping at once would encode
-     * it twice.
-     */
+    /** Rounds without progress after which a publisher delivers the publications of others ahead of its own. */
     private static final int HELP_AFTER = 16;
 
     /**
@@ -1705,7 +1701,7 @@ public final class PushNode implements TransportRole, ApiRole, BrokerRole, Metri
      * @return the sessions reached
      */
     private int complete(Pending p) {
-        int reached = 0; // where this thread delivered it; the rest is in p.reachedElsewhere()
+        int reached = 0; // where this thread delivered it; the rest is in p.reached
         int spins = 0;
         long left;
         int first = (int) Math.floorMod(p.seq, (long) shards.length); // publishers side by side start apart
@@ -1753,18 +1749,18 @@ public final class PushNode implements TransportRole, ApiRole, BrokerRole, Metri
     /**
      * Caller holds the shard's lock. Delivers the shard's queue in order while its head is ready: through
      * {@code last} when given, else through sequence number {@code upTo}; a publisher ({@code giveWay}) stops
-     * early when a session waits for the shard. Another publisher's publication ahead of {@code last} is
-     * delivered too (flat combining): leaving the shard to that one's publisher, so that the sessions it
-     * reaches stay in that thread's caches, had publishers side by side fall into lock step, one waiting
-     * shard by shard behind the other (docs/performance.md). With {@code encodeForOthers}, one not ready is
-     * encoded here ({@link #helpEncode}). Does nothing when called again from inside a delivery on the same
-     * thread.
+     * early when a session waits for the shard. Without {@code help}, a publisher delivers only its own
+     * publication ({@code last}) and leaves the shard when another's is ahead of it: that one's publisher
+     * is delivering it shard by shard, and the sessions it reaches are in that thread's caches (publishers
+     * side by side then go through the shards one behind the other). A publisher that made no progress for
+     * a while helps ({@link #HELP_AFTER}). Does nothing when called again from inside a delivery on
+     * the same thread.
      *
      * @return -1 when nothing was delivered, else the sessions {@code last} reached here when this call
      *         delivered it (0 when it did not): the caller's own count, which no other thread writes; what a
-     *         publication reached where another thread delivered it is added to its {@link Pending#reachedElsewhere(int)}
+     *         publication reached where another thread delivered it is added to its {@link Pending#reached}
      */
-    private int deliverQueued(Shard shard, @Nullable Pending last, long upTo, boolean giveWay, boolean encodeForOthers) {
+    private int deliverQueued(Shard shard, @Nullable Pending last, long upTo, boolean giveWay, boolean help) {
         if (shard.draining) {
             return -1;
         }
@@ -1778,8 +1774,11 @@ public final class PushNode implements TransportRole, ApiRole, BrokerRole, Metri
                 if (last != null && (last.left() & bit) == 0) {
                     break; // delivered here by another thread meanwhile
                 }
-                if (!head.ready() && !(encodeForOthers && head != last && helpEncode(head))) {
-                    break; // its publisher is encoding it
+                if (last != null && head != last && !help) {
+                    break; // another publisher's, which it is about to deliver itself: its sessions stay in its caches
+                }
+                if (!head.ready() && !(help && head != last && helpEncode(head))) {
+                    break; // its publisher is encoding it (a stalled one's, another publisher encodes after a while)
                 }
                 try {
                     int r = deliver(shard, head);
