@@ -1701,7 +1701,7 @@ public final class PushNode implements TransportRole, ApiRole, BrokerRole, Metri
      * @return the sessions reached
      */
     private int complete(Pending p) {
-        int reached = 0; // where this thread delivered it; the rest is in p.reached
+        int reached = 0; // where this thread delivered it; the rest is in p.reachedElsewhere()
         int spins = 0;
         long left;
         int first = (int) Math.floorMod(p.seq, (long) shards.length); // publishers side by side start apart
@@ -1758,7 +1758,7 @@ public final class PushNode implements TransportRole, ApiRole, BrokerRole, Metri
      *
      * @return -1 when nothing was delivered, else the sessions {@code last} reached here when this call
      *         delivered it (0 when it did not): the caller's own count, which no other thread writes; what a
-     *         publication reached where another thread delivered it is added to its {@link Pending#reached}
+     *         publication reached where another thread delivered it is added to its {@link Pending#reachedElsewhere(int)}
      */
     private int deliverQueued(Shard shard, @Nullable Pending last, long upTo, boolean giveWay, boolean help) {
         if (shard.draining) {
