@@ -36,6 +36,9 @@ class PushNodeConcurrencyTests {
     final MessageEncoder encoder = new MessageEncoder() {
         @Override
         public Frame encode(Message message) {
+            if ("boom".equals(message.event())) {
+                throw new IllegalStateException("this publication cannot be encoded");
+            }
             if ("stall".equals(message.event()) && stalls.compareAndSet(false, true)) {
                 stalling.countDown(); // the first encoding of it stalls: a publisher preempted before its frames are ready
                 await(release);
@@ -133,6 +136,10 @@ class PushNodeConcurrencyTests {
     }
 
     Conn connect(String uid, Recorder outlet, String... groups) {
+        return connect(uid, outlet, null, groups);
+    }
+
+    Conn connect(String uid, Recorder outlet, Cursor resumeFrom, String... groups) {
         Transport transport = new Transport() {
             @Override
             public String name() {
@@ -150,7 +157,7 @@ class PushNodeConcurrencyTests {
         };
         ClientClaims claims = new ClientClaims(uid, Set.of(groups), Set.of(), Instant.now().plusSeconds(600));
         Session session = node.connect(claims, transport,
-                (s, cursor) -> new Frame("welcome".getBytes(StandardCharsets.UTF_8), cursor, "welcome"), null);
+                (s, cursor) -> new Frame("welcome".getBytes(StandardCharsets.UTF_8), cursor, "welcome"), resumeFrom);
         assertThat(session).isNotNull();
         return new Conn(session, outlet);
     }
@@ -236,26 +243,26 @@ class PushNodeConcurrencyTests {
         assertThat(first1.sessions()).isEqualTo(1);
         assertThat(a.outlet().messageSeqs()).containsExactly(Cursor.parse(first1.id()).seq());
         // in history once, under the id its publisher answered with: a resume from before it gets it once
-        Recorder resumed = new Recorder();
-        Transport transport = new Transport() {
-            @Override
-            public String name() {
-                return "test";
-            }
+        Conn resumed = connect(first, new Recorder(), Cursor.parse(a.outlet().welcome));
+        assertThat(resumed.outlet().messageSeqs()).containsExactly(Cursor.parse(first1.id()).seq());
+    }
 
-            @Override
-            public void close(Disconnect disconnect) {
-            }
+    @Test
+    void aPublicationWhoseEncodingFailsReachesNobodyAndHoldsUpNothingBehindIt() throws Exception {
+        String uid = uidIn(0, false, "f");
+        Conn c = connect(uid, new Recorder());
 
-            @Override
-            public Outlet outlet(int capacity) {
-                return resumed;
-            }
-        };
-        node.connect(new ClientClaims(first, Set.of(), Set.of(), Instant.now().plusSeconds(600)), transport,
-                (s, cursor) -> new Frame("welcome".getBytes(StandardCharsets.UTF_8), cursor, "welcome"),
-                Cursor.parse(a.outlet().welcome));
-        assertThat(resumed.messageSeqs()).containsExactly(Cursor.parse(first1.id()).seq());
+        org.assertj.core.api.Assertions.assertThatThrownBy(
+                () -> node.publish(new Publication(Target.uid(uid), "boom", "1", 0)))
+                .isInstanceOf(IllegalStateException.class);
+        PublishResult next = CompletableFuture.supplyAsync(
+                () -> node.publish(new Publication(Target.uid(uid), "m", "2", 0)), threads)
+                .get(WAIT.toSeconds(), TimeUnit.SECONDS);
+
+        assertThat(next.sessions()).isEqualTo(1);
+        assertThat(c.outlet().messageSeqs()).containsExactly(Cursor.parse(next.id()).seq());
+        Conn resumed = connect(uid, new Recorder(), Cursor.parse(c.outlet().welcome));
+        assertThat(resumed.outlet().messageSeqs()).containsExactly(Cursor.parse(next.id()).seq());
     }
 
     @Test
