@@ -23,8 +23,6 @@ final class Pending {
     final long seq;
     final long ts;
     final String epoch;
-    /** Its id (a cursor), set by the publisher before it is ready; read by the publisher only. */
-    String id = "";
     /**
      * A copy of a partitioned cluster log's entry: the partition whose sessions it is for (-1: every session
      * it targets), and its cursor in that partition, its id; set by the publisher before it is ready.

@@ -1367,7 +1367,7 @@ public final class PushNode implements TransportRole, ApiRole, BrokerRole, Metri
             throw new IllegalStateException("this node is in a cluster: publish through its Broker");
         }
         Pending p = sequence(publication, -1, 0, null, acceptedNanos(), -1, null);
-        prepare(p);
+        String id = prepare(p);
         int reached = complete(p);
         Target target = publication.target();
         List<String> uids = target.uids();
@@ -1389,7 +1389,7 @@ public final class PushNode implements TransportRole, ApiRole, BrokerRole, Metri
         }
         messagesIn.mark(1);
         messagesOut.mark(reached);
-        return new PublishResult(p.id, reached, online, offline);
+        return new PublishResult(id, reached, online, offline);
     }
 
     /**
@@ -1405,9 +1405,9 @@ public final class PushNode implements TransportRole, ApiRole, BrokerRole, Metri
         if (p == null) {
             return null;
         }
-        prepare(p);
+        String id = prepare(p);
         messagesOut.mark(complete(p));
-        return p.id;
+        return id;
     }
 
     /**
@@ -1491,9 +1491,9 @@ public final class PushNode implements TransportRole, ApiRole, BrokerRole, Metri
         if (p == null) {
             throw new IllegalStateException("a publish this node numbers is never a repeat");
         }
-        prepare(p);
+        String text = prepare(p);
         messagesOut.mark(complete(p));
-        return p.id;
+        return text;
     }
 
     /** How late the latest publish from the broker was applied here, for stats. */
@@ -1592,13 +1592,16 @@ public final class PushNode implements TransportRole, ApiRole, BrokerRole, Metri
      * <p>Shards may deliver it before it is in history: every reader of history that must find it there (a
      * connect's replay, a resume, a poll) first waits for its ticket in {@link Commits}, and a session it
      * reached resumes from its id, after it.
+     *
+     * @return its id
      */
-    private void prepare(Pending p) {
+    private String prepare(Pending p) {
         @Nullable Frame[] frames = null;
         try {
-            p.id = idOf(p);
-            frames = p.install(encode(p, p.id));
+            String id = idOf(p);
+            frames = p.install(encode(p, id));
             appendToHistory(p, frames);
+            return id;
         } finally {
             if (frames == null) {
                 p.install(new Frame[p.streamReached.length]);
@@ -1619,59 +1622,61 @@ public final class PushNode implements TransportRole, ApiRole, BrokerRole, Metri
     private @Nullable Frame[] encode(Pending p, String id) {
         Target target = p.publication.target();
         @Nullable Frame[] frames = new Frame[p.streamReached.length];
-        java.util.function.LongConsumer sink = meters.fanoutLatency();
-        for (int stream = 0; stream < frames.length; stream++) {
-            Address to = streamAddress(target, stream);
-            if (to != null && (to.kind() != Address.Kind.CLIENT || p.clientShards[stream - clientStreams(target)] >= 0)) {
-                Frame frame = encoder.encode(new Message(id, p.publication.event(), p.publication.dataJson(), to, p.ts));
-                if (sink != null && p.acceptedNanos != 0) { // 0: sampling began after it was taken in
-                    frame.sampleLatency(p.acceptedNanos, sink);
-                }
-                frames[stream] = frame;
+        if (target.all()) {
+            frames[frames.length - 1] = encode(p, id, Address.ALL);
+            return frames;
+        }
+        int stream = 0;
+        for (String group : target.groups()) {
+            frames[stream++] = encode(p, id, Address.group(group));
+        }
+        for (String uid : target.uids()) {
+            frames[stream++] = encode(p, id, Address.uid(uid));
+        }
+        List<String> clients = target.clients();
+        for (int i = 0; i < clients.size(); i++, stream++) {
+            if (p.clientShards[i] >= 0) { // no frame for a client with no session here
+                frames[stream] = encode(p, id, Address.client(clients.get(i)));
             }
         }
         return frames;
     }
 
+    private Frame encode(Pending p, String id, Address to) {
+        Frame frame = encoder.encode(new Message(id, p.publication.event(), p.publication.dataJson(), to, p.ts));
+        java.util.function.LongConsumer sink = meters.fanoutLatency();
+        if (sink != null && p.acceptedNanos != 0) { // 0: sampling began after it was taken in
+            frame.sampleLatency(p.acceptedNanos, sink);
+        }
+        return frame;
+    }
+
     /** Each frame installed, into its stream's history. */
     private void appendToHistory(Pending p, @Nullable Frame[] frames) {
         Target target = p.publication.target();
-        long ttlMillis = p.publication.ttlSeconds() * 1000L;
-        long keepUntil = p.ts + Math.max(history.window().toMillis(), ttlMillis);
-        for (int stream = 0; stream < frames.length; stream++) {
-            Frame frame = frames[stream];
-            if (frame != null) {
-                history.append(streamAddress(target, stream), p.external == null
-                        ? new Entry(p.seq, p.ts, keepUntil, frame)
-                        : new Entry(p.seq, p.ts, keepUntil, frame, p.partition, p.external));
-            }
-        }
-    }
-
-    /**
-     * The address of a target's stream by its number: its groups, then its uids, then its clients, then
-     * {@code all} (the last, present only for a message to everyone).
-     */
-    private static @Nullable Address streamAddress(Target target, int stream) {
         if (target.all()) {
-            return stream == target.groups().size() + target.uids().size() + target.clients().size()
-                    ? Address.ALL : null;
+            append(p, Address.ALL, frames[frames.length - 1]);
+            return;
         }
-        int groups = target.groups().size();
-        if (stream < groups) {
-            return Address.group(target.groups().get(stream));
+        int stream = 0;
+        for (String group : target.groups()) {
+            append(p, Address.group(group), frames[stream++]);
         }
-        int uids = target.uids().size();
-        if (stream < groups + uids) {
-            return Address.uid(target.uids().get(stream - groups));
+        for (String uid : target.uids()) {
+            append(p, Address.uid(uid), frames[stream++]);
         }
-        int clients = target.clients().size();
-        return stream < groups + uids + clients ? Address.client(target.clients().get(stream - groups - uids)) : null;
+        for (String client : target.clients()) {
+            append(p, Address.client(client), frames[stream++]);
+        }
     }
 
-    /** The number of a target's first client stream. */
-    private static int clientStreams(Target target) {
-        return target.groups().size() + target.uids().size();
+    private void append(Pending p, Address stream, @Nullable Frame frame) {
+        if (frame == null) {
+            return; // a client with no session here, or an encoding that failed
+        }
+        long keepUntil = p.ts + Math.max(history.window().toMillis(), p.publication.ttlSeconds() * 1000L);
+        history.append(stream, p.external == null ? new Entry(p.seq, p.ts, keepUntil, frame)
+                : new Entry(p.seq, p.ts, keepUntil, frame, p.partition, p.external));
     }
 
     /**
