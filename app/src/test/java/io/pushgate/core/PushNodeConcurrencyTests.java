@@ -1,6 +1,7 @@
 package io.pushgate.core;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
@@ -162,6 +163,12 @@ class PushNodeConcurrencyTests {
         return new Conn(session, outlet);
     }
 
+    /** Publishes on one of the test's threads and waits for the answer, at most {@link #WAIT}. */
+    PublishResult publishOnAnotherThread(Target target) throws Exception {
+        return CompletableFuture.supplyAsync(() -> node.publish(new Publication(target, "m", "2", 0)), threads)
+                .get(WAIT.toSeconds(), TimeUnit.SECONDS);
+    }
+
     /** A uid whose sessions live in the given shard (or, with {@code other}, in any shard but it). */
     String uidIn(int shard, boolean other, String prefix) {
         for (int i = 0; ; i++) {
@@ -187,9 +194,7 @@ class PushNodeConcurrencyTests {
         // the broadcast's thread is inside a delivery now, and stays there until release
         Conn late = CompletableFuture.supplyAsync(() -> connect(uidIn(otherShard, false, "late"), new Recorder()), threads)
                 .get(WAIT.toSeconds(), TimeUnit.SECONDS);
-        PublishResult toLate = CompletableFuture.supplyAsync(
-                () -> node.publish(new Publication(Target.uid(late.session().uid()), "one", "2", 0)), threads)
-                .get(WAIT.toSeconds(), TimeUnit.SECONDS);
+        PublishResult toLate = publishOnAnotherThread(Target.uid(late.session().uid()));
         Replay polled = CompletableFuture.supplyAsync(() -> {
             Session poller = node.connectPoller(new ClientClaims(uidIn(otherShard, false, "p"), Set.of(), Set.of(),
                     Instant.now().plusSeconds(600)), new Transport() {
@@ -228,9 +233,7 @@ class PushNodeConcurrencyTests {
         CompletableFuture<PublishResult> stalled = CompletableFuture.supplyAsync(
                 () -> node.publish(new Publication(Target.uid(first), "stall", "1", 0)), threads);
         assertThat(stalling.await(WAIT.toSeconds(), TimeUnit.SECONDS)).as("its publisher is encoding it").isTrue();
-        PublishResult next = CompletableFuture.supplyAsync(
-                () -> node.publish(new Publication(Target.uid(second), "m", "2", 0)), threads)
-                .get(WAIT.toSeconds(), TimeUnit.SECONDS);
+        PublishResult next = publishOnAnotherThread(Target.uid(second));
 
         assertThat(stalled).as("its publisher is still stalled").isNotDone();
         assertThat(next.sessions()).isEqualTo(1);
@@ -252,12 +255,9 @@ class PushNodeConcurrencyTests {
         String uid = uidIn(0, false, "f");
         Conn c = connect(uid, new Recorder());
 
-        org.assertj.core.api.Assertions.assertThatThrownBy(
-                () -> node.publish(new Publication(Target.uid(uid), "boom", "1", 0)))
+        assertThatThrownBy(() -> node.publish(new Publication(Target.uid(uid), "boom", "1", 0)))
                 .isInstanceOf(IllegalStateException.class);
-        PublishResult next = CompletableFuture.supplyAsync(
-                () -> node.publish(new Publication(Target.uid(uid), "m", "2", 0)), threads)
-                .get(WAIT.toSeconds(), TimeUnit.SECONDS);
+        PublishResult next = publishOnAnotherThread(Target.uid(uid));
 
         assertThat(next.sessions()).isEqualTo(1);
         assertThat(c.outlet().messageSeqs()).containsExactly(Cursor.parse(next.id()).seq());
