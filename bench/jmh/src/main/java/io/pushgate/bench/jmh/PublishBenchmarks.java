@@ -26,7 +26,7 @@ import org.openjdk.jmh.infra.ThreadParams;
  * {@code PushNode.publish} on one node with {@code sessions} counting sessions (see {@link CoreFixture}):
  * to one uid, to one group of 100, and to everyone. Throughput is the node's, summed over the threads
  * ({@code -t 1}, {@code -t 2}): with {@code -t 2} each thread publishes to its own half of the uids or
- * groups, so nothing but the node's own design keeps the threads from running side by side.
+ * groups (consecutive ones, see {@link Picker}), so nothing but the node's own design keeps the threads from running side by side.
  */
 @State(Scope.Benchmark)
 @BenchmarkMode(Mode.Throughput)
@@ -71,21 +71,30 @@ public class PublishBenchmarks {
         }
     }
 
-    /** Which uid or group a thread publishes to next: thread i of n takes i, i + n, i + 2n, … */
+    /**
+     * Which uid or group a thread publishes to next: thread i of n takes the i-th of n blocks of consecutive
+     * ones, in turn. Blocks, not every n-th one: thread 0 on even uids and thread 1 on odd ones, in step,
+     * delivered to neighbouring sessions at the same moment, whose objects were allocated one after the other
+     * and share cache lines, which moved between the cores on every publish (+25–30 % for two threads of uid
+     * push when the machine's cores are far apart, docs/performance.md). A server's sessions are allocated by
+     * their own connects, and a publish picks its uid for reasons of its own.
+     */
     @State(Scope.Thread)
     public static class Picker {
+        int block;
+        int blocks;
         int next;
-        int step;
 
         @Setup(Level.Trial)
         public void setUp(ThreadParams thread) {
-            next = thread.getThreadIndex();
-            step = thread.getThreadCount();
+            block = thread.getThreadIndex();
+            blocks = thread.getThreadCount();
         }
 
         int next(int bound) {
-            int i = next % bound;
-            next = i + step;
+            int size = Math.max(1, bound / blocks);
+            int i = Math.min(bound - 1, block * size + next % size);
+            next = (next + 1) % size;
             return i;
         }
     }
