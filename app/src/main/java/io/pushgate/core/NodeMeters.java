@@ -198,14 +198,14 @@ public final class NodeMeters {
     }
 
     /**
-     * Adds one delivery's sessions, counted per transport slot by the fan-out, and sets each slot of
-     * {@code perSlot} back to 0: it is the delivering thread's scratch array, reused for its next delivery.
+     * Adds one delivery's sessions, counted per transport slot by the fan-out in {@code counts[from + slot]},
+     * and sets each back to 0: it is the delivering thread's scratch array, reused for its next delivery.
      */
-    void delivered(int[] perSlot) {
-        for (int i = 0; i < perSlot.length; i++) {
-            if (perSlot[i] != 0) {
-                deliveries[i].add(perSlot[i]);
-                perSlot[i] = 0;
+    void delivered(int[] counts, int from) {
+        for (int slot = 0; slot < MAX_TRANSPORTS; slot++) {
+            if (counts[from + slot] != 0) {
+                deliveries[slot].add(counts[from + slot]);
+                counts[from + slot] = 0;
             }
         }
     }

@@ -1900,13 +1900,22 @@ public final class PushNode implements TransportRole, ApiRole, BrokerRole, Metri
             }
         }
         if (reached > 0) {
-            meters.delivered(delivered); // and clears it
+            meters.delivered(delivered, COUNTS_FROM); // and clears it
         }
         return reached;
     }
 
-    /** Per meter slot, the sessions one delivery reached: all zero between deliveries. */
-    private static final ThreadLocal<int[]> DELIVERED = ThreadLocal.withInitial(() -> new int[NodeMeters.MAX_TRANSPORTS]);
+    /**
+     * Per thread, per meter slot from {@link #COUNTS_FROM}, the sessions one delivery reached: all zero between
+     * deliveries. The counts sit 64 bytes from either end of the array. Each thread's array is its own, but
+     * it is written once per session reached, and the collector copies the threads' arrays (small, made one
+     * after the other) next to each other: two threads delivering then wrote one line on every session, which
+     * made two threads of group fan-out slower than one (docs/performance.md).
+     */
+    private static final ThreadLocal<int[]> DELIVERED =
+            ThreadLocal.withInitial(() -> new int[PushNode.COUNTS_FROM + NodeMeters.MAX_TRANSPORTS + PushNode.COUNTS_FROM]);
+    /** Ints in 64 bytes. */
+    private static final int COUNTS_FROM = 16;
     private static final int[] NO_SHARDS = new int[0];
     
     /**
@@ -1937,7 +1946,7 @@ public final class PushNode implements TransportRole, ApiRole, BrokerRole, Metri
             }
             if (session.send(frame)) {
                 reached++;
-                delivered[session.meterSlot]++;
+                delivered[COUNTS_FROM + session.meterSlot]++;
             }
         }
         return reached;
@@ -2076,42 +2085,54 @@ public final class PushNode implements TransportRole, ApiRole, BrokerRole, Metri
     }
 
     /**
-     * The sequence lock and what it guards that every publish writes (the position and the ticket count), on
-     * one cache line of their own (superclass fields come first). A publish on one core after a publish on
-     * another then moves one line between the cores; with a {@code ReentrantLock} and the position apart it
-     * moved three (the lock's state, the position, the ticket count), which cost a second publishing thread
-     * about as much as the work it took over.
+     * The sequence lock, and apart from it what it guards that every publish writes (the position and the
+     * ticket count): each on a line that no other object's writes share, and not one line for both. A
+     * publisher waiting for the lock reads its word over and over; with the position on that line, each of
+     * those reads took the line from the holder in the middle of its writes, and the lock was held longer
+     * the more it was wanted (tried: two threads of uid push lost 15–25 % when the cores are far apart).
+     * With a {@code ReentrantLock} and the position apart it moved three lines.
+     *
+     * <p>The fields sit between paddings of 64 bytes, each in a class of its own: the JVM lays out a
+     * superclass's fields before a subclass's, but puts a small field in any gap before that, such as the
+     * four bytes after the object's header; {@link Padding} fills that gap, so no field of this class lands
+     * on the line of the object allocated before it ({@code PaddingTests} checks the offsets).
      *
      * <p>The lock spins, then yields, then parks for 20 µs at a time ({@link Commits#backoff}): it is held for
      * a few hundred nanoseconds, except by {@link #adopt} and {@link #lostEntries} in a cluster, which wait
      * for publishers to finish their history appends. Not reentrant; nothing takes it twice.
      */
-    private abstract static class PositionPad {
-        @SuppressWarnings("unused")
-        private long p1, p2, p3, p4, p5, p6, p7;
+    private abstract static class PositionLock extends Padding {
+        @SuppressWarnings("unused") // through LOCKED
+        volatile int locked;
     }
 
-    private static final class Position extends PositionPad {
-        private static final VarHandle LOCKED;
+    private abstract static class PositionLockPadding extends PositionLock {
+        @SuppressWarnings("unused")
+        private long m1, m2, m3, m4, m5, m6, m7, m8;
+    }
 
-        static {
-            try {
-                LOCKED = MethodHandles.lookup().findVarHandle(Position.class, "locked", int.class);
-            } catch (ReflectiveOperationException e) {
-                throw new ExceptionInInitializerError(e);
-            }
-        }
-
-        @SuppressWarnings("unused") // through LOCKED
-        private volatile int locked;
+    private abstract static class PositionFields extends PositionLockPadding {
         /** Written under the lock; read without it too. */
         volatile long lastSeq;
         /** Guarded by the lock. */
         long lastTs;
         /** The last ticket issued ({@link Commits}); guarded by the lock. */
         long issued;
+    }
+
+    static final class Position extends PositionFields {
+        private static final VarHandle LOCKED;
+
+        static {
+            try {
+                LOCKED = MethodHandles.lookup().findVarHandle(PositionLock.class, "locked", int.class);
+            } catch (ReflectiveOperationException e) {
+                throw new ExceptionInInitializerError(e);
+            }
+        }
+
         @SuppressWarnings("unused")
-        private long q1, q2, q3, q4, q5, q6, q7;
+        private long q1, q2, q3, q4, q5, q6, q7, q8;
 
         void lock() {
             if (!LOCKED.compareAndSet(this, 0, 1)) {

@@ -14,11 +14,17 @@ import org.jspecify.annotations.Nullable;
  *
  * <p>The shard is its own lock (a reentrant one, as {@link java.util.concurrent.locks.ReentrantLock}: a
  * poll woken by a delivery on the same thread takes it again), so that the lock's state and what a
- * delivery writes under it sit side by side: a publish to a shard that a publish on another core used
- * last moves one or two cache lines, not one per field (the lock, its count of waiting sessions, the
- * shard's position). Threads that wait for it park, as with a {@code ReentrantLock}.
+ * delivery writes under it sit side by side: a publish to a shard that a publish on another core used last
+ * moves one line, or two when the object straddles a line boundary (objects are 8-byte aligned), not one
+ * per field. The fields end in 64 bytes of padding (the lock's own fields come first, right after the
+ * object's header, and cannot be padded ahead). Threads that wait for the lock park, as with a
+ * {@code ReentrantLock}.
+ *
+ * <p>The queue's end is apart, on a line of its own ({@link Tail}): publishers put on it under the node's
+ * sequence lock, and a line that a delivery on another core is writing would be moved while that lock is
+ * held, stalling every publisher (tried: with the end beside the lock, two threads of uid push lost 15–25 %).
  */
-final class Shard extends AbstractQueuedSynchronizer {
+final class Shard extends ShardState {
 
     private static final long serialVersionUID = 1L;
     private static final VarHandle WAITING;
@@ -26,35 +32,18 @@ final class Shard extends AbstractQueuedSynchronizer {
 
     static {
         try {
-            WAITING = MethodHandles.lookup().findVarHandle(Shard.class, "waiting", int.class);
+            WAITING = MethodHandles.lookup().findVarHandle(ShardState.class, "waiting", int.class);
             NEXT = MethodHandles.lookup().findVarHandle(Node.class, "next", Node.class);
         } catch (ReflectiveOperationException e) {
             throw new ExceptionInInitializerError(e);
         }
     }
 
-    final int index;
-    /**
-     * The queue's first node, whose item was taken (a dummy): read and moved on under this shard's lock only.
-     * The queue's end is {@link #tail}, written under the node's sequence lock only.
-     */
-    private transient Node head = new Node(null);
-    /** The queue's end, on a line of its own: publishers on other cores put on it while this shard delivers. */
-    private final transient Tail tail = new Tail(head);
-    /** Threads waiting for the lock to connect, poll or beat: a delivering thread lets the shard go for them. */
-    private volatile int waiting;
-    /** Under the lock: a delivery is under way on this thread (a poll woken by it must not deliver again). */
-    boolean draining;
-    /** Under the lock: the last publication delivered here, for a heartbeat's cursor. */
-    long lastSeq = -1;
-    long lastTs;
-    /** Under the lock, on a partitioned log: per partition, the id of the last copy delivered here, for a heartbeat's cursor. */
-    @Nullable Cursor @Nullable [] partitionLast;
     @SuppressWarnings("unused") // keeps the next object off this one's last line
-    private long q1, q2, q3, q4, q5, q6, q7;
+    private long q1, q2, q3, q4, q5, q6, q7, q8;
 
     Shard(int index) {
-        this.index = index;
+        super(index, new Node(null));
     }
 
     /** Caller holds the lock: a copy of partition {@code k} (of {@code partitions}) was delivered here. */
@@ -72,8 +61,7 @@ final class Shard extends AbstractQueuedSynchronizer {
      */
     void offer(Pending p) {
         Node n = new Node(p);
-        Node last = tail.node;
-        NEXT.setRelease(last, n); // publishes the node's item to the shard's next holder
+        NEXT.setRelease(tail.node, n); // publishes the node's item to the shard's next holder
         tail.node = n;
     }
 
@@ -156,8 +144,17 @@ final class Shard extends AbstractQueuedSynchronizer {
         return getExclusiveOwnerThread() == Thread.currentThread();
     }
 
+    static final class Tail extends TailField {
+        @SuppressWarnings("unused")
+        private long q1, q2, q3, q4, q5, q6, q7, q8;
+
+        Tail(Node node) {
+            this.node = node;
+        }
+    }
+
     /** A node of the queue: its item, and the next node, set once by the producer (with release). */
-    private static final class Node {
+    static final class Node {
         @Nullable Pending item;
         @SuppressWarnings("unused") // through NEXT
         private volatile @Nullable Node next;
@@ -166,18 +163,39 @@ final class Shard extends AbstractQueuedSynchronizer {
             this.item = item;
         }
     }
+}
 
-    /** The queue's last node, padded so that what publishers write is not on the lines the shard's holder writes. */
-    private static final class Tail {
-        @SuppressWarnings("unused")
-        private long p1, p2, p3, p4, p5, p6, p7;
-        /** Guarded by the node's sequence lock. */
-        Node node;
-        @SuppressWarnings("unused")
-        private long q1, q2, q3, q4, q5, q6, q7;
+/** The queue's last node, on a line of its own: written under the node's sequence lock only (not the shard's). */
+abstract class TailField extends Padding {
+    Shard.Node node;
+}
 
-        Tail(Node node) {
-            this.node = node;
-        }
+/**
+ * A {@link Shard}'s fields, ahead of its trailing padding (superclass fields come first). Guarded by the
+ * shard's lock unless said otherwise.
+ */
+abstract class ShardState extends AbstractQueuedSynchronizer {
+
+    private static final long serialVersionUID = 1L;
+
+    final int index;
+    /** The queue's first node, whose item was taken (a dummy): read and moved on under this shard's lock only. */
+    transient Shard.Node head;
+    /** Holds the queue's last node. */
+    final transient Shard.Tail tail;
+    /** Threads waiting for the lock to connect, poll or beat: a delivering thread lets the shard go for them. */
+    volatile int waiting;
+    /** A delivery is under way on this thread (a poll woken by it must not deliver again). */
+    boolean draining;
+    /** The last publication delivered here, for a heartbeat's cursor. */
+    long lastSeq = -1;
+    long lastTs;
+    /** On a partitioned log: per partition, the id of the last copy delivered here, for a heartbeat's cursor. */
+    @Nullable Cursor @Nullable [] partitionLast;
+
+    ShardState(int index, Shard.Node dummy) {
+        this.index = index;
+        this.head = dummy;
+        this.tail = new Shard.Tail(dummy);
     }
 }
