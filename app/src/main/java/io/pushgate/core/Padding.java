@@ -13,10 +13,7 @@ package io.pushgate.core;
  * takes nothing of the subclass's. {@code PaddingTests} checks the offsets of every class built this way.
  */
 @SuppressWarnings("unused")
-public abstract class Padding {
+abstract class Padding {
     private int p0;
     private long p1, p2, p3, p4, p5, p6, p7;
-
-    protected Padding() {
-    }
 }

@@ -42,11 +42,6 @@ class PaddingTests {
         }
     }
 
-    @Test
-    void aHistoryIndexStripeIsOnLinesOfItsOwn() throws Exception {
-        assertPadded(Class.forName("io.pushgate.core.history.InMemoryHistory$Stripe"), "locked", "live", "ring", "first", "count");
-    }
-
     private static void assertPadded(Class<?> type, String... fields) throws Exception {
         long end = end(type);
         for (String field : fields) {

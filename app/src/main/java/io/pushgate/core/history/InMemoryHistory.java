@@ -16,11 +16,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.locks.LockSupport;
-import java.lang.invoke.MethodHandles;
-import java.lang.invoke.VarHandle;
-
-import org.jspecify.annotations.Nullable;
+import java.util.concurrent.atomic.AtomicLong;
 
 import io.pushgate.core.Address;
 
@@ -138,11 +134,8 @@ public final class InMemoryHistory implements History {
                 }
             });
             for (Stripe stripe : stripes) {
-                stripe.lock();
-                try {
-                    stripe.clear();
-                } finally {
-                    stripe.unlock();
+                synchronized (stripe) {
+                    stripe.order.clear();
                 }
             }
             synchronized (evicting) {
@@ -169,17 +162,14 @@ public final class InMemoryHistory implements History {
                 }
                 slot = new Slot(s, entry, stripe);
                 s.add(slot);
-                stripe.addLive(1);
+                stripe.live.incrementAndGet();
                 s.trim(now, maxPerStream);
                 break;
             }
         }
-        stripe.lock();
-        try {
-            stripe.addLast(slot);
+        synchronized (stripe) {
+            stripe.order.addLast(slot);
             stripe.compactIfMostlyDead();
-        } finally {
-            stripe.unlock();
         }
         if (maxTotal < Integer.MAX_VALUE && size() > maxTotal) { // without a cap, no other stripe is read
             synchronized (evicting) {
@@ -202,25 +192,22 @@ public final class InMemoryHistory implements History {
         Stripe from = null;
         Slot oldest = null;
         for (Stripe stripe : stripes) {
-            stripe.lock();
-            try {
-                Slot head = stripe.firstKept();
+            synchronized (stripe) {
+                while (!stripe.order.isEmpty() && stripe.order.peekFirst().gone) {
+                    stripe.order.pollFirst();
+                }
+                Slot head = stripe.order.peekFirst();
                 if (head != null && (oldest == null || head.entry.seq() < oldest.entry.seq())) {
                     oldest = head;
                     from = stripe;
                 }
-            } finally {
-                stripe.unlock();
             }
         }
         if (from != null) {
-            from.lock();
-            try {
-                if (from.peekFirst() == oldest) { // else a compaction dropped it: it is gone, and evict skips it
-                    from.pollFirst();
+            synchronized (from) {
+                if (from.order.peekFirst() == oldest) { // else a compaction dropped it: it is gone, and evict skips it
+                    from.order.pollFirst();
                 }
-            } finally {
-                from.unlock();
             }
         }
         return oldest;
@@ -268,7 +255,7 @@ public final class InMemoryHistory implements History {
     public long size() {
         long total = 0;
         for (Stripe stripe : stripes) {
-            total += stripe.live();
+            total += stripe.live.get();
         }
         return total;
     }
@@ -277,11 +264,8 @@ public final class InMemoryHistory implements History {
     int indexSize() {
         int size = 0;
         for (Stripe stripe : stripes) {
-            stripe.lock();
-            try {
-                size += stripe.size();
-            } finally {
-                stripe.unlock();
+            synchronized (stripe) {
+                size += stripe.order.size();
             }
         }
         return size;
@@ -400,12 +384,11 @@ public final class InMemoryHistory implements History {
             }
         });
         for (Stripe stripe : stripes) {
-            stripe.lock();
-            try {
-                stripe.firstKept();
+            synchronized (stripe) {
+                while (!stripe.order.isEmpty() && stripe.order.peekFirst().gone) {
+                    stripe.order.pollFirst();
+                }
                 stripe.compactIfMostlyDead();
-            } finally {
-                stripe.unlock();
             }
         }
         synchronized (evicting) {
@@ -440,135 +423,29 @@ public final class InMemoryHistory implements History {
         }
     }
 
-    /** A {@link Stripe}'s fields, between the paddings (superclass fields come first). */
-    private abstract static class StripeFields extends io.pushgate.core.Padding {
-        @SuppressWarnings("unused") // through LOCKED
-        volatile int locked;
-        /** Entries appended through this stripe and kept now; the node's total is the sum over the stripes. */
-        @SuppressWarnings("unused") // through LIVE
-        volatile long live;
-        /** The records, in append order: a ring of {@link #count} from {@link #first}; guarded by the lock. */
-        Slot[] ring = new Slot[16];
-        int first;
-        int count;
+    /** Padding ahead of a {@link Stripe}'s fields (superclass fields come first). */
+    private abstract static class StripePad {
+        @SuppressWarnings("unused")
+        private long p1, p2, p3, p4, p5, p6, p7;
     }
 
     /**
-     * One stripe of the index: the records of the entries appended through it, in append order (records of
-     * entries gone otherwise are dropped lazily), and how many of those entries are kept now. Each
-     * publishing thread writes its stripe on every publish, so everything it writes (the lock, the count,
-     * the ring's ends) is inside this object, between paddings of 64 bytes ({@link io.pushgate.core.Padding}'s
-     * reasons hold here too): a monitor and an {@code ArrayDeque} and an {@code AtomicLong} beside it, three
-     * objects allocated one after the other, put one stripe's count on the line of the next stripe's
-     * monitor, which two threads then wrote on every publish.
-     *
-     * <p>Its lock spins, then yields, then sleeps for 20 µs at a time: held by its own thread for an append,
-     * and by another only while the node-wide cap evicts or a sweep runs.
+     * One stripe of the index, guarded by its own monitor: the records of the entries appended through it,
+     * in append order (records of entries gone otherwise are dropped lazily), and how many of those entries
+     * are kept now. On cache lines of its own: each publishing thread writes its stripe on every publish.
      */
-    private static final class Stripe extends StripeFields {
-        private static final VarHandle LOCKED;
-        private static final VarHandle LIVE;
-
-        static {
-            try {
-                LOCKED = MethodHandles.lookup().findVarHandle(StripeFields.class, "locked", int.class);
-                LIVE = MethodHandles.lookup().findVarHandle(StripeFields.class, "live", long.class);
-            } catch (ReflectiveOperationException e) {
-                throw new ExceptionInInitializerError(e);
-            }
-        }
-
+    private static final class Stripe extends StripePad {
+        final ArrayDeque<Slot> order = new ArrayDeque<>();
+        /** Entries appended through this stripe and kept now; the node's total is the sum over the stripes. */
+        final AtomicLong live = new AtomicLong();
         @SuppressWarnings("unused")
-        private long q1, q2, q3, q4, q5, q6, q7, q8;
+        private long q1, q2, q3, q4, q5, q6, q7;
 
-        void lock() {
-            int spins = 0;
-            while (!LOCKED.compareAndSet(this, 0, 1)) {
-                if (spins < 64) {
-                    Thread.onSpinWait();
-                } else if (spins < 256) {
-                    Thread.yield();
-                } else {
-                    LockSupport.parkNanos(20_000);
-                }
-                spins++;
-            }
-        }
-
-        void unlock() {
-            LOCKED.setRelease(this, 0);
-        }
-
-        long live() {
-            return (long) LIVE.getVolatile(this);
-        }
-
-        void addLive(int delta) {
-            LIVE.getAndAdd(this, (long) delta);
-        }
-
-        /** Caller holds the lock. */
-        void addLast(Slot slot) {
-            if (count == ring.length) {
-                Slot[] bigger = new Slot[ring.length * 2];
-                for (int i = 0; i < count; i++) {
-                    bigger[i] = ring[(first + i) & (ring.length - 1)];
-                }
-                ring = bigger;
-                first = 0;
-            }
-            ring[(first + count) & (ring.length - 1)] = slot;
-            count++;
-        }
-
-        /** Caller holds the lock. */
-        @Nullable Slot peekFirst() {
-            return count == 0 ? null : ring[first];
-        }
-
-        /** Caller holds the lock; there is a first record. */
-        void pollFirst() {
-            ring[first] = null;
-            first = (first + 1) & (ring.length - 1);
-            count--;
-        }
-
-        /** Caller holds the lock. Drops the records of entries gone at the front; @return the first left, or null */
-        @Nullable Slot firstKept() {
-            Slot head;
-            while ((head = peekFirst()) != null && head.gone) {
-                pollFirst();
-            }
-            return head;
-        }
-
-        /** Caller holds the lock. */
-        int size() {
-            return count;
-        }
-
-        /** Caller holds the lock. */
-        void clear() {
-            ring = new Slot[16];
-            first = 0;
-            count = 0;
-        }
-
-        /** Caller holds the lock. Keeps its records within twice its entries kept, plus a little. */
+        /** Caller holds this stripe. Keeps its records within twice its entries kept, plus a little. */
         void compactIfMostlyDead() {
-            long kept = Math.max(0, live());
-            if (count > 2 * kept + COMPACT_SLACK) {
-                Slot[] compacted = new Slot[ring.length];
-                int n = 0;
-                for (int i = 0; i < count; i++) {
-                    Slot slot = ring[(first + i) & (ring.length - 1)];
-                    if (!slot.gone) {
-                        compacted[n++] = slot;
-                    }
-                }
-                ring = compacted;
-                first = 0;
-                count = n;
+            long kept = Math.max(0, live.get());
+            if (order.size() > 2 * kept + COMPACT_SLACK) {
+                order.removeIf(slot -> slot.gone);
             }
         }
     }
@@ -645,7 +522,7 @@ public final class InMemoryHistory implements History {
 
         static void gone(Slot slot) {
             slot.gone = true;
-            slot.stripe.addLive(-1);
+            slot.stripe.live.decrementAndGet();
         }
 
         /** Whether a cursor young enough to resume could still be missing what this stream evicted. */
