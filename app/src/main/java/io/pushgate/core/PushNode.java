@@ -63,7 +63,7 @@ public final class PushNode implements TransportRole, ApiRole, BrokerRole, Metri
      * The sequence lock, held for what must be in one order on the whole node, and only that: taking a
      * sequence number and a ticket and queueing the publication on its shards; reading a position; marking
      * a group present in a shard. Never for encoding, history or a delivery. With the position and the
-     * ticket count it guards on one cache line; see {@link Position}.
+     * ticket count it guards, each on a cache line of its own; see {@link Position}.
      */
     private final Position pos = new Position();
     private final Commits commits = new Commits();
@@ -2088,9 +2088,9 @@ public final class PushNode implements TransportRole, ApiRole, BrokerRole, Metri
      * The sequence lock, and apart from it what it guards that every publish writes (the position and the
      * ticket count): each on a line that no other object's writes share, and not one line for both. A
      * publisher waiting for the lock reads its word over and over; with the position on that line, each of
-     * those reads took the line from the holder in the middle of its writes, and the lock was held longer
-     * the more it was wanted (tried: two threads of uid push lost 15–25 % when the cores are far apart).
-     * With a {@code ReentrantLock} and the position apart it moved three lines.
+     * those reads would take the line from the holder in the middle of its writes, and the lock would be
+     * held longer the more it is wanted. With a {@code ReentrantLock} and the position apart it moved three
+     * lines.
      *
      * <p>The fields sit between paddings of 64 bytes, each in a class of its own: the JVM lays out a
      * superclass's fields before a subclass's, but puts a small field in any gap before that, such as the

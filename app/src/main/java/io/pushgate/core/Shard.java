@@ -21,8 +21,8 @@ import org.jspecify.annotations.Nullable;
  * {@code ReentrantLock}.
  *
  * <p>The queue's end is apart, on a line of its own ({@link Tail}): publishers put on it under the node's
- * sequence lock, and a line that a delivery on another core is writing would be moved while that lock is
- * held, stalling every publisher (tried: with the end beside the lock, two threads of uid push lost 15–25 %).
+ * sequence lock, and beside the shard's lock it would be a line that a delivery on another core is
+ * writing, moved while the sequence lock is held and every other publisher waits for it.
  */
 final class Shard extends ShardState {
 
