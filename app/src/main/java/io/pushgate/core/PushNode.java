@@ -1908,9 +1908,9 @@ public final class PushNode implements TransportRole, ApiRole, BrokerRole, Metri
     /**
      * Per thread, per meter slot from {@link #COUNTS_FROM}, the sessions one delivery reached: all zero between
      * deliveries. The counts sit 64 bytes from either end of the array. Each thread's array is its own, but
-     * it is written once per session reached, and the collector copies the threads' arrays (small, made one
-     * after the other) next to each other: two threads delivering then wrote one line on every session, which
-     * made two threads of group fan-out slower than one (docs/performance.md).
+     * it is written once per session reached, and the collector may copy the threads' arrays (small, made
+     * one after the other) next to each other: two threads delivering would then write one line on every
+     * session they reach.
      */
     private static final ThreadLocal<int[]> DELIVERED =
             ThreadLocal.withInitial(() -> new int[PushNode.COUNTS_FROM + NodeMeters.MAX_TRANSPORTS + PushNode.COUNTS_FROM]);

@@ -18,11 +18,12 @@ import org.openjdk.jmh.infra.Control;
 
 /**
  * What one cache line costs to move from one core to the other on this machine now: two threads hand a
- * flag back and forth, each waiting for its turn by reading it and then writing it: an operation is one
- * round, the line to the other core and back. Not a benchmark of pushgate: a probe to run beside {@link PublishBenchmarks} with
- * {@code -t 2}, whose gain over one thread depends on this figure (each line the two publishing threads
- * share costs it per publish). On a virtual machine it changes with where the host runs the two virtual
- * cores: on this machine 50–60 ns in some periods and 180–370 ns in others (docs/performance.md).
+ * flag back and forth, each waiting for its turn by reading it and then writing it; an operation is one
+ * round, the line to the other core and back. Not a benchmark of pushgate: a probe to run beside
+ * {@link PublishBenchmarks} with {@code -t 2}, whose gain over one thread depends on this figure (each line
+ * the two publishing threads share costs half of it per publish). On a virtual machine it changes with
+ * where the host runs the two virtual cores: on this machine a round trip of 65–160 ns in some periods and
+ * 380–520 ns in others (docs/performance.md, "The slow mode is the machine's").
  *
  * <p>JMH's own pattern for it (its sample on {@code Control}): the loop ends when the measurement does, so
  * neither thread waits for a partner that stopped.
@@ -42,19 +43,21 @@ public class LineTransferBenchmarks {
     @Group("handover")
     @GroupThreads(1)
     public void ping(Control control) {
-        while (!control.stopMeasurement && turn.getAcquire() != 0) {
-            Thread.onSpinWait();
-        }
-        turn.setRelease(1);
+        handOver(control, 0, 1);
     }
 
     @Benchmark
     @Group("handover")
     @GroupThreads(1)
     public void pong(Control control) {
-        while (!control.stopMeasurement && turn.getAcquire() != 1) {
+        handOver(control, 1, 0);
+    }
+
+    /** Waits for {@code mine} to be the turn, then gives it to {@code next}. */
+    private void handOver(Control control, int mine, int next) {
+        while (!control.stopMeasurement && turn.getAcquire() != mine) {
             Thread.onSpinWait();
         }
-        turn.setRelease(0);
+        turn.setRelease(next);
     }
 }

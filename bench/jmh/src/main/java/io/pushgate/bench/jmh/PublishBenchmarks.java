@@ -26,7 +26,8 @@ import org.openjdk.jmh.infra.ThreadParams;
  * {@code PushNode.publish} on one node with {@code sessions} counting sessions (see {@link CoreFixture}):
  * to one uid, to one group of 100, and to everyone. Throughput is the node's, summed over the threads
  * ({@code -t 1}, {@code -t 2}): with {@code -t 2} each thread publishes to its own half of the uids or
- * groups (consecutive ones, see {@link Picker}), so nothing but the node's own design keeps the threads from running side by side.
+ * groups (consecutive ones, see {@link Picker}), so nothing but the node's own design keeps the threads
+ * from running side by side.
  */
 @State(Scope.Benchmark)
 @BenchmarkMode(Mode.Throughput)
