@@ -103,15 +103,10 @@ final class Commits extends CommitsThrough {
     }
 }
 
-/** {@link Commits#through} on a cache line of its own (superclass fields come first). */
-abstract class CommitsPad {
-    @SuppressWarnings("unused")
-    private long p1, p2, p3, p4, p5, p6, p7;
-}
-
-abstract class CommitsThrough extends CommitsPad {
+/** {@link Commits#through} on a cache line of its own (see {@link Padding}). */
+abstract class CommitsThrough extends Padding {
     /** All tickets up to it are done; written through a VarHandle. */
     volatile long through;
     @SuppressWarnings("unused")
-    private long r1, r2, r3, r4, r5, r6, r7;
+    private long r1, r2, r3, r4, r5, r6, r7, r8;
 }

@@ -1654,27 +1654,27 @@ public final class PushNode implements TransportRole, ApiRole, BrokerRole, Metri
     /** Each frame installed, into its stream's history. */
     private void appendToHistory(Pending p, @Nullable Frame[] frames) {
         Target target = p.publication.target();
+        long keepUntil = p.ts + Math.max(history.window().toMillis(), p.publication.ttlSeconds() * 1000L);
         if (target.all()) {
-            append(p, Address.ALL, frames[frames.length - 1]);
+            append(p, keepUntil, Address.ALL, frames[frames.length - 1]);
             return;
         }
         int stream = 0;
         for (String group : target.groups()) {
-            append(p, Address.group(group), frames[stream++]);
+            append(p, keepUntil, Address.group(group), frames[stream++]);
         }
         for (String uid : target.uids()) {
-            append(p, Address.uid(uid), frames[stream++]);
+            append(p, keepUntil, Address.uid(uid), frames[stream++]);
         }
         for (String client : target.clients()) {
-            append(p, Address.client(client), frames[stream++]);
+            append(p, keepUntil, Address.client(client), frames[stream++]);
         }
     }
 
-    private void append(Pending p, Address stream, @Nullable Frame frame) {
+    private void append(Pending p, long keepUntil, Address stream, @Nullable Frame frame) {
         if (frame == null) {
             return; // a client with no session here, or an encoding that failed
         }
-        long keepUntil = p.ts + Math.max(history.window().toMillis(), p.publication.ttlSeconds() * 1000L);
         history.append(stream, p.external == null ? new Entry(p.seq, p.ts, keepUntil, frame)
                 : new Entry(p.seq, p.ts, keepUntil, frame, p.partition, p.external));
     }
@@ -1905,6 +1905,8 @@ public final class PushNode implements TransportRole, ApiRole, BrokerRole, Metri
         return reached;
     }
 
+    /** Ints in 64 bytes. */
+    private static final int COUNTS_FROM = 16;
     /**
      * Per thread, per meter slot from {@link #COUNTS_FROM}, the sessions one delivery reached: all zero between
      * deliveries. The counts sit 64 bytes from either end of the array. Each thread's array is its own, but
@@ -1913,9 +1915,7 @@ public final class PushNode implements TransportRole, ApiRole, BrokerRole, Metri
      * session they reach.
      */
     private static final ThreadLocal<int[]> DELIVERED =
-            ThreadLocal.withInitial(() -> new int[PushNode.COUNTS_FROM + NodeMeters.MAX_TRANSPORTS + PushNode.COUNTS_FROM]);
-    /** Ints in 64 bytes. */
-    private static final int COUNTS_FROM = 16;
+            ThreadLocal.withInitial(() -> new int[COUNTS_FROM + NodeMeters.MAX_TRANSPORTS + COUNTS_FROM]);
     private static final int[] NO_SHARDS = new int[0];
     
     /**

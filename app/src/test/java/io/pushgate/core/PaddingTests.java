@@ -29,6 +29,11 @@ class PaddingTests {
     }
 
     @Test
+    void theCommitWatermarkIsOnALineOfItsOwn() throws Exception {
+        assertPadded(Commits.class, "through");
+    }
+
+    @Test
     void aShardsQueueEndIsOnALineOfItsOwn() throws Exception {
         assertPadded(Class.forName("io.pushgate.core.Shard$Tail"), "node");
     }

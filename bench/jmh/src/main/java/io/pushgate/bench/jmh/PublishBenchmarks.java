@@ -94,8 +94,8 @@ public class PublishBenchmarks {
 
         int next(int bound) {
             int size = Math.max(1, bound / blocks);
-            int i = Math.min(bound - 1, block * size + next % size);
-            next = (next + 1) % size;
+            int i = Math.min(bound - 1, block * size + next);
+            next = next + 1 < size ? next + 1 : 0;
             return i;
         }
     }
